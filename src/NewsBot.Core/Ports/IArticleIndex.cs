@@ -1,0 +1,38 @@
+using NewsBot.Core.Model;
+
+namespace NewsBot.Core.Ports;
+
+/// <summary>
+/// The searchable index of chunks: the embedded SQLite store (default) or Qdrant.
+/// Implementations must pass the same contract tests: upsert replaces an article's chunks,
+/// re-upserting is idempotent, hybrid search fuses dense and lexical legs by reciprocal rank.
+/// </summary>
+public interface IArticleIndex
+{
+    /// <summary>A short name for messages ("embedded", "qdrant").</summary>
+    string Provider { get; }
+
+    /// <summary>
+    /// Creates the index if needed, or validates that it was built with <paramref name="model"/>.
+    /// Throws <see cref="IndexModelMismatchException"/> when it was built with another model or dimension.
+    /// </summary>
+    Task EnsureReadyAsync(EmbeddingModelInfo model, CancellationToken ct = default);
+
+    /// <summary>
+    /// Writes an article's chunks, replacing any chunks it had (and, when <paramref name="replacesArticleId"/>
+    /// is given, removing that article). Atomic per article where the backend allows it.
+    /// </summary>
+    Task UpsertAsync(ArticleRecord article, IReadOnlyList<IndexedChunk> chunks, string? replacesArticleId = null, CancellationToken ct = default);
+
+    Task DeleteAsync(string articleId, CancellationToken ct = default);
+
+    Task<IReadOnlyList<SearchHit>> SearchAsync(HybridQuery query, CancellationToken ct = default);
+
+    Task<IndexStats> GetStatsAsync(CancellationToken ct = default);
+}
+
+/// <summary>The index was built with another embedding model or dimension.</summary>
+public sealed class IndexModelMismatchException(string message) : Exception(message);
+
+/// <summary>A backend is unreachable or failed in a way the user must fix (wrong endpoint, auth).</summary>
+public sealed class IndexUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

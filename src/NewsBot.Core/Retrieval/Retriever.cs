@@ -1,0 +1,63 @@
+using System.Diagnostics;
+using NewsBot.Core.Model;
+using NewsBot.Core.Ports;
+using NewsBot.Core.Text;
+
+namespace NewsBot.Core.Retrieval;
+
+public sealed record RetrievalRequest
+{
+    public required string Query { get; init; }
+    public int Top { get; init; } = 10;
+    public SearchFilter Filter { get; init; } = SearchFilter.None;
+    public RetrievalMode? Mode { get; init; }
+    /// <summary>Overrides the configured recency weight (e.g. for "latest" questions).</summary>
+    public double? RecencyWeight { get; init; }
+}
+
+public sealed record RetrievalResult(IReadOnlyList<SearchHit> Hits, float[] QueryVector, double EmbeddingMs, double SearchMs);
+
+/// <summary>
+/// Hybrid retrieval: embeds the query, encodes its lexical terms, asks the index for fused
+/// candidates, then applies the recency boost and, under a date filter, ranks undated articles
+/// after dated matches.
+/// </summary>
+public sealed class Retriever(IArticleIndex index, Embedder embedder, LexicalEncoder lexical, RetrievalOptions options, TimeProvider time)
+{
+    public RetrievalOptions Options => options;
+
+    public async Task<RetrievalResult> SearchAsync(RetrievalRequest request, CancellationToken ct = default)
+    {
+        var mode = request.Mode ?? options.Mode;
+        var sw = Stopwatch.StartNew();
+        float[] dense = mode == RetrievalMode.Lexical
+            ? new float[embedder.Profile.Dimensions]
+            : await embedder.EmbedQueryAsync(request.Query, ct).ConfigureAwait(false);
+        var embedMs = sw.Elapsed.TotalMilliseconds;
+        var sparse = lexical.EncodeQuery(request.Query);
+        var weight = request.RecencyWeight ?? options.RecencyWeight;
+        sw.Restart();
+        var hits = await index.SearchAsync(new HybridQuery
+        {
+            Dense = dense,
+            Sparse = sparse,
+            Top = weight > 0 || request.Filter.HasDateFilter ? Math.Max(request.Top * 3, request.Top + 10) : request.Top,
+            CandidatesPerLeg = Math.Max(options.CandidatesPerLeg, request.Top),
+            Filter = request.Filter,
+            Mode = mode,
+        }, ct).ConfigureAwait(false);
+        var ordered = Rerank(hits, weight, request.Filter.HasDateFilter).Take(request.Top).ToList();
+        var searchMs = sw.Elapsed.TotalMilliseconds;
+        return new RetrievalResult(ordered, dense, embedMs, searchMs);
+    }
+
+    IEnumerable<SearchHit> Rerank(IReadOnlyList<SearchHit> hits, double weight, bool dateFiltered)
+    {
+        if (weight <= 0 && !dateFiltered) return hits;
+        var now = time.GetUtcNow();
+        return hits
+            .Select(h => h with { Score = h.Score * RecencyBoost.Factor(h.Published, now, weight, options.RecencyHalfLifeDays) })
+            .OrderBy(h => dateFiltered && h.Published is null ? 1 : 0)
+            .ThenByDescending(h => h.Score);
+    }
+}
