@@ -1,2 +1,9 @@
-// Placeholder host entry point; the command line and worker are wired in the host's own commit.
-return 0;
+using NewsBot.Cli;
+
+using var cts = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    cts.Cancel();
+};
+return await new NewsBotCli().RunAsync(args, cts.Token);

@@ -38,6 +38,8 @@ public sealed record ExtractedArticle(
 public sealed record ArticleRecord
 {
     public required string Id { get; init; }
+    /// <summary>Insertion order in the registry (assigned by the store).</summary>
+    public long Sequence { get; init; }
     public required string SourceKey { get; init; }
     public required string Url { get; init; }
     public required string Title { get; init; }

@@ -1,0 +1,359 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using NewsBot.Core.Model;
+using NewsBot.Core.Ports;
+
+namespace NewsBot.Sqlite;
+
+/// <summary>
+/// The embedded index (the zero-setup default): chunks, their dense and sparse vectors and the article
+/// row are written to SQLite in one transaction per article; searches run in memory over structures
+/// loaded from the database and kept in step with it, also when another process (the CLI next to a
+/// running worker) writes: every write bumps a generation counter, and a search first loads rows added
+/// and drops rows deleted since the generation it knows.
+/// </summary>
+public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = 60, ILogger<SqliteArticleIndex>? logger = null) : IArticleIndex, IDisposable
+{
+    readonly ILogger _log = logger ?? NullLogger<SqliteArticleIndex>.Instance;
+    readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
+    readonly SemaphoreSlim _syncLock = new(1, 1);
+    InMemoryHybridIndex? _memory;
+    long _syncedGeneration = -1;
+    long _maxRowId;
+    long _lastDeletionSeq;
+
+    public string Provider => "embedded";
+
+    public SqliteDatabase Database => db;
+
+    public async Task EnsureReadyAsync(EmbeddingModelInfo model, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        var (storedModel, storedDim) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
+        if (storedModel is null)
+        {
+            await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+            (storedModel, storedDim) = await ReadModelAsync(conn, tx, ct).ConfigureAwait(false);
+            if (storedModel is null)
+            {
+                await using var cmd = conn.Command("INSERT OR REPLACE INTO meta(key, value) VALUES('embedding_model', $m), ('embedding_dimensions', $d)", tx)
+                    .With("$m", model.Model).With("$d", model.Dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                await tx.CommitAsync(ct).ConfigureAwait(false);
+                return;
+            }
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+        if (!string.Equals(storedModel, model.Model, StringComparison.Ordinal) || storedDim != model.Dimensions)
+            throw new IndexModelMismatchException(
+                $"The embedded index in {db.FilePath} was built with the embedding model '{storedModel}' ({storedDim} dimensions), " +
+                $"but the configured model is '{model.Model}' ({model.Dimensions} dimensions). Vectors of different models cannot be mixed: " +
+                $"run `newsbot reindex` to re-embed every article with the configured model, or set Embeddings:Model back.");
+    }
+
+    static async Task<(string? Model, int? Dim)> ReadModelAsync(SqliteConnection conn, SqliteTransaction? tx, CancellationToken ct)
+    {
+        await using var cmd = conn.Command("SELECT key, value FROM meta WHERE key IN ('embedding_model', 'embedding_dimensions')", tx);
+        string? m = null;
+        int? d = null;
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            if (r.GetString(0) == "embedding_model") m = r.GetString(1);
+            else if (int.TryParse(r.GetString(1), out var dim)) d = dim;
+        }
+        return (m, d);
+    }
+
+    /// <summary>Forgets the recorded model (used by reindex before rebuilding with another model).</summary>
+    public async Task ResetModelAsync(EmbeddingModelInfo model, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using (var cmd = conn.Command("""
+            INSERT INTO chunk_deletions(chunk_rowid) SELECT rowid FROM chunks;
+            DELETE FROM chunks;
+            INSERT OR REPLACE INTO meta(key, value) VALUES('embedding_model', $m), ('embedding_dimensions', $d);
+            UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation';
+            """, tx).With("$m", model.Model).With("$d", model.Dimensions.ToString(System.Globalization.CultureInfo.InvariantCulture)))
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        _lock.EnterWriteLock();
+        try
+        {
+            _memory = null;
+            _syncedGeneration = -1;
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+    }
+
+    public async Task UpsertAsync(ArticleRecord article, IReadOnlyList<IndexedChunk> chunks, string? replacesArticleId = null, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        if (replacesArticleId is not null && replacesArticleId != article.Id)
+            await DeleteChunksAsync(conn, tx, replacesArticleId, ct).ConfigureAwait(false);
+        await DeleteChunksAsync(conn, tx, article.Id, ct).ConfigureAwait(false);
+        await SqliteArticleStore.WriteArticleAsync(conn, tx, article, replacesArticleId, ct).ConfigureAwait(false);
+        await using (var ins = conn.Command("INSERT INTO chunks(article_id, position, text, token_count, dense, sparse) VALUES($a, $p, $t, $n, $d, $s)", tx))
+        {
+            var pa = ins.Parameters.Add("$a", SqliteType.Text);
+            var pp = ins.Parameters.Add("$p", SqliteType.Integer);
+            var pt = ins.Parameters.Add("$t", SqliteType.Text);
+            var pn = ins.Parameters.Add("$n", SqliteType.Integer);
+            var pd = ins.Parameters.Add("$d", SqliteType.Blob);
+            var ps = ins.Parameters.Add("$s", SqliteType.Blob);
+            foreach (var c in chunks)
+            {
+                pa.Value = c.ArticleId;
+                pp.Value = c.Position;
+                pt.Value = c.Text;
+                pn.Value = c.TokenCount;
+                pd.Value = VectorCodec.EncodeDense(c.Dense);
+                ps.Value = VectorCodec.EncodeSparse(c.Sparse);
+                await ins.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+        await BumpGenerationAsync(conn, tx, ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task DeleteAsync(string articleId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await DeleteChunksAsync(conn, tx, articleId, ct).ConfigureAwait(false);
+        await SqliteArticleStore.DeleteArticleRowAsync(conn, tx, articleId, ct).ConfigureAwait(false);
+        await BumpGenerationAsync(conn, tx, ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    static async Task DeleteChunksAsync(SqliteConnection conn, SqliteTransaction tx, string articleId, CancellationToken ct)
+    {
+        await using var cmd = conn.Command("""
+            INSERT INTO chunk_deletions(chunk_rowid) SELECT rowid FROM chunks WHERE article_id = $id;
+            DELETE FROM chunks WHERE article_id = $id;
+            """, tx).With("$id", articleId);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    static async Task BumpGenerationAsync(SqliteConnection conn, SqliteTransaction tx, CancellationToken ct)
+    {
+        await using var cmd = conn.Command("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'generation'", tx);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<SearchHit>> SearchAsync(HybridQuery query, CancellationToken ct = default)
+    {
+        await SyncAsync(ct).ConfigureAwait(false);
+        List<FusedCandidate> candidates;
+        _lock.EnterReadLock();
+        try
+        {
+            if (_memory is null || _memory.LiveCount == 0) return [];
+            if (query.Mode != RetrievalMode.Lexical && query.Dense.Length != _memory.Dimensions)
+                throw new IndexModelMismatchException($"The query vector has {query.Dense.Length} dimensions but the embedded index holds {_memory.Dimensions}-dimensional vectors. Run `newsbot reindex`.");
+            candidates = _memory.Search(query, rrfK);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+        if (candidates.Count == 0) return [];
+
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = conn.Command("");
+        var names = new List<string>(candidates.Count);
+        for (int i = 0; i < candidates.Count; i++)
+        {
+            names.Add("$r" + i);
+            cmd.With("$r" + i, candidates[i].RowId);
+        }
+        cmd.CommandText = $"""
+            SELECT c.rowid, c.article_id, c.position, c.text, a.title, a.outlet, a.author, a.published_ms, a.url
+            FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.rowid IN ({string.Join(",", names)})
+            """;
+        var rows = new Dictionary<long, SearchHit>();
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                rows[r.GetInt64(0)] = new SearchHit
+                {
+                    ArticleId = r.GetString(1),
+                    Position = r.GetInt32(2),
+                    Text = r.GetString(3),
+                    Title = r.GetString(4),
+                    Outlet = r.GetStringOrNull(5),
+                    Author = r.GetStringOrNull(6),
+                    Published = r.FromUnixMs(7),
+                    Url = r.GetString(8),
+                };
+            }
+        }
+        var hits = new List<SearchHit>(candidates.Count);
+        foreach (var c in candidates)
+        {
+            if (!rows.TryGetValue(c.RowId, out var h)) continue; // deleted meanwhile
+            hits.Add(h with
+            {
+                Score = c.Score,
+                DenseScore = query.Mode == RetrievalMode.Lexical ? null : c.DenseScore,
+                LexicalScore = c.LexicalScore,
+                DenseRank = c.DenseRank,
+                LexicalRank = c.LexicalRank,
+            });
+        }
+        return hits;
+    }
+
+    public async Task<IndexStats> GetStatsAsync(CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        var (model, dim) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
+        await using var cmd = conn.Command("SELECT (SELECT COUNT(*) FROM articles), (SELECT COUNT(*) FROM chunks)");
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        return new IndexStats(Provider, r.GetInt64(0), r.GetInt64(1), model, dim, db.DiskBytes());
+    }
+
+    /// <summary>Loads into memory whatever other writers committed since the last search.</summary>
+    public async Task SyncAsync(CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        long generation = await ReadGenerationAsync(conn, ct).ConfigureAwait(false);
+        if (generation == Volatile.Read(ref _syncedGeneration)) return;
+        await _syncLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            generation = await ReadGenerationAsync(conn, ct).ConfigureAwait(false);
+            if (generation == _syncedGeneration) return;
+            var sw = System.Diagnostics.Stopwatch.StartNew();
+            bool full = _memory is null;
+            if (!full)
+            {
+                // deletions since last sync
+                var deleted = new List<long>();
+                await using (var cmd = conn.Command("SELECT seq, chunk_rowid FROM chunk_deletions WHERE seq > $s ORDER BY seq").With("$s", _lastDeletionSeq))
+                await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                {
+                    while (await r.ReadAsync(ct).ConfigureAwait(false))
+                    {
+                        _lastDeletionSeq = r.GetInt64(0);
+                        deleted.Add(r.GetInt64(1));
+                    }
+                }
+                if (deleted.Count > 0)
+                {
+                    _lock.EnterWriteLock();
+                    try
+                    {
+                        foreach (var rowId in deleted) _memory!.Remove(rowId);
+                        // rebuild when tomb-stones pile up
+                        if (_memory!.DeletedCount > 1000 && _memory.DeletedCount > _memory.SlotCount / 5) full = true;
+                    }
+                    finally
+                    {
+                        _lock.ExitWriteLock();
+                    }
+                }
+            }
+            if (full)
+            {
+                await using (var cmd = conn.Command("SELECT COALESCE(MAX(seq), 0) FROM chunk_deletions"))
+                    _lastDeletionSeq = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
+                _maxRowId = 0;
+            }
+            var (_, dim) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
+            var target = full ? null : _memory;
+            int loaded = 0;
+            await using (var cmd = conn.Command("""
+                SELECT c.rowid, c.article_id, c.dense, c.sparse, a.outlet, a.published_ms
+                FROM chunks c LEFT JOIN articles a ON a.id = c.article_id WHERE c.rowid > $after ORDER BY c.rowid
+                """).With("$after", _maxRowId))
+            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                var batch = new List<(long RowId, string Article, float[] Dense, NewsBot.Core.Model.SparseVector Sparse, string? Outlet, DateTimeOffset? Published)>(1024);
+                while (await r.ReadAsync(ct).ConfigureAwait(false))
+                {
+                    var dense = VectorCodec.DecodeDense((byte[])r[2]);
+                    batch.Add((r.GetInt64(0), r.GetString(1), dense, VectorCodec.DecodeSparse((byte[])r[3]), r.GetStringOrNull(4), r.FromUnixMs(5)));
+                    if (batch.Count == 1024) Flush();
+                }
+                Flush();
+
+                void Flush()
+                {
+                    if (batch.Count == 0) return;
+                    target ??= new InMemoryHybridIndex(dim ?? batch[0].Dense.Length);
+                    if (!full) _lock.EnterWriteLock();
+                    try
+                    {
+                        foreach (var b in batch)
+                        {
+                            if (b.Dense.Length != target.Dimensions) continue;
+                            target.Add(b.RowId, b.Article, b.Outlet, b.Published, b.Dense, b.Sparse);
+                            _maxRowId = Math.Max(_maxRowId, b.RowId);
+                            loaded++;
+                        }
+                    }
+                    finally
+                    {
+                        if (!full) _lock.ExitWriteLock();
+                    }
+                    batch.Clear();
+                }
+            }
+            if (full)
+            {
+                _lock.EnterWriteLock();
+                try
+                {
+                    _memory = target ?? (dim is { } d ? new InMemoryHybridIndex(d) : null);
+                }
+                finally
+                {
+                    _lock.ExitWriteLock();
+                }
+            }
+            Volatile.Write(ref _syncedGeneration, generation);
+            if (loaded > 0 || full)
+                _log.LogDebug("Embedded index synced: {Loaded} chunks loaded ({Mode}) in {Ms} ms", loaded, full ? "full" : "incremental", sw.ElapsedMilliseconds);
+        }
+        finally
+        {
+            _syncLock.Release();
+        }
+    }
+
+    static async Task<long> ReadGenerationAsync(SqliteConnection conn, CancellationToken ct)
+    {
+        await using var cmd = conn.Command("SELECT value FROM meta WHERE key = 'generation'");
+        var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
+        return v is string s && long.TryParse(s, out var g) ? g : Convert.ToInt64(v ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>Memory held by the in-memory search structures (for `bench` and `status`).</summary>
+    public long InMemoryBytes()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _memory?.EstimatedBytes() ?? 0;
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
+    public void Dispose()
+    {
+        _lock.Dispose();
+        _syncLock.Dispose();
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Serilog;
+using Serilog.Events;
+
+namespace NewsBot.Hosting;
+
+/// <summary>
+/// Builds the Generic Host shared by every verb: configuration (defaults shipped with the app, then
+/// ./appsettings.json, ./appsettings.{Environment}.json, --config, environment variables such as
+/// <c>Embeddings__Provider</c>, then command-line overrides such as --data), Serilog from the
+/// <c>Serilog</c> section, and the NewsBot services.
+/// </summary>
+public static class AppHost
+{
+    public static void ConfigureConfiguration(IConfigurationBuilder config, CliContext ctx, string environment)
+    {
+        config.Sources.Clear();
+        config.AddJsonFile(Path.Combine(AppContext.BaseDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        config.AddJsonFile(Path.Combine(ctx.WorkingDirectory, "appsettings.json"), optional: true, reloadOnChange: false);
+        config.AddJsonFile(Path.Combine(ctx.WorkingDirectory, $"appsettings.{environment}.json"), optional: true, reloadOnChange: false);
+        if (ctx.ConfigFile is { } file)
+        {
+            var full = Path.GetFullPath(file, ctx.WorkingDirectory);
+            if (!File.Exists(full)) throw new ConfigurationException($"--config: the settings file '{full}' does not exist.");
+            config.AddJsonFile(full, optional: false, reloadOnChange: false);
+        }
+        config.AddEnvironmentVariables();
+        var overrides = new Dictionary<string, string?>(ctx.Overrides);
+        if (ctx.DataDirectory is { } data) overrides[$"{StorageOptions.SectionName}:DataDirectory"] = data;
+        config.AddInMemoryCollection(overrides);
+    }
+
+    public static void ConfigureLogging(IServiceCollection services, IConfiguration config, CliContext ctx)
+    {
+        services.AddSerilog((sp, lc) =>
+        {
+            lc.ReadFrom.Configuration(config);
+            if (!ctx.IsWorker && !ctx.Verbose) lc.MinimumLevel.Warning();
+            else if (ctx.Verbose) lc.MinimumLevel.Debug().MinimumLevel.Override("Microsoft", LogEventLevel.Warning).MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning);
+        });
+    }
+
+    public static IHost Build(CliContext ctx, Action<IServiceCollection, IConfiguration>? configure = null)
+    {
+        var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("NEWSBOT_ENVIRONMENT") ?? "Production";
+        var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ContentRootPath = ctx.WorkingDirectory,
+            EnvironmentName = environment,
+            ApplicationName = "NewsBot",
+        });
+        ConfigureConfiguration(builder.Configuration, ctx, environment);
+        ConfigureLogging(builder.Services, builder.Configuration, ctx);
+        builder.Services.AddNewsBot(builder.Configuration, ctx);
+        configure?.Invoke(builder.Services, builder.Configuration);
+        return builder.Build();
+    }
+}

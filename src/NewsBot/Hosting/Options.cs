@@ -1,0 +1,78 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NewsBot.Hosting;
+
+/// <summary>Section <c>Storage</c>: where the embedded database and caches live.</summary>
+public sealed class StorageOptions
+{
+    public const string SectionName = "Storage";
+
+    /// <summary>Folder of the SQLite database (newsbot.db), model cache and logs. Relative paths are relative to the working directory.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string DataDirectory { get; set; } = "data";
+}
+
+public enum IndexProvider
+{
+    Embedded,
+    Qdrant,
+}
+
+/// <summary>Section <c>Index</c>: which index serves searches (retrieval settings bind from the same section).</summary>
+public sealed class IndexOptions
+{
+    public const string SectionName = "Index";
+
+    public IndexProvider Provider { get; set; } = IndexProvider.Embedded;
+}
+
+public enum EmbeddingProvider
+{
+    Local,
+    OpenAI,
+    AzureOpenAI,
+}
+
+/// <summary>Section <c>Embeddings</c>.</summary>
+public sealed class EmbeddingsOptions
+{
+    public const string SectionName = "Embeddings";
+
+    /// <summary>Local (ONNX, offline, default), OpenAI (any OpenAI-compatible endpoint, e.g. Ollama) or AzureOpenAI.</summary>
+    public EmbeddingProvider Provider { get; set; } = EmbeddingProvider.Local;
+
+    /// <summary>Local: MiniLM (default) or ArcticXs. Remote: the model (or Azure deployment) name, e.g. text-embedding-3-small or nomic-embed-text.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string Model { get; set; } = "MiniLM";
+
+    /// <summary>Local: ONNX Runtime intra-op threads (0 = all cores).</summary>
+    [Range(0, 256)]
+    public int Threads { get; set; }
+
+    /// <summary>Passages per model call.</summary>
+    [Range(1, 256)]
+    public int BatchSize { get; set; } = 8;
+
+    /// <summary>Local: inputs are truncated to this many tokens (the model's window is 256 for MiniLM).</summary>
+    [Range(16, 512)]
+    public int MaxTokens { get; set; } = 256;
+
+    /// <summary>Local: where the extracted ONNX model is cached (default: {Storage:DataDirectory}/cache).</summary>
+    public string? CacheDirectory { get; set; }
+
+    /// <summary>Remote: base URL of the embeddings endpoint (OpenAI: https://api.openai.com/v1; Ollama: http://localhost:11434/v1).</summary>
+    public string? Endpoint { get; set; }
+
+    /// <summary>Remote: API key (set it through the environment: Embeddings__ApiKey).</summary>
+    public string? ApiKey { get; set; }
+
+    /// <summary>Remote: vector size the model returns (e.g. 1536 for text-embedding-3-small, 768 for nomic-embed-text).</summary>
+    [Range(1, 8192)]
+    public int? Dimensions { get; set; }
+
+    /// <summary>Remote: query prefix some models expect (e.g. "search_query: " for nomic-embed-text).</summary>
+    public string? QueryPrefix { get; set; }
+
+    /// <summary>Remote: passage prefix some models expect (e.g. "search_document: ").</summary>
+    public string? PassagePrefix { get; set; }
+}
