@@ -43,6 +43,8 @@ public sealed class NewsBotCli
         root.Subcommands.Add(FeedsCommand.Create(this));
         root.Subcommands.Add(SearchCommand.Create(this));
         root.Subcommands.Add(SourcesCommand.Create(this));
+        root.Subcommands.Add(AskCommand.Create(this));
+        root.Subcommands.Add(ChatCommand.Create(this));
         foreach (var extra in ExtraCommands) root.Subcommands.Add(extra(this));
         return root;
     }
@@ -119,7 +121,7 @@ public sealed class NewsBotCli
     public static List<Type> OptionsTypes { get; } =
     [
         typeof(StorageOptions), typeof(IndexOptions), typeof(EmbeddingsOptions), typeof(NewsBot.Core.Ingestion.IngestionOptions),
-        typeof(NewsBot.Core.Retrieval.RetrievalOptions),
+        typeof(NewsBot.Core.Retrieval.RetrievalOptions), typeof(NewsBot.Core.Answering.AnsweringOptions), typeof(NewsBot.OpenAI.LlmOptions),
     ];
 
     public static string? UserError(Exception ex)

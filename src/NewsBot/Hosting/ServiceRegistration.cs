@@ -67,6 +67,7 @@ public static class ServiceRegistration
         services.AddSingleton<Retriever>();
         services.AddSingleton<IngestionPipeline>();
         services.AddNewsBotSourcesAdapter();
+        services.AddNewsBotAnswering(config);
         return services;
     }
 }

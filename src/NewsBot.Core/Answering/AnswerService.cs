@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using Microsoft.Extensions.Logging;
+using NewsBot.Core.Model;
+using NewsBot.Core.Ports;
+using NewsBot.Core.Retrieval;
+using NewsBot.Core.Text;
+
+namespace NewsBot.Core.Answering;
+
+/// <summary>
+/// One question, one straight path: conversation (a follow-up becomes a standalone question) →
+/// filters from the question (from:OUTLET, time phrases) → hybrid retrieval (preferring the articles the
+/// previous answer cited) → relevance check (refuse when nothing is relevant enough) → answer (language
+/// model when configured, else extractive; extractive again when the model fails or cites nothing valid)
+/// → citation check → the turn is saved. Article text is only ever data for the answerer.
+/// </summary>
+public sealed class AnswerService(
+    Retriever retriever,
+    ExtractiveAnswerer extractive,
+    IConversationStore conversations,
+    AnsweringOptions options,
+    TimeProvider time,
+    ILogger<AnswerService> logger,
+    ILlmAnswerer? llm = null) : IAnswerService
+{
+    readonly TimeZoneInfo _zone = options.ResolveTimeZone();
+
+    public bool HasLlm => llm is not null;
+
+    public async Task<AnswerResult> AnswerAsync(AnswerRequest request, CancellationToken ct = default)
+    {
+        var total = Stopwatch.StartNew();
+        var timings = new Dictionary<string, double>();
+        var question = request.Question.Trim();
+        var lang = Language.Detect(question);
+        var now = time.GetUtcNow();
+
+        // 1. conversation
+        var history = request.ConversationId is { } cid
+            ? await conversations.GetRecentAsync(cid, options.HistoryTurns, ct).ConfigureAwait(false)
+            : [];
+        var rewrite = FollowUpRewriter.Rewrite(question, history);
+        var standalone = rewrite.Standalone;
+        if (llm is not null && history.Count > 0 && rewrite.IsFollowUp)
+        {
+            var sw = Stopwatch.StartNew();
+            try
+            {
+                var condensed = (await llm.CondenseAsync(question, history, ct).ConfigureAwait(false)).Trim();
+                if (condensed.Length is > 0 and < 1000) standalone = condensed;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                logger.LogWarning("Condensing the follow-up with the language model failed ({Error}); using the offline rewrite", ex.Message);
+            }
+            timings["condense"] = sw.Elapsed.TotalMilliseconds;
+        }
+
+        // 2. filters from the question
+        var parsed = QueryParser.Parse(standalone, now, _zone);
+        var filter = (request.Filter ?? SearchFilter.None) with
+        {
+            Outlets = parsed.Outlets.Count > 0 ? parsed.Outlets : request.Filter?.Outlets,
+            PublishedAfter = parsed.Window?.After ?? request.Filter?.PublishedAfter,
+            PublishedBefore = parsed.Window?.Before ?? request.Filter?.PublishedBefore,
+            IncludeUndated = true,
+        };
+        double? recency = parsed.WantsLatest ? retriever.Options.LatestRecencyWeight : null;
+        var qTerms = LexicalAnalyzer.QueryTerms(parsed.SearchText).Distinct().ToList();
+
+        // 3. retrieval, preferring what the conversation already cited
+        RetrievalResult retrieval;
+        IReadOnlyList<SearchHit> hits;
+        double relevance;
+        if (rewrite.PreferredArticleIds.Count > 0)
+        {
+            var preferred = await retriever.SearchAsync(new RetrievalRequest
+            {
+                Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter with { ArticleIds = rewrite.PreferredArticleIds }, RecencyWeight = recency,
+            }, ct).ConfigureAwait(false);
+            var global = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter, RecencyWeight = recency }, ct).ConfigureAwait(false);
+            var prefRel = Relevance(preferred.Hits, qTerms);
+            var globalRel = Relevance(global.Hits, qTerms);
+            // stay with the story being discussed unless the rest of the news answers clearly better
+            if (preferred.Hits.Count > 0 && prefRel >= options.MinRelevance && prefRel + 0.1 >= globalRel)
+            {
+                retrieval = preferred;
+                hits = preferred.Hits.Concat(global.Hits.Where(g => !preferred.Hits.Any(p => p.ArticleId == g.ArticleId && p.Position == g.Position))).Take(options.RetrievalTop).ToList();
+                relevance = prefRel;
+            }
+            else
+            {
+                retrieval = global;
+                hits = global.Hits;
+                relevance = globalRel;
+            }
+            timings["retrieval"] = preferred.EmbeddingMs + preferred.SearchMs + global.EmbeddingMs + global.SearchMs;
+        }
+        else
+        {
+            retrieval = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter, RecencyWeight = recency }, ct).ConfigureAwait(false);
+            hits = retrieval.Hits;
+            relevance = Relevance(hits, qTerms);
+            timings["query_embedding"] = retrieval.EmbeddingMs;
+            timings["search"] = retrieval.SearchMs;
+        }
+
+        AnswerResult result;
+        if (hits.Count == 0 || relevance < options.MinRelevance)
+        {
+            result = Refusal(question, standalone, hits, lang);
+            logger.LogInformation("Refused {Question}: relevance {Relevance:0.000} below {Threshold}", question, relevance, options.MinRelevance);
+        }
+        else
+        {
+            var sw = Stopwatch.StartNew();
+            result = await ComposeAsync(question, standalone, parsed.SearchText, retrieval.QueryVector, hits, lang, now, ct).ConfigureAwait(false);
+            timings["answer"] = sw.Elapsed.TotalMilliseconds;
+        }
+        timings["total"] = total.Elapsed.TotalMilliseconds;
+        result = result with { TimingsMs = timings };
+
+        if (request.ConversationId is { } id)
+        {
+            await conversations.AppendAsync(new ConversationTurn
+            {
+                ConversationId = id,
+                Question = question,
+                StandaloneQuery = standalone,
+                Answer = result.Answer,
+                CitedArticleIds = result.Citations.Select(c => c.ArticleId).Distinct().ToList(),
+                Refused = result.Refused,
+                At = now,
+            }, options.MaxStoredTurns, ct).ConfigureAwait(false);
+        }
+        return result;
+    }
+
+    public Task ResetConversationAsync(string conversationId, CancellationToken ct = default) => conversations.ClearAsync(conversationId, ct);
+
+    /// <summary>
+    /// How well the best of the top passages matches: cosine similarity blended with the share of the
+    /// question's content words found in the passage or its headline.
+    /// </summary>
+    public static double Relevance(IReadOnlyList<SearchHit> hits, IReadOnlyList<string> queryTerms)
+    {
+        double best = 0;
+        foreach (var h in hits.Take(3))
+        {
+            double coverage = 0;
+            if (queryTerms.Count > 0)
+            {
+                var terms = LexicalAnalyzer.DocumentTerms(h.Title + "\n" + h.Text).ToHashSet();
+                coverage = queryTerms.Count(terms.Contains) / (double)queryTerms.Count;
+            }
+            double r = 0.6 * (h.DenseScore ?? 0) + 0.4 * coverage;
+            if (r > best) best = r;
+        }
+        return best;
+    }
+
+    async Task<AnswerResult> ComposeAsync(string question, string standalone, string searchText, float[] queryVector, IReadOnlyList<SearchHit> hits, string lang, DateTimeOffset now, CancellationToken ct)
+    {
+        string? note = null;
+        if (llm is not null)
+        {
+            var sources = BuildSources(hits);
+            try
+            {
+                var raw = (await llm.AnswerAsync(standalone, sources.Select(s => s.Prompt).ToList(), now, ct).ConfigureAwait(false)).Trim();
+                if (raw.StartsWith(ILlmAnswerer.NoAnswerPrefix, StringComparison.OrdinalIgnoreCase))
+                {
+                    var message = raw[ILlmAnswerer.NoAnswerPrefix.Length..].Trim();
+                    return Refusal(question, standalone, hits, lang, message.Length > 0 ? message : null, AnswerMode.Llm);
+                }
+                var check = Citations.Check(raw, sources.Count);
+                if (check.CitedSources.Count > 0)
+                {
+                    if (check.Dropped > 0) logger.LogInformation("Dropped {Count} citation markers that pointed at no source", check.Dropped);
+                    var citations = check.CitedSources.Select((orig, i) => ToCitation(i + 1, sources[orig - 1].Hits)).ToList();
+                    return new AnswerResult
+                    {
+                        Question = question, StandaloneQuery = standalone, Answer = check.Text, Refused = false, Mode = AnswerMode.Llm, Citations = citations,
+                    };
+                }
+                logger.LogWarning("The language model's answer cited no valid source; answering extractively instead");
+                note = Language.FallbackNote(lang);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                logger.LogWarning("The language model failed ({Error}); answering extractively instead", ex.Message);
+                note = Language.FallbackNote(lang);
+            }
+        }
+
+        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, ct).ConfigureAwait(false);
+        if (answer is null || answer.BestScore < 0.2)
+            return Refusal(question, standalone, hits, lang) with { Note = note };
+        var cites = answer.Sources.Select((h, i) => new Citation
+        {
+            N = i + 1,
+            ArticleId = h.ArticleId,
+            Title = h.Title,
+            Outlet = h.Outlet,
+            Author = h.Author,
+            Published = h.Published,
+            Url = h.Url,
+            Snippet = string.Join(" ", answer.Sentences.Where(s => s.Source.ArticleId == h.ArticleId).Select(s => s.Text)),
+        }).ToList();
+        return new AnswerResult
+        {
+            Question = question, StandaloneQuery = standalone, Answer = answer.Text, Refused = false, Mode = AnswerMode.Extractive, Citations = cites, Note = note,
+        };
+    }
+
+    sealed record SourceGroup(PromptSource Prompt, List<SearchHit> Hits);
+
+    /// <summary>Numbered sources for the prompt: one per article, its best passages joined, in retrieval order.</summary>
+    List<SourceGroup> BuildSources(IReadOnlyList<SearchHit> hits)
+    {
+        var groups = new List<SourceGroup>();
+        foreach (var h in hits)
+        {
+            var g = groups.FirstOrDefault(x => x.Hits[0].ArticleId == h.ArticleId);
+            if (g is null)
+            {
+                if (groups.Count >= options.MaxSources) continue;
+                groups.Add(new SourceGroup(null!, [h]));
+            }
+            else if (g.Hits.Count < 3) g.Hits.Add(h);
+        }
+        return groups.Select((g, i) =>
+        {
+            var first = g.Hits[0];
+            var text = string.Join("\n…\n", g.Hits.OrderBy(h => h.Position).Select(h => h.Text));
+            return g with { Prompt = new PromptSource(i + 1, first.Title, first.Outlet, first.Published, first.Url, text) };
+        }).ToList();
+    }
+
+    static Citation ToCitation(int n, List<SearchHit> hits) => new()
+    {
+        N = n,
+        ArticleId = hits[0].ArticleId,
+        Title = hits[0].Title,
+        Outlet = hits[0].Outlet,
+        Author = hits[0].Author,
+        Published = hits[0].Published,
+        Url = hits[0].Url,
+        Snippet = TextNormalizer.Truncate(hits[0].Text.Replace("\n\n", " "), 400),
+    };
+
+    AnswerResult Refusal(string question, string standalone, IReadOnlyList<SearchHit> hits, string lang, string? message = null, AnswerMode mode = AnswerMode.Extractive)
+    {
+        var headlines = hits
+            .Select(h => h.Published is { } d ? $"{h.Title} ({h.Outlet ?? "unknown outlet"}, {d:yyyy-MM-dd})" : $"{h.Title}{(h.Outlet is null ? "" : $" ({h.Outlet})")}")
+            .Distinct()
+            .Take(options.ClosestHeadlines)
+            .ToList();
+        return new AnswerResult
+        {
+            Question = question,
+            StandaloneQuery = standalone,
+            Answer = message ?? Language.NotCoveredMessage(lang),
+            Refused = true,
+            Mode = mode,
+            ClosestHeadlines = headlines,
+        };
+    }
+}

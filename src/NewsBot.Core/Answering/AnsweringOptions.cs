@@ -1,0 +1,56 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NewsBot.Core.Answering;
+
+/// <summary>Configuration section <c>Answering</c>.</summary>
+public sealed class AnsweringOptions
+{
+    public const string SectionName = "Answering";
+
+    /// <summary>
+    /// Below this relevance (0–1, from the best passage's cosine similarity and how many of the question's
+    /// words it contains) the bot says its sources don't cover the question. Calibrated on the eval sets (see BENCHMARKS.md).
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MinRelevance { get; set; } = 0.42;
+
+    /// <summary>How many passages retrieval hands to the answerer.</summary>
+    [Range(1, 50)]
+    public int RetrievalTop { get; set; } = 8;
+
+    /// <summary>At most this many numbered sources per answer.</summary>
+    [Range(1, 20)]
+    public int MaxSources { get; set; } = 5;
+
+    /// <summary>Extractive answers quote at most this many sentences.</summary>
+    [Range(1, 10)]
+    public int MaxSentences { get; set; } = 3;
+
+    /// <summary>Previous turns used to understand a follow-up.</summary>
+    [Range(0, 50)]
+    public int HistoryTurns { get; set; } = 4;
+
+    /// <summary>Turns kept per conversation (older ones are deleted).</summary>
+    [Range(1, 1000)]
+    public int MaxStoredTurns { get; set; } = 20;
+
+    /// <summary>IANA or Windows time-zone id that "today", "yesterday" and "last Monday" are relative to.</summary>
+    [Required(AllowEmptyStrings = false)]
+    public string TimeZone { get; set; } = "UTC";
+
+    /// <summary>How many headlines a refusal lists as the closest matches.</summary>
+    [Range(0, 10)]
+    public int ClosestHeadlines { get; set; } = 3;
+
+    public TimeZoneInfo ResolveTimeZone()
+    {
+        try
+        {
+            return TimeZoneInfo.FindSystemTimeZoneById(TimeZone);
+        }
+        catch (Exception ex) when (ex is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            throw new ArgumentException($"Answering:TimeZone: '{TimeZone}' is not a known time zone. Use an IANA id such as Europe/Berlin or UTC.", ex);
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Text.RegularExpressions;
+using NewsBot.Core.Ports;
+using NewsBot.Core.Text;
+
+namespace NewsBot.Core.Answering;
+
+/// <summary>How a question relates to the conversation before it.</summary>
+public sealed record Rewrite(string Standalone, bool IsFollowUp, IReadOnlyList<string> PreferredArticleIds);
+
+/// <summary>
+/// The offline follow-up resolver: a question that leans on the previous turn — it starts with "and",
+/// "what about", "how about", "also"; it is short and has a pronoun or demonstrative ("it", "they",
+/// "that", "there", "his") or is elliptical ("and for how much?", "when was that?") — is rewritten by
+/// carrying the previous topic (the content words of the previous standalone question) and prefers the
+/// articles cited in the previous answer. A question with its own topic stands alone.
+/// </summary>
+public static partial class FollowUpRewriter
+{
+    static readonly HashSet<string> Pronouns = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "it", "its", "it's", "they", "them", "their", "theirs", "he", "him", "his", "she", "her", "hers", "that", "this", "those", "these",
+        "there", "then", "one", "ones", "such", "so", "same", "former", "latter", "whose",
+    };
+
+    public static Rewrite Rewrite(string question, IReadOnlyList<ConversationTurn> history)
+    {
+        var last = history.LastOrDefault(t => !t.Refused) ?? history.LastOrDefault();
+        if (last is null) return new Rewrite(question, false, []);
+        if (!IsFollowUp(question)) return new Rewrite(question, false, []);
+
+        // carry the previous topic: content words of the previous standalone question not already asked
+        var asked = new HashSet<string>(LexicalAnalyzer.QueryTerms(question));
+        var carry = new List<string>();
+        foreach (var w in TopicWords(last.StandaloneQuery))
+            if (!asked.Contains(PorterStemmer.Stem(LexicalAnalyzer.FoldDiacritics(w.ToLowerInvariant())))) carry.Add(w);
+        var cleaned = Leading().Replace(question.Trim(), "").Trim();
+        if (cleaned.Length == 0) cleaned = question.Trim();
+        var standalone = carry.Count == 0 ? cleaned : $"{cleaned} ({string.Join(" ", carry)})";
+        return new Rewrite(standalone, true, last.CitedArticleIds);
+    }
+
+    public static bool IsFollowUp(string question)
+    {
+        var q = question.Trim();
+        if (Leading().IsMatch(q)) return true;
+        var words = LexicalAnalyzer.Words(q).ToList();
+        var content = LexicalAnalyzer.QueryTerms(q);
+        bool hasPronoun = words.Any(w => Pronouns.Contains(w));
+        bool capitalised = CapitalisedName().IsMatch(q.Length > 1 ? q[1..] : ""); // a named entity after the first letter
+        if (hasPronoun && content.Count <= 4 && !capitalised) return true;
+        if (content.Count <= 1 && words.Count <= 6) return true; // "when was that?", "and how much?"
+        return false;
+    }
+
+    /// <summary>Words of a question that carry its topic (no stop words or question noise), original spelling.</summary>
+    public static IEnumerable<string> TopicWords(string text)
+    {
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (Match m in Word().Matches(text))
+        {
+            var w = m.Value;
+            var lower = w.ToLowerInvariant();
+            if (StopWords.IsQueryNoise(lower) || Pronouns.Contains(lower) || lower.Length < 2) continue;
+            if (seen.Add(lower)) yield return w;
+        }
+    }
+
+    [GeneratedRegex(@"^(?:and|but|also|so|then|plus|what about|how about|and what about|and how about|what of|any news on|any update on)\b[\s,]*", RegexOptions.IgnoreCase)]
+    private static partial Regex Leading();
+
+    [GeneratedRegex(@"\b\p{Lu}[\p{Ll}\p{Lu}]+")]
+    private static partial Regex CapitalisedName();
+
+    [GeneratedRegex(@"[\p{L}\p{N}][\p{L}\p{N}'’\-\.]*[\p{L}\p{N}]|[\p{L}\p{N}]")]
+    private static partial Regex Word();
+}

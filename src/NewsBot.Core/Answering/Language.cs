@@ -1,0 +1,84 @@
+namespace NewsBot.Core.Answering;
+
+/// <summary>
+/// A small offline language guess (by script and common function words) so refusals and notes can be
+/// given in the question's language without a language model.
+/// </summary>
+public static class Language
+{
+    static readonly Dictionary<string, string[]> Markers = new()
+    {
+        ["de"] = ["der", "die", "das", "und", "ist", "nicht", "wie", "was", "wer", "wann", "warum", "ein", "eine", "mit", "über", "hat", "haben", "wurde", "gibt", "sind"],
+        ["fr"] = ["le", "la", "les", "et", "est", "une", "des", "que", "qui", "quoi", "quand", "pourquoi", "comment", "dans", "sur", "pour", "avec", "combien", "ont", "été"],
+        ["es"] = ["el", "los", "las", "que", "qué", "quién", "cuándo", "por", "para", "con", "una", "del", "está", "cómo", "cuántos", "dónde", "fue", "han", "hay", "sobre"],
+        ["it"] = ["il", "gli", "che", "chi", "quando", "perché", "come", "una", "del", "della", "sono", "è", "quanti", "dove", "cosa", "hanno", "stato", "sulla", "per", "con"],
+        ["pt"] = ["o", "os", "as", "que", "quem", "quando", "por", "para", "com", "uma", "do", "da", "está", "como", "quantos", "onde", "foi", "são", "não", "sobre"],
+        ["nl"] = ["de", "het", "een", "en", "is", "niet", "wat", "wie", "wanneer", "waarom", "hoe", "met", "over", "heeft", "zijn", "werd", "hoeveel", "waar", "van", "voor"],
+        ["en"] = ["the", "a", "an", "and", "is", "are", "was", "were", "what", "who", "when", "why", "how", "did", "does", "do", "of", "in", "about", "many", "much", "which", "has", "have"],
+    };
+
+    public static string Detect(string text)
+    {
+        int cyr = 0, latin = 0, ukrainianLetters = 0;
+        foreach (var c in text)
+        {
+            if (c is >= '\u0400' and <= '\u04FF') { cyr++; if (c is 'і' or 'ї' or 'є' or 'ґ' or 'І' or 'Ї' or 'Є' or 'Ґ') ukrainianLetters++; }
+            else if (char.IsLetter(c) && c < '\u0250') latin++;
+        }
+        if (cyr > latin) return ukrainianLetters > 0 ? "uk" : "ru";
+        var words = NewsBot.Core.Text.LexicalAnalyzer.Words(text).ToList();
+        string best = "en";
+        int bestScore = 0;
+        foreach (var (lang, markers) in Markers)
+        {
+            int score = words.Count(w => markers.Contains(w));
+            if (score > bestScore || (score == bestScore && lang == "en" && score > 0)) { best = lang; bestScore = score; }
+        }
+        return best;
+    }
+
+    static readonly Dictionary<string, string> NotCovered = new()
+    {
+        ["en"] = "My sources don't cover that.",
+        ["de"] = "Dazu finde ich nichts in meinen Quellen.",
+        ["fr"] = "Mes sources ne couvrent pas ce sujet.",
+        ["es"] = "Mis fuentes no cubren eso.",
+        ["it"] = "Le mie fonti non trattano questo argomento.",
+        ["pt"] = "As minhas fontes não cobrem isso.",
+        ["nl"] = "Mijn bronnen gaan daar niet over.",
+        ["ru"] = "В моих источниках нет информации об этом.",
+        ["uk"] = "У моїх джерелах немає інформації про це.",
+    };
+
+    static readonly Dictionary<string, string> Closest = new()
+    {
+        ["en"] = "The closest stories I have:",
+        ["de"] = "Am nächsten kommen diese Artikel:",
+        ["fr"] = "Les articles les plus proches :",
+        ["es"] = "Las noticias más cercanas que tengo:",
+        ["it"] = "Gli articoli più vicini:",
+        ["pt"] = "As notícias mais próximas que tenho:",
+        ["nl"] = "De dichtstbijzijnde artikelen:",
+        ["ru"] = "Ближайшие статьи:",
+        ["uk"] = "Найближчі статті:",
+    };
+
+    static readonly Dictionary<string, string> Fallback = new()
+    {
+        ["en"] = "The language model was unavailable, so this answer quotes the sources directly.",
+        ["de"] = "Das Sprachmodell war nicht erreichbar; diese Antwort zitiert die Quellen direkt.",
+        ["fr"] = "Le modèle de langage était indisponible ; cette réponse cite directement les sources.",
+        ["es"] = "El modelo de lenguaje no estaba disponible; esta respuesta cita las fuentes directamente.",
+        ["it"] = "Il modello linguistico non era disponibile; questa risposta cita direttamente le fonti.",
+        ["pt"] = "O modelo de linguagem não estava disponível; esta resposta cita as fontes diretamente.",
+        ["nl"] = "Het taalmodel was niet beschikbaar; dit antwoord citeert de bronnen direct.",
+        ["ru"] = "Языковая модель недоступна, поэтому ответ цитирует источники напрямую.",
+        ["uk"] = "Мовна модель недоступна, тому відповідь цитує джерела напряму.",
+    };
+
+    public static string NotCoveredMessage(string lang) => NotCovered.GetValueOrDefault(lang, NotCovered["en"]);
+
+    public static string ClosestLead(string lang) => Closest.GetValueOrDefault(lang, Closest["en"]);
+
+    public static string FallbackNote(string lang) => Fallback.GetValueOrDefault(lang, Fallback["en"]);
+}

@@ -1,0 +1,164 @@
+using System.ClientModel;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.SemanticKernel;
+using NewsBot.Core.Answering;
+using NewsBot.Core.Ports;
+
+namespace NewsBot.OpenAI;
+
+/// <summary>
+/// The language-model answerer: Semantic Kernel prompt functions loaded from the prompt directory
+/// (<c>Answer</c>, <c>CondenseQuestion</c>) on an OpenAI-compatible chat model. Sources are passed as
+/// template variables, which Semantic Kernel encodes, so text inside an article cannot open a new
+/// message or role. Transient failures (429 — honouring Retry-After —, 5xx, timeouts, empty output)
+/// are retried a bounded number of times; then the caller falls back to the extractive answer.
+/// </summary>
+public sealed class SemanticKernelAnswerer : ILlmAnswerer
+{
+    readonly Kernel _kernel;
+    readonly KernelFunction _answer;
+    readonly KernelFunction _condense;
+    readonly LlmOptions _options;
+    readonly TimeProvider _time;
+    readonly ILogger _log;
+
+    public SemanticKernelAnswerer(Kernel kernel, string promptsDirectory, LlmOptions options, TimeProvider time, ILogger<SemanticKernelAnswerer> logger)
+    {
+        _kernel = kernel;
+        _options = options;
+        _time = time;
+        _log = logger;
+        if (!Directory.Exists(Path.Combine(promptsDirectory, "Answer")) || !Directory.Exists(Path.Combine(promptsDirectory, "CondenseQuestion")))
+            throw new InvalidOperationException($"Llm:PromptsDirectory: '{promptsDirectory}' must contain the prompt folders Answer/ and CondenseQuestion/ (each with skprompt.txt and config.json).");
+        var plugin = kernel.CreatePluginFromPromptDirectory(promptsDirectory, "NewsBot");
+        _answer = plugin["Answer"];
+        _condense = plugin["CondenseQuestion"];
+        Description = $"{options.Provider}/{options.Model}";
+    }
+
+    public string Description { get; }
+
+    /// <summary>Builds the kernel for the configured provider on the given HttpClient.</summary>
+    public static Kernel CreateKernel(LlmOptions options, HttpClient http)
+    {
+        var client = OpenAIClients.Create(options.Provider, options.Endpoint, options.ApiKey, http, options.Timeout);
+        var builder = Kernel.CreateBuilder();
+        builder.AddOpenAIChatCompletion(options.Model!, client);
+        return builder.Build();
+    }
+
+    public async Task<string> AnswerAsync(string question, IReadOnlyList<PromptSource> sources, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var args = new KernelArguments
+        {
+            ["question"] = question,
+            ["sources"] = FormatSources(sources),
+            ["today"] = now.ToString("dddd d MMMM yyyy", CultureInfo.InvariantCulture),
+        };
+        return await InvokeWithRetriesAsync(_answer, args, "answer", ct).ConfigureAwait(false);
+    }
+
+    public async Task<string> CondenseAsync(string question, IReadOnlyList<ConversationTurn> history, CancellationToken ct = default)
+    {
+        var sb = new StringBuilder();
+        foreach (var t in history)
+        {
+            sb.Append("User: ").AppendLine(t.Question);
+            sb.Append("NewsBot: ").AppendLine(t.Answer.Length > 600 ? t.Answer[..600] + "…" : t.Answer);
+        }
+        var args = new KernelArguments { ["history"] = sb.ToString(), ["question"] = question };
+        var text = await InvokeWithRetriesAsync(_condense, args, "condense", ct).ConfigureAwait(false);
+        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? question;
+    }
+
+    /// <summary>Numbered sources as the prompt shows them.</summary>
+    public static string FormatSources(IReadOnlyList<PromptSource> sources)
+    {
+        var sb = new StringBuilder();
+        foreach (var s in sources)
+        {
+            sb.Append('[').Append(s.N).Append("] ").Append(s.Title);
+            var meta = new List<string>();
+            if (!string.IsNullOrWhiteSpace(s.Outlet)) meta.Add(s.Outlet);
+            meta.Add(s.Published is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "date unknown");
+            sb.Append(" (").Append(string.Join(", ", meta)).Append(')').AppendLine();
+            sb.Append("URL: ").AppendLine(s.Url);
+            sb.AppendLine(s.Text.Trim());
+            sb.AppendLine();
+        }
+        return sb.ToString().TrimEnd();
+    }
+
+    async Task<string> InvokeWithRetriesAsync(KernelFunction function, KernelArguments args, string what, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(_options.Timeout);
+            TimeSpan? wait = null;
+            string reason;
+            try
+            {
+                var result = await _kernel.InvokeAsync(function, args, timeout.Token).ConfigureAwait(false);
+                var text = result.GetValue<string>()?.Trim();
+                if (!string.IsNullOrEmpty(text)) return text;
+                reason = "empty answer";
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                reason = $"timed out after {_options.Timeout.TotalSeconds:0}s";
+            }
+            catch (Exception ex) when (Classify(ex) is { } c)
+            {
+                if (!c.Transient) throw new LlmException($"The language model refused the {what} request: {c.Reason}", ex);
+                reason = c.Reason;
+                wait = c.RetryAfter;
+            }
+            if (attempt >= _options.MaxRetries)
+                throw new LlmException($"The language model failed the {what} request {attempt + 1} times (last: {reason}).");
+            if (wait is { } ra && ra > _options.MaxRetryAfter)
+                throw new LlmException($"The language model asked to wait {ra.TotalSeconds:0}s ({reason}), longer than Llm:MaxRetryAfter.");
+            var delay = wait ?? TimeSpan.FromMilliseconds(_options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt));
+            _log.LogWarning("Language model {What} attempt {Attempt} failed ({Reason}); retrying in {Delay} ms", what, attempt + 1, reason, (int)delay.TotalMilliseconds);
+            await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+        }
+    }
+
+    sealed record Failure(bool Transient, string Reason, TimeSpan? RetryAfter);
+
+    static Failure? Classify(Exception ex)
+    {
+        var status = ex switch
+        {
+            HttpOperationException h => h.StatusCode,
+            ClientResultException c => (HttpStatusCode?)c.Status,
+            HttpRequestException r => r.StatusCode,
+            _ => null,
+        };
+        var clientError = ex as ClientResultException ?? ex.InnerException as ClientResultException;
+        TimeSpan? retryAfter = null;
+        if (clientError?.GetRawResponse() is { } response && response.Headers.TryGetValue("Retry-After", out var ra) && ra is not null)
+        {
+            if (double.TryParse(ra, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)) retryAfter = TimeSpan.FromSeconds(seconds);
+            else if (DateTimeOffset.TryParse(ra, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)) retryAfter = when - DateTimeOffset.UtcNow;
+        }
+        if (status is null && clientError is not null && clientError.Status > 0) status = (HttpStatusCode)clientError.Status;
+        if (status is { } s)
+        {
+            int code = (int)s;
+            bool transient = code is 408 or 429 or >= 500;
+            return new Failure(transient, $"HTTP {code}", retryAfter);
+        }
+        if (ex is HttpRequestException or IOException || ex.InnerException is HttpRequestException or IOException)
+            return new Failure(true, "network error: " + ex.Message, null);
+        if (ex is KernelException or System.Text.Json.JsonException || ex.InnerException is System.Text.Json.JsonException)
+            return new Failure(true, "malformed response: " + ex.Message, null);
+        return null;
+    }
+}
+
+/// <summary>The language model could not give an answer (after retries, or refused the request).</summary>
+public sealed class LlmException(string message, Exception? inner = null) : Exception(message, inner);

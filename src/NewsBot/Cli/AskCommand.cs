@@ -1,0 +1,96 @@
+using System.CommandLine;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using NewsBot.Core.Answering;
+using NewsBot.Core.Ingestion;
+using NewsBot.Core.Ports;
+using NewsBot.Hosting;
+
+namespace NewsBot.Cli;
+
+/// <summary><c>ask "question" [--chat ID] [--json]</c> and <c>ask --stdin</c>.</summary>
+public static class AskCommand
+{
+    public static Command Create(NewsBotCli cli)
+    {
+        var question = new Argument<string?>("question") { Description = "The question", Arity = ArgumentArity.ZeroOrOne };
+        var chat = new Option<string?>("--chat") { Description = "Conversation id: follow-ups in the same conversation work across invocations", HelpName = "ID" };
+        var stdin = new Option<bool>("--stdin") { Description = "Read one question per line (text, or JSON {\"id\",\"question\",\"chat\"}) and print one JSON result per line" };
+        var cmd = new Command("ask", "Answer a question from the indexed news, with cited sources") { question, chat, stdin };
+        cmd.SetAction((parse, ct) => cli.RunVerbAsync(parse, ct, async (sp, output, token) =>
+        {
+            var service = sp.GetRequiredService<IAnswerService>();
+            await EnsureSamplesAsync(sp, output, token);
+            if (parse.GetValue(stdin))
+                return await RunStdinAsync(service, output, parse.GetValue(chat), token);
+            var q = parse.GetValue(question);
+            if (string.IsNullOrWhiteSpace(q))
+            {
+                output.Error("ask: give a question, e.g. newsbot ask \"What happened in Kyiv?\", or use --stdin.");
+                return 2;
+            }
+            var conversation = parse.GetValue(chat) is { } c ? "cli:" + c : null;
+            var result = await service.AnswerAsync(new AnswerRequest { Question = q, ConversationId = conversation }, token);
+            if (output.Json) output.WriteJson(AnswerPrinter.ToJson(result, null));
+            else AnswerPrinter.Print(output, result);
+            return 0;
+        }));
+        return cmd;
+    }
+
+    static async Task<int> RunStdinAsync(IAnswerService service, CliOutput output, string? defaultChat, CancellationToken ct)
+    {
+        var reader = Console.In;
+        string? line;
+        int lineNo = 0;
+        while ((line = await reader.ReadLineAsync(ct)) is not null)
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            object? id = lineNo;
+            string? q = line.Trim();
+            string? chatId = defaultChat;
+            if (q.StartsWith('{'))
+            {
+                try
+                {
+                    using var doc = JsonDocument.Parse(q);
+                    var root = doc.RootElement;
+                    id = root.TryGetProperty("id", out var idEl) ? idEl.Clone() : lineNo;
+                    q = root.TryGetProperty("question", out var qEl) && qEl.ValueKind == JsonValueKind.String ? qEl.GetString() : null;
+                    if (root.TryGetProperty("chat", out var cEl) && cEl.ValueKind == JsonValueKind.String) chatId = cEl.GetString();
+                }
+                catch (JsonException ex)
+                {
+                    output.WriteJsonLine(new { id, error = "invalid JSON: " + ex.Message });
+                    continue;
+                }
+            }
+            if (string.IsNullOrWhiteSpace(q))
+            {
+                output.WriteJsonLine(new { id, error = "no question on this line" });
+                continue;
+            }
+            var result = await service.AnswerAsync(new AnswerRequest { Question = q, ConversationId = chatId is null ? null : "cli:" + chatId }, ct);
+            output.WriteJsonLine(AnswerPrinter.ToJson(result, id));
+        }
+        return 0;
+    }
+
+    /// <summary>The quickstart: an empty store is filled from the sample articles before the first question.</summary>
+    public static async Task EnsureSamplesAsync(IServiceProvider sp, CliOutput output, CancellationToken ct)
+    {
+        var store = sp.GetRequiredService<IArticleStore>();
+        if ((await store.GetCountsAsync(ct)).Articles > 0) return;
+        var options = sp.GetRequiredService<IngestionOptions>();
+        if (string.IsNullOrWhiteSpace(options.SampleDirectory)) return;
+        var dir = Path.GetFullPath(options.SampleDirectory, sp.GetRequiredService<CliContext>().WorkingDirectory);
+        if (!Directory.Exists(dir)) return;
+        output.Error($"The store is empty: ingesting the sample articles in {dir} first (set Ingestion:SampleDirectory to \"\" to turn this off)…");
+        var pipeline = sp.GetRequiredService<IngestionPipeline>();
+        var summary = new IngestSummary();
+        await foreach (var r in pipeline.IngestAsync([dir], ct)) summary.Count(r);
+        output.Error($"Ingested {summary.Added} sample articles ({summary.Chunks} chunks).");
+    }
+}

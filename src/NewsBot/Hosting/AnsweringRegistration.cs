@@ -1,0 +1,67 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using NewsBot.Core.Answering;
+using NewsBot.Core.Ports;
+using NewsBot.Core.Retrieval;
+using NewsBot.OpenAI;
+
+namespace NewsBot.Hosting;
+
+/// <summary>Answering: the extractive answerer always, the language model when <c>Llm:Provider</c> is set.</summary>
+public static class AnsweringRegistration
+{
+    public const string LlmHttpClient = "newsbot-llm";
+
+    public static IServiceCollection AddNewsBotAnswering(this IServiceCollection services, IConfiguration config)
+    {
+        services.AddSection<AnsweringOptions>(config, AnsweringOptions.SectionName, o =>
+        {
+            try
+            {
+                o.ResolveTimeZone();
+                return [];
+            }
+            catch (ArgumentException ex)
+            {
+                return [ex.Message];
+            }
+        });
+        services.AddSection<LlmOptions>(config, LlmOptions.SectionName, o => o.Validate());
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<AnsweringOptions>>().Value);
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value);
+        services.AddHttpClient(LlmHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
+        services.AddSingleton<ExtractiveAnswerer>();
+        services.AddSingleton(sp =>
+        {
+            var o = sp.GetRequiredService<LlmOptions>();
+            if (o.Provider == LlmProvider.None) return new LlmHolder(null);
+            var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(LlmHttpClient);
+            var prompts = ResolvePromptsDirectory(o, sp.GetRequiredService<CliContext>());
+            return new LlmHolder(new SemanticKernelAnswerer(SemanticKernelAnswerer.CreateKernel(o, http), prompts, o, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SemanticKernelAnswerer>>()));
+        });
+        services.AddSingleton(sp => new AnswerService(
+            sp.GetRequiredService<Retriever>(),
+            sp.GetRequiredService<ExtractiveAnswerer>(),
+            sp.GetRequiredService<IConversationStore>(),
+            sp.GetRequiredService<AnsweringOptions>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<AnswerService>>(),
+            sp.GetRequiredService<LlmHolder>().Answerer));
+        services.AddSingleton<IAnswerService>(sp => sp.GetRequiredService<AnswerService>());
+        return services;
+    }
+
+    /// <summary>The configured language model, or none.</summary>
+    public sealed record LlmHolder(ILlmAnswerer? Answerer);
+
+    /// <summary>Llm:PromptsDirectory, else ./prompts (a checkout), else the prompts copied next to the app.</summary>
+    public static string ResolvePromptsDirectory(LlmOptions o, CliContext ctx)
+    {
+        if (!string.IsNullOrWhiteSpace(o.PromptsDirectory)) return Path.GetFullPath(o.PromptsDirectory, ctx.WorkingDirectory);
+        var local = Path.Combine(ctx.WorkingDirectory, "prompts");
+        if (Directory.Exists(Path.Combine(local, "Answer"))) return local;
+        return Path.Combine(AppContext.BaseDirectory, "prompts");
+    }
+}

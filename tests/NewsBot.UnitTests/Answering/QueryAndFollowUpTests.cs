@@ -1,0 +1,87 @@
+using NewsBot.Core.Answering;
+using NewsBot.Core.Ports;
+
+namespace NewsBot.UnitTests.Answering;
+
+public class QueryAndFollowUpTests
+{
+    static readonly DateTimeOffset Now = new(2025, 3, 12, 12, 0, 0, TimeSpan.Zero);
+
+    [Fact]
+    public void From_filters_are_taken_out_of_the_question()
+    {
+        var p = QueryParser.Parse("from:Reuters from:\"Kyiv Independent\" strikes on energy yesterday", Now, TimeZoneInfo.Utc);
+        Assert.Equal(["Reuters", "Kyiv Independent"], p.Outlets);
+        Assert.Equal("strikes on energy", p.SearchText);
+        Assert.NotNull(p.Window);
+    }
+
+    static ConversationTurn Turn(string q, params string[] cited) => new()
+    {
+        ConversationId = "c", Question = q, StandaloneQuery = q, Answer = "…", CitedArticleIds = cited, At = Now,
+    };
+
+    [Theory]
+    [InlineData("And what about NATO?")]
+    [InlineData("what did Moscow say?")]
+    [InlineData("when was that?")]
+    [InlineData("and for how much?")]
+    [InlineData("who is directing it?")]
+    public void Follow_ups_carry_the_previous_topic_and_prefer_the_cited_articles(string q)
+    {
+        var r = FollowUpRewriter.Rewrite(q, [Turn("What did Putin say about meeting Zelenskyy?", "u1")]);
+        Assert.True(r.IsFollowUp);
+        Assert.Contains("Putin", r.Standalone);
+        Assert.Contains("Zelenskyy", r.Standalone);
+        Assert.Equal(["u1"], r.PreferredArticleIds);
+    }
+
+    [Theory]
+    [InlineData("How many people were killed in the Kyiv strikes on Tuesday?")]
+    [InlineData("Which team won the Champions League final in Munich?")]
+    public void Questions_with_their_own_topic_stand_alone(string q)
+    {
+        var r = FollowUpRewriter.Rewrite(q, [Turn("What did Putin say about meeting Zelenskyy?", "u1")]);
+        Assert.False(r.IsFollowUp);
+        Assert.Equal(q, r.Standalone);
+        Assert.Empty(r.PreferredArticleIds);
+    }
+
+    [Fact]
+    public void Without_history_nothing_is_rewritten()
+        => Assert.Equal("and what about NATO?", FollowUpRewriter.Rewrite("and what about NATO?", []).Standalone);
+
+    [Fact]
+    public void Invalid_citations_are_dropped_and_the_rest_renumbered_in_order_of_use()
+    {
+        var c = Citations.Check("Talks stalled [3]. Twelve died [1, 9]. Both sides spoke [3][1]. Nothing here [0].", sourceCount: 4);
+        Assert.Equal("Talks stalled [1]. Twelve died [2]. Both sides spoke [1][2]. Nothing here.", c.Text);
+        Assert.Equal([3, 1], c.CitedSources);
+        Assert.Equal(2, c.Dropped);
+    }
+
+    [Fact]
+    public void Ranges_and_source_words_in_markers_are_understood()
+    {
+        var c = Citations.Check("A [Source 2]. B [1-3].", 3);
+        Assert.Equal("A [1]. B [2][1][3].", c.Text);
+        Assert.Equal([2, 1, 3], c.CitedSources);
+    }
+
+    [Fact]
+    public void An_answer_with_only_invalid_markers_has_no_citations()
+        => Assert.Empty(Citations.Check("The minister resigned [7].", 2).CitedSources);
+
+    [Theory]
+    [InlineData("How many people were killed?", "en")]
+    [InlineData("Wie viele Menschen wurden getötet?", "de")]
+    [InlineData("Combien de personnes ont été tuées ?", "fr")]
+    [InlineData("¿Cuántos muertos hubo en Kyiv?", "es")]
+    [InlineData("Сколько людей погибло в Киеве?", "ru")]
+    [InlineData("Скільки людей загинуло у Києві?", "uk")]
+    public void Language_is_guessed_for_refusals(string q, string lang)
+    {
+        Assert.Equal(lang, Language.Detect(q));
+        Assert.False(string.IsNullOrWhiteSpace(Language.NotCoveredMessage(lang)));
+    }
+}
