@@ -45,6 +45,9 @@ public sealed class NewsBotCli
         root.Subcommands.Add(SourcesCommand.Create(this));
         root.Subcommands.Add(AskCommand.Create(this));
         root.Subcommands.Add(ChatCommand.Create(this));
+        root.Subcommands.Add(RunCommand.Create(this));
+        root.Subcommands.Add(EvalCommand.Create(this));
+        root.SetAction((parse, ct) => RunCommand.RunAsync(this, parse, ct));
         foreach (var extra in ExtraCommands) root.Subcommands.Add(extra(this));
         return root;
     }
@@ -84,13 +87,15 @@ public sealed class NewsBotCli
     /// Runs a verb inside a built host: validates configuration first, and turns the errors a user can
     /// fix (configuration, unreachable index, model mismatch) into one clear message and exit code.
     /// </summary>
-    public async Task<int> RunVerbAsync(ParseResult parse, CancellationToken ct, Func<IServiceProvider, CliOutput, CancellationToken, Task<int>> body, Action<IServiceCollection, Microsoft.Extensions.Configuration.IConfiguration>? configure = null)
+    public async Task<int> RunVerbAsync(ParseResult parse, CancellationToken ct, Func<IServiceProvider, CliOutput, CancellationToken, Task<int>> body, Action<IServiceCollection, Microsoft.Extensions.Configuration.IConfiguration>? configure = null, IReadOnlyDictionary<string, string?>? overrides = null)
     {
         var output = Output(parse);
         IHost? host = null;
         try
         {
-            host = AppHost.Build(Context(parse), configure);
+            var context = Context(parse);
+            if (overrides is not null) context = context with { Overrides = context.Overrides.Concat(overrides).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value) };
+            host = AppHost.Build(context, configure);
             ValidateOptions(host.Services);
             return await body(host.Services, output, ct).ConfigureAwait(false);
         }

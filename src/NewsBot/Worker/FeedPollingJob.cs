@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging;
+using NewsBot.Core.Ingestion;
+using NewsBot.Core.Ports;
+using NewsBot.Core.Text;
+
+namespace NewsBot.Worker;
+
+/// <summary>
+/// Polls every registered feed each <c>Ingestion:PollInterval</c> and ingests new items. Feeds listed in
+/// <c>Ingestion:Feeds</c> are registered at the first run. One failing feed never stops the others.
+/// </summary>
+public sealed class FeedPollingJob(IFeedStore feeds, IFeedPoller poller, IngestionPipeline pipeline, IngestionOptions options, TimeProvider time, ILogger<FeedPollingJob> logger) : IScheduledJob
+{
+    bool _registered;
+
+    public string Name => "feed-polling";
+
+    public DateTimeOffset NextRun(DateTimeOffset? lastRun, DateTimeOffset now) => lastRun is null ? now : lastRun.Value + options.PollInterval;
+
+    public async Task RunAsync(CancellationToken ct)
+    {
+        if (!_registered)
+        {
+            foreach (var url in options.Feeds.Where(u => UrlCanonicalizer.IsHttpUrl(u, out _)))
+            {
+                if (await feeds.AddFeedAsync(new FeedRecord { Url = url.Trim(), AddedAt = time.GetUtcNow(), AddedBy = "config", Trusted = true }, ct).ConfigureAwait(false))
+                    logger.LogInformation("Registered feed {Url} from configuration", url);
+            }
+            _registered = true;
+        }
+        var list = await feeds.ListFeedsAsync(ct).ConfigureAwait(false);
+        if (list.Count == 0)
+        {
+            logger.LogDebug("No feeds registered");
+            return;
+        }
+        int added = 0, failed = 0;
+        foreach (var feed in list)
+        {
+            try
+            {
+                await foreach (var r in pipeline.IngestItemsAsync(poller.PollAsync(feed, ct), ct).ConfigureAwait(false))
+                {
+                    if (r.Status is IngestStatus.Added or IngestStatus.Updated) added++;
+                    else if (r.Status == IngestStatus.Failed) failed++;
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                failed++;
+                logger.LogError(ex, "Polling feed {Url} failed", feed.Url);
+            }
+        }
+        logger.LogInformation("Polled {Feeds} feeds: {Added} new or updated articles, {Failed} failures", list.Count, added, failed);
+    }
+}
