@@ -261,7 +261,8 @@ public sealed partial class TelegramUpdateHandler(
             return;
         }
 
-        AnswerResult result;
+        AnswerResult? result;
+        await SendTypingAsync(chat, ct).ConfigureAwait(false);
         using (var typing = CancellationTokenSource.CreateLinkedTokenSource(ct))
         {
             var typingLoop = KeepTypingAsync(chat, typing.Token);
@@ -273,17 +274,19 @@ public sealed partial class TelegramUpdateHandler(
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 logger.LogError("Answering a Telegram question in {ConversationId} failed: {Error}", chat.ConversationId, redaction.Full(ex));
-                await typing.CancelAsync().ConfigureAwait(false);
-                await typingLoop.ConfigureAwait(false);
-                await sender.ReplyTextAsync(chat, m.MessageId,
-                    "Sorry, something went wrong on my side while answering. Please try again in a minute.", ct).ConfigureAwait(false);
-                return;
+                result = null;
             }
             finally
             {
                 await typing.CancelAsync().ConfigureAwait(false);
                 await typingLoop.ConfigureAwait(false);
             }
+        }
+        if (result is null)
+        {
+            await sender.ReplyTextAsync(chat, m.MessageId,
+                "Sorry, something went wrong on my side while answering. Please try again in a minute.", ct).ConfigureAwait(false);
+            return;
         }
 
         var parts = AnswerFormatter.Format(result);
@@ -315,22 +318,28 @@ public sealed partial class TelegramUpdateHandler(
         return (row.Count == 0 ? null : new InlineKeyboardMarkup(row), entry);
     }
 
-    /// <summary>Sends "typing…" now and every few seconds until cancelled (Telegram shows it for about 5 s).</summary>
+    /// <summary>Shows "typing…" (Telegram shows it for about 5 s); failures only cost the indicator.</summary>
+    private async Task SendTypingAsync(TelegramChatContext chat, CancellationToken ct)
+    {
+        try
+        {
+            await bot.SendChatAction(chat.ChatId, ChatAction.Typing, chat.MessageThreadId, cancellationToken: ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogDebug("sendChatAction failed: {Error}", redaction.Describe(ex));
+        }
+    }
+
+    /// <summary>Repeats "typing…" every few seconds until cancelled (the first one was sent before the answer started).</summary>
     private async Task KeepTypingAsync(TelegramChatContext chat, CancellationToken ct)
     {
         try
         {
             while (!ct.IsCancellationRequested)
             {
-                try
-                {
-                    await bot.SendChatAction(chat.ChatId, ChatAction.Typing, chat.MessageThreadId, cancellationToken: ct).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogDebug("sendChatAction failed: {Error}", redaction.Describe(ex));
-                }
                 await Task.Delay(TypingInterval, time, ct).ConfigureAwait(false);
+                await SendTypingAsync(chat, ct).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
