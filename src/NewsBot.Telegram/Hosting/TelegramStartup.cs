@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Telegram.Bot;
+using Telegram.Bot.Exceptions;
+using Telegram.Bot.Types;
+using Telegram.Bot.Types.Enums;
+
+namespace NewsBot.Telegram.Hosting;
+
+/// <summary>What both modes do at start: getMe (bot identity), webhook set or deleted, command menus.</summary>
+public sealed class TelegramStartup(
+    ITelegramBotClient bot,
+    BotIdentity identity,
+    IOptions<TelegramOptions> options,
+    TimeProvider time,
+    LogRedaction redaction,
+    ILogger<TelegramStartup> logger)
+{
+    /// <summary>The update types the bot asks for. Edited messages are not requested (and would be ignored).</summary>
+    public static readonly UpdateType[] AllowedUpdates = [UpdateType.Message, UpdateType.CallbackQuery];
+
+    public const string UnauthorizedMessage = "Telegram rejected the bot token (401 Unauthorized): check Telegram:BotToken";
+
+    /// <summary>True when the bot may run; false when Telegram rejected the token (logged) or <paramref name="ct"/> fired.</summary>
+    public async Task<bool> InitializeAsync(bool webhook, CancellationToken ct)
+    {
+        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var me = await bot.GetMe(ct).ConfigureAwait(false);
+                identity.Set(me.Id, me.Username ?? "");
+                if (webhook)
+                {
+                    var o = options.Value;
+                    await bot.SetWebhook(o.WebhookUrl!, allowedUpdates: AllowedUpdates, secretToken: o.WebhookSecretToken,
+                        dropPendingUpdates: false, cancellationToken: ct).ConfigureAwait(false);
+                    logger.LogInformation("Telegram bot @{Username} receives updates by webhook at {Path}", me.Username, o.WebhookPath);
+                }
+                else
+                {
+                    await bot.DeleteWebhook(dropPendingUpdates: false, cancellationToken: ct).ConfigureAwait(false);
+                    logger.LogInformation("Telegram bot @{Username} receives updates by long polling", me.Username);
+                }
+                await SetCommandsAsync(ct).ConfigureAwait(false);
+                return true;
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return false;
+            }
+            catch (ApiRequestException e) when (IsUnauthorized(e))
+            {
+                logger.LogCritical(UnauthorizedMessage + " (the Telegram channel is stopped; fix the token and restart)");
+                return false;
+            }
+            catch (Exception ex)
+            {
+                var delay = RetryAfter(ex) ?? backoff.Next();
+                logger.LogWarning("Starting the Telegram bot failed, retrying in {Delay:0.#} s: {Error}", delay.TotalSeconds, redaction.Describe(ex));
+                try
+                {
+                    await Task.Delay(delay, time, ct).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return false;
+                }
+            }
+        }
+        return false;
+    }
+
+    /// <summary>Public commands for everyone; admins additionally see the admin commands in their private chat.</summary>
+    private async Task SetCommandsAsync(CancellationToken ct)
+    {
+        await bot.SetMyCommands(TelegramUpdateHandler.PublicCommands, cancellationToken: ct).ConfigureAwait(false);
+        var all = TelegramUpdateHandler.PublicCommands.Concat(TelegramUpdateHandler.AdminCommands).ToArray();
+        foreach (var admin in options.Value.AdminUserIds.Distinct())
+        {
+            try
+            {
+                await bot.SetMyCommands(all, BotCommandScope.Chat(admin), cancellationToken: ct).ConfigureAwait(false);
+            }
+            catch (ApiRequestException e) when (e.ErrorCode == 400)
+            {
+                // Telegram refuses chat scopes for users who never started a chat with the bot.
+                logger.LogInformation("Admin commands menu not set for user {UserId} ({Error}); they appear once the admin has started a chat with the bot",
+                    admin, redaction.Describe(e));
+            }
+        }
+    }
+
+    public static bool IsUnauthorized(ApiRequestException e) => e.ErrorCode == 401;
+
+    public static TimeSpan? RetryAfter(Exception ex) =>
+        ex is ApiRequestException { ErrorCode: 429, Parameters.RetryAfter: int s } ? TimeSpan.FromSeconds(Math.Max(1, s)) : null;
+}

@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using NewsBot.Core.Answering;
+using NewsBot.Core.Ports;
+using NewsBot.Telegram;
+
+namespace NewsBot.IntegrationTests.Telegram;
+
+/// <summary>
+/// The Telegram channel as the host wires it (AddNewsBotTelegram + hosted services), talking through the real
+/// TelegramBotClient to a <see cref="FakeBotApiServer"/>, with fake ports and every log line captured.
+/// </summary>
+public sealed class TelegramBotHarness : IAsyncDisposable
+{
+    public const string Token = "7000001:AAHsecretTOKENvalue_0123456789-abcdef";
+    public const long UserId = 42;
+    public const long AdminId = 1;
+
+    public required FakeBotApiServer Server { get; init; }
+    public ServiceProvider Services { get; private set; } = null!;
+    public required ScriptedAnswerService Answers { get; init; }
+    public required InMemoryInboxStore Inbox { get; init; }
+    public InMemoryFeedStore Feeds { get; } = new();
+    public FakeFeedPoller Poller { get; } = new();
+    public InMemoryArticleStore Articles { get; } = new();
+    public CapturingLoggerProvider Logs { get; } = new();
+    private bool _ownsServer;
+    private IHostedService[] _hosted = [];
+
+    public static async Task<TelegramBotHarness> StartAsync(
+        Action<Dictionary<string, string?>>? configure = null,
+        Action<IServiceCollection>? services = null,
+        FakeBotApiServer? server = null,
+        InMemoryInboxStore? inbox = null,
+        ScriptedAnswerService? answers = null)
+    {
+        var ownsServer = server is null;
+        server ??= await FakeBotApiServer.StartAsync();
+        var settings = new Dictionary<string, string?>
+        {
+            ["Telegram:BotToken"] = Token,
+            ["Telegram:BaseUrl"] = server.BaseUrl,
+            ["Telegram:PollingTimeoutSeconds"] = "1",
+            ["Telegram:AdminUserIds:0"] = AdminId.ToString(),
+        };
+        configure?.Invoke(settings);
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+
+        var harness = new TelegramBotHarness
+        {
+            Server = server,
+            Answers = answers ?? new ScriptedAnswerService(),
+            Inbox = inbox ?? new InMemoryInboxStore(),
+            _ownsServer = ownsServer,
+        };
+        var collection = new ServiceCollection();
+        collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(harness.Logs));
+        collection.AddSingleton<IAnswerService>(harness.Answers);
+        collection.AddSingleton<IInboxStore>(harness.Inbox);
+        collection.AddSingleton<IFeedStore>(harness.Feeds);
+        collection.AddSingleton<IFeedPoller>(harness.Poller);
+        collection.AddSingleton<IArticleStore>(harness.Articles);
+        collection.AddNewsBotTelegram(configuration);
+        services?.Invoke(collection);
+
+        harness.Services = collection.BuildServiceProvider();
+        harness._hosted = [.. harness.Services.GetServices<IHostedService>()];
+        foreach (var hosted in harness._hosted)
+            await hosted.StartAsync(CancellationToken.None);
+        return harness;
+    }
+
+    /// <summary>Stops the hosted services like the host does, with the given shutdown timeout.</summary>
+    public async Task StopAsync(TimeSpan? shutdownTimeout = null)
+    {
+        using var cts = new CancellationTokenSource(shutdownTimeout ?? TimeSpan.FromSeconds(5));
+        foreach (var hosted in _hosted.Reverse())
+            await hosted.StopAsync(cts.Token);
+        _hosted = [];
+    }
+
+    public string AllLogs => string.Join("\n", Logs.Lines);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopAsync();
+        await Services.DisposeAsync();
+        if (_ownsServer)
+            await Server.DisposeAsync();
+    }
+}

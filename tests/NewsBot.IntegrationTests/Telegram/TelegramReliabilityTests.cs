@@ -1,0 +1,126 @@
+using Xunit;
+
+namespace NewsBot.IntegrationTests.Telegram;
+
+/// <summary>429 retries, at-least-once handling across a restart, poison updates, a rejected token, and no token in logs.</summary>
+public sealed class TelegramReliabilityTests
+{
+    [Fact]
+    public async Task A_429_from_sendMessage_is_retried_after_retry_after_and_the_answer_is_delivered_once()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync();
+        bot.Server.FailNext("sendMessage", 429, retryAfter: 1);
+        var (updateId, messageId) = bot.Server.SendText(42, 42, "What did the council decide?");
+
+        var sent = await bot.Server.WaitForAsync("sendMessage");
+        Assert.Equal(messageId, sent.ReplyTo);
+        await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(updateId), "the update to be marked done");
+        await Task.Delay(500);
+
+        var calls = bot.Server.CallsTo("sendMessage");
+        Assert.Equal([429, 200], calls.Select(c => c.StatusCode));
+        Assert.Single(bot.Server.SentMessages);
+        Assert.Single(bot.Answers.Requests); // the answer was not computed twice
+    }
+
+    [Fact]
+    public async Task A_restart_with_pending_updates_answers_each_pending_question_exactly_once()
+    {
+        await using var server = await FakeBotApiServer.StartAsync();
+        var inbox = new InMemoryInboxStore();
+        var blocking = new ScriptedAnswerService
+        {
+            Handler = async (r, ct) =>
+            {
+                await Task.Delay(Timeout.Infinite, ct); // the engine is slow: nothing is answered before shutdown
+                return ScriptedAnswerService.CitedAnswer(r.Question);
+            },
+        };
+
+        var first = await TelegramBotHarness.StartAsync(server: server, inbox: inbox, answers: blocking);
+        var q1 = server.SendText(42, 42, "first question");
+        var q2 = server.SendText(42, 42, "second question");
+        var q3 = server.SendText(43, 43, "third question");
+        // stored in the inbox and acknowledged to Telegram (a later getUpdates confirmed them)…
+        await FakeBotApiServer.EventuallyAsync(() => inbox.Count == 3 && server.UnconfirmedUpdates == 0, "updates stored and acknowledged");
+        // …and being answered in both chats when the bot stops
+        await FakeBotApiServer.EventuallyAsync(() => blocking.Requests.Count == 2, "answers in progress");
+        await first.StopAsync(shutdownTimeout: TimeSpan.FromSeconds(1));
+        await first.DisposeAsync();
+        Assert.Empty(server.SentMessages);
+        Assert.Equal(3, inbox.PendingCount);
+
+        await using var second = await TelegramBotHarness.StartAsync(server: server, inbox: inbox);
+        await FakeBotApiServer.EventuallyAsync(() => inbox.PendingCount == 0, "pending updates handled after restart");
+        await Task.Delay(1500); // give any duplicate a chance to show up
+
+        var replies = server.SentMessages.Select(m => m.ReplyTo).ToList();
+        Assert.Equal(3, replies.Count);
+        Assert.Equal(new long?[] { q1.MessageId, q2.MessageId, q3.MessageId }.Order(), replies.Order());
+        Assert.Equal(["first question", "second question"],
+            second.Answers.Requests.Where(r => r.ConversationId == "telegram:42").Select(r => r.Question));
+        var resumedPoll = server.CallsTo("getUpdates").Last();
+        Assert.Equal(q3.UpdateId + 1, resumedPoll.Long("offset"));
+    }
+
+    [Fact]
+    public async Task A_poison_update_is_given_up_after_the_configured_attempts_and_marked_done()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync(c => c["Telegram:MaxUpdateAttempts"] = "2");
+        bot.Server.FailNext("sendMessage", 400, description: "Bad Request: can't parse entities");
+        bot.Server.FailNext("sendMessage", 400, description: "Bad Request: can't parse entities");
+        var id = bot.Server.SendText(42, 42, "poison").UpdateId;
+
+        await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(id), "the poison update to be given up", TimeSpan.FromSeconds(15));
+        Assert.Contains("Giving up on Telegram update", bot.AllLogs);
+        Assert.Equal(2, bot.Server.CallsTo("sendMessage").Count);
+
+        bot.Server.SendText(42, 42, "next question");
+        await bot.Server.WaitForAsync("sendMessage"); // the bot carries on
+    }
+
+    [Fact]
+    public async Task A_rejected_token_logs_a_clear_error_and_stops_polling_without_a_crash_loop()
+    {
+        await using var server = await FakeBotApiServer.StartAsync();
+        server.AcceptedToken = "1:some-other-token";
+        await using var bot = await TelegramBotHarness.StartAsync(server: server);
+
+        await FakeBotApiServer.EventuallyAsync(
+            () => bot.AllLogs.Contains("Telegram rejected the bot token (401 Unauthorized): check Telegram:BotToken"), "the 401 error to be logged");
+        await Task.Delay(1500);
+        Assert.Single(server.Calls); // one getMe, no retries, no polling
+        Assert.Equal("getMe", server.Calls[0].Method);
+        Assert.DoesNotContain(TelegramBotHarness.Token, bot.AllLogs);
+    }
+
+    [Fact]
+    public async Task The_bot_token_never_appears_in_any_captured_log_line()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync();
+        bot.Server.FailNext("sendMessage", 429, retryAfter: 1);
+        bot.Server.FailNext("getUpdates", 502, description: "Bad Gateway");
+        bot.Answers.Handler = (r, _) => r.Question == "boom"
+            ? throw new InvalidOperationException("engine failed")
+            : Task.FromResult(ScriptedAnswerService.CitedAnswer(r.Question));
+
+        bot.Server.SendText(42, 42, "What did the council decide?");
+        var answer = await bot.Server.WaitForAsync("sendMessage");
+        bot.Server.PressButton(42, 42, answer.ResultMessageId!.Value, answer.FirstCallbackData!);
+        await bot.Server.WaitForAsync("editMessageText");
+        bot.Server.SendText(42, 42, "boom");
+        var apology = await bot.Server.WaitForAsync("sendMessage", count: 2);
+        Assert.Contains("something went wrong", apology.Text);
+        bot.Server.SendText(TelegramBotHarness.AdminId, TelegramBotHarness.AdminId, "/addfeed http://127.0.0.1/feed");
+        await bot.Server.WaitForAsync("sendMessage", count: 3);
+        await bot.StopAsync();
+
+        var logs = bot.AllLogs;
+        Assert.NotEmpty(bot.Logs.Lines);
+        Assert.Contains("engine failed", logs); // errors are logged…
+        Assert.DoesNotContain(TelegramBotHarness.Token, logs); // …but never the token
+        Assert.DoesNotContain(TelegramBotHarness.Token.Split(':')[1], logs);
+        Assert.DoesNotContain("/bot7000001", logs);
+        Assert.DoesNotContain(bot.Logs.Lines, l => l.Contains("System.Net.Http.HttpClient", StringComparison.Ordinal));
+    }
+}
