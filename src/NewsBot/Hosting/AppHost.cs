@@ -42,9 +42,12 @@ public static class AppHost
         });
     }
 
+    public static string EnvironmentName()
+        => Environment.GetEnvironmentVariable("NEWSBOT_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? "Production";
+
     public static IHost Build(CliContext ctx, Action<IServiceCollection, IConfiguration>? configure = null)
     {
-        var environment = Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("NEWSBOT_ENVIRONMENT") ?? "Production";
+        var environment = EnvironmentName();
         var builder = Host.CreateEmptyApplicationBuilder(new HostApplicationBuilderSettings
         {
             ContentRootPath = ctx.WorkingDirectory,
