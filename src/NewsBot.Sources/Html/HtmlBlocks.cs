@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using AngleSharp.Dom;
 using NewsBot.Core.Text;
+using NewsBot.Sources.Text;
 
 namespace NewsBot.Sources.Html;
 
@@ -56,6 +57,7 @@ internal static partial class HtmlBlocks
             if (title is not null && string.Equals(text, title, StringComparison.OrdinalIgnoreCase)) continue;
             if (words <= 8 && Byline().IsMatch(text)) continue;
             if (words <= 12 && BoilerplateLine().IsMatch(text)) continue;
+            if (words <= 6 && DateParsing.TryParse(text, out _)) continue; // a dateline such as "5 March 2024"
             if (result.Count > 0 && result[^1] == text) continue;
             result.Add(text);
         }
@@ -180,6 +182,6 @@ internal static partial class HtmlBlocks
     [GeneratedRegex(@"^(?:by|words by|written by|story by)\s+[\p{L}][\p{L}\p{M}.'’\- ,&]{1,80}$", RegexOptions.IgnoreCase)]
     private static partial Regex Byline();
 
-    [GeneratedRegex(@"^(?:advertisement|advert|sponsored( content)?|share( this)?( article| story| page)?( on \w+)?|share on \w+|tweet|email|print|read more|read next|related( articles| stories| content)?|comments?|\d+ comments?|skip to (?:main )?content|accept( all)?( cookies)?|reject all|manage (?:cookies|preferences)|subscribe( now)?|sign up|log ?in|sign in|listen to (?:this )?article|the post .{1,200} appeared first on .{1,100})\.?$", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"^(?:advertisement|advert|sponsored( content)?|share( this)?( article| story| page)?( on \w+)?|share on \w+|tweet|email|print|read more|read next|related( articles| stories| content)?|comments?|\d+ comments?|skip to (?:main )?content|accept( all)?( cookies)?|reject all|manage (?:cookies|preferences)|subscribe( now)?|sign up|log ?in|sign in|listen to (?:this )?article|(?:published|updated|last updated|posted)(?: on| at)?:? .{1,40}|the post .{1,200} appeared first on .{1,100})\.?$", RegexOptions.IgnoreCase)]
     private static partial Regex BoilerplateLine();
 }
