@@ -123,7 +123,7 @@ public sealed class ArticleSource : IArticleSource
                     yield return item;
                 break;
             case WebContentKind.Page or WebContentKind.PlainText:
-                yield return WebReader.PageItem(input, content);
+                yield return WebReader.SafePageItem(input, content, _logger);
                 break;
             default:
                 yield return new FailedItem(input, content.Error ?? $"{url}: nothing to read");
@@ -184,7 +184,7 @@ public sealed class ArticleSource : IArticleSource
     async Task<SourceItem> ReadFileAsync(string path, bool explicitFile, CancellationToken ct)
     {
         var extension = Path.GetExtension(path).ToLowerInvariant();
-        if (explicitFile && !Options.FileExtensions.Contains(extension, StringComparer.OrdinalIgnoreCase))
+        if (explicitFile && !Options.FileExtensions.Any(e => string.Equals(e.StartsWith('.') ? e : "." + e, extension, StringComparison.OrdinalIgnoreCase)))
         {
             var shown = extension.Length == 0 ? "a file without extension" : $"'{extension}' files";
             return new FailedItem(path, $"unsupported file type: {path} ({shown} are not read); supported: {string.Join(", ", Options.FileExtensions)} (setting Ingestion:FileExtensions)");
@@ -226,6 +226,12 @@ public sealed class ArticleSource : IArticleSource
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             return new FailedItem(path, $"could not read {path}: {ex.Message}");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The contract: bad input never throws. A parser failing on a strange document is bad input.
+            _logger.LogWarning(ex, "Unexpected error reading {Path}", path);
+            return new FailedItem(path, $"could not read {path}: unexpected {ex.GetType().Name}: {ex.Message}");
         }
     }
 }

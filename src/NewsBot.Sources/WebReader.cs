@@ -52,7 +52,16 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
         var root = FeedParser.RootElementName(text);
         if (FeedParser.FormatOf(root) is not null)
         {
-            var parsed = FeedParser.Parse(text, finalUrl);
+            FeedParseResult parsed;
+            try
+            {
+                parsed = FeedParser.Parse(text, finalUrl);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Unexpected error parsing the feed at {Url}", finalUrl);
+                parsed = new FeedParseResult(null, $"the feed could not be parsed ({ex.GetType().Name}: {ex.Message})");
+            }
             return parsed.Feed is { } feed
                 ? new WebContent(WebContentKind.Feed, fetch, text, feed)
                 : new WebContent(WebContentKind.Failed, fetch, Error: $"{finalUrl}: {parsed.Error}");
@@ -73,6 +82,20 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
         var head = text.Length > 4096 ? text[..4096] : text;
         return head.Contains("<body", StringComparison.OrdinalIgnoreCase) || head.Contains("<head", StringComparison.OrdinalIgnoreCase)
                || head.Contains("<p>", StringComparison.OrdinalIgnoreCase) || head.Contains("<div", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary><see cref="PageItem"/>, with an unexpected extraction error turned into a failure (bad input never throws).</summary>
+    public static SourceItem SafePageItem(string input, WebContent content, ILogger logger)
+    {
+        try
+        {
+            return PageItem(input, content);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning(ex, "Unexpected error extracting {Url}", content.Url);
+            return new FailedItem(input, $"could not extract {content.Url}: unexpected {ex.GetType().Name}: {ex.Message}");
+        }
     }
 
     /// <summary>The article of a downloaded page (or plain-text document); a failure when it has no readable text.</summary>
@@ -112,13 +135,27 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
             }
             if (!byIndex.TryGetValue(index, out var entry)) continue;
             if (skip is not null && await skip(entry, ct).ConfigureAwait(false)) continue;
-            yield return await FeedItemAsync(feedUrl, fetchedFrom, feed, entry, trusted, ct).ConfigureAwait(false);
+            yield return await SafeFeedItemAsync(feedUrl, fetchedFrom, feed, entry, trusted, ct).ConfigureAwait(false);
         }
     }
 
     /// <summary>The id under which a feed item is remembered: its guid/id, else its link, else a hash of its title and text.</summary>
     public static string ItemId(FeedEntry entry) =>
         entry.Id ?? entry.Link?.ToString() ?? "sha256:" + Hashing.Sha256Hex($"{entry.Title}\n{entry.Content?.Value ?? entry.Summary?.Value}");
+
+    async Task<SourceItem> SafeFeedItemAsync(string feedUrl, Uri fetchedFrom, ParsedFeed feed, FeedEntry entry, bool trusted, CancellationToken ct)
+    {
+        try
+        {
+            return await FeedItemAsync(feedUrl, fetchedFrom, feed, entry, trusted, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // One strange item must not sink the feed.
+            logger.LogWarning(ex, "Unexpected error reading item {Index} of {Feed}", entry.Index, feedUrl);
+            return new FailedItem(entry.Link?.ToString() ?? $"{feedUrl} (item {entry.Index})", $"{feedUrl}: item {entry.Index} could not be read: unexpected {ex.GetType().Name}: {ex.Message}");
+        }
+    }
 
     /// <summary>
     /// One feed item as an article: its own content when substantial (≥ <see cref="SubstantialWords"/>
@@ -141,7 +178,7 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
             string? problem = page.Error;
             if (page.Kind is WebContentKind.Page or WebContentKind.PlainText)
             {
-                switch (PageItem(input, page))
+                switch (SafePageItem(input, page, logger))
                 {
                     case ExtractedItem { Article: var a } when Words(a.Paragraphs) >= Words(best):
                         paragraphs = a.Paragraphs;
