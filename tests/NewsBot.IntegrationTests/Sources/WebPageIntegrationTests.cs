@@ -50,6 +50,10 @@ public sealed class WebPageIntegrationTests : IAsyncLifetime
                 await Task.Delay(TimeSpan.FromSeconds(4), context.RequestAborted);
                 return Results.Content(Page, "text/html");
             });
+            app.MapGet("/moved", () => Results.Redirect("/no-canonical?utm_source=x&b=2&a=1"));
+            app.MapGet("/no-canonical", () => Results.Content(
+                "<html><head><title>Night buses return</title></head><body><article><p>Night buses return to the city centre on Friday after a two-year pause, the transport authority said, with four routes running until three in the morning.</p></article></body></html>",
+                "text/html"));
             app.MapGet("/loop/a", () => Results.Redirect("/loop/b"));
             app.MapGet("/loop/b", () => Results.Redirect("/loop/a"));
             app.MapGet("/chain/{n:int}", (int n) => n < 3 ? Results.Redirect($"/chain/{n + 1}") : Results.Redirect("/page", permanent: true));
@@ -166,6 +170,16 @@ public sealed class WebPageIntegrationTests : IAsyncLifetime
 
         Assert.Equal("Lake levels rise after record rain", article.Title);
         Assert.Equal(1, _server.CountRequests("/chain/3"));
+    }
+
+    [Fact]
+    public async Task Page_without_canonical_link_is_identified_by_its_final_url_after_redirects_canonicalized()
+    {
+        var article = await ReadArticleAsync("/moved");
+
+        Assert.Equal(_server.Url("/no-canonical?a=1&b=2").ToString(), article.SourceKey); // utm dropped, parameters sorted
+        Assert.Equal("Night buses return", article.Title);
+        Assert.Null(article.Outlet); // no site name, and an IP address is no outlet name (a DNS host would be used, without "www.")
     }
 
     [Fact]
