@@ -30,6 +30,16 @@ public sealed class IngestionOptions
     [Range(0.5, 1.0)]
     public double NearDuplicateThreshold { get; set; } = 0.9;
 
+    /// <summary>
+    /// Whether URLs that arrive through a chat (for example Telegram <c>/addfeed</c>) may point at
+    /// loopback, private, link-local, carrier-grade NAT or other non-public addresses
+    /// (key <c>Ingestion:AllowPrivateNetworkForChatUrls</c>, default false). Leave it off unless every
+    /// chat user is trusted: with it on, a chat user can make the bot fetch from the bot's own network
+    /// (routers, admin pages, cloud metadata at 169.254.169.254). URLs given by the operator on the
+    /// command line or in configuration are always allowed to reach private addresses.
+    /// </summary>
+    public bool AllowPrivateNetworkForChatUrls { get; set; }
+
     /// <summary>User-Agent sent with downloads.</summary>
     [Required]
     public string UserAgent { get; set; } = "NewsBot/1.0 (+https://github.com/newsbot)";

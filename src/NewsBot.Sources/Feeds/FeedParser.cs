@@ -1,0 +1,384 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using System.Xml;
+using System.Xml.Linq;
+using NewsBot.Sources.Html;
+using NewsBot.Sources.Text;
+
+namespace NewsBot.Sources.Feeds;
+
+internal enum FeedFormat
+{
+    Rss2,
+    Rss1,
+    Atom,
+}
+
+/// <summary>Text of a feed element: HTML (RSS description, content:encoded, Atom type="html"/"xhtml") or plain text.</summary>
+internal sealed record FeedText(string Value, bool IsHtml);
+
+/// <summary>One item of a feed, as written in the feed (links resolved against the feed URL).</summary>
+internal sealed record FeedEntry
+{
+    /// <summary>1-based position in the feed.</summary>
+    public required int Index { get; init; }
+    public string? Title { get; init; }
+    public Uri? Link { get; init; }
+    /// <summary>guid / id / rdf:about, when the item has one.</summary>
+    public string? Id { get; init; }
+    public DateTimeOffset? Published { get; init; }
+    public string? Author { get; init; }
+    /// <summary>The full text (content:encoded, Atom content), when given.</summary>
+    public FeedText? Content { get; init; }
+    /// <summary>The summary (RSS description, Atom summary).</summary>
+    public FeedText? Summary { get; init; }
+}
+
+/// <summary>An item that could not be read; the rest of the feed still counts.</summary>
+internal sealed record FeedEntryError(int Index, string? Link, string Error);
+
+internal sealed record ParsedFeed(FeedFormat Format, string? Title, Uri? Link, IReadOnlyList<FeedEntry> Entries, IReadOnlyList<FeedEntryError> Errors);
+
+/// <summary>The feed, or why the document is not one.</summary>
+internal sealed record FeedParseResult(ParsedFeed? Feed, string? Error);
+
+/// <summary>
+/// A tolerant RSS 2.0 / RSS 1.0 (RDF) / Atom parser. HTML entities and stray ampersands are
+/// repaired; when the document is still not well-formed, each item is parsed on its own, so that one
+/// broken item becomes an error while the good ones are kept. DTDs are ignored (no external entities).
+/// </summary>
+internal static partial class FeedParser
+{
+    static readonly XNamespace ContentNs = "http://purl.org/rss/1.0/modules/content/";
+    static readonly XNamespace RdfNs = "http://www.w3.org/1999/02/22-rdf-syntax-ns#";
+
+    static readonly XmlReaderSettings ReaderSettings = new()
+    {
+        DtdProcessing = DtdProcessing.Ignore,
+        XmlResolver = null,
+        IgnoreProcessingInstructions = true,
+        IgnoreComments = true,
+        MaxCharactersFromEntities = 1024,
+    };
+
+    /// <summary>The local name of the document's root element ("rss", "RDF", "feed", "html", …), or null when it does not look like markup.</summary>
+    public static string? RootElementName(string text)
+    {
+        var tag = RootStartTag(text, out bool htmlDoctype);
+        if (htmlDoctype) return "html";
+        if (tag is null) return null;
+        var name = tag.Groups["name"].Value;
+        int colon = name.IndexOf(':');
+        return colon >= 0 ? name[(colon + 1)..] : name;
+    }
+
+    /// <summary>The start tag of the root element, skipping the XML declaration, processing instructions, comments and the doctype.</summary>
+    static Match? RootStartTag(string text, out bool htmlDoctype)
+    {
+        htmlDoctype = false;
+        int i = 0;
+        while (true)
+        {
+            while (i < text.Length && (char.IsWhiteSpace(text[i]) || text[i] == '\uFEFF')) i++;
+            if (i >= text.Length || text[i] != '<') return null;
+            if (string.CompareOrdinal(text, i, "<?", 0, 2) == 0) { i = Skip(text, i, "?>"); continue; }
+            if (string.CompareOrdinal(text, i, "<!--", 0, 4) == 0) { i = Skip(text, i, "-->"); continue; }
+            if (string.Compare(text, i, "<!DOCTYPE html", 0, 14, StringComparison.OrdinalIgnoreCase) == 0) { htmlDoctype = true; return null; }
+            if (string.CompareOrdinal(text, i, "<!", 0, 2) == 0) { i = Skip(text, i, ">"); continue; }
+            var m = StartTag().Match(text, i);
+            return m.Success && m.Index == i ? m : null;
+        }
+
+        static int Skip(string text, int from, string end)
+        {
+            int k = text.IndexOf(end, from + 2, StringComparison.Ordinal);
+            return k < 0 ? text.Length : k + end.Length;
+        }
+    }
+
+    /// <summary>The feed format of a root element name, if it is one.</summary>
+    public static FeedFormat? FormatOf(string? rootName) => rootName switch
+    {
+        "rss" => FeedFormat.Rss2,
+        "RDF" => FeedFormat.Rss1,
+        "feed" => FeedFormat.Atom,
+        _ => null,
+    };
+
+    /// <summary>Parses a feed document; <paramref name="feedUrl"/> resolves relative links.</summary>
+    public static FeedParseResult Parse(string text, Uri? feedUrl)
+    {
+        var rootName = RootElementName(text);
+        if (rootName is null)
+            return new(null, "not an RSS or Atom feed: the document is not XML");
+        if (FormatOf(rootName) is not { } format)
+            return new(null, rootName.Equals("html", StringComparison.OrdinalIgnoreCase)
+                ? "not an RSS or Atom feed: it is an HTML page"
+                : $"not an RSS or Atom feed: the root element is <{rootName}>, expected <rss>, <rdf:RDF> or <feed>");
+
+        var doc = TryLoad(text, out var xmlError) ?? TryLoad(Repair(text), out _);
+        return doc?.Root is { } root ? FromDocument(root, format, feedUrl) : FromFragments(text, format, feedUrl, xmlError);
+    }
+
+    static XDocument? TryLoad(string text, out string? error)
+    {
+        try
+        {
+            using var reader = XmlReader.Create(new StringReader(text), ReaderSettings);
+            error = null;
+            return XDocument.Load(reader);
+        }
+        catch (XmlException ex)
+        {
+            error = ex.Message;
+            return null;
+        }
+    }
+
+    static FeedParseResult FromDocument(XElement root, FeedFormat format, Uri? feedUrl)
+    {
+        var entries = new List<FeedEntry>();
+        var errors = new List<FeedEntryError>();
+        IEnumerable<XElement> items;
+        string? title;
+        Uri? link;
+        switch (format)
+        {
+            case FeedFormat.Rss2:
+                var channel = Child(root, "channel");
+                if (channel is null) return new(null, "not a valid RSS feed: <rss> has no <channel>");
+                title = PlainText(Child(channel, "title")?.Value);
+                link = ResolveLink(feedUrl, Child(channel, "link")?.Value);
+                items = channel.Elements().Where(e => e.Name.LocalName == "item");
+                break;
+            case FeedFormat.Rss1:
+                var rdfChannel = Child(root, "channel");
+                if (rdfChannel is null) return new(null, "not an RSS 1.0 feed: <rdf:RDF> has no <channel>");
+                title = PlainText(Child(rdfChannel, "title")?.Value);
+                link = ResolveLink(feedUrl, Child(rdfChannel, "link")?.Value);
+                items = root.Elements().Where(e => e.Name.LocalName == "item");
+                break;
+            default:
+                title = AtomTitle(Child(root, "title"));
+                link = AtomLink(root, feedUrl);
+                items = root.Elements().Where(e => e.Name.LocalName == "entry");
+                break;
+        }
+        int index = 0;
+        foreach (var item in items)
+            Add(ParseItem(item, format, feedUrl, ++index), entries, errors);
+        return new(new ParsedFeed(format, NullIfEmpty(title), link, entries, errors), null);
+    }
+
+    /// <summary>The document is not well-formed even after repair: parse the channel title and each item on its own.</summary>
+    static FeedParseResult FromFragments(string text, FeedFormat format, Uri? feedUrl, string? xmlError)
+    {
+        var rootTag = RootStartTag(text, out _);
+        var namespaces = string.Join("", XmlnsAttribute().Matches(rootTag?.Value ?? "").Select(m => m.Value));
+        var itemTag = format == FeedFormat.Atom ? "entry" : "item";
+        var starts = ItemStart(itemTag).Matches(text).Select(m => m.Index).ToList();
+        if (starts.Count == 0)
+            return new(null, $"not a valid feed: the XML is malformed ({xmlError}) and no items could be found");
+        var titleMatch = TitleElement().Match(text[..starts[0]]);
+        string? title = titleMatch.Success ? PlainText(StripCdata(titleMatch.Groups[1].Value)) : null;
+
+        var entries = new List<FeedEntry>();
+        var errors = new List<FeedEntryError>();
+        for (int i = 0; i < starts.Count; i++)
+        {
+            int end = i + 1 < starts.Count ? starts[i + 1] : text.Length;
+            var segment = text[starts[i]..end];
+            var close = segment.LastIndexOf($"</{itemTag}>", StringComparison.Ordinal);
+            if (close < 0)
+            {
+                errors.Add(new FeedEntryError(i + 1, null, $"item {i + 1}: malformed XML (no closing </{itemTag}>)"));
+                continue;
+            }
+            segment = segment[..(close + itemTag.Length + 3)];
+            var wrapped = $"<wrapper {namespaces}>{Repair(segment)}</wrapper>";
+            try
+            {
+                var element = XElement.Parse(wrapped).Elements().First();
+                Add(ParseItem(element, format, feedUrl, i + 1), entries, errors);
+            }
+            catch (XmlException ex)
+            {
+                var link = LinkInFragment().Match(segment) is { Success: true } lm ? ResolveLink(feedUrl, lm.Groups[1].Success ? lm.Groups[1].Value : lm.Groups[2].Value) : null;
+                errors.Add(new FeedEntryError(i + 1, link?.ToString(), $"item {i + 1}{(link is null ? "" : $" ({link})")}: malformed XML ({ex.Message})"));
+            }
+        }
+        return new(new ParsedFeed(format, NullIfEmpty(title), null, entries, errors), null);
+    }
+
+    static void Add((FeedEntry? Entry, FeedEntryError? Error) parsed, List<FeedEntry> entries, List<FeedEntryError> errors)
+    {
+        if (parsed.Entry is not null) entries.Add(parsed.Entry);
+        if (parsed.Error is not null) errors.Add(parsed.Error);
+    }
+
+    static (FeedEntry?, FeedEntryError?) ParseItem(XElement item, FeedFormat format, Uri? feedUrl, int index)
+    {
+        try
+        {
+            var entry = format == FeedFormat.Atom ? ParseAtomEntry(item, feedUrl, index) : ParseRssItem(item, format, feedUrl, index);
+            bool hasText = !string.IsNullOrWhiteSpace(entry.Content?.Value) || !string.IsNullOrWhiteSpace(entry.Summary?.Value);
+            if (string.IsNullOrWhiteSpace(entry.Title) && entry.Link is null && !hasText)
+                return (null, new FeedEntryError(index, null, $"item {index} has no title, no link and no text"));
+            return (entry, null);
+        }
+        catch (Exception ex) when (ex is XmlException or FormatException or UriFormatException or InvalidOperationException)
+        {
+            return (null, new FeedEntryError(index, null, $"item {index} could not be read: {ex.Message}"));
+        }
+    }
+
+    static FeedEntry ParseRssItem(XElement item, FeedFormat format, Uri? feedUrl, int index)
+    {
+        var guidElement = Child(item, "guid");
+        var guid = NullIfEmpty(guidElement?.Value.Trim());
+        var about = NullIfEmpty(item.Attribute(RdfNs + "about")?.Value.Trim());
+        var link = ResolveLink(feedUrl, Child(item, "link")?.Value);
+        if (link is null && guid is not null && !string.Equals(guidElement?.Attribute("isPermaLink")?.Value, "false", StringComparison.OrdinalIgnoreCase))
+            link = ResolveLink(feedUrl, guid);
+        if (link is null && about is not null) link = ResolveLink(feedUrl, about);
+        var content = item.Element(ContentNs + "encoded")?.Value;
+        var description = Child(item, "description")?.Value;
+        return new FeedEntry
+        {
+            Index = index,
+            Title = NullIfEmpty(PlainText(Child(item, "title")?.Value)),
+            Link = link,
+            Id = guid ?? about,
+            Published = DateParsing.First(Child(item, "pubDate")?.Value, Child(item, "date")?.Value, Child(item, "published")?.Value, Child(item, "updated")?.Value),
+            Author = NullIfEmpty(RssAuthor(Child(item, "creator")?.Value) ?? RssAuthor(Child(item, "author")?.Value)),
+            Content = string.IsNullOrWhiteSpace(content) ? null : new FeedText(content, true),
+            Summary = string.IsNullOrWhiteSpace(description) ? null : new FeedText(description, true),
+        };
+    }
+
+    static FeedEntry ParseAtomEntry(XElement entry, Uri? feedUrl, int index)
+    {
+        var baseUrl = entry.Attribute(XNamespace.Xml + "base")?.Value is { } b && feedUrl is not null && Uri.TryCreate(feedUrl, b, out var based) ? based : feedUrl;
+        var authors = entry.Elements().Where(e => e.Name.LocalName == "author")
+            .Select(a => PlainText(Child(a, "name")?.Value ?? a.Value))
+            .Where(n => n.Length > 0)
+            .ToList();
+        var content = Child(entry, "content");
+        return new FeedEntry
+        {
+            Index = index,
+            Title = NullIfEmpty(AtomTitle(Child(entry, "title"))),
+            Link = AtomLink(entry, baseUrl),
+            Id = NullIfEmpty(Child(entry, "id")?.Value.Trim()),
+            Published = DateParsing.First(Child(entry, "published")?.Value, Child(entry, "issued")?.Value, Child(entry, "updated")?.Value, Child(entry, "modified")?.Value, Child(entry, "date")?.Value),
+            Author = authors.Count == 0 ? null : string.Join(", ", authors.Distinct()),
+            Content = content is null || content.Attribute("src") is not null ? null : AtomText(content),
+            Summary = AtomText(Child(entry, "summary")),
+        };
+    }
+
+    static string? AtomTitle(XElement? e) => AtomText(e) is { } t ? (t.IsHtml ? PlainText(t.Value) : TextOf(t.Value)) : null;
+
+    static FeedText? AtomText(XElement? e)
+    {
+        if (e is null) return null;
+        var type = e.Attribute("type")?.Value.Trim().ToLowerInvariant();
+        FeedText text = type switch
+        {
+            "xhtml" => new FeedText(string.Concat((e.Elements().FirstOrDefault() ?? e).Nodes().Select(n => n.ToString(SaveOptions.DisableFormatting))), true),
+            "html" or "text/html" => new FeedText(e.Value, true),
+            _ => new FeedText(e.Value, false),
+        };
+        return string.IsNullOrWhiteSpace(text.Value) ? null : text;
+    }
+
+    static Uri? AtomLink(XElement e, Uri? baseUrl)
+    {
+        var links = e.Elements().Where(l => l.Name.LocalName == "link").ToList();
+        var alternate = links.FirstOrDefault(l => (l.Attribute("rel")?.Value ?? "alternate") == "alternate" && l.Attribute("href") is not null)
+                        ?? links.FirstOrDefault(l => l.Attribute("href") is not null && l.Attribute("rel")?.Value is not ("self" or "enclosure" or "replies" or "edit"));
+        var href = alternate?.Attribute("href")?.Value ?? (links.FirstOrDefault(l => l.Attribute("href") is null)?.Value);
+        return ResolveLink(baseUrl, href);
+    }
+
+    /// <summary>RSS author is often "email (Name)": keep the name.</summary>
+    static string? RssAuthor(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value)) return null;
+        var v = PlainText(value);
+        var m = EmailWithName().Match(v);
+        if (m.Success) return m.Groups[1].Value.Trim();
+        return v.Contains('@') && !v.Contains(' ') ? null : v;
+    }
+
+    static Uri? ResolveLink(Uri? baseUrl, string? href)
+    {
+        if (string.IsNullOrWhiteSpace(href)) return null;
+        href = href.Trim();
+        Uri? uri = Uri.TryCreate(href, UriKind.Absolute, out var absolute) && absolute.Scheme is "http" or "https" ? absolute
+                   : baseUrl is { IsAbsoluteUri: true } && !href.Contains(' ') && Uri.TryCreate(baseUrl, href, out var resolved) ? resolved
+                   : null;
+        return uri is not null && (uri.Scheme == Uri.UriSchemeHttp || uri.Scheme == Uri.UriSchemeHttps) ? uri : null;
+    }
+
+    static XElement? Child(XElement e, string localName) => e.Elements().FirstOrDefault(c => c.Name.LocalName == localName);
+
+    static string PlainText(string? value) => HtmlArticleExtractor.ToPlainText(value);
+
+    static string TextOf(string value) => NewsBot.Core.Text.TextNormalizer.CleanInline(value);
+
+    static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
+
+    static string StripCdata(string s) => s.Replace("<![CDATA[", "", StringComparison.Ordinal).Replace("]]>", "", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Repairs common damage outside CDATA sections: HTML named entities (&amp;nbsp;, &amp;eacute;, …) become
+    /// character references, bare ampersands become &amp;amp;, and characters XML forbids are dropped.
+    /// </summary>
+    public static string Repair(string xml)
+    {
+        var sb = new StringBuilder(xml.Length + 64);
+        int pos = 0;
+        foreach (Match cdata in Cdata().Matches(xml))
+        {
+            sb.Append(RepairText(xml[pos..cdata.Index]));
+            sb.Append(InvalidXmlChars().Replace(cdata.Value, ""));
+            pos = cdata.Index + cdata.Length;
+        }
+        sb.Append(RepairText(xml[pos..]));
+        return sb.ToString();
+
+        static string RepairText(string s)
+        {
+            s = InvalidXmlChars().Replace(s, "");
+            return Ampersand().Replace(s, m =>
+            {
+                if (m.Groups["numeric"].Success) return m.Value;
+                if (!m.Groups["name"].Success) return "&amp;";
+                var name = m.Groups["name"].Value;
+                if (name is "amp" or "lt" or "gt" or "quot" or "apos") return m.Value;
+                var decoded = WebUtility.HtmlDecode($"&{name};");
+                if (decoded == $"&{name};") return "&amp;" + name + ";";
+                var refs = new StringBuilder();
+                for (int i = 0; i < decoded.Length; i += char.IsSurrogatePair(decoded, i) ? 2 : 1)
+                    refs.Append("&#x").Append(char.ConvertToUtf32(decoded, i).ToString("X", CultureInfo.InvariantCulture)).Append(';');
+                return refs.ToString();
+            });
+        }
+    }
+
+    [GeneratedRegex(@"<(?<name>[A-Za-z_][\w:.\-]*)(?<attrs>(?:\s[^>]*)?)/?>")] private static partial Regex StartTag();
+    [GeneratedRegex(@"\sxmlns(?::[\w.\-]+)?\s*=\s*(?:""[^""]*""|'[^']*')")] private static partial Regex XmlnsAttribute();
+    [GeneratedRegex(@"<title\b[^>]*>(.*?)</title>", RegexOptions.Singleline)] private static partial Regex TitleElement();
+    [GeneratedRegex(@"<link\b[^>]*>\s*([^<\s]+)\s*</link>|<link\b[^>]*\bhref\s*=\s*[""']([^""']+)[""']")] private static partial Regex LinkInFragment();
+    [GeneratedRegex(@"<!\[CDATA\[.*?\]\]>", RegexOptions.Singleline)] private static partial Regex Cdata();
+    [GeneratedRegex(@"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]")] private static partial Regex InvalidXmlChars();
+    [GeneratedRegex(@"&(?:(?<numeric>#[0-9]+;|#x[0-9A-Fa-f]+;)|(?<name>[A-Za-z][A-Za-z0-9]{0,31});)?")] private static partial Regex Ampersand();
+    [GeneratedRegex(@"^\S+@\S+\s*\((.+)\)$")] private static partial Regex EmailWithName();
+
+    static Regex ItemStart(string tag) => tag == "entry" ? EntryStartRegex() : ItemStartRegex();
+    [GeneratedRegex(@"<item[\s>/]")] private static partial Regex ItemStartRegex();
+    [GeneratedRegex(@"<entry[\s>/]")] private static partial Regex EntryStartRegex();
+}
