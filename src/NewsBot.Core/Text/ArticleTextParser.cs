@@ -98,16 +98,22 @@ public static partial class ArticleTextParser
             return true;
         }
         if (!MetadataKeys.Contains(key)) return allowTitle; // unknown front-matter keys are skipped
+        if (key is "author" or "by" or "byline" or "source" or "outlet" or "publisher" or "site" && (value.Length > 80 || value.Split(' ').Length > 10))
+            return allowTitle; // a sentence, not a name
         switch (key)
         {
             case "author" or "by" or "byline": author = value.Length > 0 ? value : author; break;
             case "source" or "outlet" or "publisher" or "site": outlet = value.Length > 0 ? value : outlet; break;
             case "date" or "published" or "published_at" or "publication date" or "updated":
-                if (TryParseDate(value, out var d)) published ??= d;
+                // only a value that is a date is metadata; "Date: Thursday, March 2. Location: …" is body text
+                if (!TryParseDate(value, out var d)) return allowTitle;
+                published ??= d;
                 break;
             case "url" or "link" or "canonical":
-                if (Uri.TryCreate(value, UriKind.Absolute, out _)) url = value;
+                if (!Uri.TryCreate(value, UriKind.Absolute, out _)) return allowTitle;
+                url = value;
                 break;
+
         }
         return true;
     }

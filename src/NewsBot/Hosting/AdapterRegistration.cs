@@ -21,5 +21,5 @@ internal static class EmbeddingRegistration
 internal static class SourcesRegistration
 {
     public static IServiceCollection AddNewsBotSourcesAdapter(this IServiceCollection services)
-        => throw new NotImplementedException("sources adapter not wired yet");
+        => NewsBot.Sources.SourcesServiceCollectionExtensions.AddNewsBotSources(services);
 }

@@ -80,4 +80,13 @@ public class ArticleTextParserTests
         var p = ArticleTextParser.Parse("A title\n\nfirst line of a paragraph\ncontinues here.\n\nSecond paragraph.", markdown: false);
         Assert.Equal(["first line of a paragraph continues here.", "Second paragraph."], p.Paragraphs);
     }
+
+    [Fact]
+    public void A_date_line_that_is_not_a_date_stays_in_the_body()
+    {
+        var p = ArticleTextParser.Parse("Snippet title\nDate: Thursday, March 2, 2021. Location: Dallas. The storm knocked out power to thousands of homes.", markdown: false);
+        var para = Assert.Single(p.Paragraphs);
+        Assert.Contains("storm knocked out power", para);
+        Assert.Null(p.Published);
+    }
 }
