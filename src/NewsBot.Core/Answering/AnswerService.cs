@@ -114,7 +114,7 @@ public sealed class AnswerService(
         else
         {
             var sw = Stopwatch.StartNew();
-            result = await ComposeAsync(question, standalone, parsed.SearchText, retrieval.QueryVector, hits, lang, now, ct).ConfigureAwait(false);
+            result = await ComposeAsync(question, standalone, parsed.SearchText, rewrite.IsFollowUp ? rewrite.Focus : null, rewrite.IsFollowUp ? history[^1].Answer : null, retrieval.QueryVector, hits, lang, now, ct).ConfigureAwait(false);
             timings["answer"] = sw.Elapsed.TotalMilliseconds;
         }
         timings["total"] = total.Elapsed.TotalMilliseconds;
@@ -159,7 +159,7 @@ public sealed class AnswerService(
         return best;
     }
 
-    async Task<AnswerResult> ComposeAsync(string question, string standalone, string searchText, float[] queryVector, IReadOnlyList<SearchHit> hits, string lang, DateTimeOffset now, CancellationToken ct)
+    async Task<AnswerResult> ComposeAsync(string question, string standalone, string searchText, string? focus, string? previousAnswer, float[] queryVector, IReadOnlyList<SearchHit> hits, string lang, DateTimeOffset now, CancellationToken ct)
     {
         string? note = null;
         if (llm is not null)
@@ -193,7 +193,7 @@ public sealed class AnswerService(
             }
         }
 
-        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, ct).ConfigureAwait(false);
+        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, focus, previousAnswer, ct).ConfigureAwait(false);
         if (answer is null || answer.BestScore < 0.2)
             return Refusal(question, standalone, hits, lang) with { Note = note };
         var cites = answer.Sources.Select((h, i) => new Citation

@@ -22,8 +22,12 @@ public sealed record ExtractiveAnswer(string Text, IReadOnlyList<SearchHit> Sour
 /// </summary>
 public sealed partial class ExtractiveAnswerer(Embedder embedder)
 {
-    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, CancellationToken ct = default)
+    /// <param name="question">The standalone question (with a follow-up's carried topic).</param>
+    /// <param name="focus">For a follow-up: what the user asked this time ("what about NATO?"); its words weigh more than the carried topic.</param>
+    /// <param name="alreadySaid">The previous answer in the conversation: sentences it quoted are not repeated.</param>
+    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default)
     {
+        var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
         var candidates = new List<(string Text, SearchHit Hit, int Rank, int Order)>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int rank = 0; rank < hits.Count; rank++)
@@ -36,7 +40,9 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                     order++;
                     var words = s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
                     if (words < 4 || words > 90) continue;
-                    if (!seen.Add(hits[rank].ArticleId + "|" + TextNormalizer.Canonical(s))) continue;
+                    var canonical = TextNormalizer.Canonical(s);
+                    if (!seen.Add(hits[rank].ArticleId + "|" + canonical)) continue;
+                    if (said.Length > 0 && canonical.Length > 20 && said.Contains(canonical, StringComparison.Ordinal)) continue;
                     candidates.Add((s, hits[rank], rank, hits[rank].Position * 1000 + order));
                 }
             }
@@ -44,10 +50,13 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         if (candidates.Count == 0) return null;
 
         var qTerms = LexicalAnalyzer.QueryTerms(question).Distinct().ToList();
+        var focusTerms = focus is null ? [] : LexicalAnalyzer.QueryTerms(focus).Distinct().ToHashSet();
+        float[]? focusVector = focusTerms.Count > 0 ? await embedder.EmbedQueryAsync(focus!, ct).ConfigureAwait(false) : null;
+        double Weight(string t) => focusTerms.Count == 0 || focusTerms.Contains(t) ? 1.0 : 0.35;
         var sentenceTerms = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Text).ToHashSet()).ToList();
         var titleTerms = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Hit.Title).ToHashSet()).ToList();
         // local IDF over the candidate sentences: rarer words weigh more
-        var idf = qTerms.ToDictionary(t => t, t => Math.Log(1 + candidates.Count / (1.0 + sentenceTerms.Count(s => s.Contains(t)))));
+        var idf = qTerms.ToDictionary(t => t, t => Weight(t) * Math.Log(1 + candidates.Count / (1.0 + sentenceTerms.Count(s => s.Contains(t)))));
         double idfTotal = idf.Values.Sum();
         var kind = Classify(question);
 
@@ -56,6 +65,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         for (int i = 0; i < candidates.Count; i++)
         {
             double dense = VectorMath.Dot(vectors[i], queryVector);
+            if (focusVector is not null) dense = 0.4 * dense + 0.6 * VectorMath.Dot(vectors[i], focusVector);
             double coverage = 0;
             if (idfTotal > 0)
             {
@@ -101,7 +111,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             int n = sources.Count;
             if (sb.Length > 0) sb.Append("\n\n");
             sb.Append(Lead(hit)).Append(' ');
-            sb.Append(string.Join(" ", group.Select(i => EnsureEndPunctuation(candidates[i].Text) + $" [{n}]")));
+            sb.Append(string.Join(" ", group.Select(i => WithMarker(candidates[i].Text, n))));
             quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, scored.First(s => s.Index == i).Score)));
         }
         return new ExtractiveAnswer(sb.ToString(), sources, quoted, best);
@@ -115,10 +125,21 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return $"According to {who}{when}:";
     }
 
-    static string EnsureEndPunctuation(string s)
+    /// <summary>"… were killed [1]." — the marker goes before the sentence's closing punctuation (and quotes).</summary>
+    public static string WithMarker(string sentence, int n)
     {
-        s = s.Trim();
-        return s.Length > 0 && ".!?…\"”’'".Contains(s[^1]) ? s : s + ".";
+        var s = sentence.Trim();
+        int end = s.Length;
+        while (end > 0 && "\"”’'»)".Contains(s[end - 1])) end--;
+        bool quoteClosed = end < s.Length;
+        if (end > 0 && ".!?…".Contains(s[end - 1]) && !quoteClosed)
+        {
+            int p = end - 1;
+            while (p > 0 && ".!?…".Contains(s[p - 1])) p--;
+            return s[..p] + $" [{n}]" + s[p..];
+        }
+        if (quoteClosed) return s + $" [{n}]";
+        return s + $" [{n}].";
     }
 
     static double Jaccard(HashSet<string> a, HashSet<string> b)

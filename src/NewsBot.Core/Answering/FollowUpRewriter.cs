@@ -5,7 +5,8 @@ using NewsBot.Core.Text;
 namespace NewsBot.Core.Answering;
 
 /// <summary>How a question relates to the conversation before it.</summary>
-public sealed record Rewrite(string Standalone, bool IsFollowUp, IReadOnlyList<string> PreferredArticleIds);
+/// <param name="Focus">What the user asked this time, without the carried topic.</param>
+public sealed record Rewrite(string Standalone, bool IsFollowUp, IReadOnlyList<string> PreferredArticleIds, string? Focus = null);
 
 /// <summary>
 /// The offline follow-up resolver: a question that leans on the previous turn — it starts with "and",
@@ -36,7 +37,7 @@ public static partial class FollowUpRewriter
         var cleaned = Leading().Replace(question.Trim(), "").Trim();
         if (cleaned.Length == 0) cleaned = question.Trim();
         var standalone = carry.Count == 0 ? cleaned : $"{cleaned} ({string.Join(" ", carry)})";
-        return new Rewrite(standalone, true, last.CitedArticleIds);
+        return new Rewrite(standalone, true, last.CitedArticleIds, cleaned);
     }
 
     public static bool IsFollowUp(string question)

@@ -12,12 +12,6 @@ internal static class IndexRegistration
         => throw new ConfigurationException($"Index:Provider: '{provider}' is not available in this build. Fix: set Index:Provider to Embedded.");
 }
 
-internal static class EmbeddingRegistration
-{
-    public static IServiceCollection AddNewsBotEmbeddings(this IServiceCollection services, IConfiguration config)
-        => throw new NotImplementedException("embeddings adapter not wired yet");
-}
-
 internal static class SourcesRegistration
 {
     public static IServiceCollection AddNewsBotSourcesAdapter(this IServiceCollection services)

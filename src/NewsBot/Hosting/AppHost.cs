@@ -37,7 +37,7 @@ public static class AppHost
         services.AddSerilog((sp, lc) =>
         {
             lc.ReadFrom.Configuration(config);
-            if (!ctx.IsWorker && !ctx.Verbose) lc.MinimumLevel.Warning();
+            if (!ctx.IsWorker && !ctx.Verbose) lc.MinimumLevel.Warning().MinimumLevel.Override("NewsBot.Core.Ingestion.IngestionPipeline", LogEventLevel.Error); // the CLI prints failed items itself
             else if (ctx.Verbose) lc.MinimumLevel.Debug().MinimumLevel.Override("Microsoft", LogEventLevel.Warning).MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning);
         });
     }
