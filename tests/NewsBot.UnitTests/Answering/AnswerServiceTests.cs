@@ -86,7 +86,7 @@ public class AnswerServiceTests : IDisposable
         await Seed();
         var r = await Service().AnswerAsync(new AnswerRequest { Question = "Who won the chess open and how?" });
         Assert.False(r.Refused);
-        var quoted = r.Answer.Split('\n').SelectMany(l => SentenceSplitter.Split(l[(l.IndexOf(':') + 1)..])).Select(s => s.Replace("[1]", "").Replace("[2]", "").Trim()).Where(s => s.Length > 0);
+        var quoted = r.Answer.Split('\n').SelectMany(l => SentenceSplitter.Split(l[(l.IndexOf(':') + 1)..])).Select(s => System.Text.RegularExpressions.Regex.Replace(s, @"\s*\[\d+\]", "").Trim()).Where(s => s.Length > 0);
         Assert.All(quoted, s => Assert.True(
             "A 16-year-old from Riga won the city chess open after a tense final round. She beat the defending champion with the black pieces in 41 moves.".Contains(s), $"invented: {s}"));
     }
