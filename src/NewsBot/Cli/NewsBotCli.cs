@@ -103,7 +103,7 @@ public sealed class NewsBotCli
         {
             output.EndProgress();
             output.Error(message);
-            return ex is ConfigurationException or OptionsValidationException or InvalidDataException ? 2 : 1;
+            return IsUsageError(ex) ? 2 : 1;
         }
         finally
         {
@@ -129,9 +129,23 @@ public sealed class NewsBotCli
         typeof(NewsBot.Core.Retrieval.RetrievalOptions), typeof(NewsBot.Core.Answering.AnsweringOptions), typeof(NewsBot.OpenAI.LlmOptions), typeof(NewsBot.Telegram.TelegramOptions),
     ];
 
+    /// <summary>Errors in the arguments or configuration (exit code 2), as opposed to work that failed (1).</summary>
+    public static bool IsUsageError(Exception ex)
+    {
+        ex = Unwrap(ex);
+        return ex is ConfigurationException or OptionsValidationException or InvalidDataException
+            || (ex is InvalidOperationException io && io.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal));
+    }
+
+    static Exception Unwrap(Exception ex)
+    {
+        while (ex is System.Reflection.TargetInvocationException { InnerException: { } inner }) ex = inner;
+        return ex;
+    }
+
     public static string? UserError(Exception ex)
     {
-        if (ex is System.Reflection.TargetInvocationException { InnerException: { } inner }) ex = inner;
+        ex = Unwrap(ex);
         return ex switch
         {
             OptionsValidationException ov => "Configuration error:\n  " + string.Join("\n  ", ov.Failures),

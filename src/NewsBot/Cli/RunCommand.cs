@@ -34,7 +34,7 @@ public static class RunCommand
         catch (Exception ex) when (NewsBotCli.UserError(ex) is { } message)
         {
             output.Error(message);
-            return 2;
+            return NewsBotCli.IsUsageError(ex) ? 2 : 1;
         }
         try
         {

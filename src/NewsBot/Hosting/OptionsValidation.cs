@@ -28,7 +28,7 @@ public sealed class SectionValidator<T>(string section, Func<T, IEnumerable<stri
     public static string Describe(string section, string member, string problem)
     {
         var key = string.IsNullOrEmpty(member) ? section : $"{section}:{member}";
-        problem = problem.Replace($"The field {member} ", "").Replace($"The {member} field ", "");
+        problem = problem.Replace($"The field {member} ", "").Replace($"The {member} field ", "").TrimEnd('.');
         return $"{key}: {problem}. Fix it in appsettings.json or with the environment variable {key.Replace(":", "__")}.";
     }
 }
