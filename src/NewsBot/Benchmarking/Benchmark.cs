@@ -1,0 +1,354 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using NewsBot.Cli;
+using NewsBot.Core.Answering;
+using NewsBot.Core.Ingestion;
+using NewsBot.Core.Model;
+using NewsBot.Core.Ports;
+using NewsBot.Core.Retrieval;
+using NewsBot.Core.Text;
+using NewsBot.Sqlite;
+
+namespace NewsBot.Benchmarking;
+
+public sealed record BenchSettings
+{
+    public int Chunks { get; init; } = 10_000;
+    public string? Corpus { get; init; }
+    /// <summary>Real articles ingested with the embedding model to measure throughput with embedding.</summary>
+    public int EmbedArticles { get; init; } = 120;
+    public int Queries { get; init; } = 300;
+    public int AskQueries { get; init; } = 40;
+    public bool ColdAsk { get; init; } = true;
+}
+
+public sealed record Percentiles(double P50, double P95, double P99);
+
+public sealed record BenchReport
+{
+    public long Chunks { get; init; }
+    public long Articles { get; init; }
+    public Percentiles SearchMs { get; init; } = new(0, 0, 0);
+    public Percentiles QueryEmbeddingMs { get; init; } = new(0, 0, 0);
+    public Percentiles AskMs { get; init; } = new(0, 0, 0);
+    public double? AskColdMs { get; init; }
+    public IngestFigures Ingest { get; init; } = new();
+    public double IndexLoadMs { get; init; }
+    public double DenseRecallAt10VsExact { get; init; }
+    public double PeakRssMb { get; init; }
+    public double DiskMb { get; init; }
+    public string Corpus { get; init; } = "";
+    public string EmbeddingModel { get; init; } = "";
+    public MachineInfo Machine { get; init; } = MachineInfo.Current();
+}
+
+public sealed record IngestFigures
+{
+    public double ChunksPerSWithEmbedding { get; init; }
+    public double ArticlesPerSWithEmbedding { get; init; }
+    public double TokensPerSWithEmbedding { get; init; }
+    public double AverageChunkTokens { get; init; }
+    public double ChunksPerSWithoutEmbedding { get; init; }
+    public double ArticlesPerSWithoutEmbedding { get; init; }
+}
+
+public sealed record MachineInfo(int Cores, string Cpu, string Os, string Dotnet, string Simd)
+{
+    public static MachineInfo Current()
+    {
+        string cpu = "unknown";
+        try
+        {
+            cpu = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? cpu;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        var simd = System.Runtime.Intrinsics.X86.Avx512BW.IsSupported ? "AVX-512" : System.Runtime.Intrinsics.X86.Avx2.IsSupported ? "AVX2" : "portable";
+        return new MachineInfo(Environment.ProcessorCount, cpu, RuntimeInformation.OSDescription, RuntimeInformation.FrameworkDescription, simd);
+    }
+}
+
+/// <summary>
+/// The `bench` command: builds an embedded index of N chunks in a scratch folder and measures ingest
+/// throughput with and without the embedding model, query embedding, hybrid search and extractive ask
+/// latency, cold ask from process start, peak memory and disk size. Large indexes take their vectors from
+/// a pool of real model vectors (see <see cref="PooledVectorGenerator"/>) so that building 100k chunks
+/// does not take an hour of embedding; throughput with embedding is measured on real articles.
+/// </summary>
+public sealed class Benchmark(IServiceProvider sp, CliOutput output, string dataDirectory)
+{
+    public async Task<BenchReport> RunAsync(BenchSettings s, CancellationToken ct)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var corpus = BenchCorpus.Load(s.Corpus);
+        var embedder = sp.GetRequiredService<Embedder>();
+        var db = sp.GetRequiredService<SqliteDatabase>();
+        var index = sp.GetRequiredService<SqliteArticleIndex>();
+        var store = sp.GetRequiredService<IArticleStore>();
+        var feeds = sp.GetRequiredService<IFeedStore>();
+        var chunker = sp.GetRequiredService<Chunker>();
+        var options = sp.GetRequiredService<IngestionOptions>();
+
+        // 1. with embedding: real articles through the real pipeline
+        output.Progress("loading the embedding model…");
+        await embedder.EmbedQueryAsync("warm up", ct);
+        var withEmbedding = new IngestionPipeline(new NoSource(), store, index, feeds, embedder, chunker, LexicalEncoder.Default, options, TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+        var sample = (corpus.FromCorpus ? corpus.RealArticles(now) : corpus.SyntheticArticles(1, 230, now)).Take(s.EmbedArticles).ToList();
+        var swA = Stopwatch.StartNew();
+        int chunksA = 0, articlesA = 0;
+        await foreach (var r in withEmbedding.IngestItemsAsync(Items(sample, ct), ct))
+        {
+            if (r.Status is IngestStatus.Added or IngestStatus.Updated) { chunksA += r.Chunks; articlesA++; }
+            output.Progress($"ingest with embedding: {articlesA}/{sample.Count} articles, {chunksA} chunks, {chunksA / Math.Max(0.001, swA.Elapsed.TotalSeconds):0.0} chunks/s");
+        }
+        var timeA = swA.Elapsed.TotalSeconds;
+        var tokensA = await ScalarAsync(db, "SELECT COALESCE(SUM(token_count), 0) FROM chunks", ct);
+        var countA = await ScalarAsync(db, "SELECT COUNT(*) FROM chunks", ct);
+
+        // 2. without embedding: synthetic articles from the corpus, vectors from a pool of real ones
+        var pool = await LoadVectorsAsync(db, 5000, ct);
+        var pooled = new Embedder(new PooledVectorGenerator(pool), embedder.Profile);
+        var withoutEmbedding = new IngestionPipeline(new NoSource(), store, index, feeds, pooled, chunker, LexicalEncoder.Default, options, TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+        long target = s.Chunks;
+        long have = countA;
+        var swB = Stopwatch.StartNew();
+        int chunksB = 0, articlesB = 0;
+        if (have < target)
+        {
+            await foreach (var r in withoutEmbedding.IngestItemsAsync(Items(corpus.SyntheticArticles(42, 900, now), ct, () => have >= target), ct))
+            {
+                if (r.Status is IngestStatus.Added or IngestStatus.Updated) { chunksB += r.Chunks; articlesB++; have += r.Chunks; }
+                if (articlesB % 200 == 0) output.Progress($"ingest without embedding: {have}/{target} chunks, {chunksB / Math.Max(0.001, swB.Elapsed.TotalSeconds):0} chunks/s");
+            }
+        }
+        var timeB = swB.Elapsed.TotalSeconds;
+        await CheckpointAsync(db, ct);
+
+        // 3. queries: embedding and search measured apart
+        var queries = Queries(corpus, s.Queries);
+        output.Progress("loading the index into memory…");
+        var swLoad = Stopwatch.StartNew();
+        await index.SyncAsync(ct);
+        var loadMs = swLoad.Elapsed.TotalMilliseconds;
+        var embedTimes = new List<double>();
+        var searchTimes = new List<double>();
+        var vectors = new List<float[]>();
+        foreach (var q in queries)
+        {
+            var sw = Stopwatch.StartNew();
+            var v = await embedder.EmbedQueryAsync(q, ct);
+            embedTimes.Add(sw.Elapsed.TotalMilliseconds);
+            vectors.Add(v);
+        }
+        var sparse = queries.Select(q => LexicalEncoder.Default.EncodeQuery(q)).ToList();
+        for (int round = 0; round < 2; round++) // first round warms the JIT and caches
+        {
+            for (int i = 0; i < queries.Count; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                await index.SearchAsync(new HybridQuery { Dense = vectors[i], Sparse = sparse[i], Top = 10 }, ct);
+                if (round == 1) searchTimes.Add(sw.Elapsed.TotalMilliseconds);
+            }
+            output.Progress($"search round {round + 1}/2");
+        }
+
+        // 4. recall@10 of the int8 dense scan against exact float search
+        var recall = await DenseRecallAsync(db, index, vectors.Take(30).ToList(), ct);
+
+        // 5. ask, extractive, in this process
+        var answers = sp.GetRequiredService<IAnswerService>();
+        var askTimes = new List<double>();
+        foreach (var q in queries.Take(s.AskQueries))
+        {
+            var sw = Stopwatch.StartNew();
+            await answers.AnswerAsync(new AnswerRequest { Question = q }, ct);
+            askTimes.Add(sw.Elapsed.TotalMilliseconds);
+        }
+
+        // 6. ask from process start to answer
+        double? cold = s.ColdAsk ? await ColdAskAsync(queries[0], ct) : null;
+        output.EndProgress();
+
+        var stats = await index.GetStatsAsync(ct);
+        return new BenchReport
+        {
+            Chunks = stats.Chunks,
+            Articles = stats.Articles,
+            SearchMs = Pct(searchTimes),
+            QueryEmbeddingMs = Pct(embedTimes),
+            AskMs = Pct(askTimes),
+            AskColdMs = cold,
+            IndexLoadMs = Math.Round(loadMs, 1),
+            DenseRecallAt10VsExact = recall,
+            Ingest = new IngestFigures
+            {
+                ChunksPerSWithEmbedding = Math.Round(chunksA / timeA, 1),
+                ArticlesPerSWithEmbedding = Math.Round(articlesA / timeA, 1),
+                TokensPerSWithEmbedding = Math.Round(tokensA / timeA, 0),
+                AverageChunkTokens = countA == 0 ? 0 : Math.Round(tokensA / (double)countA, 1),
+                ChunksPerSWithoutEmbedding = timeB > 0 ? Math.Round(chunksB / timeB, 0) : 0,
+                ArticlesPerSWithoutEmbedding = timeB > 0 ? Math.Round(articlesB / timeB, 0) : 0,
+            },
+            PeakRssMb = Math.Round(PeakRssBytes() / 1048576.0, 0),
+            DiskMb = Math.Round(db.DiskBytes() / 1048576.0, 1),
+            Corpus = corpus.FromCorpus ? Path.GetFullPath(s.Corpus!) : "synthetic",
+            EmbeddingModel = embedder.Profile.Model,
+        };
+    }
+
+    static async IAsyncEnumerable<SourceItem> Items(IEnumerable<ExtractedArticle> articles, [EnumeratorCancellation] CancellationToken ct, Func<bool>? stop = null)
+    {
+        foreach (var a in articles)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (stop?.Invoke() == true) yield break;
+            yield return new ExtractedItem(a.Url, a);
+            await Task.CompletedTask;
+        }
+    }
+
+    static List<string> Queries(BenchCorpus corpus, int count)
+    {
+        var list = new List<string>();
+        var rng = new Random(3);
+        var titles = corpus.Titles.Count > 0 ? corpus.Titles : ["What happened in the election?"];
+        string[] forms = ["What happened with {0}?", "{0}", "Tell me about {0}", "Latest on {0}"];
+        for (int i = 0; i < count; i++)
+            list.Add(string.Format(System.Globalization.CultureInfo.InvariantCulture, forms[i % forms.Length], titles[rng.Next(titles.Count)].ToLowerInvariant()));
+        return list;
+    }
+
+    async Task<double?> ColdAskAsync(string question, CancellationToken ct)
+    {
+        var times = new List<double>();
+        for (int i = 0; i < 3; i++)
+        {
+            var psi = CommandFor(["ask", question, "--data", dataDirectory, "--json"]);
+            if (psi is null) return null;
+            var sw = Stopwatch.StartNew();
+            using var p = Process.Start(psi)!;
+            _ = p.StandardError.ReadToEndAsync(ct);
+            await p.StandardOutput.ReadToEndAsync(ct);
+            await p.WaitForExitAsync(ct);
+            if (p.ExitCode != 0) return null;
+            times.Add(sw.Elapsed.TotalMilliseconds);
+            output.Progress($"cold ask {i + 1}/3: {sw.Elapsed.TotalMilliseconds:0} ms");
+        }
+        times.Sort();
+        return Math.Round(times[1], 0);
+    }
+
+    static ProcessStartInfo? CommandFor(string[] args)
+    {
+        var host = Environment.ProcessPath;
+        var entry = System.Reflection.Assembly.GetEntryAssembly()?.Location;
+        if (host is null || entry is null) return null;
+        var psi = new ProcessStartInfo { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(host) == "dotnet")
+        {
+            psi.FileName = host;
+            psi.ArgumentList.Add(entry);
+        }
+        else psi.FileName = host;
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        psi.Environment["Ingestion__SampleDirectory"] = "";
+        return psi;
+    }
+
+    static async Task<double> DenseRecallAsync(SqliteDatabase db, SqliteArticleIndex index, List<float[]> queries, CancellationToken ct)
+    {
+        // exact top-10 by brute force over the stored float vectors
+        var exact = queries.Select(_ => new List<(float Score, string Key)>()).ToList();
+        await using (var conn = await db.OpenAsync(ct))
+        await using (var cmd = conn.CreateCommand())
+        {
+            cmd.CommandText = "SELECT article_id, position, dense FROM chunks";
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            while (await r.ReadAsync(ct))
+            {
+                var v = MemoryMarshal.Cast<byte, float>((byte[])r[2]);
+                var key = r.GetString(0) + "#" + r.GetInt32(1);
+                for (int q = 0; q < queries.Count; q++)
+                {
+                    var s = System.Numerics.Tensors.TensorPrimitives.Dot(v, queries[q]);
+                    var list = exact[q];
+                    if (list.Count < 10 || s > list[^1].Score)
+                    {
+                        list.Add((s, key));
+                        list.Sort((a, b) => b.Score.CompareTo(a.Score));
+                        if (list.Count > 10) list.RemoveAt(10);
+                    }
+                }
+            }
+        }
+        double found = 0, total = 0;
+        for (int q = 0; q < queries.Count; q++)
+        {
+            var hits = await index.SearchAsync(new HybridQuery { Dense = queries[q], Sparse = SparseVector.Empty, Top = 10, CandidatesPerLeg = 10, Mode = RetrievalMode.Dense }, ct);
+            var got = hits.Select(h => h.ArticleId + "#" + h.Position).ToHashSet();
+            found += exact[q].Count(e => got.Contains(e.Key));
+            total += exact[q].Count;
+        }
+        return total == 0 ? 0 : Math.Round(found / total, 4);
+    }
+
+    static async Task<List<float[]>> LoadVectorsAsync(SqliteDatabase db, int max, CancellationToken ct)
+    {
+        var list = new List<float[]>();
+        await using var conn = await db.OpenAsync(ct);
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = $"SELECT dense FROM chunks LIMIT {max}";
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add(MemoryMarshal.Cast<byte, float>((byte[])r[0]).ToArray());
+        if (list.Count == 0) throw new InvalidOperationException("bench: no vectors were produced by the embedding sample.");
+        return list;
+    }
+
+    static async Task<long> ScalarAsync(SqliteDatabase db, string sql, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = sql;
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct), System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    static async Task CheckpointAsync(SqliteDatabase db, CancellationToken ct)
+    {
+        await using var conn = await db.OpenAsync(ct);
+        await using var cmd = conn.CreateCommand();
+        cmd.CommandText = "PRAGMA wal_checkpoint(TRUNCATE)";
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    static Percentiles Pct(List<double> values)
+    {
+        if (values.Count == 0) return new(0, 0, 0);
+        values.Sort();
+        double At(double p) => Math.Round(values[Math.Min(values.Count - 1, Math.Max(0, (int)Math.Ceiling(p * values.Count) - 1))], 2);
+        return new(At(0.5), At(0.95), At(0.99));
+    }
+
+    /// <summary>Peak resident set size of this process (VmHWM), or the current working set where /proc is absent.</summary>
+    public static long PeakRssBytes()
+    {
+        try
+        {
+            var line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            if (line is not null && long.TryParse(line.Split(':', 2)[1].Trim().Split(' ')[0], out var kb)) return kb * 1024;
+        }
+        catch (IOException) { }
+        return Environment.WorkingSet;
+    }
+
+    sealed class NoSource : IArticleSource
+    {
+        public async IAsyncEnumerable<SourceItem> ReadAsync(string input, [EnumeratorCancellation] CancellationToken ct = default)
+        {
+            await Task.CompletedTask;
+            yield break;
+        }
+    }
+}

@@ -1,0 +1,69 @@
+using System.CommandLine;
+using NewsBot.Benchmarking;
+
+namespace NewsBot.Cli;
+
+/// <summary><c>bench [--chunks N] [--json]</c>: speed and memory of the embedded store on this machine.</summary>
+public static class BenchCommand
+{
+    public static Command Create(NewsBotCli cli)
+    {
+        var chunks = new Option<int>("--chunks") { Description = "Index size to build (chunks)", DefaultValueFactory = _ => 10_000 };
+        var corpus = new Option<string?>("--corpus") { Description = "Folder of articles to derive the text from (default ../shared/eval/bbc when present, else synthetic)", HelpName = "DIR" };
+        var embedArticles = new Option<int>("--embed-articles") { Description = "Real articles ingested with the model to measure throughput with embedding", DefaultValueFactory = _ => 120 };
+        var queries = new Option<int>("--queries") { Description = "Search queries to time", DefaultValueFactory = _ => 300 };
+        var noCold = new Option<bool>("--no-cold-ask") { Description = "Skip timing `ask` from process start" };
+        var keep = new Option<bool>("--keep-index") { Description = "Keep the scratch index (its folder is printed)" };
+        var cmd = new Command("bench", "Measure ingest, search and ask speed and memory on an index of N chunks") { chunks, corpus, embedArticles, queries, noCold, keep };
+        cmd.SetAction(async (parse, ct) =>
+        {
+            var n = parse.GetValue(chunks);
+            if (n is < 100 or > 5_000_000)
+            {
+                Console.Error.WriteLine("bench: --chunks must be between 100 and 5000000.");
+                return 2;
+            }
+            var explicitData = parse.GetValue(NewsBotCli.DataOption);
+            var data = explicitData ?? Path.Combine(Path.GetTempPath(), "newsbot-bench-" + Guid.NewGuid().ToString("N")[..8]);
+            var corpusDir = parse.GetValue(corpus) ?? (Directory.Exists(Path.Combine("..", "shared", "eval", "bbc")) ? Path.Combine("..", "shared", "eval", "bbc") : null);
+            try
+            {
+                return await cli.RunVerbAsync(parse, ct, async (sp, output, token) =>
+                {
+                    var report = await new Benchmark(sp, output, Path.GetFullPath(data)).RunAsync(new BenchSettings
+                    {
+                        Chunks = n,
+                        Corpus = corpusDir,
+                        EmbedArticles = parse.GetValue(embedArticles),
+                        Queries = parse.GetValue(queries),
+                        ColdAsk = !parse.GetValue(noCold),
+                    }, token);
+                    if (output.Json) output.WriteJson(report);
+                    else Print(output, report);
+                    return 0;
+                }, overrides: new Dictionary<string, string?> { ["Storage:DataDirectory"] = data, ["Ingestion:SampleDirectory"] = "", ["Index:Provider"] = "Embedded" });
+            }
+            finally
+            {
+                if (explicitData is null && !parse.GetValue(keep))
+                {
+                    Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                    try { Directory.Delete(data, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+                }
+                else if (explicitData is null) Console.Error.WriteLine($"Scratch index kept in {data}");
+            }
+        });
+        return cmd;
+    }
+
+    static void Print(CliOutput o, BenchReport r)
+    {
+        o.Line($"Index: {r.Chunks} chunks, {r.Articles} articles ({r.Corpus}), model {r.EmbeddingModel}; {r.Machine.Cores} cores, {r.Machine.Cpu}, {r.Machine.Simd}, {r.Machine.Os}, {r.Machine.Dotnet}");
+        o.Line($"Ingest with embedding:    {r.Ingest.ChunksPerSWithEmbedding} chunks/s ({r.Ingest.ArticlesPerSWithEmbedding} articles/s, {r.Ingest.TokensPerSWithEmbedding} tokens/s, {r.Ingest.AverageChunkTokens} tokens/chunk)");
+        o.Line($"Ingest without embedding: {r.Ingest.ChunksPerSWithoutEmbedding} chunks/s ({r.Ingest.ArticlesPerSWithoutEmbedding} articles/s)");
+        o.Line($"Query embedding: p50 {r.QueryEmbeddingMs.P50} ms, p95 {r.QueryEmbeddingMs.P95} ms");
+        o.Line($"Hybrid search:   p50 {r.SearchMs.P50} ms, p95 {r.SearchMs.P95} ms, p99 {r.SearchMs.P99} ms (index load {r.IndexLoadMs} ms; dense recall@10 vs exact {r.DenseRecallAt10VsExact})");
+        o.Line($"Ask (extractive): p50 {r.AskMs.P50} ms, p95 {r.AskMs.P95} ms; from process start: {(r.AskColdMs is { } c ? $"{c} ms" : "not measured")}");
+        o.Line($"Peak RSS {r.PeakRssMb} MB, disk {r.DiskMb} MB");
+    }
+}
