@@ -1,0 +1,64 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace NewsBot.Onnx;
+
+/// <summary>
+/// Configuration section <c>Embeddings</c>. The keys below matter only when <see cref="Provider"/> is
+/// <c>Local</c>; the OpenAI adapters read the same section for their own keys.
+/// </summary>
+public sealed class OnnxEmbeddingOptions : IValidatableObject
+{
+    public const string SectionName = "Embeddings";
+
+    /// <summary>The provider that embeds: <c>Local</c> (this adapter, the default), <c>OpenAI</c> or <c>AzureOpenAI</c>.</summary>
+    [Required]
+    public string Provider { get; set; } = "Local";
+
+    /// <summary>
+    /// The local model: <c>MiniLM</c> (all-MiniLM-L6-v2, the default) or <c>ArcticXs</c> (snowflake-arctic-embed-xs).
+    /// A string rather than the enum, so that a remote provider's model name in the same key does not break binding;
+    /// it is checked only when <see cref="Provider"/> is <c>Local</c>.
+    /// </summary>
+    public string Model { get; set; } = nameof(LocalEmbeddingModel.MiniLM);
+
+    /// <summary>Threads ONNX Runtime uses inside one inference (0 = one per processor).</summary>
+    [Range(0, 256)]
+    public int Threads { get; set; }
+
+    /// <summary>Inputs run through the model at once (each padded to the longest in its batch).</summary>
+    [Range(1, 256)]
+    public int BatchSize { get; set; } = 8;
+
+    /// <summary>
+    /// Longest input in tokens, [CLS] and [SEP] included; longer texts are truncated. Capped at the model's own
+    /// window (256 for MiniLM, 512 for ArcticXs).
+    /// </summary>
+    [Range(8, 512)]
+    public int MaxTokens { get; set; } = 256;
+
+    /// <summary>Where the extracted model file is kept; null = the host's <c>{data dir}/cache</c>.</summary>
+    public string? CacheDirectory { get; set; }
+
+    public bool IsLocal => string.Equals(Provider, "Local", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The configured <see cref="Model"/> as the enum (case-insensitive).</summary>
+    public LocalEmbeddingModel GetModel() =>
+        TryParseModel(Model, out var model)
+            ? model
+            : throw new InvalidOperationException(
+                $"Embeddings:Model '{Model}' is not a local model; use {string.Join(" or ", Enum.GetNames<LocalEmbeddingModel>())}.");
+
+    /// <summary>Intra-op threads to use: <see cref="Threads"/>, or the processor count when it is 0.</summary>
+    public int GetThreads() => Threads > 0 ? Threads : Math.Max(1, Environment.ProcessorCount);
+
+    public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
+    {
+        if (IsLocal && !TryParseModel(Model, out _))
+            yield return new ValidationResult(
+                $"Embeddings:Model must be {string.Join(" or ", Enum.GetNames<LocalEmbeddingModel>())} for the Local provider (was '{Model}').",
+                [nameof(Model)]);
+    }
+
+    static bool TryParseModel(string? value, out LocalEmbeddingModel model) =>
+        Enum.TryParse(value, ignoreCase: true, out model) && Enum.IsDefined(model) && !int.TryParse(value, out _);
+}

@@ -1,0 +1,30 @@
+using NewsBot.Core.Retrieval;
+
+namespace NewsBot.Onnx;
+
+/// <summary>The Core <see cref="EmbeddingProfile"/> of each local model: name recorded in the index, size, prefixes.</summary>
+public static class OnnxEmbeddingProfiles
+{
+    /// <summary>
+    /// all-MiniLM-L6-v2: no prefixes. snowflake-arctic-embed-xs: queries get
+    /// "Represent this sentence for searching relevant passages: ", passages nothing (per Snowflake's model card
+    /// and evaluation code).
+    /// </summary>
+    /// <param name="maxBatch">
+    /// Passages Core hands the generator per call. More than the generator's own batch size lets it sort a call's
+    /// passages by length into batches with little padding; the default is four model batches of 8.
+    /// </param>
+    public static EmbeddingProfile For(LocalEmbeddingModel model, int maxBatch = 32)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        var spec = LocalModelSpec.For(model);
+        return new EmbeddingProfile(spec.ModelId, spec.Dimensions, QueryPrefix: spec.QueryPrefix, PassagePrefix: "", MaxBatch: maxBatch);
+    }
+
+    /// <summary>The profile for configured options: <c>MaxBatch</c> = 4 × <see cref="OnnxEmbeddingOptions.BatchSize"/>.</summary>
+    public static EmbeddingProfile For(OnnxEmbeddingOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        return For(options.GetModel(), Math.Max(1, options.BatchSize) * 4);
+    }
+}

@@ -1,0 +1,85 @@
+using NewsBot.Onnx;
+using Xunit;
+
+namespace NewsBot.IntegrationTests.Embeddings;
+
+public sealed class OnnxModelCacheTests : IDisposable
+{
+    readonly string _dir = Path.Combine(Path.GetTempPath(), "newsbot-tests", "cache-" + Guid.NewGuid().ToString("N"));
+
+    static long ResourceLength(LocalModelSpec spec)
+    {
+        using var s = spec.OpenResource(spec.ModelResource);
+        return s.Length;
+    }
+
+    [Fact]
+    public void Extracts_once_atomically_and_reuses_the_file()
+    {
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.MiniLM);
+
+        var path = OnnxModelCache.EnsureModelFile(spec, _dir, out bool first);
+        var written = File.GetLastWriteTimeUtc(path);
+        var again = OnnxModelCache.EnsureModelFile(spec, _dir, out bool second);
+
+        Assert.True(first);
+        Assert.False(second);
+        Assert.Equal(path, again);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(path));
+        Assert.Equal(ResourceLength(spec), new FileInfo(path).Length);
+        Assert.Matches(@"all-MiniLM-L6-v2-[0-9a-f]{12}\.onnx$", path);
+        Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!)); // no temporary files left behind
+    }
+
+    [Fact]
+    public void A_truncated_file_is_replaced()
+    {
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.ArcticXs);
+        var path = OnnxModelCache.EnsureModelFile(spec, _dir, out _);
+        using (var f = new FileStream(path, FileMode.Open)) f.SetLength(1000); // a crash mid-copy by some other tool
+
+        var again = OnnxModelCache.EnsureModelFile(spec, _dir, out bool extracted);
+
+        Assert.True(extracted);
+        Assert.Equal(path, again);
+        Assert.Equal(ResourceLength(spec), new FileInfo(path).Length);
+    }
+
+    [Fact]
+    public async Task Concurrent_extractions_leave_one_complete_file()
+    {
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.MiniLM);
+
+        var paths = await Task.WhenAll(Enumerable.Range(0, 3).Select(i => Task.Run(() => OnnxModelCache.EnsureModelFile(spec, _dir, out _))));
+
+        Assert.Single(paths.Distinct());
+        Assert.Equal(ResourceLength(spec), new FileInfo(paths[0]).Length);
+        Assert.Single(Directory.GetFiles(Path.GetDirectoryName(paths[0])!));
+    }
+
+    [Fact]
+    public void A_second_generator_reuses_the_extracted_model_without_rewriting_it()
+    {
+        var options = new OnnxEmbeddingOptions { Threads = 1, CacheDirectory = _dir };
+        string path;
+        DateTime written;
+        using (var first = new OnnxEmbeddingGenerator(options))
+        {
+            Assert.False(first.IsLoaded);
+            first.EnsureLoaded();
+            path = first.ModelPath!;
+            written = File.GetLastWriteTimeUtc(path);
+        }
+
+        using var second = new OnnxEmbeddingGenerator(options);
+        second.EnsureLoaded();
+
+        Assert.Equal(path, second.ModelPath);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(path));
+    }
+
+    public void Dispose()
+    {
+        try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
+    }
+}
