@@ -90,11 +90,19 @@ internal sealed class QdrantCallPolicy(QdrantOptions options, ILogger logger, Ti
         return new IndexUnavailableException(message + Detail(e), e);
     }
 
-    /// <summary>The message of a failure that retrying cannot fix.</summary>
-    internal IndexUnavailableException Rejected(string operation, RpcException e)
+    /// <summary>
+    /// The exception for a failure that retrying cannot fix: a vector size Qdrant refuses is a model mismatch;
+    /// everything else is an <see cref="IndexUnavailableException"/> naming what to check.
+    /// </summary>
+    internal Exception Rejected(string operation, RpcException e)
     {
         var endpoint = options.DisplayEndpoint;
         var collection = options.Collection;
+        if (e.StatusCode == StatusCode.InvalidArgument && e.Status.Detail.Contains("dimension error", StringComparison.OrdinalIgnoreCase))
+            return new IndexModelMismatchException(
+                $"Qdrant at {endpoint} refused the vectors of {operation} for collection '{collection}': the collection was built for " +
+                "another vector size, so another embedding model. Run `newsbot reindex` to rebuild it with the configured model, " +
+                "or set Qdrant:Collection to another collection." + Detail(e));
         string message = e.StatusCode switch
         {
             StatusCode.Unauthenticated or StatusCode.PermissionDenied =>

@@ -140,16 +140,16 @@ public sealed class QdrantGrpcTransportTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_vector_of_the_wrong_size_is_rejected_once_with_qdrants_reason()
+    public async Task A_vector_of_the_wrong_size_is_rejected_once_as_a_model_mismatch()
     {
         var index = Index(collection: "sized");
         await index.EnsureReadyAsync(Model);
         // a second index object that has not seen EnsureReady, so the adapter's own guard does not stop it first
         var (record, chunks) = Article("u1", "text", [1, 0, 0, 0, 0, 0]);
 
-        var e = await Assert.ThrowsAsync<IndexUnavailableException>(() => Index(collection: "sized").UpsertAsync(record, chunks));
+        var e = await Assert.ThrowsAsync<IndexModelMismatchException>(() => Index(collection: "sized").UpsertAsync(record, chunks));
 
-        Assert.Contains("InvalidArgument", e.Message);
+        Assert.Contains("newsbot reindex", e.Message);
         Assert.Contains("expected dim: 4, got 6", e.Message);
         Assert.Equal(1, _server.CallsTo("Upsert"));
     }

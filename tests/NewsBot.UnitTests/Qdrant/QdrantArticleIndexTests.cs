@@ -439,14 +439,26 @@ public class QdrantArticleIndexTests
     [Fact]
     public async Task InvalidArgument_is_not_retried_and_is_wrapped_with_qdrants_reason()
     {
-        _fake.Fail("UpsertAsync", Rpc(StatusCode.InvalidArgument, "Wrong input: Vector dimension error: expected dim: 384, got 4"), times: 5);
+        _fake.Fail("UpsertAsync", Rpc(StatusCode.InvalidArgument, "Wrong input: Not existing vector name error: lexical"), times: 5);
 
         var e = await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().UpsertAsync(Record("u1"), [QdrantMappingTests.Chunk("u1", 0)]));
 
         Assert.Equal(1, _fake.CallsOf("UpsertAsync"));
         Assert.Empty(_delays);
         Assert.Contains($"Qdrant at {Endpoint} rejected upsert points in collection 'news' (gRPC InvalidArgument)", e.Message);
+        Assert.Contains("Not existing vector name error: lexical", e.Message);
+    }
+
+    [Fact]
+    public async Task A_vector_size_qdrant_refuses_is_a_model_mismatch()
+    {
+        _fake.Fail("QueryAsync", Rpc(StatusCode.InvalidArgument, "Wrong input: Vector dimension error: expected dim: 384, got 4"));
+
+        var e = await Assert.ThrowsAsync<IndexModelMismatchException>(() => Index().SearchAsync(Query()));
+
+        Assert.Contains("newsbot reindex", e.Message);
         Assert.Contains("expected dim: 384, got 4", e.Message);
+        Assert.Equal(1, _fake.CallsOf("QueryAsync"));
     }
 
     [Fact]
