@@ -205,6 +205,8 @@ public class QdrantMappingTests
         var g = Guid.Parse(a);
         Assert.Equal(8, g.Version);
         // pinned: changing the derivation would orphan every point of an existing collection
+        // (the value is SHA-256("newsbot:u1:0")[0..16] with the version-8 and variant bits set)
+        Assert.Equal("cc8af97a-3863-812b-8f11-58b1b68549d2", QdrantMapping.PointId("u1", 0).Uuid);
         Assert.Equal(Identity.ChunkPointId("u1", 0), Guid.Parse(QdrantMapping.PointId("u1", 0).Uuid));
         Assert.Equal(36, a.Length);
     }
