@@ -282,9 +282,9 @@ public sealed class QdrantArticleIndex : IArticleIndex
     public async Task DeleteCollectionAsync(CancellationToken ct = default)
     {
         var exists = await _policy.RunAsync("check the collection", c => _client.CollectionExistsAsync(Collection, c), ct).ConfigureAwait(false);
-        if (exists)
-            await _policy.RunAsync("delete the collection", c => _client.DeleteCollectionAsync(Collection, cancellationToken: c), ct).ConfigureAwait(false);
         _dimensions = 0;
+        if (!exists) return;
+        await _policy.RunAsync("delete the collection", c => _client.DeleteCollectionAsync(Collection, cancellationToken: c), ct).ConfigureAwait(false);
         _log.LogInformation("Deleted Qdrant collection {Collection} at {Endpoint}", Collection, _options.DisplayEndpoint);
     }
 
