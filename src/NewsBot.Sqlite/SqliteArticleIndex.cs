@@ -69,6 +69,41 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = 60, ILogger
         return (m, d);
     }
 
+    /// <summary>The model recorded by the embedded index, or null when none was recorded yet.</summary>
+    public async Task<EmbeddingModelInfo?> GetModelAsync(CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        var (m, d) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
+        return m is null || d is null ? null : new EmbeddingModelInfo(m, d.Value);
+    }
+
+    /// <summary>An article's stored chunks with their vectors (for copying them into another index).</summary>
+    public async Task<List<IndexedChunk>> ReadChunksAsync(ArticleRecord article, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = conn.Command("SELECT position, text, token_count, dense, sparse FROM chunks WHERE article_id = $id ORDER BY position").With("$id", article.Id);
+        var list = new List<IndexedChunk>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            list.Add(new IndexedChunk
+            {
+                ArticleId = article.Id,
+                Position = r.GetInt32(0),
+                Text = r.GetString(1),
+                TokenCount = r.GetInt32(2),
+                Dense = VectorCodec.DecodeDense((byte[])r[3]),
+                Sparse = VectorCodec.DecodeSparse((byte[])r[4]),
+                Title = article.Title,
+                Outlet = article.Outlet,
+                Author = article.Author,
+                Published = article.Published,
+                Url = article.Url,
+            });
+        }
+        return list;
+    }
+
     /// <summary>Forgets the recorded model (used by reindex before rebuilding with another model).</summary>
     public async Task ResetModelAsync(EmbeddingModelInfo model, CancellationToken ct = default)
     {

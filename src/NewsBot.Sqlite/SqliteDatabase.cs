@@ -54,6 +54,24 @@ public sealed class SqliteDatabase
         return conn;
     }
 
+    /// <summary>A value of the meta table (schema facts, progress markers), or null.</summary>
+    public async Task<string?> GetMetaAsync(string key, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = conn.Command("SELECT value FROM meta WHERE key = $k").With("$k", key);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+    }
+
+    /// <summary>Sets (or, with null, removes) a value of the meta table.</summary>
+    public async Task SetMetaAsync(string key, string? value, CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = value is null
+            ? conn.Command("DELETE FROM meta WHERE key = $k").With("$k", key)
+            : conn.Command("INSERT OR REPLACE INTO meta(key, value) VALUES($k, $v)").With("$k", key).With("$v", value);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>Size of the database and its WAL on disk.</summary>
     public long DiskBytes()
     {

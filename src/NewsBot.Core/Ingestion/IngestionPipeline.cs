@@ -120,27 +120,7 @@ public sealed class IngestionPipeline(
         var id = article.Kind == SourceKind.File ? Identity.ForContent(contentHash) : Identity.ForUrl(article.SourceKey);
         string? replaces = existing is not null && existing.Id != id ? existing.Id : null;
 
-        var textChunks = chunker.Chunk(paragraphs);
-        var passages = textChunks.Select(c => EmbeddingText(title, c.Text)).ToList();
-        var vectors = await embedder.EmbedPassagesAsync(passages, ct).ConfigureAwait(false);
-        var chunks = new List<IndexedChunk>(textChunks.Count);
-        for (int i = 0; i < textChunks.Count; i++)
-        {
-            chunks.Add(new IndexedChunk
-            {
-                ArticleId = id,
-                Position = i,
-                Text = textChunks[i].Text,
-                Title = title,
-                Outlet = article.Outlet,
-                Author = article.Author,
-                Published = article.Published,
-                Url = article.Url,
-                TokenCount = textChunks[i].TokenCount,
-                Dense = vectors[i],
-                Sparse = lexical.EncodeDocument(title + "\n" + textChunks[i].Text),
-            });
-        }
+        var chunks = await BuildChunksAsync(id, title, article.Outlet, article.Author, article.Published, article.Url, paragraphs, ct).ConfigureAwait(false);
 
         var record = new ArticleRecord
         {
@@ -194,6 +174,34 @@ public sealed class IngestionPipeline(
             Url = r.Url,
             Chunks = chunkCount,
         };
+    }
+
+    /// <summary>Chunks an article's paragraphs and computes each chunk's dense and sparse vectors.</summary>
+    public async Task<List<IndexedChunk>> BuildChunksAsync(string articleId, string title, string? outlet, string? author, DateTimeOffset? published, string url,
+        IReadOnlyList<string> paragraphs, CancellationToken ct)
+    {
+        var textChunks = chunker.Chunk(paragraphs);
+        var passages = textChunks.Select(c => EmbeddingText(title, c.Text)).ToList();
+        var vectors = await embedder.EmbedPassagesAsync(passages, ct).ConfigureAwait(false);
+        var chunks = new List<IndexedChunk>(textChunks.Count);
+        for (int i = 0; i < textChunks.Count; i++)
+        {
+            chunks.Add(new IndexedChunk
+            {
+                ArticleId = articleId,
+                Position = i,
+                Text = textChunks[i].Text,
+                Title = title,
+                Outlet = outlet,
+                Author = author,
+                Published = published,
+                Url = url,
+                TokenCount = textChunks[i].TokenCount,
+                Dense = vectors[i],
+                Sparse = lexical.EncodeDocument(title + "\n" + textChunks[i].Text),
+            });
+        }
+        return chunks;
     }
 
     /// <summary>The text embedded for a chunk: its article's title, then the chunk.</summary>

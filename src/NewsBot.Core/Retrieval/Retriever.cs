@@ -24,10 +24,18 @@ public sealed record RetrievalResult(IReadOnlyList<SearchHit> Hits, float[] Quer
 /// </summary>
 public sealed class Retriever(IArticleIndex index, Embedder embedder, LexicalEncoder lexical, RetrievalOptions options, TimeProvider time)
 {
+    volatile bool _checked;
+
     public RetrievalOptions Options => options;
 
     public async Task<RetrievalResult> SearchAsync(RetrievalRequest request, CancellationToken ct = default)
     {
+        if (!_checked)
+        {
+            // vectors of another model would match nonsense: refuse, naming `reindex`
+            await index.EnsureReadyAsync(new EmbeddingModelInfo(embedder.Profile.Model, embedder.Profile.Dimensions), ct).ConfigureAwait(false);
+            _checked = true;
+        }
         var mode = request.Mode ?? options.Mode;
         var sw = Stopwatch.StartNew();
         float[] dense = mode == RetrievalMode.Lexical

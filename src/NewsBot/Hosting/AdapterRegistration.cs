@@ -4,12 +4,14 @@ using NewsBot.Core.Ports;
 
 namespace NewsBot.Hosting;
 
-// Seams for the adapters built on their own branches (ONNX embeddings, sources, Qdrant);
-// each is replaced by the real registration when that adapter lands.
+// Adapter registrations that the host selects by configuration.
 internal static class IndexRegistration
 {
-    public static IArticleIndex CreateRemoteIndex(IServiceProvider sp, IndexProvider provider)
-        => throw new ConfigurationException($"Index:Provider: '{provider}' is not available in this build. Fix: set Index:Provider to Embedded.");
+    public static IArticleIndex CreateRemoteIndex(IServiceProvider sp, IndexProvider provider) => provider switch
+    {
+        IndexProvider.Qdrant => sp.GetRequiredService<NewsBot.Qdrant.QdrantArticleIndex>(),
+        _ => throw new ConfigurationException($"Index:Provider: '{provider}' is not supported. Fix: set Index:Provider to Embedded or Qdrant."),
+    };
 }
 
 internal static class SourcesRegistration

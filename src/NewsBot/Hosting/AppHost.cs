@@ -37,7 +37,11 @@ public static class AppHost
         services.AddSerilog((sp, lc) =>
         {
             lc.ReadFrom.Configuration(config);
-            if (!ctx.IsWorker && !ctx.Verbose) lc.MinimumLevel.Warning().MinimumLevel.Override("NewsBot.Core.Ingestion.IngestionPipeline", LogEventLevel.Error); // the CLI prints failed items itself
+            // Qdrant.Client logs every failed call with its stack trace; NewsBot reports those failures itself.
+            lc.MinimumLevel.Override("Qdrant.Client", LogEventLevel.Fatal);
+            if (!ctx.IsWorker && !ctx.Verbose) lc.MinimumLevel.Warning()
+                .MinimumLevel.Override("NewsBot.Core.Ingestion.IngestionPipeline", LogEventLevel.Error) // the CLI prints failed items itself
+                .MinimumLevel.Override("NewsBot.Qdrant", LogEventLevel.Error); // retries are reported once, as the final message
             else if (ctx.Verbose) lc.MinimumLevel.Debug().MinimumLevel.Override("Microsoft", LogEventLevel.Warning).MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning);
         });
     }

@@ -52,6 +52,7 @@ public static class ServiceRegistration
             };
         });
 
+        NewsBot.Qdrant.QdrantServiceCollectionExtensions.AddNewsBotQdrant(services, config);
         services.AddNewsBotEmbeddings(config);
         services.AddSingleton(sp =>
         {
