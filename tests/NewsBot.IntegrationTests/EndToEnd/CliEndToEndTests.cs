@@ -180,6 +180,24 @@ public sealed class CliEndToEndTests : IDisposable
         return (j["articles"]!.GetValue<long>(), j["chunks"]!.GetValue<long>(), j["duplicates"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task An_unreachable_qdrant_is_one_clear_message_naming_qdrant_and_the_endpoint()
+    {
+        var (exit, stdout, stderr) = await Run(new Dictionary<string, string?>
+        {
+            ["Index__Provider"] = "Qdrant",
+            ["Qdrant__Endpoint"] = "http://127.0.0.1:1",
+            ["Qdrant__MaxRetries"] = "1",
+        }, "search", "x");
+        Assert.NotEqual(0, exit);
+        Assert.Equal("", stdout);
+        var lines = stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var line = Assert.Single(lines);
+        Assert.Contains("Qdrant", line);
+        Assert.Contains("http://127.0.0.1:1", line);
+        Assert.DoesNotContain("   at ", stderr);
+    }
+
     [Theory]
     [InlineData("Index__RrfK", "0", "Index:RrfK")]
     [InlineData("Ingestion__MaxDocumentBytes", "ten megabytes", "Ingestion:MaxDocumentBytes")]
