@@ -274,6 +274,7 @@ internal sealed class InMemoryHybridIndex(int dimensions)
         if (query.Count == 0 || _count == 0) return [];
         int live = LiveCount;
         var acc = ArrayPool<float>.Shared.Rent(_count);
+        Array.Clear(acc, 0, _count); // the shared pool hands out arrays other code returned dirty
         var touched = new List<int>();
         try
         {
@@ -306,9 +307,16 @@ internal sealed class InMemoryHybridIndex(int dimensions)
         }
         finally
         {
-            foreach (var slot in touched) acc[slot] = 0;
             ArrayPool<float>.Shared.Return(acc);
         }
+    }
+
+    public (long[] DocumentFrequencies, long Chunks) DocumentFrequencies(IReadOnlyList<uint> termIds)
+    {
+        var df = new long[termIds.Count];
+        for (int i = 0; i < termIds.Count; i++)
+            df[i] = _postings.TryGetValue(termIds[i], out var p) ? Math.Min(p.Count, LiveCount) : 0;
+        return (df, LiveCount);
     }
 
     /// <summary>Approximate memory held by the search structures, in bytes.</summary>

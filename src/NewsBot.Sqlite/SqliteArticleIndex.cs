@@ -13,7 +13,7 @@ namespace NewsBot.Sqlite;
 /// running worker) writes: every write bumps a generation counter, and a search first loads rows added
 /// and drops rows deleted since the generation it knows.
 /// </summary>
-public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = 60, ILogger<SqliteArticleIndex>? logger = null) : IArticleIndex, IDisposable
+public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = 60, ILogger<SqliteArticleIndex>? logger = null) : IArticleIndex, ITermStatistics, IDisposable
 {
     readonly ILogger _log = logger ?? NullLogger<SqliteArticleIndex>.Instance;
     readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
@@ -373,6 +373,19 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = 60, ILogger
         await using var cmd = conn.Command("SELECT value FROM meta WHERE key = 'generation'");
         var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
         return v is string s && long.TryParse(s, out var g) ? g : Convert.ToInt64(v ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    public (long[] DocumentFrequencies, long Chunks) GetDocumentFrequencies(IReadOnlyList<uint> termIds)
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _memory?.DocumentFrequencies(termIds) ?? (new long[termIds.Count], 0);
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
     }
 
     /// <summary>Memory held by the in-memory search structures (for `bench` and `status`).</summary>

@@ -66,7 +66,6 @@ public sealed class AnswerService(
             IncludeUndated = true,
         };
         double? recency = parsed.WantsLatest ? retriever.Options.LatestRecencyWeight : null;
-        var qTerms = LexicalAnalyzer.QueryTerms(parsed.SearchText).Distinct().ToList();
 
         // 3. retrieval, preferring what the conversation already cited
         RetrievalResult retrieval;
@@ -79,8 +78,8 @@ public sealed class AnswerService(
                 Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter with { ArticleIds = rewrite.PreferredArticleIds }, RecencyWeight = recency,
             }, ct).ConfigureAwait(false);
             var global = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter, RecencyWeight = recency }, ct).ConfigureAwait(false);
-            var prefRel = Relevance(preferred.Hits, qTerms);
-            var globalRel = Relevance(global.Hits, qTerms);
+            var prefRel = Relevance(preferred.Hits, parsed.SearchText, global.TermStats);
+            var globalRel = Relevance(global.Hits, parsed.SearchText, global.TermStats);
             // stay with the story being discussed unless the rest of the news answers clearly better
             if (preferred.Hits.Count > 0 && prefRel >= options.MinRelevance && prefRel + 0.1 >= globalRel)
             {
@@ -100,7 +99,7 @@ public sealed class AnswerService(
         {
             retrieval = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter, RecencyWeight = recency }, ct).ConfigureAwait(false);
             hits = retrieval.Hits;
-            relevance = Relevance(hits, qTerms);
+            relevance = Relevance(hits, parsed.SearchText, retrieval.TermStats);
             timings["query_embedding"] = retrieval.EmbeddingMs;
             timings["search"] = retrieval.SearchMs;
         }
@@ -139,25 +138,57 @@ public sealed class AnswerService(
     public Task ResetConversationAsync(string conversationId, CancellationToken ct = default) => conversations.ClearAsync(conversationId, ct);
 
     /// <summary>
-    /// How well the best of the top passages matches: cosine similarity blended with the share of the
-    /// question's content words found in the passage or its headline.
+    /// How well the best of the top passages covers the question: its cosine similarity blended with the
+    /// share of the question's words found in the passage or its headline, each word weighted by its IDF in
+    /// the index (a rare name missing from every source weighs most), or equally when the index can't tell.
+    /// A name or number the question mentions that no source contains at all (a company, person or year
+    /// the news never mentioned) lowers it further: the sources can't be about that.
     /// </summary>
-    public static double Relevance(IReadOnlyList<SearchHit> hits, IReadOnlyList<string> queryTerms)
+    public static double Relevance(IReadOnlyList<SearchHit> hits, string question, QueryTermStats? stats = null)
     {
+        var termWeights = stats?.Idf;
+        var queryTerms = LexicalAnalyzer.QueryTerms(question).Distinct().ToList();
         double best = 0;
+        double W(string t) => termWeights is not null && termWeights.TryGetValue(t, out var w) ? w : 1.0;
+        double total = queryTerms.Sum(W);
         foreach (var h in hits.Take(3))
         {
             double coverage = 0;
-            if (queryTerms.Count > 0)
+            if (total > 0)
             {
                 var terms = LexicalAnalyzer.DocumentTerms(h.Title + "\n" + h.Text).ToHashSet();
-                coverage = queryTerms.Count(terms.Contains) / (double)queryTerms.Count;
+                coverage = queryTerms.Where(terms.Contains).Sum(W) / total;
             }
-            double r = 0.6 * (h.DenseScore ?? 0) + 0.4 * coverage;
+            double r = RelevanceDenseWeight * (h.DenseScore ?? 0) + (1 - RelevanceDenseWeight) * coverage;
             if (r > best) best = r;
+        }
+        if (stats is { Unseen.Count: > 0 } && hits.Count > 0)
+        {
+            int unknown = SalientTerms(question).Distinct().Count(stats.Unseen.Contains);
+            best -= MissingNamePenalty * Math.Min(unknown, 2);
         }
         return best;
     }
+
+    /// <summary>How much each name or number that appears in no source lowers <see cref="Relevance"/>.</summary>
+    public const double MissingNamePenalty = 0.15;
+
+    /// <summary>Stemmed terms of the question's names (capitalised words after the first) and multi-digit numbers.</summary>
+    static IEnumerable<string> SalientTerms(string question)
+    {
+        var words = System.Text.RegularExpressions.Regex.Matches(question, @"[\p{L}\p{N}][\p{L}\p{N}'’\-]*");
+        for (int i = 0; i < words.Count; i++)
+        {
+            var w = words[i].Value;
+            bool name = i > 0 && char.IsUpper(w[0]) && w.Length > 1;
+            bool number = w.Count(char.IsDigit) >= 3;
+            if (!name && !number) continue;
+            foreach (var t in LexicalAnalyzer.QueryTerms(w)) yield return t;
+        }
+    }
+
+    /// <summary>The share of cosine similarity in <see cref="Relevance"/> (the rest is weighted word coverage).</summary>
+    public const double RelevanceDenseWeight = 0.5;
 
     async Task<AnswerResult> ComposeAsync(string question, string standalone, string searchText, string? focus, string? previousAnswer, float[] queryVector, IReadOnlyList<SearchHit> hits, string lang, DateTimeOffset now, CancellationToken ct)
     {

@@ -29,20 +29,28 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     {
         var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
         var candidates = new List<(string Text, SearchHit Hit, int Rank, int Order)>();
+        var previous = new Dictionary<int, string>(); // candidate index → the sentence before it in its passage
+        // articles ranked by their best passage: the answer should come from the best-ranked article unless another clearly answers better
+        var articleRank = new Dictionary<string, int>();
+        foreach (var h in hits) articleRank.TryAdd(h.ArticleId, articleRank.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int rank = 0; rank < hits.Count; rank++)
         {
             int order = 0;
+            string? before = null;
             foreach (var paragraph in hits[rank].Text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries))
             {
                 foreach (var s in SentenceSplitter.Split(paragraph))
                 {
                     order++;
+                    var prior = before;
+                    before = s;
                     var words = s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
                     if (words < 4 || words > 90) continue;
                     var canonical = TextNormalizer.Canonical(s);
                     if (!seen.Add(hits[rank].ArticleId + "|" + canonical)) continue;
                     if (said.Length > 0 && canonical.Length > 20 && said.Contains(canonical, StringComparison.Ordinal)) continue;
+                    if (prior is not null) previous[candidates.Count] = prior;
                     candidates.Add((s, hits[rank], rank, hits[rank].Position * 1000 + order));
                 }
             }
@@ -77,7 +85,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                 coverage /= idfTotal;
             }
             double bonus = AnswerTypeBonus(kind, candidates[i].Text, question);
-            double prior = 0.06 / (1 + candidates[i].Rank);
+            double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.ArticleId]) + 0.02 / (1 + candidates[i].Rank);
             scored.Add((i, 0.5 * dense + 0.4 * coverage + bonus + prior));
         }
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));
@@ -96,6 +104,16 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             totalWords += words;
         }
 
+        // a sentence that opens with "He", "It", "They"… gets the sentence before it, so the quote says who
+        string WithContext(int i)
+        {
+            var text = candidates[i].Text;
+            var first = text.Split(' ', 2)[0].Trim('“', '"', '‘', '\'');
+            if (!Anaphora.Contains(first) || !previous.TryGetValue(i, out var before)) return text;
+            if (chosen.Any(j => candidates[j].Text == before) || before.Split(' ').Length > 45) return text;
+            return before + " " + text;
+        }
+
         // group by source in order of first use; within a source, in article order
         var sourceOrder = new List<string>();
         foreach (var i in chosen)
@@ -111,11 +129,16 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             int n = sources.Count;
             if (sb.Length > 0) sb.Append("\n\n");
             sb.Append(Lead(hit)).Append(' ');
-            sb.Append(string.Join(" ", group.Select(i => WithMarker(candidates[i].Text, n))));
+            sb.Append(string.Join(" ", group.Select(i => WithMarker(WithContext(i), n))));
             quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, scored.First(s => s.Index == i).Score)));
         }
         return new ExtractiveAnswer(sb.ToString(), sources, quoted, best);
     }
+
+    static readonly HashSet<string> Anaphora = new(StringComparer.Ordinal) { "He", "She", "They", "It", "This", "That", "These", "Those", "His", "Her", "Their", "Its", "Such" };
+
+    /// <summary>How much being retrieved first counts for an article's sentences (halved for the second article, …).</summary>
+    public static double ArticlePrior { get; set; } = double.TryParse(Environment.GetEnvironmentVariable("NEWSBOT_ARTICLE_PRIOR"), System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : 0.1;
 
     /// <summary>"According to Outlet (12 March 2025):" — or the headline when the outlet is unknown.</summary>
     public static string Lead(SearchHit hit)

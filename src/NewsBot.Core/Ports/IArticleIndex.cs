@@ -37,6 +37,16 @@ public interface IArticleIndex
     Task<IndexStats> GetStatsAsync(CancellationToken ct = default);
 }
 
+/// <summary>
+/// An index that can say how many chunks contain each term (the embedded store can; Qdrant keeps its IDF
+/// to itself). Used to weigh a question's rare words when judging whether the sources cover it.
+/// </summary>
+public interface ITermStatistics
+{
+    /// <summary>Document frequencies of <paramref name="termIds"/> and the number of chunks.</summary>
+    (long[] DocumentFrequencies, long Chunks) GetDocumentFrequencies(IReadOnlyList<uint> termIds);
+}
+
 /// <summary>The index was built with another embedding model or dimension.</summary>
 public sealed class IndexModelMismatchException(string message) : Exception(message);
 

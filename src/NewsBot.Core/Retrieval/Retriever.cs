@@ -15,7 +15,17 @@ public sealed record RetrievalRequest
     public double? RecencyWeight { get; init; }
 }
 
-public sealed record RetrievalResult(IReadOnlyList<SearchHit> Hits, float[] QueryVector, double EmbeddingMs, double SearchMs);
+public sealed record RetrievalResult(IReadOnlyList<SearchHit> Hits, float[] QueryVector, double EmbeddingMs, double SearchMs)
+{
+    /// <summary>What the index knows of the query's terms (empty when the index keeps no term statistics).</summary>
+    public QueryTermStats TermStats { get; init; } = QueryTermStats.None;
+}
+
+/// <summary>IDF of each query term in the index, and the terms no chunk contains.</summary>
+public sealed record QueryTermStats(IReadOnlyDictionary<string, double> Idf, IReadOnlySet<string> Unseen)
+{
+    public static QueryTermStats None { get; } = new(new Dictionary<string, double>(), new HashSet<string>());
+}
 
 /// <summary>
 /// Hybrid retrieval: embeds the query, encodes its lexical terms, asks the index for fused
@@ -56,7 +66,24 @@ public sealed class Retriever(IArticleIndex index, Embedder embedder, LexicalEnc
         }, ct).ConfigureAwait(false);
         var ordered = Rerank(hits, weight, request.Filter.HasDateFilter).Take(request.Top).ToList();
         var searchMs = sw.Elapsed.TotalMilliseconds;
-        return new RetrievalResult(ordered, dense, embedMs, searchMs);
+        return new RetrievalResult(ordered, dense, embedMs, searchMs) { TermStats = TermStatsFor(request.Query) };
+    }
+
+    /// <summary>IDF of the query's terms and the terms no chunk contains, when the index keeps term statistics.</summary>
+    public QueryTermStats TermStatsFor(string query)
+    {
+        if (index is not ITermStatistics stats) return QueryTermStats.None;
+        var terms = LexicalAnalyzer.QueryTerms(query).Distinct().ToList();
+        var (df, n) = stats.GetDocumentFrequencies(terms.Select(LexicalAnalyzer.TermId).ToList());
+        if (n == 0) return QueryTermStats.None;
+        var weights = new Dictionary<string, double>();
+        var unseen = new HashSet<string>();
+        for (int i = 0; i < terms.Count; i++)
+        {
+            weights[terms[i]] = LexicalEncoder.Idf(n, df[i]);
+            if (df[i] == 0) unseen.Add(terms[i]);
+        }
+        return new QueryTermStats(weights, unseen);
     }
 
     IEnumerable<SearchHit> Rerank(IReadOnlyList<SearchHit> hits, double weight, bool dateFiltered)

@@ -18,6 +18,9 @@ public sealed record TimeIntent(DateWindow? Window, bool WantsLatest, string Rem
 /// last/on/this Monday, since Friday, in March (the most recent March, or March 2024), on 5 March,
 /// March 5th 2025, 2025-03-05, in the past/last N hours/days/weeks, the past few days, recently.
 /// "latest", "newest", "recent", "most recent", "just now" ask for a recency preference instead.
+/// A window for a past day, week or month also takes the reports published after it (news about Monday's
+/// events appears on Monday and in the days after): up to 7 days after a day or a month, 3 days after a
+/// week, and never past the end of today.
 /// </summary>
 public static partial class DatePhraseParser
 {
@@ -36,6 +39,7 @@ public static partial class DatePhraseParser
             if (!m.Success) continue;
             var window = resolve(m, today, local, zone);
             if (window is null) continue;
+            window = WithReportingLag(window, m.Value, today, zone);
             var remainder = (question[..m.Index] + " " + question[(m.Index + m.Length)..]).Trim();
             remainder = Spaces().Replace(remainder, " ").Trim(' ', ',');
             return new TimeIntent(window with { Phrase = m.Value.Trim() }, latest, remainder);
@@ -146,6 +150,19 @@ public static partial class DatePhraseParser
         }),
         (new Regex(@"\b(?:in\s+)?recent\s+days\b|\bthese\s+days\b", RegexOptions.IgnoreCase), (m, today, now, z) => new DateWindow((now - TimeSpan.FromDays(7)).ToUniversalTime(), null, "")),
     ];
+
+    static DateWindow WithReportingLag(DateWindow w, string phrase, DateOnly today, TimeZoneInfo zone)
+    {
+        if (w.After is not { } after || w.Before is not { } before) return w;
+        var endOfToday = Start(today.AddDays(1), zone);
+        var span = before - after;
+        var lag = span <= TimeSpan.FromDays(1.1) ? TimeSpan.FromDays(7) : span <= TimeSpan.FromDays(7.1) ? TimeSpan.FromDays(3) : span <= TimeSpan.FromDays(31.1) ? TimeSpan.FromDays(7) : TimeSpan.Zero;
+        if (Regex.IsMatch(phrase, @"\b(today|tonight|this)\b", RegexOptions.IgnoreCase)) lag = TimeSpan.Zero; // already running up to now
+        var end = before + lag;
+        if (end > endOfToday) end = endOfToday;
+        if (end < before) end = before;
+        return w with { Before = end };
+    }
 
     static DateOnly MostRecent(DateOnly today, int dayOfWeek, bool allowToday)
     {

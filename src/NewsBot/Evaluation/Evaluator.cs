@@ -124,11 +124,13 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                 PublishedBefore = parsed.Window?.Before,
             };
             var retrieval = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = 10, Filter = filter }, ct).ConfigureAwait(false);
-            relevances.Add((AnswerService.Relevance(retrieval.Hits, LexicalAnalyzer.QueryTerms(parsed.SearchText).Distinct().ToList()), isAnswerable));
+            relevances.Add((AnswerService.Relevance(retrieval.Hits, parsed.SearchText, retrieval.TermStats), isAnswerable));
 
+            var ranking = ArticleRanking(retrieval.Hits);
+            int evidenceRank = ranking.FindIndex(evidence.Contains) + 1;
             if (isAnswerable)
             {
-                if (evidence.Count > 0) retrievalRows.Add(Score(ArticleRanking(retrieval.Hits), evidence));
+                if (evidence.Count > 0) retrievalRows.Add(Score(ranking, evidence));
                 if (result is not null)
                 {
                     answered++;
@@ -138,7 +140,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                     if (citesEvidence) cited++;
                     if (result.Refused) falseRefusals++;
                     if (!citesEvidence || result.Refused)
-                        failures.Add(new { id = item.Id, question = item.Question, standalone, refused = result.Refused, cited = result.Citations.Select(c => c.Title).ToList(), expected = item.EvidenceDocIds });
+                        failures.Add(new { id = item.Id, question = item.Question, standalone, refused = result.Refused, cited = result.Citations.Select(c => c.Title).ToList(), expected = item.EvidenceDocIds, evidence_rank = evidenceRank, contains_answer = hasAnswer });
                 }
             }
             else if (result is not null)
