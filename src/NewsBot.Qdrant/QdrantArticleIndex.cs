@@ -230,8 +230,8 @@ public sealed class QdrantArticleIndex : IArticleIndex
             }
             else
             {
-                // one leg: the same rank-based score the embedded index gives a single leg, 1/(k + rank)
-                double score = 1.0 / (_rrfK + rank);
+                // one leg: the same rank-based score the embedded index gives a single leg, weight/(k + rank)
+                double score = (dense ? query.DenseWeight : query.LexicalWeight) / (_rrfK + rank);
                 hit = dense
                     ? hit with { Score = score, DenseScore = p.Score, DenseRank = rank }
                     : hit with { Score = score, LexicalScore = p.Score, LexicalRank = rank };

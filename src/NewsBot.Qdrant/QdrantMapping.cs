@@ -257,6 +257,15 @@ internal static class QdrantMapping
     /// each) fused by RRF, returning payload and the dense vector (for the cosine of each hit). One leg: a plain
     /// nearest query on that vector, with payload.
     /// </summary>
+    /// <summary>RRF with the embedded index's k and the legs' weights (dense prefetch first, then sparse).</summary>
+    public static Rrf RrfFor(HybridQuery q, int rrfK)
+    {
+        var rrf = new Rrf { K = QdrantRrfK(rrfK) };
+        if (q.DenseWeight != 1.0 || q.LexicalWeight != 1.0)
+            rrf.Weights.AddRange([(float)q.DenseWeight, (float)q.LexicalWeight]);
+        return rrf;
+    }
+
     public static QueryPlan BuildQuery(HybridQuery q, int rrfK)
     {
         var filter = BuildFilter(q.Filter);
@@ -274,7 +283,7 @@ internal static class QdrantMapping
                 sparsePrefetch.Filter = filter.Clone();
             }
             return new QueryPlan(
-                new Query { Rrf = new Rrf { K = QdrantRrfK(rrfK) } },
+                new Query { Rrf = RrfFor(q, rrfK) },
                 [densePrefetch, sparsePrefetch],
                 Using: null,
                 Filter: null,

@@ -15,7 +15,7 @@ public static class QdrantServiceCollectionExtensions
     /// <see cref="QdrantOptionsValidator"/> (validated on start when <c>Index:Provider</c> is <c>Qdrant</c>, otherwise on
     /// first use), a singleton <see cref="QdrantConnection"/> and <see cref="IQdrantClient"/>, and a singleton
     /// <see cref="QdrantArticleIndex"/> whose RRF constant is <see cref="RetrievalOptions.RrfK"/> when the host
-    /// registers <see cref="RetrievalOptions"/>, else <c>Index:RrfK</c> (default 60). It does not register
+    /// registers <see cref="RetrievalOptions"/>, else <c>Index:RrfK</c> (default 10). It does not register
     /// <c>IArticleIndex</c>: the host picks the index by <c>Index:Provider</c>. Nothing connects until the first call.
     /// </summary>
     public static IServiceCollection AddNewsBotQdrant(this IServiceCollection services, IConfiguration configuration)

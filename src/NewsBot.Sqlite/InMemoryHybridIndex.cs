@@ -67,6 +67,10 @@ internal sealed class InMemoryHybridIndex(int dimensions)
     public bool Contains(long rowId) => _slotByRowId.ContainsKey(rowId);
 
     public void Add(long rowId, string articleId, string? outlet, DateTimeOffset? published, ReadOnlySpan<float> dense, SparseVector sparse)
+        => Add(rowId, articleId, outlet, published?.ToUnixTimeMilliseconds(), dense, sparse.Indices ?? [], sparse.Values ?? []);
+
+    /// <summary>Adds a chunk from spans (the loader reads rows into reused buffers).</summary>
+    public void Add(long rowId, string articleId, string? outlet, long? publishedMs, ReadOnlySpan<float> dense, ReadOnlySpan<uint> termIds, ReadOnlySpan<float> termWeights)
     {
         if (dense.Length != _dim) throw new ArgumentException($"Vector has {dense.Length} dimensions, index has {_dim}.");
         if (_slotByRowId.ContainsKey(rowId)) return;
@@ -75,7 +79,7 @@ internal sealed class InMemoryHybridIndex(int dimensions)
         _scale[slot] = Int8Kernels.Quantize(dense, _q8.AsSpan(slot * _dim, _dim));
         TensorPrimitives.ConvertToHalf(dense, _f16.AsSpan(slot * _dim, _dim));
         _rowIds[slot] = rowId;
-        _published[slot] = published?.ToUnixTimeMilliseconds() ?? long.MinValue;
+        _published[slot] = publishedMs ?? long.MinValue;
         _outletOf[slot] = outlet is null ? -1 : Intern(_outletIndex, outlet);
         if (!_articleIndex.TryGetValue(articleId, out var a))
         {
@@ -87,11 +91,11 @@ internal sealed class InMemoryHybridIndex(int dimensions)
         _slotsOfArticle[a].Add(slot);
         _deleted[slot] = false;
         _slotByRowId[rowId] = slot;
-        for (int i = 0; i < sparse.Count; i++)
+        for (int i = 0; i < termIds.Length; i++)
         {
-            if (!_postings.TryGetValue(sparse.Indices[i], out var p))
-                _postings[sparse.Indices[i]] = p = new Postings();
-            p.Add(slot, sparse.Values[i]);
+            ref var p = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_postings, termIds[i], out _);
+            p ??= new Postings();
+            p.Add(slot, termWeights[i]);
         }
     }
 
@@ -194,10 +198,10 @@ internal sealed class InMemoryHybridIndex(int dimensions)
 
         var fused = new Dictionary<int, (double Score, int? DRank, int? LRank, float? Lex)>();
         for (int i = 0; i < dense.Count; i++)
-            fused[dense[i].Slot] = (1.0 / (rrfK + i + 1), i + 1, null, null);
+            fused[dense[i].Slot] = (query.DenseWeight / (rrfK + i + 1), i + 1, null, null);
         for (int i = 0; i < lexical.Count; i++)
         {
-            var s = 1.0 / (rrfK + i + 1);
+            var s = query.LexicalWeight / (rrfK + i + 1);
             fused[lexical[i].Slot] = fused.TryGetValue(lexical[i].Slot, out var prev)
                 ? (prev.Score + s, prev.DRank, i + 1, lexical[i].Score)
                 : (s, null, i + 1, lexical[i].Score);

@@ -24,6 +24,18 @@ internal static class VectorCodec
         return bytes;
     }
 
+    /// <summary>The term ids and weights of an encoded sparse vector, as spans over the blob.</summary>
+    public static void SparseSpans(ReadOnlySpan<byte> blob, out ReadOnlySpan<uint> ids, out ReadOnlySpan<float> weights)
+    {
+        ids = default;
+        weights = default;
+        if (blob.Length < 4) return;
+        int n = BitConverter.ToInt32(blob[..4]);
+        if (n <= 0 || blob.Length < 4 + n * 8) return;
+        ids = MemoryMarshal.Cast<byte, uint>(blob.Slice(4, n * 4));
+        weights = MemoryMarshal.Cast<byte, float>(blob.Slice(4 + n * 4, n * 4));
+    }
+
     public static SparseVector DecodeSparse(byte[] blob)
     {
         if (blob.Length < 4) return SparseVector.Empty;

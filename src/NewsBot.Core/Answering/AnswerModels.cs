@@ -51,6 +51,10 @@ public sealed record AnswerResult
     /// <summary>A short note for the user, e.g. that the language model failed and this is the extractive answer.</summary>
     public string? Note { get; init; }
     public IReadOnlyDictionary<string, double> TimingsMs { get; init; } = new Dictionary<string, double>();
+    /// <summary>How well the best passages cover the question (0–1; refused below Answering:MinRelevance).</summary>
+    public double? Relevance { get; init; }
+    /// <summary>Extractive answers: the score of the best quoted sentence (refused below Answering:MinSentenceScore).</summary>
+    public double? SentenceScore { get; init; }
 }
 
 /// <summary>Answers questions from the indexed news. Used by every channel (CLI, terminal chat, Telegram).</summary>

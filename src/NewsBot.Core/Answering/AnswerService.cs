@@ -81,7 +81,7 @@ public sealed class AnswerService(
             var prefRel = Relevance(preferred.Hits, parsed.SearchText, global.TermStats);
             var globalRel = Relevance(global.Hits, parsed.SearchText, global.TermStats);
             // stay with the story being discussed unless the rest of the news answers clearly better
-            if (preferred.Hits.Count > 0 && prefRel >= options.MinRelevance && prefRel + 0.1 >= globalRel)
+            if (preferred.Hits.Count > 0 && prefRel >= (llm is null ? options.MinRelevance : options.MinRelevanceWithLlm) && prefRel + 0.1 >= globalRel)
             {
                 retrieval = preferred;
                 hits = preferred.Hits.Concat(global.Hits.Where(g => !preferred.Hits.Any(p => p.ArticleId == g.ArticleId && p.Position == g.Position))).Take(options.RetrievalTop).ToList();
@@ -105,10 +105,11 @@ public sealed class AnswerService(
         }
 
         AnswerResult result;
-        if (hits.Count == 0 || relevance < options.MinRelevance)
+        var threshold = llm is null ? options.MinRelevance : options.MinRelevanceWithLlm;
+        if (hits.Count == 0 || relevance < threshold)
         {
             result = Refusal(question, standalone, hits, lang);
-            logger.LogInformation("Refused {Question}: relevance {Relevance:0.000} below {Threshold}", question, relevance, options.MinRelevance);
+            logger.LogInformation("Refused {Question}: relevance {Relevance:0.000} below {Threshold}", question, relevance, threshold);
         }
         else
         {
@@ -117,7 +118,7 @@ public sealed class AnswerService(
             timings["answer"] = sw.Elapsed.TotalMilliseconds;
         }
         timings["total"] = total.Elapsed.TotalMilliseconds;
-        result = result with { TimingsMs = timings };
+        result = result with { TimingsMs = timings, Relevance = Math.Round(relevance, 4) };
 
         if (request.ConversationId is { } id)
         {
@@ -147,9 +148,9 @@ public sealed class AnswerService(
     public static double Relevance(IReadOnlyList<SearchHit> hits, string question, QueryTermStats? stats = null)
     {
         var termWeights = stats?.Idf;
+        double W(string t) => termWeights is not null && termWeights.TryGetValue(t, out var w) ? w : 1.0;
         var queryTerms = LexicalAnalyzer.QueryTerms(question).Distinct().ToList();
         double best = 0;
-        double W(string t) => termWeights is not null && termWeights.TryGetValue(t, out var w) ? w : 1.0;
         double total = queryTerms.Sum(W);
         foreach (var h in hits.Take(3))
         {
@@ -225,8 +226,8 @@ public sealed class AnswerService(
         }
 
         var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, focus, previousAnswer, ct).ConfigureAwait(false);
-        if (answer is null || answer.BestScore < 0.2)
-            return Refusal(question, standalone, hits, lang) with { Note = note };
+        if (answer is null || answer.BestScore < options.MinSentenceScore)
+            return Refusal(question, standalone, hits, lang) with { Note = note, SentenceScore = answer?.BestScore };
         var cites = answer.Sources.Select((h, i) => new Citation
         {
             N = i + 1,
@@ -241,6 +242,7 @@ public sealed class AnswerService(
         return new AnswerResult
         {
             Question = question, StandaloneQuery = standalone, Answer = answer.Text, Refused = false, Mode = AnswerMode.Extractive, Citations = cites, Note = note,
+            SentenceScore = Math.Round(answer.BestScore, 4),
         };
     }
 

@@ -14,6 +14,17 @@ public sealed class AnsweringOptions
     [Range(0.0, 1.0)]
     public double MinRelevance { get; set; } = 0.42;
 
+    /// <summary>
+    /// The relevance threshold when a language model answers: lower, since the model itself replies that its
+    /// sources don't cover a question (NO_ANSWER) when it reads them and finds nothing.
+    /// </summary>
+    [Range(0.0, 1.0)]
+    public double MinRelevanceWithLlm { get; set; } = 0.3;
+
+    /// <summary>An extractive answer whose best sentence scores below this is a refusal instead (calibrated on the eval sets).</summary>
+    [Range(0.0, 2.0)]
+    public double MinSentenceScore { get; set; } = 0.2;
+
     /// <summary>How many passages retrieval hands to the answerer.</summary>
     [Range(1, 50)]
     public int RetrievalTop { get; set; } = 8;

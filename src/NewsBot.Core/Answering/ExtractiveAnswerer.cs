@@ -138,7 +138,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     static readonly HashSet<string> Anaphora = new(StringComparer.Ordinal) { "He", "She", "They", "It", "This", "That", "These", "Those", "His", "Her", "Their", "Its", "Such" };
 
     /// <summary>How much being retrieved first counts for an article's sentences (halved for the second article, …).</summary>
-    public static double ArticlePrior { get; set; } = double.TryParse(Environment.GetEnvironmentVariable("NEWSBOT_ARTICLE_PRIOR"), System.Globalization.CultureInfo.InvariantCulture, out var p) ? p : 0.1;
+    public const double ArticlePrior = 0.04;
 
     /// <summary>"According to Outlet (12 March 2025):" — or the headline when the outlet is unknown.</summary>
     public static string Lead(SearchHit hit)

@@ -43,6 +43,10 @@ public sealed record HybridQuery
     public int CandidatesPerLeg { get; init; } = 50;
     public SearchFilter Filter { get; init; } = SearchFilter.None;
     public RetrievalMode Mode { get; init; } = RetrievalMode.Hybrid;
+    /// <summary>Weight of the dense leg in reciprocal-rank fusion (each leg adds weight / (k + rank)).</summary>
+    public double DenseWeight { get; init; } = 1.0;
+    /// <summary>Weight of the lexical leg in reciprocal-rank fusion.</summary>
+    public double LexicalWeight { get; init; } = 1.0;
 }
 
 /// <summary>A chunk found by a search.</summary>

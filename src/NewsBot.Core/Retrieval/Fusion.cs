@@ -1,18 +1,22 @@
 namespace NewsBot.Core.Retrieval;
 
-/// <summary>Reciprocal-rank fusion: each list contributes 1/(k + rank) for every item it ranks (rank 1 = best).</summary>
+/// <summary>Reciprocal-rank fusion: each list contributes weight/(k + rank) for every item it ranks (rank 1 = best).</summary>
 public static class ReciprocalRankFusion
 {
-    public const int DefaultK = 60;
+    /// <summary>Chosen on the eval sets (see BENCHMARKS.md): a small k lets each leg's top ranks count most.</summary>
+    public const int DefaultK = 10;
 
-    public static Dictionary<TKey, double> Fuse<TKey>(IEnumerable<IReadOnlyList<TKey>> rankedLists, int k = DefaultK) where TKey : notnull
+    public static Dictionary<TKey, double> Fuse<TKey>(IEnumerable<IReadOnlyList<TKey>> rankedLists, int k = DefaultK, IReadOnlyList<double>? weights = null) where TKey : notnull
     {
         var scores = new Dictionary<TKey, double>();
+        int leg = 0;
         foreach (var list in rankedLists)
         {
+            double w = weights is null ? 1.0 : weights[leg];
+            leg++;
             for (int i = 0; i < list.Count; i++)
             {
-                var s = 1.0 / (k + i + 1);
+                var s = w / (k + i + 1);
                 scores[list[i]] = scores.TryGetValue(list[i], out var prev) ? prev + s : s;
             }
         }

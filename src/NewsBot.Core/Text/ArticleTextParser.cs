@@ -24,6 +24,9 @@ public static partial class ArticleTextParser
 {
     static readonly string[] MetadataKeys = ["author", "by", "byline", "source", "outlet", "publisher", "site", "date", "published", "published_at", "publication date", "updated", "url", "link", "canonical"];
 
+    /// <summary>Metadata keys that are recognised (and skipped) but not used.</summary>
+    static readonly string[] IgnoredKeys = ["linked_articles", "tags", "category", "categories", "section", "language", "lang", "id", "slug", "summary", "description", "image"];
+
     public static ParsedText Parse(string text, bool markdown)
     {
         text = text.Replace("\r\n", "\n").Replace('\r', '\n').TrimStart('\uFEFF');
@@ -97,6 +100,7 @@ public static partial class ArticleTextParser
             title = TextNormalizer.CleanInline(value);
             return true;
         }
+        if (IgnoredKeys.Contains(key)) return true;
         if (!MetadataKeys.Contains(key)) return allowTitle; // unknown front-matter keys are skipped
         if (key is "author" or "by" or "byline" or "source" or "outlet" or "publisher" or "site" && (value.Length > 80 || value.Split(' ').Length > 10))
             return allowTitle; // a sentence, not a name

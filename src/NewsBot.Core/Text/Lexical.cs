@@ -89,7 +89,7 @@ public static class LexicalAnalyzer
 /// the inverse document frequency is applied at search time (by the embedded index, or by Qdrant's
 /// <c>Modifier.Idf</c>). Term ids are 32-bit FNV-1a hashes of the stemmed terms.
 /// </summary>
-public sealed class LexicalEncoder(double k1 = 1.2, double b = 0.75, double averageLength = 120)
+public sealed class LexicalEncoder(double k1 = 1.2, double b = 0.75, double averageLength = 120, bool bigrams = true)
 {
     public static LexicalEncoder Default { get; } = new();
 
@@ -99,11 +99,8 @@ public sealed class LexicalEncoder(double k1 = 1.2, double b = 0.75, double aver
         var terms = LexicalAnalyzer.DocumentTerms(text);
         if (terms.Count == 0) return SparseVector.Empty;
         var tf = new Dictionary<uint, int>();
-        foreach (var t in terms)
-        {
-            var id = LexicalAnalyzer.TermId(t);
+        foreach (var id in TermIds(terms))
             tf[id] = tf.TryGetValue(id, out var n) ? n + 1 : 1;
-        }
         double norm = k1 * (1 - b + b * terms.Count / averageLength);
         var ids = tf.Keys.ToArray();
         Array.Sort(ids);
@@ -119,11 +116,21 @@ public sealed class LexicalEncoder(double k1 = 1.2, double b = 0.75, double aver
     /// <summary>Encodes a query: each distinct term once, weight 1.</summary>
     public SparseVector EncodeQuery(string text)
     {
-        var ids = LexicalAnalyzer.QueryTerms(text).Select(LexicalAnalyzer.TermId).Distinct().ToArray();
+        var ids = TermIds(LexicalAnalyzer.QueryTerms(text)).Distinct().ToArray();
         Array.Sort(ids);
         var values = new float[ids.Length];
         Array.Fill(values, 1f);
         return new SparseVector(ids, values);
+    }
+
+    /// <summary>Ids of the terms and, with bigrams on, of each pair of neighbouring terms ("billie eilish").</summary>
+    IEnumerable<uint> TermIds(List<string> terms)
+    {
+        for (int i = 0; i < terms.Count; i++)
+        {
+            yield return LexicalAnalyzer.TermId(terms[i]);
+            if (bigrams && i + 1 < terms.Count) yield return LexicalAnalyzer.TermId(terms[i] + "_" + terms[i + 1]);
+        }
     }
 
     /// <summary>The BM25 inverse document frequency, as Qdrant computes it for <c>Modifier.Idf</c>.</summary>

@@ -27,6 +27,7 @@ public static class AnswerPrinter
         }),
         closest_headlines = r.ClosestHeadlines,
         note = r.Note,
+        relevance = r.Relevance,
         timings_ms = r.TimingsMs.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)),
     };
 

@@ -72,7 +72,7 @@ public static class EvalCommand
     {
         o.Line($"Questions: {r.Questions} ({r.Answerable} answerable, {r.Unanswerable} without evidence, {r.HeldOut} with evidence held out); {r.DocumentsIndexed} documents indexed; answers: {r.Mode}");
         if (r.Retrieval is { } m) o.Line($"Retrieval: recall@5 {m.RecallAt5:0.000}  recall@10 {m.RecallAt10:0.000}  MRR@10 {m.MrrAt10:0.000}  ({m.Questions} questions)");
-        if (r.AnswerContainsRate is { } a) o.Line($"Answers containing an accepted answer: {a:P1}; citing an evidence article: {r.CitedEvidenceRate:P1}; refused though answerable: {r.FalseRefusalRate:P1}");
+        if (r.AnswerContainsRate is { } a) o.Line($"Answers containing an accepted answer: {a:P1}; citing the evidence article: {r.CitedEvidenceRate:P1}; citing an article that contains the answer: {r.CitedSupportRate:P1}; refused though answerable: {r.FalseRefusalRate:P1}");
         if (r.RefusalRateUnanswerable is { } u) o.Line($"Refused when the index cannot answer: {u:P1}");
         if (r.Calibration is { } c) o.Line($"Relevance threshold {c.CurrentThreshold}: {c.AnswerableAboveCurrent:P1} of answerable above, {c.UnanswerableBelowCurrent:P1} of unanswerable below; best balance at {c.SuggestedThreshold} ({c.AnswerableAboveSuggested:P1} / {c.UnanswerableBelowSuggested:P1})");
         o.Line($"Answer latency: p50 {r.AnswerMsP50:0} ms, p95 {r.AnswerMsP95:0} ms");

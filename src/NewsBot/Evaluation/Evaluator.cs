@@ -35,6 +35,8 @@ public sealed record EvalReport
     public RetrievalMetrics? Retrieval { get; init; }
     public double? AnswerContainsRate { get; init; }
     public double? CitedEvidenceRate { get; init; }
+    /// <summary>Answers citing an article whose text contains an accepted answer (the listed evidence or another report of it).</summary>
+    public double? CitedSupportRate { get; init; }
     public double? FalseRefusalRate { get; init; }
     public double? RefusalRateUnanswerable { get; init; }
     public IReadOnlyList<RetrievalMetrics> Comparison { get; init; } = [];
@@ -45,7 +47,11 @@ public sealed record EvalReport
     public IReadOnlyList<object> Failures { get; init; } = [];
 }
 
-public sealed record RelevanceCalibration(double CurrentThreshold, double SuggestedThreshold, double AnswerableAboveCurrent, double UnanswerableBelowCurrent, double AnswerableAboveSuggested, double UnanswerableBelowSuggested);
+public sealed record RelevanceCalibration(double CurrentThreshold, double SuggestedThreshold, double AnswerableAboveCurrent, double UnanswerableBelowCurrent, double AnswerableAboveSuggested, double UnanswerableBelowSuggested)
+{
+    /// <summary>For thresholds from 0.30 to 0.60: the share of answerable questions above and of unanswerable ones below.</summary>
+    public IReadOnlyList<double[]> Curve { get; init; } = [];
+}
 
 /// <summary>
 /// Measures retrieval and answers against a QA file: recall@5/@10 and MRR@10 of the evidence documents,
@@ -73,13 +79,13 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             var files = ListDocuments(docs, s.IncludeCounterfactual).Where(f => !exclude.Contains(f.DocId)).ToList();
             indexed = files.Count;
             await IngestAsync(files.Select(f => f.Path).ToList(), ct).ConfigureAwait(false);
-            var store = sp.GetRequiredService<IArticleStore>();
+            var registry = sp.GetRequiredService<IArticleStore>();
             foreach (var f in files)
             {
                 var key = new Uri(f.Path).AbsoluteUri;
-                var article = await store.FindBySourceAsync(key, ct).ConfigureAwait(false);
+                var article = await registry.FindBySourceAsync(key, ct).ConfigureAwait(false);
                 if (article is not null) docToArticle[f.DocId] = article.Id;
-                else if (await store.FindDuplicateAsync(key, ct).ConfigureAwait(false) is { } dup) docToArticle[f.DocId] = dup.DuplicateOf;
+                else if (await registry.FindDuplicateAsync(key, ct).ConfigureAwait(false) is { } dup) docToArticle[f.DocId] = dup.DuplicateOf;
             }
         }
 
@@ -91,8 +97,12 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         var answerable = items.Where(i => i.EvidenceDocIds.Count > 0 && !heldOut.Contains(i.Id)).ToList();
         var retrievalRows = new List<(double R5, double R10, double Mrr)>();
         var relevances = new List<(double Relevance, bool Answerable)>();
+        var store = sp.GetRequiredService<IArticleStore>();
+        int citesSupport = 0;
         int contains = 0, cited = 0, falseRefusals = 0, refusedUnanswerable = 0, unanswerableCount = 0, answered = 0;
         var latencies = new List<double>();
+        using var answerDetails = Environment.GetEnvironmentVariable("NEWSBOT_EVAL_ANSWERS") is { Length: > 0 } ansPath ? new StreamWriter(ansPath) : null;
+        using var relevanceDetails = Environment.GetEnvironmentVariable("NEWSBOT_EVAL_RELEVANCE") is { Length: > 0 } relPath ? new StreamWriter(relPath) : null;
         var failures = new List<object>();
         string? lastChat = null;
         int n = 0;
@@ -123,8 +133,18 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                 PublishedAfter = parsed.Window?.After,
                 PublishedBefore = parsed.Window?.Before,
             };
-            var retrieval = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = 10, Filter = filter }, ct).ConfigureAwait(false);
+            var retrieval = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = ChunksForTenDocuments, Filter = filter }, ct).ConfigureAwait(false);
             relevances.Add((AnswerService.Relevance(retrieval.Hits, parsed.SearchText, retrieval.TermStats), isAnswerable));
+            relevanceDetails?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            {
+                id = item.Id,
+                answerable = isAnswerable,
+                relevance = AnswerService.Relevance(retrieval.Hits, parsed.SearchText, retrieval.TermStats),
+                dense = retrieval.Hits.Take(3).Select(h => h.DenseScore ?? 0).ToArray(),
+                coverage = retrieval.Hits.Take(3).Select(h => AnswerService.Relevance([h with { DenseScore = 0 }], parsed.SearchText, retrieval.TermStats) / (1 - AnswerService.RelevanceDenseWeight)).ToArray(),
+                unseen = retrieval.TermStats.Unseen.Count,
+                terms = LexicalAnalyzer.QueryTerms(parsed.SearchText).Distinct().Count(),
+            }));
 
             var ranking = ArticleRanking(retrieval.Hits);
             int evidenceRank = ranking.FindIndex(evidence.Contains) + 1;
@@ -136,9 +156,15 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                     answered++;
                     bool hasAnswer = item.Answers.Count == 0 || item.Answers.Any(a => result.Answer.Contains(a, StringComparison.OrdinalIgnoreCase));
                     bool citesEvidence = result.Citations.Any(c => evidence.Contains(c.ArticleId));
+                    if (!result.Refused && item.Answers.Count > 0)
+                    {
+                        var citedArticles = await store.GetArticlesAsync(result.Citations.Select(c => c.ArticleId).ToList(), ct).ConfigureAwait(false);
+                        if (citedArticles.Any(a => item.Answers.Any(x => (a.Title + "\n" + a.Body).Contains(x, StringComparison.OrdinalIgnoreCase)))) citesSupport++;
+                    }
                     if (hasAnswer && !result.Refused) contains++;
                     if (citesEvidence) cited++;
                     if (result.Refused) falseRefusals++;
+                    answerDetails?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { id = item.Id, answerable = true, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused, cites = citesEvidence, has = hasAnswer }));
                     if (!citesEvidence || result.Refused)
                         failures.Add(new { id = item.Id, question = item.Question, standalone, refused = result.Refused, cited = result.Citations.Select(c => c.Title).ToList(), expected = item.EvidenceDocIds, evidence_rank = evidenceRank, contains_answer = hasAnswer });
                 }
@@ -146,6 +172,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             else if (result is not null)
             {
                 unanswerableCount++;
+                answerDetails?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { id = item.Id, answerable = false, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused }));
                 if (result.Refused) refusedUnanswerable++;
                 else failures.Add(new { id = item.Id, question = item.Question, standalone, refused = false, cited = result.Citations.Select(c => c.Title).ToList(), expected = Array.Empty<string>() });
             }
@@ -153,6 +180,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         output.EndProgress();
 
         var comparison = new List<RetrievalMetrics>();
+        using var details = Environment.GetEnvironmentVariable("NEWSBOT_EVAL_DETAILS") is { Length: > 0 } path ? new StreamWriter(path) : null;
         if (s.Compare && docToArticle.Count > 0)
         {
             foreach (var (name, mode, recency) in new[]
@@ -168,8 +196,10 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                     clock.Set(QuestionTime(item));
                     var parsed = QueryParser.Parse(item.Question, clock.GetUtcNow(), zone);
                     var filter = new SearchFilter { Outlets = parsed.Outlets.Count > 0 ? parsed.Outlets : null, PublishedAfter = parsed.Window?.After, PublishedBefore = parsed.Window?.Before };
-                    var r = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = 10, Filter = filter, Mode = mode, RecencyWeight = recency }, ct).ConfigureAwait(false);
-                    rows.Add(Score(ArticleRanking(r.Hits), evidence));
+                    var r = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = ChunksForTenDocuments, Filter = filter, Mode = mode, RecencyWeight = recency }, ct).ConfigureAwait(false);
+                    var ranked = ArticleRanking(r.Hits);
+                    rows.Add(Score(ranked, evidence));
+                    details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { config = name, id = item.Id, rank = ranked.FindIndex(evidence.Contains) + 1, question = item.Question, top = r.Hits.Take(3).Select(h => h.Title) }));
                 }
                 comparison.Add(Metrics(name, rows));
             }
@@ -187,6 +217,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             Retrieval = retrievalRows.Count > 0 ? Metrics("default", retrievalRows) : null,
             AnswerContainsRate = answered > 0 ? Math.Round(contains / (double)answered, 4) : null,
             CitedEvidenceRate = answered > 0 ? Math.Round(cited / (double)answered, 4) : null,
+            CitedSupportRate = answered > 0 ? Math.Round(citesSupport / (double)answered, 4) : null,
             FalseRefusalRate = answered > 0 ? Math.Round(falseRefusals / (double)answered, 4) : null,
             RefusalRateUnanswerable = unanswerableCount > 0 ? Math.Round(refusedUnanswerable / (double)unanswerableCount, 4) : null,
             Comparison = comparison,
@@ -230,6 +261,10 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             .OrderBy(f => f.Path, StringComparer.Ordinal);
     }
 
+    /// <summary>Chunks fetched so that the first ten distinct documents can be ranked (recall@10 is over documents).</summary>
+    const int ChunksForTenDocuments = 40;
+
+    /// <summary>Distinct articles in the order of their best chunk.</summary>
     static List<string> ArticleRanking(IReadOnlyList<SearchHit> hits)
     {
         var ranking = new List<string>();
@@ -243,6 +278,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         double r5 = ranking.Take(5).Count(evidence.Contains) / (double)evidence.Count;
         double r10 = ranking.Take(10).Count(evidence.Contains) / (double)evidence.Count;
         int first = ranking.Take(10).ToList().FindIndex(evidence.Contains);
+        // (ranking holds distinct documents; recall@k and MRR@10 count the first k documents)
         return (r5, r10, first < 0 ? 0 : 1.0 / (first + 1));
     }
 
@@ -263,9 +299,12 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             double score = pos.Count(p => p >= t) / (double)pos.Count + neg.Count(x => x < t) / (double)neg.Count; // balanced accuracy ×2
             if (score > bestScore) { bestScore = score; best = t; }
         }
+        var curve = new List<double[]>();
+        for (double t = 0.30; t <= 0.6001; t += 0.025)
+            curve.Add([Math.Round(t, 3), Math.Round(pos.Count(p => p >= t) / (double)pos.Count, 4), Math.Round(neg.Count(x => x < t) / (double)neg.Count, 4)]);
         return new RelevanceCalibration(current, Math.Round(best, 3),
             Math.Round(pos.Count(p => p >= current) / (double)pos.Count, 4), Math.Round(neg.Count(x => x < current) / (double)neg.Count, 4),
-            Math.Round(pos.Count(p => p >= best) / (double)pos.Count, 4), Math.Round(neg.Count(x => x < best) / (double)neg.Count, 4));
+            Math.Round(pos.Count(p => p >= best) / (double)pos.Count, 4), Math.Round(neg.Count(x => x < best) / (double)neg.Count, 4)) { Curve = curve };
     }
 
     static double Percentile(List<double> sorted, double p)

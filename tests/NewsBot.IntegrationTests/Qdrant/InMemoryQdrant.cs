@@ -254,13 +254,18 @@ internal sealed class InMemoryQdrant
                 global::Qdrant.Client.Grpc.Query.VariantOneofCase.Fusion when query.Fusion == Fusion.Rrf => 2,
                 _ => throw Error(StatusCode.InvalidArgument, $"fake Qdrant: only RRF fusion over prefetches is modelled, got {query?.VariantCase}"),
             };
+            var weights = query?.VariantCase == global::Qdrant.Client.Grpc.Query.VariantOneofCase.Rrf ? query.Rrf.Weights.ToArray() : [];
+            if (weights.Length != 0 && weights.Length != lists.Count)
+                throw Error(StatusCode.InvalidArgument, "fake Qdrant: RRF weights must match the prefetches");
             var fused = new Dictionary<string, (StoredPoint Point, double Score)>();
-            foreach (var list in lists)
+            for (int leg = 0; leg < lists.Count; leg++)
             {
+                var list = lists[leg];
+                double w = weights.Length == 0 ? 1.0 : weights[leg];
                 for (int pos = 0; pos < list.Count; pos++)
                 {
                     var key = Key(list[pos].Point.Id);
-                    var s = 1.0 / (k + pos);
+                    var s = w / (k + pos);
                     fused[key] = fused.TryGetValue(key, out var prev) ? (prev.Point, prev.Score + s) : (list[pos].Point, s);
                 }
             }

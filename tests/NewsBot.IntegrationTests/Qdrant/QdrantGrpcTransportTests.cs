@@ -94,7 +94,7 @@ public sealed class QdrantGrpcTransportTests : IAsyncLifetime
         var hits = await index.SearchAsync(new HybridQuery { Dense = [0.8f, 0.6f, 0, 0], Sparse = LexicalEncoder.Default.EncodeQuery("harbour grain") });
 
         Assert.Equal(["u1", "u2"], hits.Select(h => h.ArticleId));
-        Assert.Equal(1.0 / 61 + 1.0 / 61, hits[0].Score, 5); // first in both legs, k = 60
+        Assert.Equal(2.0 / (NewsBot.Core.Retrieval.ReciprocalRankFusion.DefaultK + 1), hits[0].Score, 5); // first in both legs, equal weights
         Assert.Equal(0.8f, hits[0].DenseScore!.Value, 4);
         Assert.Equal(0.6f, hits[1].DenseScore!.Value, 4);
         Assert.Equal(new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), hits[0].Published);

@@ -238,4 +238,14 @@ public class QdrantMappingTests
         var none = QdrantMapping.StaleFilter("u1", [], null);
         Assert.Empty(none.MustNot);
     }
+
+    [Fact]
+    public void Rrf_carries_the_leg_weights_only_when_they_are_not_equal()
+    {
+        var q = new NewsBot.Core.Model.HybridQuery { Dense = [1f], Sparse = NewsBot.Core.Model.SparseVector.Empty };
+        Assert.Empty(QdrantMapping.RrfFor(q, 10).Weights);
+        var weighted = QdrantMapping.RrfFor(q with { LexicalWeight = 0.7 }, 10);
+        Assert.Equal([1f, 0.7f], weighted.Weights);
+        Assert.Equal(11u, weighted.K); // Qdrant's zero-based ranks: k + 1 gives the embedded index's scores
+    }
 }

@@ -109,4 +109,21 @@ public class VectorKernelTests
         Assert.Equal(1.0, RecencyBoost.Factor(null, now, 1, 7));
         Assert.Equal(1.0, RecencyBoost.Factor(now, now, 0, 7));
     }
+
+    [Fact]
+    public void Leg_weights_decide_between_a_dense_only_and_a_lexical_only_match()
+    {
+        var index = new InMemoryHybridIndex(4);
+        var enc = NewsBot.Core.Text.LexicalEncoder.Default;
+        index.Add(1, "dense-match", null, null, [1, 0, 0, 0], enc.EncodeDocument("an unrelated text about gardening"));
+        index.Add(2, "word-match", null, null, [0, 1, 0, 0], enc.EncodeDocument("Thistlewaite"));
+        // one candidate per leg: the dense leg finds row 1 only, the lexical leg row 2 only
+        var q = new HybridQuery { Dense = [1, 0, 0, 0], Sparse = enc.EncodeQuery("Thistlewaite"), Top = 1, CandidatesPerLeg = 1 };
+        var lexicalHalf = index.Search(q with { LexicalWeight = 0.5 }, 10);
+        Assert.Equal(1, lexicalHalf[0].RowId);
+        Assert.Equal(1.0 / 11, lexicalHalf[0].Score, 10);
+        var denseHalf = index.Search(q with { DenseWeight = 0.5 }, 10);
+        Assert.Equal(2, denseHalf[0].RowId);
+        Assert.Equal(1.0 / 11, denseHalf[0].Score, 10);
+    }
 }
