@@ -19,7 +19,8 @@ public static class EvalCommand
         var cf = new Option<bool>("--include-counterfactual") { Description = "Also index RGB's counterfactual (_cf) documents" };
         var noAnswers = new Option<bool>("--retrieval-only") { Description = "Measure retrieval only (no answers)" };
         var keep = new Option<bool>("--keep-index") { Description = "Keep the scratch index (its folder is printed)" };
-        var cmd = new Command("eval", "Measure retrieval and answers against a QA set") { qa, docs, limit, holdout, compare, recency, cf, noAnswers, keep };
+        var details = new Option<string?>("--details") { Description = "Write one JSON line per question and measurement to FILE", HelpName = "FILE" };
+        var cmd = new Command("eval", "Measure retrieval and answers against a QA set") { qa, docs, limit, holdout, compare, recency, cf, noAnswers, keep, details };
         cmd.SetAction(async (parse, ct) =>
         {
             // a scratch index unless --data names one (re-runs then reuse it: unchanged documents are skipped)
@@ -45,6 +46,7 @@ public static class EvalCommand
                         CompareRecencyWeight = parse.GetValue(recency),
                         IncludeCounterfactual = parse.GetValue(cf),
                         Answers = !parse.GetValue(noAnswers),
+                        DetailsPath = parse.GetValue(details),
                     }, token);
                     if (output.Json) output.WriteJson(report with { Failures = report.Failures.Take(50).ToList() });
                     else Print(output, report);

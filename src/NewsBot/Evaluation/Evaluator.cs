@@ -21,6 +21,8 @@ public sealed record EvalSettings
     public bool Compare { get; init; }
     public bool Answers { get; init; } = true;
     public double CompareRecencyWeight { get; init; } = 0.5;
+    /// <summary>A file that receives one JSON line per question and measurement (for analysis).</summary>
+    public string? DetailsPath { get; init; }
 }
 
 public sealed record RetrievalMetrics(string Config, int Questions, double RecallAt5, double RecallAt10, double MrrAt10);
@@ -101,8 +103,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         int citesSupport = 0;
         int contains = 0, cited = 0, falseRefusals = 0, refusedUnanswerable = 0, unanswerableCount = 0, answered = 0;
         var latencies = new List<double>();
-        using var answerDetails = Environment.GetEnvironmentVariable("NEWSBOT_EVAL_ANSWERS") is { Length: > 0 } ansPath ? new StreamWriter(ansPath) : null;
-        using var relevanceDetails = Environment.GetEnvironmentVariable("NEWSBOT_EVAL_RELEVANCE") is { Length: > 0 } relPath ? new StreamWriter(relPath) : null;
+        using var details = s.DetailsPath is { Length: > 0 } path ? new StreamWriter(path) : null;
         var failures = new List<object>();
         string? lastChat = null;
         int n = 0;
@@ -135,8 +136,9 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             };
             var retrieval = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = ChunksForTenDocuments, Filter = filter }, ct).ConfigureAwait(false);
             relevances.Add((AnswerService.Relevance(retrieval.Hits, parsed.SearchText, retrieval.TermStats), isAnswerable));
-            relevanceDetails?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
+            details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new
             {
+                kind = "relevance",
                 id = item.Id,
                 answerable = isAnswerable,
                 relevance = AnswerService.Relevance(retrieval.Hits, parsed.SearchText, retrieval.TermStats),
@@ -164,7 +166,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                     if (hasAnswer && !result.Refused) contains++;
                     if (citesEvidence) cited++;
                     if (result.Refused) falseRefusals++;
-                    answerDetails?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { id = item.Id, answerable = true, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused, cites = citesEvidence, has = hasAnswer }));
+                    details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "answer", id = item.Id, answerable = true, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused, cites = citesEvidence, has = hasAnswer }));
                     if (!citesEvidence || result.Refused)
                         failures.Add(new { id = item.Id, question = item.Question, standalone, refused = result.Refused, cited = result.Citations.Select(c => c.Title).ToList(), expected = item.EvidenceDocIds, evidence_rank = evidenceRank, contains_answer = hasAnswer });
                 }
@@ -172,7 +174,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             else if (result is not null)
             {
                 unanswerableCount++;
-                answerDetails?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { id = item.Id, answerable = false, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused }));
+                details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "answer", id = item.Id, answerable = false, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused }));
                 if (result.Refused) refusedUnanswerable++;
                 else failures.Add(new { id = item.Id, question = item.Question, standalone, refused = false, cited = result.Citations.Select(c => c.Title).ToList(), expected = Array.Empty<string>() });
             }
@@ -180,7 +182,6 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         output.EndProgress();
 
         var comparison = new List<RetrievalMetrics>();
-        using var details = Environment.GetEnvironmentVariable("NEWSBOT_EVAL_DETAILS") is { Length: > 0 } path ? new StreamWriter(path) : null;
         if (s.Compare && docToArticle.Count > 0)
         {
             foreach (var (name, mode, recency) in new[]
@@ -199,7 +200,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                     var r = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = ChunksForTenDocuments, Filter = filter, Mode = mode, RecencyWeight = recency }, ct).ConfigureAwait(false);
                     var ranked = ArticleRanking(r.Hits);
                     rows.Add(Score(ranked, evidence));
-                    details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { config = name, id = item.Id, rank = ranked.FindIndex(evidence.Contains) + 1, question = item.Question, top = r.Hits.Take(3).Select(h => h.Title) }));
+                    details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "retrieval", config = name, id = item.Id, rank = ranked.FindIndex(evidence.Contains) + 1, question = item.Question, top = r.Hits.Take(3).Select(h => h.Title) }));
                 }
                 comparison.Add(Metrics(name, rows));
             }

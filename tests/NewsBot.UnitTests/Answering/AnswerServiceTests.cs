@@ -170,4 +170,21 @@ public class AnswerServiceTests : IDisposable
         Assert.Contains("market square", r.Answer);
         Assert.DoesNotContain("cheese", r.Answer);
     }
+
+    [Fact]
+    public void Relevance_drops_when_the_question_names_something_no_source_contains()
+    {
+        var hit = new NewsBot.Core.Model.SearchHit
+        {
+            ArticleId = "a", Position = 0, Title = "Airline results", Url = "https://x.test/a", DenseScore = 0.5f,
+            Text = "The budget airline reported a quarterly profit of 12 million euros, its chief executive said.",
+        };
+        var seen = new QueryTermStats(new Dictionary<string, double> { ["airlin"] = 3, ["profit"] = 2, ["quarter"] = 2 }, new HashSet<string>());
+        var unseen = new QueryTermStats(new Dictionary<string, double> { ["fjordair"] = 9, ["profit"] = 2, ["quarter"] = 2 }, new HashSet<string> { "fjordair" });
+        var known = AnswerService.Relevance([hit], "What quarterly profit did the airline report?", seen);
+        var absent = AnswerService.Relevance([hit], "What quarterly profit did Fjordair report?", unseen);
+        Assert.True(absent < known - AnswerService.MissingNamePenalty, $"{absent} vs {known}");
+        // the rare, absent name also weighs most in the coverage
+        Assert.True(AnswerService.Relevance([hit], "What quarterly profit did Fjordair report?", unseen) < AnswerService.Relevance([hit], "What quarterly profit did Fjordair report?"));
+    }
 }

@@ -89,4 +89,12 @@ public class ArticleTextParserTests
         Assert.Contains("storm knocked out power", para);
         Assert.Null(p.Published);
     }
+
+    [Fact]
+    public void Known_but_unused_metadata_keys_are_not_body_text()
+    {
+        var p = ArticleTextParser.Parse("Quiz answers\nsource: Weekly Quiz\ndate: 2024-09-27\nlinked_articles: https://example.test/a https://example.test/b\n\nThe answer was sausages.", markdown: false);
+        Assert.Equal(["The answer was sausages."], p.Paragraphs);
+        Assert.Equal("Weekly Quiz", p.Outlet);
+    }
 }
