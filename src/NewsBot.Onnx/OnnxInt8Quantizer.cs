@@ -33,9 +33,10 @@ public sealed record OnnxInt8QuantizerOptions
 
     /// <summary>
     /// Folds a bias <c>Add</c> that is a MatMul's only consumer (a 1-D float initializer of the output width) into the
-    /// int8 operator's bias input, saving one pass over the output.
+    /// int8 operator's bias input, saving one pass over the output (on by default: measured +5–15% passages/s for
+    /// MiniLM at batch 8–16, ORT then runs GELU without the bias instead of BiasGelu).
     /// </summary>
-    public bool FoldBias { get; init; }
+    public bool FoldBias { get; init; } = true;
 
     /// <summary>A short, file-name-safe description of these options, for cache keys.</summary>
     public string Describe() =>

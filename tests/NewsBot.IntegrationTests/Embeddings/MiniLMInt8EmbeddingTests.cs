@@ -119,11 +119,13 @@ public sealed class MiniLMInt8EmbeddingTests(MiniLMFixture floatFixture, MiniLMI
         // Activations are quantized with one scale per batch, so padding and neighbours can move a vector a little.
         var batched = await _int8.GenerateAsync(News[..8]);
 
+        var cosines = new float[8];
         for (int i = 0; i < 8; i++)
         {
             var (single, _) = await _int8.EmbedAsync([News[i]], batchSize: 1, CancellationToken.None);
-            float cosine = Vectors.Cosine(batched[i].Vector, single[0]);
-            Assert.True(cosine >= 0.99f, $"sentence {i}: cosine {cosine}");
+            cosines[i] = Vectors.Cosine(batched[i].Vector, single[0]);
         }
+        output.WriteLine($"int8 batched vs single cosine: min {cosines.Min():F5}, mean {cosines.Average():F5}");
+        Assert.All(cosines, c => Assert.True(c >= 0.99f, $"cosine {c}"));
     }
 }
