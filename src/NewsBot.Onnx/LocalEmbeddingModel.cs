@@ -73,6 +73,9 @@ internal sealed record LocalModelSpec(
         _ => throw new ArgumentOutOfRangeException(nameof(model), model, "Unknown local embedding model."),
     };
 
+    /// <summary>The id recorded in the index: <see cref="ModelId"/>, with <c>-int8</c> for the quantized model (its vectors differ).</summary>
+    public string IndexModelId(bool quantized) => quantized ? ModelId + "-int8" : ModelId;
+
     public Stream OpenResource(string name) =>
         ResourceAssembly.GetManifestResourceStream(name)
         ?? throw new InvalidOperationException($"The assembly {ResourceAssembly.GetName().Name} has no resource '{name}'.");

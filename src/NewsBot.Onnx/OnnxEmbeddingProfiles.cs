@@ -14,17 +14,23 @@ public static class OnnxEmbeddingProfiles
     /// Passages Core hands the generator per call. More than the generator's own batch size lets it sort a call's
     /// passages by length into batches with little padding; the default is four model batches of 8.
     /// </param>
-    public static EmbeddingProfile For(LocalEmbeddingModel model, int maxBatch = 32)
+    public static EmbeddingProfile For(LocalEmbeddingModel model, int maxBatch = 32) => For(model, quantized: false, maxBatch);
+
+    /// <param name="quantized">
+    /// The int8 model (<see cref="OnnxEmbeddingOptions.Quantize"/>): same size and prefixes, model id with <c>-int8</c>
+    /// (e.g. <c>all-MiniLM-L6-v2-int8</c>), so that the index never mixes its vectors with the float model's.
+    /// </param>
+    public static EmbeddingProfile For(LocalEmbeddingModel model, bool quantized, int maxBatch = 32)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         var spec = LocalModelSpec.For(model);
-        return new EmbeddingProfile(spec.ModelId, spec.Dimensions, QueryPrefix: spec.QueryPrefix, PassagePrefix: "", MaxBatch: maxBatch);
+        return new EmbeddingProfile(spec.IndexModelId(quantized), spec.Dimensions, QueryPrefix: spec.QueryPrefix, PassagePrefix: "", MaxBatch: maxBatch);
     }
 
     /// <summary>The profile for configured options: <c>MaxBatch</c> = 4 × <see cref="OnnxEmbeddingOptions.BatchSize"/>.</summary>
     public static EmbeddingProfile For(OnnxEmbeddingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return For(options.GetModel(), Math.Max(1, options.BatchSize) * 4);
+        return For(options.GetModel(), options.Quantize, Math.Max(1, options.BatchSize) * 4);
     }
 }

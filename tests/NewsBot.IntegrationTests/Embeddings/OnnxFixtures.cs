@@ -7,10 +7,10 @@ public abstract class OnnxGeneratorFixture : IDisposable
 {
     public static readonly string SharedCacheDirectory = Path.Combine(Path.GetTempPath(), "newsbot-tests", "onnx-cache");
 
-    protected OnnxGeneratorFixture(LocalEmbeddingModel model)
+    protected OnnxGeneratorFixture(LocalEmbeddingModel model, bool quantize = false)
     {
         Generator = new OnnxEmbeddingGenerator(
-            new OnnxEmbeddingOptions { Model = model.ToString(), Threads = 2, BatchSize = 4, MaxTokens = 256 },
+            new OnnxEmbeddingOptions { Model = model.ToString(), Threads = 2, BatchSize = 4, MaxTokens = 256, Quantize = quantize },
             SharedCacheDirectory);
     }
 
@@ -26,6 +26,9 @@ public abstract class OnnxGeneratorFixture : IDisposable
 public sealed class MiniLMFixture() : OnnxGeneratorFixture(LocalEmbeddingModel.MiniLM);
 
 public sealed class ArcticXsFixture() : OnnxGeneratorFixture(LocalEmbeddingModel.ArcticXs);
+
+/// <summary>The int8 MiniLM (<see cref="OnnxEmbeddingOptions.Quantize"/>), cached beside the float model.</summary>
+public sealed class MiniLMInt8Fixture() : OnnxGeneratorFixture(LocalEmbeddingModel.MiniLM, quantize: true);
 
 internal static class Vectors
 {

@@ -78,6 +78,75 @@ public sealed class OnnxModelCacheTests : IDisposable
         Assert.Equal(written, File.GetLastWriteTimeUtc(path));
     }
 
+    [Fact]
+    public void Quantizes_once_atomically_and_reuses_the_int8_file()
+    {
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.MiniLM);
+
+        var path = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default, out var first);
+        var written = File.GetLastWriteTimeUtc(path);
+        var again = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default, out var second);
+
+        Assert.NotNull(first);
+        Assert.Equal(36, first.QuantizedNodes); // 6 layers x (Q, K, V, attention output, two feed-forward)
+        Assert.Equal(first.OutputBytes, new FileInfo(path).Length);
+        Assert.Null(second);
+        Assert.Equal(path, again);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(path));
+        Assert.Matches(@"all-MiniLM-L6-v2-int8-[0-9a-f]{12}\.onnx$", path);
+        Assert.Equal([path], Directory.GetFiles(Path.GetDirectoryName(path)!)); // the float model is not needed; no temporary files
+    }
+
+    [Fact]
+    public void Other_quantizer_options_get_another_file()
+    {
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.MiniLM);
+
+        var perColumn = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default, out _);
+        var perTensor = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, new OnnxInt8QuantizerOptions { PerColumn = false }, out var created);
+
+        Assert.NotEqual(perColumn, perTensor);
+        Assert.NotNull(created);
+        Assert.Equal(2, Directory.GetFiles(Path.GetDirectoryName(perColumn)!).Length);
+    }
+
+    [Fact]
+    public void A_truncated_int8_file_is_replaced()
+    {
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.MiniLM);
+        var path = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default, out var first);
+        using (var f = new FileStream(path, FileMode.Open)) f.SetLength(f.Length - 1000);
+        Assert.False(OnnxModelCache.IsCompleteModelFile(path));
+
+        var again = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default, out var second);
+
+        Assert.Equal(path, again);
+        Assert.NotNull(second);
+        Assert.Equal(first!.OutputBytes, new FileInfo(path).Length);
+        Assert.True(OnnxModelCache.IsCompleteModelFile(path));
+    }
+
+    [Fact]
+    public void A_second_quantized_generator_reuses_the_int8_model_without_rewriting_it()
+    {
+        var options = new OnnxEmbeddingOptions { Threads = 1, CacheDirectory = _dir, Quantize = true };
+        string path;
+        DateTime written;
+        using (var first = new OnnxEmbeddingGenerator(options))
+        {
+            first.EnsureLoaded();
+            path = first.ModelPath!;
+            written = File.GetLastWriteTimeUtc(path);
+        }
+
+        using var second = new OnnxEmbeddingGenerator(options);
+        second.EnsureLoaded();
+
+        Assert.Equal(path, second.ModelPath);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(path));
+        Assert.Contains("-int8-", path, StringComparison.Ordinal);
+    }
+
     public void Dispose()
     {
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }

@@ -1,8 +1,10 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
+using NewsBot.Hosting;
 using NewsBot.Onnx;
 using Xunit;
 
@@ -41,6 +43,39 @@ public sealed class OnnxRegistrationTests
         Assert.Equal(256, miniLM.MaxTokens);
         Assert.Equal(512, arctic.MaxTokens);
         Assert.Equal(Environment.ProcessorCount, miniLM.Threads);
+    }
+
+    [Fact]
+    public void Quantize_gives_the_int8_model_id_in_profile_and_generator()
+    {
+        var options = new OnnxEmbeddingOptions { Quantize = true, BatchSize = 4 };
+
+        Assert.Equal(new EmbeddingProfile("all-MiniLM-L6-v2-int8", 384, "", "", 16), OnnxEmbeddingProfiles.For(options));
+        Assert.Equal("snowflake-arctic-embed-xs-int8", OnnxEmbeddingProfiles.For(LocalEmbeddingModel.ArcticXs, quantized: true).Model);
+        using var generator = new OnnxEmbeddingGenerator(options);
+        Assert.True(generator.Quantized);
+        Assert.Equal("all-MiniLM-L6-v2-int8", generator.ModelId);
+        Assert.False(generator.IsLoaded);
+    }
+
+    [Fact]
+    public void The_hosts_Embeddings_Quantize_setting_reaches_the_local_generator()
+    {
+        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Embeddings:Quantize"] = "true",
+            ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "newsbot-tests", "unused-data"),
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton(new CliContext());
+        services.AddSection<StorageOptions>(config, StorageOptions.SectionName);
+        services.AddNewsBotEmbeddings(config);
+        using var provider = services.BuildServiceProvider();
+
+        Assert.Equal("all-MiniLM-L6-v2-int8", provider.GetRequiredService<EmbeddingProfile>().Model);
+        var generator = Assert.IsType<OnnxEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.True(generator.Quantized);
+        Assert.False(generator.IsLoaded);
     }
 
     [Fact]
