@@ -61,7 +61,7 @@ public sealed class EmbeddingsOptions
     /// Local: run an int8 (dynamically quantized) copy of the model, made once and cached. Faster on CPUs with VNNI;
     /// its vectors differ slightly, so the index records e.g. all-MiniLM-L6-v2-int8 and must be rebuilt to switch.
     /// </summary>
-    public bool Quantize { get; set; }
+    public bool Quantize { get; set; } = true;
 
     /// <summary>Local: where the extracted ONNX model is cached (default: {Storage:DataDirectory}/cache).</summary>
     public string? CacheDirectory { get; set; }

@@ -135,7 +135,7 @@ public sealed class FakeBotApiServer : IAsyncDisposable
 
     public async Task<ApiCall> WaitForAsync(string method, Func<ApiCall, bool>? predicate = null, int count = 1, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
             var matches = _calls.Where(c => c.Method == method && c.Ok && (predicate?.Invoke(c) ?? true)).ToList();
@@ -151,7 +151,7 @@ public sealed class FakeBotApiServer : IAsyncDisposable
     /// <summary>Waits until <paramref name="condition"/> holds (polling), or fails after the timeout.</summary>
     public static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(10));
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
         while (!condition())
         {
             if (DateTime.UtcNow > deadline)
