@@ -13,7 +13,7 @@ namespace NewsBot.Sqlite;
 /// running worker) writes: every write bumps a generation counter, and a search first loads rows added
 /// and drops rows deleted since the generation it knows.
 /// </summary>
-public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = 60, ILogger<SqliteArticleIndex>? logger = null) : IArticleIndex, ITermStatistics, IDisposable
+public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Core.Retrieval.ReciprocalRankFusion.DefaultK, ILogger<SqliteArticleIndex>? logger = null) : IArticleIndex, ITermStatistics, IPreloadable, IDisposable
 {
     readonly ILogger _log = logger ?? NullLogger<SqliteArticleIndex>.Instance;
     readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
@@ -258,6 +258,9 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = 60, ILogger
         await r.ReadAsync(ct).ConfigureAwait(false);
         return new IndexStats(Provider, r.GetInt64(0), r.GetInt64(1), model, dim, db.DiskBytes());
     }
+
+    /// <summary>Loads the search structures (a search would do it too).</summary>
+    public Task PreloadAsync(CancellationToken ct = default) => SyncAsync(ct);
 
     /// <summary>Loads into memory whatever other writers committed since the last search.</summary>
     public async Task SyncAsync(CancellationToken ct = default)

@@ -47,6 +47,12 @@ public interface ITermStatistics
     (long[] DocumentFrequencies, long Chunks) GetDocumentFrequencies(IReadOnlyList<uint> termIds);
 }
 
+/// <summary>An index that loads search structures into memory, which can start while the query is embedded.</summary>
+public interface IPreloadable
+{
+    Task PreloadAsync(CancellationToken ct = default);
+}
+
 /// <summary>The index was built with another embedding model or dimension.</summary>
 public sealed class IndexModelMismatchException(string message) : Exception(message);
 

@@ -48,10 +48,13 @@ public sealed class Retriever(IArticleIndex index, Embedder embedder, LexicalEnc
         }
         var mode = request.Mode ?? options.Mode;
         var sw = Stopwatch.StartNew();
+        // the first search of a process loads the index while the model embeds the query (both take a while)
+        var preload = index is IPreloadable p ? Task.Run(() => p.PreloadAsync(ct), ct) : Task.CompletedTask;
         float[] dense = mode == RetrievalMode.Lexical
             ? new float[embedder.Profile.Dimensions]
             : await embedder.EmbedQueryAsync(request.Query, ct).ConfigureAwait(false);
         var embedMs = sw.Elapsed.TotalMilliseconds;
+        await preload.ConfigureAwait(false);
         var sparse = lexical.EncodeQuery(request.Query);
         var weight = request.RecencyWeight ?? options.RecencyWeight;
         sw.Restart();

@@ -49,6 +49,7 @@ public sealed class NewsBotCli
         root.Subcommands.Add(EvalCommand.Create(this));
         root.Subcommands.Add(BenchCommand.Create(this));
         root.Subcommands.Add(ReindexCommand.Create(this));
+        root.Subcommands.Add(StatusCommand.Create(this));
         root.SetAction((parse, ct) => RunCommand.RunAsync(this, parse, ct));
         foreach (var extra in ExtraCommands) root.Subcommands.Add(extra(this));
         return root;

@@ -12,7 +12,6 @@ internal static class ChannelRegistration
 {
     public static void AddChannels(IServiceCollection services, IConfiguration config)
     {
-        services.AddSingleton<ISystemStatusProvider, HostStatusProvider>();
         services.AddNewsBotTelegram(config);
     }
 

@@ -181,6 +181,36 @@ public sealed class CliEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task Status_reports_what_the_store_holds_and_which_models_answer()
+    {
+        // an empty store first: zero counts and "never", not an error
+        var (exit, stdout, stderr) = await Run("status", "--json");
+        Assert.True(exit == 0, stderr);
+        var empty = Json(stdout);
+        Assert.Equal(0, empty["articles"]!.GetValue<long>());
+        Assert.Null(empty["last_ingested"]);
+
+        (exit, _, stderr) = await Run("ingest", Path.Combine(TestPaths.RepoRoot, "samples"), "--json");
+        Assert.True(exit == 0, stderr);
+        var samples = Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "samples")).Length;
+
+        (exit, stdout, stderr) = await Run("status", "--json");
+        Assert.True(exit == 0, stderr);
+        var s = Json(stdout);
+        Assert.Equal(samples, s["articles"]!.GetValue<long>());
+        Assert.Equal(Scalar("SELECT COUNT(*) FROM chunks"), s["chunks"]!.GetValue<long>());
+        Assert.NotNull(s["last_ingested"]);
+        Assert.Equal("extractive", s["answer_mode"]!.GetValue<string>());
+        Assert.Contains("MiniLM", s["embedding_model"]!.GetValue<string>());
+        Assert.Equal(0, s["feeds"]!.GetValue<int>());
+        Assert.True(s["store_bytes"]!.GetValue<long>() > 0);
+
+        (exit, stdout, _) = await Run("status");
+        Assert.Equal(0, exit);
+        Assert.StartsWith($"{samples} articles, ", stdout);
+    }
+
+    [Fact]
     public async Task An_unreachable_qdrant_is_one_clear_message_naming_qdrant_and_the_endpoint()
     {
         var (exit, stdout, stderr) = await Run(new Dictionary<string, string?>
