@@ -32,49 +32,76 @@ internal static class Int8Kernels
         return maxAbs / 127f;
     }
 
-    /// <summary>Quantises a query and widens it to int16 for the multiply-add kernels.</summary>
-    public static float QuantizeQuery(ReadOnlySpan<float> v, Span<short> dest)
+    /// <summary>
+    /// Stores a quantised vector in offset binary (x + 128, a byte): the scan then multiplies unsigned data bytes
+    /// by signed query bytes directly, without widening either side.
+    /// </summary>
+    public static float QuantizeStored(ReadOnlySpan<float> v, Span<byte> dest)
     {
-        Span<sbyte> tmp = v.Length <= 2048 ? stackalloc sbyte[v.Length] : new sbyte[v.Length];
-        var scale = Quantize(v, tmp);
-        for (int i = 0; i < v.Length; i++) dest[i] = tmp[i];
+        var signed = MemoryMarshal.Cast<byte, sbyte>(dest);
+        var scale = Quantize(v, signed);
+        for (int i = 0; i < dest.Length; i++) dest[i] ^= 0x80;
         return scale;
     }
 
+    /// <summary>
+    /// Quantises a query to 7 bits (−63…63), so that two products of a data byte (≤ 255) and a query byte summed
+    /// stay inside int16; returns the scale and, in <paramref name="offset"/>, 128 × Σ q that removes the data offset.
+    /// </summary>
+    public static float QuantizeQuery(ReadOnlySpan<float> v, Span<sbyte> dest, out int offset)
+    {
+        offset = 0;
+        float maxAbs = MathF.Abs(TensorPrimitives.MaxMagnitude(v));
+        if (maxAbs == 0 || float.IsNaN(maxAbs))
+        {
+            dest.Clear();
+            return 0;
+        }
+        float inv = 63f / maxAbs;
+        int sum = 0;
+        for (int i = 0; i < v.Length; i++)
+        {
+            int q = Math.Clamp((int)MathF.Round(v[i] * inv), -63, 63);
+            dest[i] = (sbyte)q;
+            sum += q;
+        }
+        offset = 128 * sum;
+        return maxAbs / 63f;
+    }
+
+    /// <summary>Σ x·q for a stored (offset-binary) vector and a 7-bit query: Σ (x + 128)·q − offset.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static int Dot(ReadOnlySpan<sbyte> a, ReadOnlySpan<short> q)
+    public static int Dot(ReadOnlySpan<byte> stored, ReadOnlySpan<sbyte> q, int offset)
     {
         int n = q.Length;
-        ref sbyte pa = ref MemoryMarshal.GetReference(a);
-        ref short pq = ref MemoryMarshal.GetReference(q);
+        ref byte pa = ref MemoryMarshal.GetReference(stored);
+        ref sbyte pq = ref MemoryMarshal.GetReference(q);
         int i = 0;
         int sum = 0;
-        if (Avx512BW.IsSupported && n >= 32)
+        if (Avx512BW.IsSupported && n >= 64)
         {
-            var acc = Vector512<int>.Zero;
-            for (; i <= n - 32; i += 32)
+            var ones = Vector512.Create((short)1);
+            var acc0 = Vector512<int>.Zero;
+            var acc1 = Vector512<int>.Zero;
+            for (; i <= n - 128; i += 128)
             {
-                var a8 = Vector256.LoadUnsafe(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref pa, i))).AsSByte();
-                var a16 = Avx512BW.ConvertToVector512Int16(a8);
-                var q16 = Vector512.LoadUnsafe(ref Unsafe.Add(ref pq, i));
-                acc = Avx512F.Add(acc, Avx512BW.MultiplyAddAdjacent(a16, q16));
+                acc0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref pa, (nuint)i), Vector512.LoadUnsafe(ref pq, (nuint)i)), ones);
+                acc1 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref pa, (nuint)(i + 64)), Vector512.LoadUnsafe(ref pq, (nuint)(i + 64))), ones);
             }
-            sum = Vector512.Sum(acc);
+            for (; i <= n - 64; i += 64)
+                acc0 += Avx512BW.MultiplyAddAdjacent(Avx512BW.MultiplyAddAdjacent(Vector512.LoadUnsafe(ref pa, (nuint)i), Vector512.LoadUnsafe(ref pq, (nuint)i)), ones);
+            sum = Vector512.Sum(acc0 + acc1);
         }
-        else if (Avx2.IsSupported && n >= 16)
+        else if (Avx2.IsSupported && n >= 32)
         {
+            var ones = Vector256.Create((short)1);
             var acc = Vector256<int>.Zero;
-            for (; i <= n - 16; i += 16)
-            {
-                var a8 = Vector128.LoadUnsafe(ref Unsafe.As<sbyte, byte>(ref Unsafe.Add(ref pa, i))).AsSByte();
-                var a16 = Avx2.ConvertToVector256Int16(a8);
-                var q16 = Vector256.LoadUnsafe(ref Unsafe.Add(ref pq, i));
-                acc = Avx2.Add(acc, Avx2.MultiplyAddAdjacent(a16, q16));
-            }
+            for (; i <= n - 32; i += 32)
+                acc += Avx2.MultiplyAddAdjacent(Avx2.MultiplyAddAdjacent(Vector256.LoadUnsafe(ref pa, (nuint)i), Vector256.LoadUnsafe(ref pq, (nuint)i)), ones);
             sum = Vector256.Sum(acc);
         }
         for (; i < n; i++) sum += Unsafe.Add(ref pa, i) * Unsafe.Add(ref pq, i);
-        return sum;
+        return sum - offset;
     }
 }
 

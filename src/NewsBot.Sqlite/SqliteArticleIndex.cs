@@ -22,6 +22,17 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
     long _syncedGeneration = -1;
     long _maxRowId;
     long _lastDeletionSeq;
+    long _changesSinceSnapshot;
+    bool _snapshotTried;
+
+    /// <summary>
+    /// Rows loaded or deleted since the last snapshot after which a sync writes a new one (0 writes after
+    /// every change; negative never). A process then starts from the snapshot and loads only what changed.
+    /// </summary>
+    public int SnapshotAfterChanges { get; set; } = 2000;
+
+    /// <summary>The file the in-memory search structures are saved to, beside the database.</summary>
+    public string SnapshotPath => Path.Combine(db.DataDirectory, "index.snapshot");
 
     public string Provider => "embedded";
 
@@ -274,6 +285,11 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
             generation = await ReadGenerationAsync(conn, ct).ConfigureAwait(false);
             if (generation == _syncedGeneration) return;
             var sw = System.Diagnostics.Stopwatch.StartNew();
+            if (_memory is null && !_snapshotTried)
+            {
+                _snapshotTried = true;
+                await TryLoadSnapshotAsync(conn, ct).ConfigureAwait(false);
+            }
             bool full = _memory is null;
             if (!full)
             {
@@ -288,6 +304,7 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
                         deleted.Add(r.GetInt64(1));
                     }
                 }
+                _changesSinceSnapshot += deleted.Count;
                 if (deleted.Count > 0)
                 {
                     _lock.EnterWriteLock();
@@ -311,6 +328,15 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
             }
             var (_, dim) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
             var target = full ? null : _memory;
+            if (full && dim is { } d0)
+            {
+                // a fresh load: size the arrays once and build the compact postings in one pass
+                await using var count = conn.Command("SELECT COUNT(*), COALESCE(SUM((length(sparse) - 4) / 8), 0) FROM chunks");
+                await using var cr = await count.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                await cr.ReadAsync(ct).ConfigureAwait(false);
+                target = new InMemoryHybridIndex(d0);
+                target.BeginBulk((int)cr.GetInt64(0), cr.GetInt64(1));
+            }
             int loaded = 0;
             await using (var cmd = conn.Command("""
                 SELECT c.rowid, c.article_id, c.dense, c.sparse, a.outlet, a.published_ms
@@ -353,6 +379,8 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
                     if (locked) _lock.ExitWriteLock();
                 }
             }
+            target?.EndBulk();
+            _changesSinceSnapshot += loaded;
             if (full)
             {
                 _lock.EnterWriteLock();
@@ -368,10 +396,132 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
             Volatile.Write(ref _syncedGeneration, generation);
             if (loaded > 0 || full)
                 _log.LogDebug("Embedded index synced: {Loaded} chunks loaded ({Mode}) in {Ms} ms", loaded, full ? "full" : "incremental", sw.ElapsedMilliseconds);
+            if (SnapshotAfterChanges >= 0 && _changesSinceSnapshot > SnapshotAfterChanges && _memory is not null)
+                await WriteSnapshotAsync(conn, generation, ct).ConfigureAwait(false);
         }
         finally
         {
             _syncLock.Release();
+        }
+    }
+
+    /// <summary>Drops the in-memory structures; the next search loads them again (from the snapshot when there is one).</summary>
+    public void ReleaseMemory()
+    {
+        _syncLock.Wait();
+        try
+        {
+            _lock.EnterWriteLock();
+            try
+            {
+                _memory = null;
+                _snapshotTried = false;
+                _maxRowId = 0;
+                _lastDeletionSeq = 0;
+                Volatile.Write(ref _syncedGeneration, -1);
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+        }
+        finally
+        {
+            _syncLock.Release();
+        }
+    }
+
+    /// <summary>Brings the in-memory structures up to date and saves them to <see cref="SnapshotPath"/> now.</summary>
+    public async Task SaveSnapshotAsync(CancellationToken ct = default)
+    {
+        await SyncAsync(ct).ConfigureAwait(false);
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await _syncLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_memory is not null) await WriteSnapshotAsync(conn, Volatile.Read(ref _syncedGeneration), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _syncLock.Release();
+        }
+    }
+
+    /// <summary>Starts from the saved snapshot when it belongs to this database and model and nothing it holds was lost.</summary>
+    async Task TryLoadSnapshotAsync(SqliteConnection conn, CancellationToken ct)
+    {
+        var path = SnapshotPath;
+        if (!File.Exists(path)) return;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var (model, dim) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
+            var instance = await db.GetMetaAsync("instance_id", ct).ConfigureAwait(false);
+            long maxRowId, maxDeletion;
+            await using (var cmd = conn.Command("SELECT (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'chunks'), (SELECT COALESCE(MAX(seq), 0) FROM chunk_deletions)"))
+            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                await r.ReadAsync(ct).ConfigureAwait(false);
+                maxRowId = r.GetInt64(0);
+                maxDeletion = r.GetInt64(1);
+            }
+            InMemoryHybridIndex memory;
+            SnapshotHeader header;
+            await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 20, FileOptions.SequentialScan))
+                (memory, header) = InMemoryHybridIndex.ReadFrom(file);
+            string? why = header.InstanceId != instance ? "it belongs to another database"
+                : header.Model != model || memory.Dimensions != dim ? "it was built with another embedding model"
+                : header.MaxRowId > maxRowId || header.LastDeletionSeq > maxDeletion ? "it is newer than the database"
+                : null;
+            if (why is not null)
+            {
+                _log.LogInformation("Index snapshot {Path} ignored: {Reason}", path, why);
+                return;
+            }
+            _memory = memory;
+            _maxRowId = header.MaxRowId;
+            _lastDeletionSeq = header.LastDeletionSeq;
+            _changesSinceSnapshot = 0;
+            _log.LogDebug("Index snapshot loaded: {Chunks} chunks in {Ms} ms", memory.LiveCount, sw.ElapsedMilliseconds);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or EndOfStreamException or OutOfMemoryException)
+        {
+            _log.LogWarning("Index snapshot {Path} could not be read ({Error}); loading the index from the database", path, ex.Message);
+        }
+    }
+
+    /// <summary>Saves the in-memory structures (atomically: a temporary file renamed over the old snapshot).</summary>
+    async Task WriteSnapshotAsync(SqliteConnection conn, long generation, CancellationToken ct)
+    {
+        var (model, _) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
+        var instance = await db.GetMetaAsync("instance_id", ct).ConfigureAwait(false);
+        if (model is null || instance is null) return;
+        var path = SnapshotPath;
+        var tmp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var header = new SnapshotHeader(instance, model, generation, _maxRowId, _lastDeletionSeq);
+            _lock.EnterWriteLock(); // merging the delta changes the structures; searches wait for the write
+            try
+            {
+                // synchronous: the write lock belongs to this thread and must not span an await
+                using var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+                _memory!.WriteTo(file, header);
+                file.Flush(flushToDisk: true);
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+            File.Move(tmp, path, overwrite: true);
+            _changesSinceSnapshot = 0;
+            _log.LogDebug("Index snapshot written to {Path} in {Ms} ms", path, sw.ElapsedMilliseconds);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("Index snapshot {Path} could not be written ({Error}); the next start loads the index from the database", path, ex.Message);
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 

@@ -122,6 +122,13 @@ public sealed class SqliteDatabase
                 create.CommandText = Schema;
                 await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
+            await using (var instance = conn.CreateCommand())
+            {
+                // names this database, so caches kept beside it (the index snapshot) are never applied to another one
+                instance.Transaction = tx;
+                instance.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES('instance_id', lower(hex(randomblob(16))))";
+                await instance.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
             await tx.CommitAsync(ct).ConfigureAwait(false);
             Volatile.Write(ref _initialized, 1);
         }
