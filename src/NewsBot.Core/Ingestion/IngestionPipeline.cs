@@ -30,21 +30,23 @@ public sealed class IngestionPipeline(
     public async IAsyncEnumerable<IngestItemResult> IngestAsync(IEnumerable<string> inputs, [EnumeratorCancellation] CancellationToken ct = default)
     {
         await EnsureIndexReadyAsync(ct).ConfigureAwait(false);
+        var batch = new Batch();
         foreach (var input in inputs)
         {
             await foreach (var item in source.ReadAsync(input, ct).ConfigureAwait(false))
-            {
-                yield return await IngestItemAsync(item, ct).ConfigureAwait(false);
-            }
+                foreach (var r in await AddAsync(batch, item, ct).ConfigureAwait(false)) yield return r;
         }
+        foreach (var r in await FlushAsync(batch, ct).ConfigureAwait(false)) yield return r;
     }
 
     /// <summary>Ingests the items of a source enumeration (for example a feed poll).</summary>
     public async IAsyncEnumerable<IngestItemResult> IngestItemsAsync(IAsyncEnumerable<SourceItem> items, [EnumeratorCancellation] CancellationToken ct = default)
     {
         await EnsureIndexReadyAsync(ct).ConfigureAwait(false);
+        var batch = new Batch();
         await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
-            yield return await IngestItemAsync(item, ct).ConfigureAwait(false);
+            foreach (var r in await AddAsync(batch, item, ct).ConfigureAwait(false)) yield return r;
+        foreach (var r in await FlushAsync(batch, ct).ConfigureAwait(false)) yield return r;
     }
 
     public async Task EnsureIndexReadyAsync(CancellationToken ct)
@@ -54,7 +56,76 @@ public sealed class IngestionPipeline(
         _ready = true;
     }
 
+    /// <summary>Ingests one item on its own (no batching with others).</summary>
     public async Task<IngestItemResult> IngestItemAsync(SourceItem item, CancellationToken ct)
+    {
+        var batch = new Batch();
+        var results = new List<IngestItemResult>(await AddAsync(batch, item, ct).ConfigureAwait(false));
+        results.AddRange(await FlushAsync(batch, ct).ConfigureAwait(false));
+        return results.Single();
+    }
+
+    public async Task<IngestItemResult> IngestArticleAsync(string input, ExtractedArticle article, CancellationToken ct)
+        => await IngestItemAsync(new ExtractedItem(input, article), ct).ConfigureAwait(false);
+
+    /// <summary>
+    /// Articles whose chunks wait to be embedded together. Embedding the chunks of several articles in one model
+    /// batch is about a quarter faster than article by article (news articles have two or three chunks each);
+    /// every article is still written in its own transaction, and results come out in input order.
+    /// </summary>
+    sealed class Batch
+    {
+        public readonly List<object> Queue = []; // IngestItemResult (decided) or Pending, in input order
+        public readonly List<Pending> Pending = [];
+        public int Passages;
+    }
+
+    sealed record Pending(SourceItem Item, ExtractedArticle Article, ArticleRecord Record, string? Replaces, bool Existed, List<TextChunk> Chunks)
+    {
+        public string Input => ((ExtractedItem)Item).Input;
+    }
+
+    /// <summary>The largest number of passages gathered before the batch is embedded and written.</summary>
+    int BatchPassages => Math.Max(1, Math.Min(embedder.Profile.MaxBatch, 32));
+
+    async Task<IReadOnlyList<IngestItemResult>> AddAsync(Batch batch, SourceItem item, CancellationToken ct)
+    {
+        List<IngestItemResult>? flushed = null;
+        var prepared = await PrepareItemAsync(item, batch, ct).ConfigureAwait(false);
+        if (prepared is null)
+        {
+            // it may repeat or duplicate an article still waiting in the batch: write those first, then decide
+            flushed = [.. await FlushAsync(batch, ct).ConfigureAwait(false)];
+            prepared = await PrepareItemAsync(item, batch, ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("An empty batch cannot conflict.");
+        }
+        if (prepared is IngestItemResult done)
+        {
+            if (batch.Queue.Count == 0)
+            {
+                if (flushed is null) return [done];
+                flushed.Add(done);
+                return flushed;
+            }
+            batch.Queue.Add(done);
+        }
+        else
+        {
+            var pending = (Pending)prepared;
+            batch.Queue.Add(pending);
+            batch.Pending.Add(pending);
+            batch.Passages += pending.Chunks.Count;
+        }
+        if (batch.Passages >= BatchPassages)
+        {
+            flushed ??= [];
+            flushed.AddRange(await FlushAsync(batch, ct).ConfigureAwait(false));
+        }
+        return (IReadOnlyList<IngestItemResult>?)flushed ?? [];
+    }
+
+    /// <summary>A decided result, a <see cref="Pending"/> article, or null when it conflicts with the batch.</summary>
+    async Task<object?> PrepareItemAsync(SourceItem item, Batch batch, CancellationToken ct)
     {
         switch (item)
         {
@@ -64,24 +135,11 @@ public sealed class IngestionPipeline(
             case ExtractedItem e:
                 try
                 {
-                    var result = await IngestArticleAsync(e.Input, e.Article, ct).ConfigureAwait(false);
-                    if (result.Status != IngestStatus.Failed && e.Article.FeedUrl is { } feedUrl && e.Article.FeedItemId is { } itemId)
-                        await feeds.MarkItemSeenAsync(feedUrl, itemId, ct).ConfigureAwait(false);
-                    return result;
+                    var prepared = await PrepareArticleAsync(item, e.Input, e.Article, batch, ct).ConfigureAwait(false);
+                    if (prepared is IngestItemResult r) await MarkSeenAsync(e.Article, r, ct).ConfigureAwait(false);
+                    return prepared;
                 }
-                catch (OperationCanceledException) when (ct.IsCancellationRequested)
-                {
-                    throw;
-                }
-                catch (IndexModelMismatchException)
-                {
-                    throw;
-                }
-                catch (IndexUnavailableException)
-                {
-                    throw;
-                }
-                catch (Exception ex)
+                catch (Exception ex) when (IsArticleFailure(ex, ct))
                 {
                     logger.LogError(ex, "Ingesting {Input} failed", e.Input);
                     return IngestItemResult.Failed(e.Input, ex.Message);
@@ -91,7 +149,17 @@ public sealed class IngestionPipeline(
         }
     }
 
-    public async Task<IngestItemResult> IngestArticleAsync(string input, ExtractedArticle article, CancellationToken ct)
+    /// <summary>Errors that fail one article; cancellation and index-wide problems stop the run instead.</summary>
+    static bool IsArticleFailure(Exception ex, CancellationToken ct) =>
+        ex is not IndexModelMismatchException and not IndexUnavailableException && !(ex is OperationCanceledException && ct.IsCancellationRequested);
+
+    async Task MarkSeenAsync(ExtractedArticle article, IngestItemResult result, CancellationToken ct)
+    {
+        if (result.Status != IngestStatus.Failed && article.FeedUrl is { } feedUrl && article.FeedItemId is { } itemId)
+            await feeds.MarkItemSeenAsync(feedUrl, itemId, ct).ConfigureAwait(false);
+    }
+
+    async Task<object?> PrepareArticleAsync(SourceItem item, string input, ExtractedArticle article, Batch batch, CancellationToken ct)
     {
         var paragraphs = article.Paragraphs.Where(p => !string.IsNullOrWhiteSpace(p)).ToList();
         var body = string.Join("\n\n", paragraphs);
@@ -102,11 +170,17 @@ public sealed class IngestionPipeline(
             ? TextNormalizer.Truncate(SentenceSplitter.Split(paragraphs[0]).FirstOrDefault() ?? paragraphs[0], 120)
             : TextNormalizer.CleanInline(article.Title);
         var contentHash = Hashing.ContentHash(body);
+        var minHash = MinHash.Compute(body);
+        foreach (var p in batch.Pending)
+        {
+            if (p.Record.SourceKey == article.SourceKey || p.Record.ContentHash == contentHash
+                || MinHash.Similarity(p.Record.MinHash, minHash) >= options.NearDuplicateThreshold)
+                return null;
+        }
         var existing = await store.FindBySourceAsync(article.SourceKey, ct).ConfigureAwait(false);
         if (existing is not null && existing.ContentHash == contentHash)
             return Result(IngestStatus.Unchanged, existing, existing.ChunkCount);
 
-        var minHash = MinHash.Compute(body);
         if (existing is null)
         {
             var exact = await store.FindByContentHashAsync(contentHash, ct).ConfigureAwait(false);
@@ -119,9 +193,7 @@ public sealed class IngestionPipeline(
 
         var id = article.Kind == SourceKind.File ? Identity.ForContent(contentHash) : Identity.ForUrl(article.SourceKey);
         string? replaces = existing is not null && existing.Id != id ? existing.Id : null;
-
-        var chunks = await BuildChunksAsync(id, title, article.Outlet, article.Author, article.Published, article.Url, paragraphs, ct).ConfigureAwait(false);
-
+        var textChunks = chunker.Chunk(paragraphs);
         var record = new ArticleRecord
         {
             Id = id,
@@ -134,15 +206,11 @@ public sealed class IngestionPipeline(
             IngestedAt = time.GetUtcNow(),
             ContentHash = contentHash,
             Kind = article.Kind,
-            ChunkCount = chunks.Count,
+            ChunkCount = textChunks.Count,
             MinHash = minHash,
             Body = body,
         };
-        await index.UpsertAsync(record, chunks, replaces, ct).ConfigureAwait(false);
-        if (!index.RecordsArticles) await store.SaveArticleAsync(record, replaces, ct).ConfigureAwait(false);
-        var status = existing is null ? IngestStatus.Added : IngestStatus.Updated;
-        logger.LogInformation("{Status} {ArticleId} {Title} ({Chunks} chunks) from {Input}", status, id, title, chunks.Count, input);
-        return Result(status, record, chunks.Count);
+        return new Pending(item, article, record, replaces, existing is not null, [.. textChunks]);
 
         async Task<IngestItemResult> DuplicateAsync(ArticleRecord original, double similarity)
         {
@@ -162,18 +230,75 @@ public sealed class IngestionPipeline(
             };
         }
 
-        IngestItemResult Result(IngestStatus status, ArticleRecord r, int chunkCount) => new()
+        IngestItemResult Result(IngestStatus status, ArticleRecord r, int chunkCount) => ResultFor(input, status, r, chunkCount);
+    }
+
+    static IngestItemResult ResultFor(string input, IngestStatus status, ArticleRecord r, int chunkCount) => new()
+    {
+        Input = input,
+        Status = status,
+        ArticleId = r.Id,
+        Title = r.Title,
+        Author = r.Author,
+        Outlet = r.Outlet,
+        Published = r.Published,
+        Url = r.Url,
+        Chunks = chunkCount,
+    };
+
+    /// <summary>Embeds the waiting articles' chunks together, writes each article in its own transaction, and returns every queued result in order.</summary>
+    async Task<IReadOnlyList<IngestItemResult>> FlushAsync(Batch batch, CancellationToken ct)
+    {
+        if (batch.Queue.Count == 0) return [];
+        var written = new Dictionary<Pending, IngestItemResult>();
+        if (batch.Pending.Count > 0)
         {
-            Input = input,
-            Status = status,
-            ArticleId = r.Id,
-            Title = r.Title,
-            Author = r.Author,
-            Outlet = r.Outlet,
-            Published = r.Published,
-            Url = r.Url,
-            Chunks = chunkCount,
-        };
+            IReadOnlyList<float[]>? vectors = null;
+            try
+            {
+                vectors = await embedder.EmbedPassagesAsync(
+                    [.. batch.Pending.SelectMany(p => p.Chunks.Select(c => EmbeddingText(p.Record.Title, c.Text)))], ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsArticleFailure(ex, ct) && batch.Pending.Count > 1)
+            {
+                logger.LogWarning("Embedding {Count} articles together failed ({Error}); embedding them one by one", batch.Pending.Count, ex.Message);
+            }
+            int at = 0;
+            foreach (var p in batch.Pending)
+            {
+                try
+                {
+                    IReadOnlyList<float[]> own = vectors is null
+                        ? await embedder.EmbedPassagesAsync([.. p.Chunks.Select(c => EmbeddingText(p.Record.Title, c.Text))], ct).ConfigureAwait(false)
+                        : vectors.Skip(at).Take(p.Chunks.Count).ToList();
+                    written[p] = await WriteAsync(p, own, ct).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (IsArticleFailure(ex, ct))
+                {
+                    logger.LogError(ex, "Ingesting {Input} failed", p.Input);
+                    written[p] = IngestItemResult.Failed(p.Input, ex.Message);
+                }
+                at += p.Chunks.Count;
+            }
+        }
+        var results = batch.Queue.Select(q => q is Pending p ? written[p] : (IngestItemResult)q).ToList();
+        batch.Queue.Clear();
+        batch.Pending.Clear();
+        batch.Passages = 0;
+        return results;
+    }
+
+    async Task<IngestItemResult> WriteAsync(Pending p, IReadOnlyList<float[]> vectors, CancellationToken ct)
+    {
+        var record = p.Record;
+        var chunks = Assemble(record.Id, record.Title, record.Outlet, record.Author, record.Published, record.Url, p.Chunks, vectors);
+        await index.UpsertAsync(record, chunks, p.Replaces, ct).ConfigureAwait(false);
+        if (!index.RecordsArticles) await store.SaveArticleAsync(record, p.Replaces, ct).ConfigureAwait(false);
+        var status = p.Existed ? IngestStatus.Updated : IngestStatus.Added;
+        logger.LogInformation("{Status} {ArticleId} {Title} ({Chunks} chunks) from {Input}", status, record.Id, record.Title, chunks.Count, p.Input);
+        var result = ResultFor(p.Input, status, record, chunks.Count);
+        await MarkSeenAsync(p.Article, result, ct).ConfigureAwait(false);
+        return result;
     }
 
     /// <summary>Chunks an article's paragraphs and computes each chunk's dense and sparse vectors.</summary>
@@ -181,8 +306,15 @@ public sealed class IngestionPipeline(
         IReadOnlyList<string> paragraphs, CancellationToken ct)
     {
         var textChunks = chunker.Chunk(paragraphs);
-        var passages = textChunks.Select(c => EmbeddingText(title, c.Text)).ToList();
-        var vectors = await embedder.EmbedPassagesAsync(passages, ct).ConfigureAwait(false);
+        var vectors = await embedder.EmbedPassagesAsync([.. textChunks.Select(c => EmbeddingText(title, c.Text))], ct).ConfigureAwait(false);
+        return Assemble(articleId, title, outlet, author, published, url, textChunks, vectors);
+    }
+
+    List<IndexedChunk> Assemble(string articleId, string title, string? outlet, string? author, DateTimeOffset? published, string url,
+        IReadOnlyList<TextChunk> textChunks, IReadOnlyList<float[]> vectors)
+    {
+        if (vectors.Count != textChunks.Count)
+            throw new InvalidOperationException($"The embedding model returned {vectors.Count} vectors for {textChunks.Count} chunks.");
         var chunks = new List<IndexedChunk>(textChunks.Count);
         for (int i = 0; i < textChunks.Count; i++)
         {

@@ -123,6 +123,29 @@ public class IngestionPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Several_articles_are_embedded_together_and_reported_in_input_order()
+    {
+        // six distinct one-chunk articles with a missing input in the middle: the chunks go to the model in shared
+        // batches (fewer calls than articles), yet each result comes back in input order and each article is stored
+        string[] towns = ["Ashford", "Bexley", "Croydon", "Dover", "Enfield", "Fulham"];
+        var inputs = new List<string>();
+        for (int i = 0; i < towns.Length; i++)
+        {
+            _source.Add(towns[i], FakeArticleSource.Page($"https://news.test/{towns[i]}", $"{towns[i]} opens a library",
+                [$"{towns[i]} opened a new public library on Monday with {100 + i * 17} seats and a café run by volunteers from the {towns[i]} Society."]));
+            inputs.Add(towns[i]);
+            if (i == 2) inputs.Add("missing");
+        }
+        int before = _gen.Calls;
+        var r = await Ingest([.. inputs]);
+        Assert.Equal(inputs, r.Select(x => x.Input));
+        Assert.Equal(IngestStatus.Failed, r[3].Status);
+        Assert.All(r.Where(x => x.Input != "missing"), x => Assert.Equal(IngestStatus.Added, x.Status));
+        Assert.InRange(_gen.Calls - before, 1, towns.Length - 1);
+        Assert.Equal(towns.Length, (await _store.GetCountsAsync()).Articles);
+    }
+
+    [Fact]
     public async Task Failures_and_empty_articles_are_reported_and_store_nothing()
     {
         _source.Add("empty", FakeArticleSource.Page("https://one.test/empty", "Empty", "   "));
