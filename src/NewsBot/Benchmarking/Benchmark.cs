@@ -36,7 +36,14 @@ public sealed record BenchReport
     public Percentiles AskMs { get; init; } = new(0, 0, 0);
     public double? AskColdMs { get; init; }
     public IngestFigures Ingest { get; init; } = new();
+    /// <summary>Building the in-memory index from the SQLite rows (a start without a snapshot).</summary>
     public double IndexLoadMs { get; init; }
+    /// <summary>Loading it from index.snapshot instead (every start after the first).</summary>
+    public double SnapshotLoadMs { get; init; }
+    public double SnapshotWriteMs { get; init; }
+    public double SnapshotMb { get; init; }
+    /// <summary>Peak resident memory of the `ask` process (the serving process's footprint at this index size).</summary>
+    public double? AskColdPeakRssMb { get; init; }
     public double DenseRecallAt10VsExact { get; init; }
     public double PeakRssMb { get; init; }
     public double DiskMb { get; init; }
@@ -130,9 +137,19 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
         // 3. queries: embedding and search measured apart
         var queries = Queries(corpus, s.Queries);
         output.Progress("loading the index into memory…");
+        index.SnapshotAfterChanges = -1; // the load from the database is timed alone, then the snapshot
         var swLoad = Stopwatch.StartNew();
         await index.SyncAsync(ct);
         var loadMs = swLoad.Elapsed.TotalMilliseconds;
+        swLoad.Restart();
+        await index.SaveSnapshotAsync(ct);
+        var snapshotWriteMs = swLoad.Elapsed.TotalMilliseconds;
+        index.ReleaseMemory(); // as a new process would: start from the snapshot
+        GC.Collect();
+        swLoad.Restart();
+        await index.PreloadAsync(ct);
+        var snapshotLoadMs = swLoad.Elapsed.TotalMilliseconds;
+        var snapshotMb = File.Exists(index.SnapshotPath) ? new FileInfo(index.SnapshotPath).Length / 1048576.0 : 0;
         var embedTimes = new List<double>();
         var searchTimes = new List<double>();
         var vectors = new List<float[]>();
@@ -169,7 +186,7 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
         }
 
         // 6. ask from process start to answer
-        double? cold = s.ColdAsk ? await ColdAskAsync(queries[0], ct) : null;
+        var cold = s.ColdAsk ? await ColdAskAsync(queries[0], ct) : null;
         output.EndProgress();
 
         var stats = await index.GetStatsAsync(ct);
@@ -180,8 +197,12 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
             SearchMs = Pct(searchTimes),
             QueryEmbeddingMs = Pct(embedTimes),
             AskMs = Pct(askTimes),
-            AskColdMs = cold,
+            AskColdMs = cold?.Ms,
             IndexLoadMs = Math.Round(loadMs, 1),
+            SnapshotLoadMs = Math.Round(snapshotLoadMs, 1),
+            SnapshotWriteMs = Math.Round(snapshotWriteMs, 1),
+            SnapshotMb = Math.Round(snapshotMb, 1),
+            AskColdPeakRssMb = cold?.PeakRssMb,
             DenseRecallAt10VsExact = recall,
             Ingest = new IngestFigures
             {
@@ -221,24 +242,44 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
         return list;
     }
 
-    async Task<double?> ColdAskAsync(string question, CancellationToken ct)
+    async Task<(double Ms, double? PeakRssMb)?> ColdAskAsync(string question, CancellationToken ct)
     {
         var times = new List<double>();
+        long peak = 0;
         for (int i = 0; i < 3; i++)
         {
             var psi = CommandFor(["ask", question, "--data", dataDirectory, "--json"]);
             if (psi is null) return null;
             var sw = Stopwatch.StartNew();
             using var p = Process.Start(psi)!;
-            _ = p.StandardError.ReadToEndAsync(ct);
-            await p.StandardOutput.ReadToEndAsync(ct);
+            var stderr = p.StandardError.ReadToEndAsync(ct);
+            var stdout = p.StandardOutput.ReadToEndAsync(ct);
+            // VmHWM only grows: the last reading before the process ends is its peak (to within the polling interval)
+            while (!p.HasExited)
+            {
+                if (PeakRssOf(p.Id) is { } rss) peak = Math.Max(peak, rss);
+                await Task.WhenAny(p.WaitForExitAsync(ct), Task.Delay(10, ct));
+            }
+            await Task.WhenAll(stderr, stdout);
             await p.WaitForExitAsync(ct);
             if (p.ExitCode != 0) return null;
             times.Add(sw.Elapsed.TotalMilliseconds);
             output.Progress($"cold ask {i + 1}/3: {sw.Elapsed.TotalMilliseconds:0} ms");
         }
         times.Sort();
-        return Math.Round(times[1], 0);
+        return (Math.Round(times[1], 0), peak > 0 ? Math.Round(peak / 1048576.0, 0) : null);
+    }
+
+    /// <summary>A process's peak resident set size so far (VmHWM in /proc, Linux), or null.</summary>
+    static long? PeakRssOf(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is not null && long.TryParse(line.Split(':', 2)[1].Trim().Split(' ')[0], out var kb) ? kb * 1024 : null;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
     }
 
     static ProcessStartInfo? CommandFor(string[] args)

@@ -104,6 +104,7 @@ public static class FeedsCommand
                 if (!output.Json) output.Line($"{feed.Title ?? feed.Url}: {summary.Added} added, {summary.Updated} updated, {summary.Unchanged + summary.Duplicate} known, {summary.Failed} failed");
                 perFeed.Add(new { url = feed.Url, added = summary.Added, updated = summary.Updated, unchanged = summary.Unchanged, duplicate = summary.Duplicate, failed = summary.Failed, errors });
             }
+            await IngestCommand.RefreshSearchStructuresAsync(sp, total, token);
             if (output.Json) output.WriteJson(new { feeds = perFeed, summary = new { added = total.Added, updated = total.Updated, unchanged = total.Unchanged, duplicate = total.Duplicate, failed = total.Failed } });
             else if (feeds.Count == 0) output.Line("No feeds registered.");
             return 0;

@@ -59,6 +59,7 @@ public static class IngestCommand
             }
         }
         output.EndProgress();
+        await RefreshSearchStructuresAsync(sp, summary, ct).ConfigureAwait(false);
         if (output.Json)
         {
             output.WriteJson(new
@@ -87,6 +88,16 @@ public static class IngestCommand
         // non-zero only when nothing could be ingested
         bool nothing = summary.Total == 0 || summary.Failed == summary.Total;
         return nothing ? 1 : 0;
+    }
+
+    /// <summary>
+    /// After a write, brings the in-memory search structures up to date once, so that the embedded store
+    /// saves its snapshot here and the next `ask` starts from it instead of rebuilding the index.
+    /// </summary>
+    internal static async Task RefreshSearchStructuresAsync(IServiceProvider sp, IngestSummary summary, CancellationToken ct)
+    {
+        if (summary.Added + summary.Updated == 0) return;
+        if (sp.GetRequiredService<IArticleIndex>() is IPreloadable index) await index.PreloadAsync(ct).ConfigureAwait(false);
     }
 
     static string Describe(IngestItemResult r) => r.Status switch

@@ -89,6 +89,7 @@ public sealed class Reindexer(IServiceProvider sp, CliOutput output)
             }
         }
         await db.SetMetaAsync(progressKey, null, ct);
+        if (index is IPreloadable preloadable) await preloadable.PreloadAsync(ct); // saves the snapshot the next start loads
         output.EndProgress();
         return new ReindexReport(index.Provider, model.Model, articles, chunks, copied, reembedded, failed, resumed);
     }
