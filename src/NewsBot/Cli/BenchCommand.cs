@@ -10,7 +10,7 @@ public static class BenchCommand
     {
         var chunks = new Option<int>("--chunks") { Description = "Index size to build (chunks)", DefaultValueFactory = _ => 10_000 };
         var corpus = new Option<string?>("--corpus") { Description = "Folder of articles to derive the text from (default ../shared/eval/bbc when present, else synthetic)", HelpName = "DIR" };
-        var embedArticles = new Option<int>("--embed-articles") { Description = "Real articles ingested with the model to measure throughput with embedding", DefaultValueFactory = _ => 120 };
+        var embedArticles = new Option<int>("--embed-articles") { Description = "Real articles ingested with the model to measure throughput with embedding", DefaultValueFactory = _ => 300 };
         var queries = new Option<int>("--queries") { Description = "Search queries to time", DefaultValueFactory = _ => 300 };
         var noCold = new Option<bool>("--no-cold-ask") { Description = "Skip timing `ask` from process start" };
         var keep = new Option<bool>("--keep-index") { Description = "Keep the scratch index (its folder is printed)" };
