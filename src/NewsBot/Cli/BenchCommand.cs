@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Microsoft.Extensions.DependencyInjection;
 using NewsBot.Benchmarking;
 
 namespace NewsBot.Cli;
@@ -14,9 +15,11 @@ public static class BenchCommand
         var queries = new Option<int>("--queries") { Description = "Search queries to time", DefaultValueFactory = _ => 300 };
         var noCold = new Option<bool>("--no-cold-ask") { Description = "Skip timing `ask` from process start" };
         var keep = new Option<bool>("--keep-index") { Description = "Keep the scratch index (its folder is printed)" };
-        var cmd = new Command("bench", "Measure ingest, search and ask speed and memory on an index of N chunks") { chunks, corpus, embedArticles, queries, noCold, keep };
+        var model = new Option<bool>("--model") { Description = "Measure only the local embedding model (Embeddings:*): passages of 256 and 128 tokens, 14-token queries" };
+        var cmd = new Command("bench", "Measure ingest, search and ask speed and memory on an index of N chunks") { chunks, corpus, embedArticles, queries, noCold, keep, model };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(model)) return await cli.RunVerbAsync(parse, ct, (sp, output, token) => ModelBenchAsync(sp, output, token));
             var n = parse.GetValue(chunks);
             if (n is < 100 or > 5_000_000)
             {
@@ -56,14 +59,46 @@ public static class BenchCommand
         return cmd;
     }
 
+    /// <summary>The configured local model on synthetic news text of exact token lengths, batch 8, then single queries.</summary>
+    static async Task<int> ModelBenchAsync(IServiceProvider sp, CliOutput output, CancellationToken ct)
+    {
+        if (sp.GetRequiredService<NewsBot.Hosting.EmbeddingRegistration.EmbeddingSetup>().Generator is not NewsBot.Onnx.OnnxEmbeddingGenerator generator)
+        {
+            output.Error("bench --model measures the local ONNX model; set Embeddings:Provider to Local.");
+            return 2;
+        }
+        var runs = new List<NewsBot.Onnx.EmbeddingBenchResult>();
+        foreach (var (passages, tokens) in new[] { (240, 256), (400, 128) })
+        {
+            output.Progress($"embedding {passages} passages of {tokens} tokens…");
+            runs.Add(await NewsBot.Onnx.OnnxEmbeddingBenchmark.RunAsync(generator, passages, tokens, batchSize: 8, queries: 200, cancellationToken: ct));
+        }
+        output.EndProgress();
+        if (output.Json)
+        {
+            output.WriteJson(new
+            {
+                model = generator.ModelId,
+                threads = generator.Threads,
+                load_ms = runs[0].LoadTime is { } l ? Math.Round(l.TotalMilliseconds) : (double?)null,
+                passages = runs.Select(r => new { tokens = r.TokensPerPassage, batch = r.BatchSize, per_s = Math.Round(r.PassagesPerSecond, 1), tokens_per_s = Math.Round(r.TokensPerSecond) }),
+                query_embedding_ms = new { tokens = runs[^1].TokensPerQuery, p50 = Math.Round(runs[^1].QueryP50Ms, 2), p95 = Math.Round(runs[^1].QueryP95Ms, 2) },
+                machine = MachineInfo.Current(),
+            });
+        }
+        else foreach (var r in runs) output.Line(r.ToString());
+        return 0;
+    }
+
     static void Print(CliOutput o, BenchReport r)
     {
         o.Line($"Index: {r.Chunks} chunks, {r.Articles} articles ({r.Corpus}), model {r.EmbeddingModel}; {r.Machine.Cores} cores, {r.Machine.Cpu}, {r.Machine.Simd}, {r.Machine.Os}, {r.Machine.Dotnet}");
         o.Line($"Ingest with embedding:    {r.Ingest.ChunksPerSWithEmbedding} chunks/s ({r.Ingest.ArticlesPerSWithEmbedding} articles/s, {r.Ingest.TokensPerSWithEmbedding} tokens/s, {r.Ingest.AverageChunkTokens} tokens/chunk)");
         o.Line($"Ingest without embedding: {r.Ingest.ChunksPerSWithoutEmbedding} chunks/s ({r.Ingest.ArticlesPerSWithoutEmbedding} articles/s)");
         o.Line($"Query embedding: p50 {r.QueryEmbeddingMs.P50} ms, p95 {r.QueryEmbeddingMs.P95} ms");
-        o.Line($"Hybrid search:   p50 {r.SearchMs.P50} ms, p95 {r.SearchMs.P95} ms, p99 {r.SearchMs.P99} ms (index load {r.IndexLoadMs} ms; dense recall@10 vs exact {r.DenseRecallAt10VsExact})");
+        o.Line($"Hybrid search:   p50 {r.SearchMs.P50} ms, p95 {r.SearchMs.P95} ms, p99 {r.SearchMs.P99} ms (dense recall@10 vs exact {r.DenseRecallAt10VsExact})");
+        o.Line($"Index load: {r.IndexLoadMs} ms from the database rows, {r.SnapshotLoadMs} ms from the snapshot ({r.SnapshotMb} MB, written in {r.SnapshotWriteMs} ms)");
         o.Line($"Ask (extractive): p50 {r.AskMs.P50} ms, p95 {r.AskMs.P95} ms; from process start: {(r.AskColdMs is { } c ? $"{c} ms" : "not measured")}");
-        o.Line($"Peak RSS {r.PeakRssMb} MB, disk {r.DiskMb} MB");
+        o.Line($"Peak RSS {r.PeakRssMb} MB (bench process; {r.PeakRssAfterIngestMb} MB when ingest ended), `ask` process {(r.AskColdPeakRssMb is { } a ? $"{a} MB" : "not measured")}; disk {r.DiskMb} MB");
     }
 }

@@ -1,0 +1,68 @@
+using System.Text.Json.Nodes;
+using Microsoft.Data.Sqlite;
+
+namespace NewsBot.IntegrationTests.EndToEnd;
+
+/// <summary>
+/// The `bench` command as a user runs it, on a small synthetic index (no ../shared corpus beside the working
+/// folder): it must build the index, time every stage and report the documented JSON. No figure is asserted
+/// against a time limit — benchmarks are commands; this checks that the command works and reports sane values.
+/// </summary>
+public sealed class BenchCommandTests : IDisposable
+{
+    readonly string _work = Directory.CreateTempSubdirectory("newsbot-bench-test-").FullName;
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        try { Directory.Delete(_work, true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+
+    [Fact]
+    public async Task Bench_builds_a_small_index_and_reports_every_figure()
+    {
+        var data = Path.Combine(_work, "data");
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(),
+            "bench", "--chunks", "400", "--embed-articles", "8", "--queries", "30", "--json", "--data", data);
+        Assert.True(exit == 0, stderr);
+        var r = JsonNode.Parse(stdout)!;
+        Assert.InRange(r["chunks"]!.GetValue<long>(), 400, 2000);
+        Assert.Equal("synthetic", r["corpus"]!.GetValue<string>());
+        foreach (var leg in new[] { "search_ms", "query_embedding_ms", "ask_ms" })
+        {
+            var p50 = r[leg]!["p50"]!.GetValue<double>();
+            Assert.True(p50 > 0, leg);
+            Assert.True(r[leg]!["p95"]!.GetValue<double>() >= p50, leg);
+        }
+        Assert.True(r["ingest"]!["chunks_per_s_with_embedding"]!.GetValue<double>() > 0);
+        Assert.True(r["ingest"]!["chunks_per_s_without_embedding"]!.GetValue<double>() > 0);
+        Assert.True(r["ask_cold_ms"]!.GetValue<double>() > 0);
+        Assert.True(r["ask_cold_peak_rss_mb"]!.GetValue<double>() > 0);
+        Assert.InRange(r["dense_recall_at10_vs_exact"]!.GetValue<double>(), 0.9, 1.0);
+        Assert.True(r["peak_rss_mb"]!.GetValue<double>() >= r["peak_rss_after_ingest_mb"]!.GetValue<double>());
+        Assert.True(r["disk_mb"]!.GetValue<double>() > 0);
+        Assert.True(r["snapshot_mb"]!.GetValue<double>() > 0);
+        Assert.True(File.Exists(Path.Combine(data, "index.snapshot")));
+        Assert.Equal(Environment.ProcessorCount, r["machine"]!["cores"]!.GetValue<int>());
+        Assert.StartsWith(".NET", r["machine"]!["dotnet"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Bench_model_measures_the_configured_embedding_model()
+    {
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(), "bench", "--model", "--json");
+        Assert.True(exit == 0, stderr);
+        var r = JsonNode.Parse(stdout)!;
+        Assert.Equal("all-MiniLM-L6-v2-int8", r["model"]!.GetValue<string>());
+        var runs = r["passages"]!.AsArray();
+        Assert.Equal([256, 128], runs.Select(x => x!["tokens"]!.GetValue<int>()));
+        Assert.All(runs, x => Assert.True(x!["per_s"]!.GetValue<double>() > 0));
+        // shorter passages embed faster
+        Assert.True(runs[1]!["per_s"]!.GetValue<double>() > runs[0]!["per_s"]!.GetValue<double>());
+        Assert.True(r["query_embedding_ms"]!["p50"]!.GetValue<double>() > 0);
+
+        (exit, _, stderr) = await CliProcess.RunAsync(_work, new Dictionary<string, string?> { ["Embeddings__Provider"] = "OpenAI", ["Embeddings__Endpoint"] = "http://127.0.0.1:1/v1", ["Embeddings__Model"] = "x", ["Embeddings__Dimensions"] = "384", ["Embeddings__ApiKey"] = "k" }, "bench", "--model");
+        Assert.Equal(2, exit);
+        Assert.Contains("Embeddings:Provider", stderr);
+    }
+}
