@@ -313,8 +313,19 @@ internal sealed class InMemoryHybridIndex(int dimensions)
     {
         var filter = Compile(query.Filter);
         int perLeg = Math.Max(query.CandidatesPerLeg, query.Top);
-        List<(int Slot, float Score)> dense = query.Mode == RetrievalMode.Lexical ? [] : DenseSearch(query.Dense, perLeg, filter);
-        List<(int Slot, float Score)> lexical = query.Mode == RetrievalMode.Dense ? [] : LexicalSearch(query.Sparse, perLeg, filter);
+        List<(int Slot, float Score)> dense, lexical;
+        if (query.Mode == RetrievalMode.Hybrid && _count >= ParallelThreshold && Environment.ProcessorCount > 1)
+        {
+            // large indexes: the lexical leg runs beside the dense scan, which waits on memory more than on the cores
+            var lexicalTask = Task.Run(() => LexicalSearch(query.Sparse, perLeg, filter));
+            dense = DenseSearch(query.Dense, perLeg, filter);
+            lexical = lexicalTask.GetAwaiter().GetResult();
+        }
+        else
+        {
+            dense = query.Mode == RetrievalMode.Lexical ? [] : DenseSearch(query.Dense, perLeg, filter);
+            lexical = query.Mode == RetrievalMode.Dense ? [] : LexicalSearch(query.Sparse, perLeg, filter);
+        }
 
         var fused = new Dictionary<int, (double Score, int? DRank, int? LRank, float? Lex)>();
         for (int i = 0; i < dense.Count; i++)

@@ -28,12 +28,15 @@ public static class BenchCommand
             }
             var explicitData = parse.GetValue(NewsBotCli.DataOption);
             var data = explicitData ?? Path.Combine(Path.GetTempPath(), "newsbot-bench-" + Guid.NewGuid().ToString("N")[..8]);
+            // one model cache for every bench run: the int8 conversion happens once, not in each measured process
+            var modelCache = Environment.GetEnvironmentVariable("Embeddings__CacheDirectory") is { Length: > 0 } configured
+                ? configured : Path.Combine(Path.GetTempPath(), "newsbot-bench-model-cache");
             var corpusDir = parse.GetValue(corpus) ?? (Directory.Exists(Path.Combine("..", "shared", "eval", "bbc")) ? Path.Combine("..", "shared", "eval", "bbc") : null);
             try
             {
                 return await cli.RunVerbAsync(parse, ct, async (sp, output, token) =>
                 {
-                    var report = await new Benchmark(sp, output, Path.GetFullPath(data)).RunAsync(new BenchSettings
+                    var report = await new Benchmark(sp, output, Path.GetFullPath(data), modelCache).RunAsync(new BenchSettings
                     {
                         Chunks = n,
                         Corpus = corpusDir,
@@ -44,7 +47,13 @@ public static class BenchCommand
                     if (output.Json) output.WriteJson(report);
                     else Print(output, report);
                     return 0;
-                }, overrides: new Dictionary<string, string?> { ["Storage:DataDirectory"] = data, ["Ingestion:SampleDirectory"] = "", ["Index:Provider"] = "Embedded" });
+                }, overrides: new Dictionary<string, string?>
+                {
+                    ["Storage:DataDirectory"] = data,
+                    ["Ingestion:SampleDirectory"] = "",
+                    ["Index:Provider"] = "Embedded",
+                    ["Embeddings:CacheDirectory"] = modelCache,
+                });
             }
             finally
             {
