@@ -162,7 +162,7 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
         var searchTimes = new List<double>();
         var vectors = new List<float[]>();
         // steady state: the first queries of a process also pay for the JIT compiling the query path in the background
-        foreach (var q in queries.Take(30)) await embedder.EmbedQueryAsync(q, ct);
+        foreach (var q in queries.Take(100)) await embedder.EmbedQueryAsync(q, ct);
         foreach (var q in queries)
         {
             var sw = Stopwatch.StartNew();
