@@ -163,10 +163,21 @@ public sealed class AnswerService(
             double r = RelevanceDenseWeight * (h.DenseScore ?? 0) + (1 - RelevanceDenseWeight) * coverage;
             if (r > best) best = r;
         }
-        if (stats is { Unseen.Count: > 0 } && hits.Count > 0)
+        if (hits.Count > 0)
         {
-            int unknown = SalientTerms(question).Distinct().Count(stats.Unseen.Contains);
-            best -= MissingNamePenalty * Math.Min(unknown, 2);
+            int missing = 0;
+            if (stats is { Unseen.Count: > 0 })
+            {
+                var salient = SalientWords(question);
+                missing += salient.SelectMany(w => w.Terms).Distinct().Count(stats.Unseen.Contains);
+                // a two-word name ("Paris Agreement") whose words each occur in the sources but never side by side
+                bool unknownPair = salient.Zip(salient.Skip(1)).Any(p =>
+                    p.First.NextIsAdjacent && p.Second.Index == p.First.Index + 1 && p.First.IsName && p.Second.IsName && p.First.Terms.Count == 1 && p.Second.Terms.Count == 1
+                    && stats.Unseen.Contains(p.First.Terms[0] + "_" + p.Second.Terms[0])
+                    && !stats.Unseen.Contains(p.First.Terms[0]) && !stats.Unseen.Contains(p.Second.Terms[0]));
+                if (unknownPair) missing++;
+            }
+            best -= MissingNamePenalty * Math.Min(missing, 2);
         }
         return best;
     }
@@ -174,9 +185,10 @@ public sealed class AnswerService(
     /// <summary>How much each name or number that appears in no source lowers <see cref="Relevance"/>.</summary>
     public const double MissingNamePenalty = 0.15;
 
-    /// <summary>Stemmed terms of the question's names (capitalised words after the first) and multi-digit numbers.</summary>
-    static IEnumerable<string> SalientTerms(string question)
+    /// <summary>The question's names (capitalised words after the first) and multi-digit numbers, with their stemmed terms and word positions.</summary>
+    static List<(int Index, bool IsName, bool NextIsAdjacent, List<string> Terms)> SalientWords(string question)
     {
+        var list = new List<(int, bool, bool, List<string>)>();
         var words = System.Text.RegularExpressions.Regex.Matches(question, @"[\p{L}\p{N}][\p{L}\p{N}'’\-]*");
         for (int i = 0; i < words.Count; i++)
         {
@@ -184,8 +196,12 @@ public sealed class AnswerService(
             bool name = i > 0 && char.IsUpper(w[0]) && w.Length > 1;
             bool number = w.Count(char.IsDigit) >= 3;
             if (!name && !number) continue;
-            foreach (var t in LexicalAnalyzer.QueryTerms(w)) yield return t;
+            var terms = LexicalAnalyzer.QueryTerms(w).ToList();
+            // the next word follows after a single space (not across a comma or a dash)
+            bool adjacent = i + 1 < words.Count && words[i + 1].Index == words[i].Index + w.Length + 1 && question[words[i].Index + w.Length] == ' ';
+            if (terms.Count > 0) list.Add((i, name && !number, adjacent, terms));
         }
+        return list;
     }
 
     /// <summary>The share of cosine similarity in <see cref="Relevance"/> (the rest is weighted word coverage).</summary>

@@ -81,8 +81,11 @@ public sealed class Retriever(IArticleIndex index, Embedder embedder, LexicalEnc
     public QueryTermStats TermStatsFor(string query)
     {
         if (index is not ITermStatistics stats) return QueryTermStats.None;
-        var terms = LexicalAnalyzer.QueryTerms(query).Distinct().ToList();
-        var (df, n) = stats.GetDocumentFrequencies(terms.Select(LexicalAnalyzer.TermId).ToList());
+        var sequence = LexicalAnalyzer.QueryTerms(query).ToList();
+        var terms = sequence.Distinct().ToList();
+        // neighbouring pairs too ("nintendo_switch"), as the index keeps them: a name whose words all occur, but never together
+        var pairs = sequence.Zip(sequence.Skip(1), (a, b) => a + "_" + b).Distinct().ToList();
+        var (df, n) = stats.GetDocumentFrequencies([.. terms.Concat(pairs).Select(LexicalAnalyzer.TermId)]);
         if (n == 0) return QueryTermStats.None;
         var weights = new Dictionary<string, double>();
         var unseen = new HashSet<string>();
@@ -91,6 +94,8 @@ public sealed class Retriever(IArticleIndex index, Embedder embedder, LexicalEnc
             weights[terms[i]] = LexicalEncoder.Idf(n, df[i]);
             if (df[i] == 0) unseen.Add(terms[i]);
         }
+        for (int i = 0; i < pairs.Count; i++)
+            if (df[terms.Count + i] == 0) unseen.Add(pairs[i]);
         return new QueryTermStats(weights, unseen);
     }
 

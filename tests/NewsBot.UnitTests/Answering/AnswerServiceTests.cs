@@ -187,4 +187,30 @@ public class AnswerServiceTests : IDisposable
         // the rare, absent name also weighs most in the coverage
         Assert.True(AnswerService.Relevance([hit], "What quarterly profit did Fjordair report?", unseen) < AnswerService.Relevance([hit], "What quarterly profit did Fjordair report?"));
     }
+
+    [Fact]
+    public void Relevance_drops_when_a_two_word_name_never_appears_together_in_the_sources()
+    {
+        // "Paris" and "Agreement" each occur in the sources, the pair never: the sources are not about the Paris Agreement
+        var hit = new NewsBot.Core.Model.SearchHit
+        {
+            ArticleId = "a", Position = 0, Title = "Climate talks", Url = "https://x.test/a", DenseScore = 0.5f,
+            Text = "Ministers met in Paris, where an agreement on emissions was not reached.",
+        };
+        var pair = LexicalAnalyzer.QueryTerms("Paris Agreement").ToList();
+        Assert.Equal(2, pair.Count);
+        var pairKey = pair[0] + "_" + pair[1];
+        var pairUnseen = new QueryTermStats(new Dictionary<string, double>(), new HashSet<string> { pairKey });
+        var otherUnseen = new QueryTermStats(new Dictionary<string, double>(), new HashSet<string> { "zzzz" });
+        const string question = "What did countries commit to under the Paris Agreement?";
+        double without = AnswerService.Relevance([hit], question, otherUnseen);
+        double with = AnswerService.Relevance([hit], question, pairUnseen);
+        Assert.Equal(without - AnswerService.MissingNamePenalty, with, 6);
+
+        // words that are merely listed next to each other ("Alaska, Scandinavia") are not a name
+        var listed = LexicalAnalyzer.QueryTerms("Alaska Scandinavia").ToList();
+        var listedUnseen = new QueryTermStats(new Dictionary<string, double>(), new HashSet<string> { listed[0] + "_" + listed[1] });
+        const string list = "Which places like Alaska, Scandinavia or Iceland are cooler?";
+        Assert.Equal(AnswerService.Relevance([hit], list, otherUnseen), AnswerService.Relevance([hit], list, listedUnseen), 6);
+    }
 }

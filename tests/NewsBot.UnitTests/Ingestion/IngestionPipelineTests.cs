@@ -146,6 +146,24 @@ public class IngestionPipelineTests : IDisposable
     }
 
     [Fact]
+    public async Task Term_statistics_flag_a_word_pair_no_chunk_holds_side_by_side()
+    {
+        _source.Add("p", FakeArticleSource.Page("https://news.test/paris", "Climate talks in Paris",
+            ["Ministers met in Paris on Monday. An agreement on emissions was not reached, officials said."]));
+        await Ingest("p");
+        await _index.PreloadAsync();
+        var retriever = new Retriever(_index, new Embedder(_gen, HashingEmbeddingGenerator.Profile()), LexicalEncoder.Default, new RetrievalOptions(), TimeProvider.System);
+        var stats = retriever.TermStatsFor("Paris Agreement");
+        var terms = LexicalAnalyzer.QueryTerms("Paris Agreement").ToList();
+        Assert.DoesNotContain(terms[0], stats.Unseen);
+        Assert.DoesNotContain(terms[1], stats.Unseen);
+        Assert.Contains(terms[0] + "_" + terms[1], stats.Unseen);
+        // a pair the article does hold is not flagged
+        var held = LexicalAnalyzer.QueryTerms("Climate talks").ToList();
+        Assert.DoesNotContain(held[0] + "_" + held[1], retriever.TermStatsFor("Climate talks").Unseen);
+    }
+
+    [Fact]
     public async Task Failures_and_empty_articles_are_reported_and_store_nothing()
     {
         _source.Add("empty", FakeArticleSource.Page("https://one.test/empty", "Empty", "   "));
