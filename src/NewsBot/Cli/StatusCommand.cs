@@ -31,7 +31,7 @@ public static class StatusCommand
                 });
                 return 0;
             }
-            output.Line($"{s.Articles} articles, {s.Chunks} chunks in the {s.IndexProvider} index; last ingest {CliOutput.IsoDate(s.LastIngestedAt) ?? "never"}");
+            output.Line($"{s.Articles} article{(s.Articles == 1 ? "" : "s")}, {s.Chunks} chunk{(s.Chunks == 1 ? "" : "s")} in the {s.IndexProvider} index; last ingest {CliOutput.IsoDate(s.LastIngestedAt) ?? "never"}");
             output.Line($"Embeddings: {s.EmbeddingModel}; answers: {s.AnswerMode}{(s.LlmModel is null ? "" : $" ({s.LlmModel})")}");
             output.Line($"Store: {s.StorePath} ({(s.StoreSizeBytes ?? 0) / 1048576.0:0.0} MB)");
             output.Line($"Feeds: {s.Feeds}, {s.FeedsWithErrors.Count} failing");
