@@ -509,10 +509,10 @@ internal sealed class InMemoryHybridIndex(int dimensions)
 
     const ulong SnapshotMagic = 0x32_50_41_4E_53_49_42_4E; // "NBISNAP2"
 
-    /// <summary>Writes the index (delta merged first) after a header the owner fills.</summary>
+    /// <summary>Writes the index after a header the owner fills; call <see cref="MergeDelta"/> first (the delta is not written).</summary>
     public void WriteTo(Stream stream, SnapshotHeader header)
     {
-        MergeDelta();
+        if (_delta.Count > 0) throw new InvalidOperationException("Merge the delta postings before writing a snapshot.");
         using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         w.Write(SnapshotMagic);
         header.WriteTo(w);

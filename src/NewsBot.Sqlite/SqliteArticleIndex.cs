@@ -502,17 +502,28 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
         try
         {
             var header = new SnapshotHeader(instance, model, generation, _maxRowId, _lastDeletionSeq);
-            _lock.EnterWriteLock(); // merging the delta changes the structures; searches wait for the write
+            // Only syncs change the structures, and they hold _syncLock, as this caller does: merging the delta
+            // needs the write lock briefly; writing the file needs only the read lock, so searches go on meanwhile.
+            // Both are synchronous: the locks belong to this thread and must not span an await.
+            _lock.EnterWriteLock();
             try
             {
-                // synchronous: the write lock belongs to this thread and must not span an await
-                using var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-                _memory!.WriteTo(file, header);
-                file.Flush(flushToDisk: true);
+                _memory!.MergeDelta();
             }
             finally
             {
                 _lock.ExitWriteLock();
+            }
+            _lock.EnterReadLock();
+            try
+            {
+                using var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+                _memory.WriteTo(file, header);
+                file.Flush(flushToDisk: true);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
             }
             File.Move(tmp, path, overwrite: true);
             _changesSinceSnapshot = 0;

@@ -102,6 +102,9 @@ public sealed class CompactPostingsTests
         foreach (var r in corpus.Where((_, i) => i % 10 == 0)) original.Remove(r.RowId);
         var header = new SnapshotHeader("db-1", "model-x", 42, 4500, 17);
         using var stream = new MemoryStream();
+        Assert.Throws<InvalidOperationException>(() => original.WriteTo(stream, header)); // the delta is not written: merge first
+        stream.SetLength(0);
+        original.MergeDelta();
         original.WriteTo(stream, header);
         stream.Position = 0;
         var (copy, readHeader) = InMemoryHybridIndex.ReadFrom(stream);
@@ -122,6 +125,7 @@ public sealed class CompactPostingsTests
     public void A_damaged_snapshot_is_refused_not_half_loaded()
     {
         var original = OneByOne(Corpus(200, 3));
+        original.MergeDelta();
         using var stream = new MemoryStream();
         original.WriteTo(stream, new SnapshotHeader("db", "m", 1, 1, 0));
         var bytes = stream.ToArray();
