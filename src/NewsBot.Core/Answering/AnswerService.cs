@@ -81,7 +81,7 @@ public sealed class AnswerService(
             var prefRel = Relevance(preferred.Hits, parsed.SearchText, global.TermStats);
             var globalRel = Relevance(global.Hits, parsed.SearchText, global.TermStats);
             // stay with the story being discussed unless the rest of the news answers clearly better
-            if (preferred.Hits.Count > 0 && prefRel >= (llm is null ? options.MinRelevance : options.MinRelevanceWithLlm) && prefRel + 0.1 >= globalRel)
+            if (preferred.Hits.Count > 0 && prefRel >= (llm is null ? options.RelevanceThreshold : options.MinRelevanceWithLlm) && prefRel + 0.1 >= globalRel)
             {
                 retrieval = preferred;
                 hits = preferred.Hits.Concat(global.Hits.Where(g => !preferred.Hits.Any(p => p.ArticleId == g.ArticleId && p.Position == g.Position))).Take(options.RetrievalTop).ToList();
@@ -105,7 +105,7 @@ public sealed class AnswerService(
         }
 
         AnswerResult result;
-        var threshold = llm is null ? options.MinRelevance : options.MinRelevanceWithLlm;
+        var threshold = llm is null ? options.RelevanceThreshold : options.MinRelevanceWithLlm;
         if (hits.Count == 0 || relevance < threshold)
         {
             result = Refusal(question, standalone, hits, lang);

@@ -9,10 +9,24 @@ public sealed class AnsweringOptions
 
     /// <summary>
     /// Below this relevance (0–1, from the best passage's cosine similarity and how many of the question's
-    /// words it contains) the bot says its sources don't cover the question. Calibrated on the eval sets (see BENCHMARKS.md).
+    /// words it contains) the bot says its sources don't cover the question. Null (the default): the value
+    /// calibrated on the eval sets for the embedding model in use (see BENCHMARKS.md and <see cref="ForModel"/>).
     /// </summary>
     [Range(0.0, 1.0)]
-    public double MinRelevance { get; set; } = 0.42;
+    public double? MinRelevance { get; set; }
+
+    /// <summary>The threshold in force: <see cref="MinRelevance"/>, or the default when the host has not resolved it.</summary>
+    public double RelevanceThreshold => MinRelevance ?? DefaultMinRelevance;
+
+    /// <summary>The threshold calibrated for all-MiniLM-L6-v2, used for models without their own calibration.</summary>
+    public const double DefaultMinRelevance = 0.42;
+
+    /// <summary>
+    /// The calibrated threshold for a local embedding model: its cosine similarities run on their own scale
+    /// (snowflake-arctic-embed-xs scores related text higher than all-MiniLM-L6-v2 does).
+    /// </summary>
+    public static double ForModel(string? localModel) =>
+        string.Equals(localModel, "ArcticXs", StringComparison.OrdinalIgnoreCase) ? 0.5 : DefaultMinRelevance;
 
     /// <summary>
     /// The relevance threshold when a language model answers: lower, since the model itself replies that its

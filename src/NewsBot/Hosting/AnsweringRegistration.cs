@@ -28,6 +28,14 @@ public static class AnsweringRegistration
                 return [ex.Message];
             }
         });
+        // unset MinRelevance: the threshold calibrated for the local embedding model in use
+        services.PostConfigure<AnsweringOptions>(o =>
+        {
+            if (o.MinRelevance is not null) return;
+            var embeddings = config.GetSection(EmbeddingsOptions.SectionName);
+            bool local = !Enum.TryParse<EmbeddingProvider>(embeddings["Provider"], ignoreCase: true, out var provider) || provider == EmbeddingProvider.Local;
+            o.MinRelevance = local ? AnsweringOptions.ForModel(embeddings["Model"] ?? new EmbeddingsOptions().Model) : AnsweringOptions.DefaultMinRelevance;
+        });
         services.AddSection<LlmOptions>(config, LlmOptions.SectionName, o => o.Validate());
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<AnsweringOptions>>().Value);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value);

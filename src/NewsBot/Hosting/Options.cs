@@ -41,9 +41,13 @@ public sealed class EmbeddingsOptions
     /// <summary>Local (ONNX, offline, default), OpenAI (any OpenAI-compatible endpoint, e.g. Ollama) or AzureOpenAI.</summary>
     public EmbeddingProvider Provider { get; set; } = EmbeddingProvider.Local;
 
-    /// <summary>Local: MiniLM (default) or ArcticXs. Remote: the model (or Azure deployment) name, e.g. text-embedding-3-small or nomic-embed-text.</summary>
+    /// <summary>
+    /// Local: ArcticXs (snowflake-arctic-embed-xs, default: the better of the two on both eval sets at the same
+    /// speed, see BENCHMARKS.md) or MiniLM (all-MiniLM-L6-v2). Remote: the model (or Azure deployment) name,
+    /// e.g. text-embedding-3-small or nomic-embed-text.
+    /// </summary>
     [Required(AllowEmptyStrings = false)]
-    public string Model { get; set; } = "MiniLM";
+    public string Model { get; set; } = "ArcticXs";
 
     /// <summary>Local: ONNX Runtime intra-op threads (0 = all cores).</summary>
     [Range(0, 256)]
