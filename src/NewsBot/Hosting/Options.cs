@@ -42,12 +42,12 @@ public sealed class EmbeddingsOptions
     public EmbeddingProvider Provider { get; set; } = EmbeddingProvider.Local;
 
     /// <summary>
-    /// Local: ArcticXs (snowflake-arctic-embed-xs, default: the better of the two on both eval sets at the same
-    /// speed, see BENCHMARKS.md) or MiniLM (all-MiniLM-L6-v2). Remote: the model (or Azure deployment) name,
-    /// e.g. text-embedding-3-small or nomic-embed-text.
+    /// Local: MiniLM (all-MiniLM-L6-v2, default) or ArcticXs (snowflake-arctic-embed-xs: better answers on both
+    /// eval sets at the same speed, see BENCHMARKS.md). Remote: the model (or Azure deployment) name, e.g.
+    /// text-embedding-3-small or nomic-embed-text.
     /// </summary>
     [Required(AllowEmptyStrings = false)]
-    public string Model { get; set; } = "ArcticXs";
+    public string Model { get; set; } = "MiniLM";
 
     /// <summary>Local: ONNX Runtime intra-op threads (0 = all cores).</summary>
     [Range(0, 256)]

@@ -72,7 +72,7 @@ public sealed class OnnxRegistrationTests
         services.AddNewsBotEmbeddings(config);
         using var provider = services.BuildServiceProvider();
 
-        Assert.Equal("snowflake-arctic-embed-xs-int8", provider.GetRequiredService<EmbeddingProfile>().Model); // the default model
+        Assert.Equal("all-MiniLM-L6-v2-int8", provider.GetRequiredService<EmbeddingProfile>().Model); // the default model
         var generator = Assert.IsType<OnnxEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         Assert.True(generator.Quantized);
         Assert.False(generator.IsLoaded);

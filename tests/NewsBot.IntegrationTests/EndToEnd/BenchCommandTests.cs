@@ -53,7 +53,7 @@ public sealed class BenchCommandTests : IDisposable
         var (exit, stdout, stderr) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(), "bench", "--model", "--json");
         Assert.True(exit == 0, stderr);
         var r = JsonNode.Parse(stdout)!;
-        Assert.Equal("snowflake-arctic-embed-xs-int8", r["model"]!.GetValue<string>());
+        Assert.Equal("all-MiniLM-L6-v2-int8", r["model"]!.GetValue<string>());
         var runs = r["passages"]!.AsArray();
         Assert.Equal([256, 128], runs.Select(x => x!["tokens"]!.GetValue<int>()));
         Assert.All(runs, x => Assert.True(x!["per_s"]!.GetValue<double>() > 0));

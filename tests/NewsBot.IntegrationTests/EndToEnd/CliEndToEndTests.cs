@@ -201,7 +201,7 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal(Scalar("SELECT COUNT(*) FROM chunks"), s["chunks"]!.GetValue<long>());
         Assert.NotNull(s["last_ingested"]);
         Assert.Equal("extractive", s["answer_mode"]!.GetValue<string>());
-        Assert.Contains("arctic", s["embedding_model"]!.GetValue<string>());
+        Assert.Contains("MiniLM", s["embedding_model"]!.GetValue<string>());
         Assert.Equal(0, s["feeds"]!.GetValue<int>());
         Assert.True(s["store_bytes"]!.GetValue<long>() > 0);
 

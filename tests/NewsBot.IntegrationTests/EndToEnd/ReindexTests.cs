@@ -101,15 +101,15 @@ public sealed class ReindexTests : IAsyncLifetime
     [Fact]
     public async Task Changing_the_model_needs_a_reindex_which_rebuilds_in_place()
     {
-        // the store was built with the default model (ArcticXs); switching to MiniLM needs a reindex
-        var miniLm = new Dictionary<string, string?> { ["Embeddings:Model"] = "MiniLM" };
-        var (exit, _, err) = await Cli(miniLm, "search", "tram");
+        // the store was built with the default model (MiniLM); switching to ArcticXs needs a reindex
+        var arctic = new Dictionary<string, string?> { ["Embeddings:Model"] = "ArcticXs" };
+        var (exit, _, err) = await Cli(arctic, "search", "tram");
         Assert.Equal(1, exit);
         Assert.Contains("reindex", err);
-        (exit, var stdout, err) = await Cli(new Dictionary<string, string?> { ["Embeddings:Model"] = "MiniLM" }, "reindex", "--json");
+        (exit, var stdout, err) = await Cli(new Dictionary<string, string?> { ["Embeddings:Model"] = "ArcticXs" }, "reindex", "--json");
         Assert.True(exit == 0, err);
         Assert.Equal(6, JsonNode.Parse(stdout)!["reembedded"]!.GetValue<int>());
-        (exit, stdout, err) = await Cli(new Dictionary<string, string?> { ["Embeddings:Model"] = "MiniLM" }, "search", "flooded farmland river", "--json");
+        (exit, stdout, err) = await Cli(new Dictionary<string, string?> { ["Embeddings:Model"] = "ArcticXs" }, "search", "flooded farmland river", "--json");
         Assert.True(exit == 0, err);
         Assert.Contains("Lenne", JsonNode.Parse(stdout)!["results"]![0]!["title"]!.GetValue<string>());
     }

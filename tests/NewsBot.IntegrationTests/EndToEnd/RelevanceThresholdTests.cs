@@ -24,7 +24,7 @@ public sealed class RelevanceThresholdTests
     [Fact]
     public void Unset_MinRelevance_follows_the_embedding_model_and_a_configured_value_wins()
     {
-        Assert.Equal(0.5, Threshold([]));                                           // default model: ArcticXs
+        Assert.Equal(0.42, Threshold([]));                                          // default model: MiniLM
         Assert.Equal(0.5, Threshold(new() { ["Embeddings:Model"] = "arcticxs" }));
         Assert.Equal(0.42, Threshold(new() { ["Embeddings:Model"] = "MiniLM" }));
         Assert.Equal(0.42, Threshold(new() { ["Embeddings:Provider"] = "OpenAI", ["Embeddings:Model"] = "ArcticXs" })); // a remote model of that name is not ours
