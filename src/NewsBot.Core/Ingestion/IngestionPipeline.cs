@@ -179,7 +179,7 @@ public sealed class IngestionPipeline(
         }
         var existing = await store.FindBySourceAsync(article.SourceKey, ct).ConfigureAwait(false);
         if (existing is not null && existing.ContentHash == contentHash)
-            return Result(IngestStatus.Unchanged, existing, existing.ChunkCount);
+            return ResultFor(input, IngestStatus.Unchanged, existing, existing.ChunkCount);
 
         if (existing is null)
         {
@@ -229,8 +229,6 @@ public sealed class IngestionPipeline(
                 DuplicateOf = original.Id,
             };
         }
-
-        IngestItemResult Result(IngestStatus status, ArticleRecord r, int chunkCount) => ResultFor(input, status, r, chunkCount);
     }
 
     static IngestItemResult ResultFor(string input, IngestStatus status, ArticleRecord r, int chunkCount) => new()
