@@ -76,14 +76,13 @@ public sealed class IngestionPipeline(
     sealed class Batch
     {
         public readonly List<object> Queue = []; // IngestItemResult (decided) or Pending, in input order
-        public readonly List<Pending> Pending = [];
-        public int Passages;
+
+        public List<Pending> Pending => [.. Queue.OfType<Pending>()];
+
+        public int Passages => Queue.OfType<Pending>().Sum(p => p.Chunks.Count);
     }
 
-    sealed record Pending(SourceItem Item, ExtractedArticle Article, ArticleRecord Record, string? Replaces, bool Existed, List<TextChunk> Chunks)
-    {
-        public string Input => ((ExtractedItem)Item).Input;
-    }
+    sealed record Pending(string Input, ExtractedArticle Article, ArticleRecord Record, string? Replaces, bool Existed, List<TextChunk> Chunks);
 
     /// <summary>The largest number of passages gathered before the batch is embedded and written.</summary>
     int BatchPassages => Math.Max(1, Math.Min(embedder.Profile.MaxBatch, 32));
@@ -109,13 +108,7 @@ public sealed class IngestionPipeline(
             }
             batch.Queue.Add(done);
         }
-        else
-        {
-            var pending = (Pending)prepared;
-            batch.Queue.Add(pending);
-            batch.Pending.Add(pending);
-            batch.Passages += pending.Chunks.Count;
-        }
+        else batch.Queue.Add((Pending)prepared);
         if (batch.Passages >= BatchPassages)
         {
             flushed ??= [];
@@ -135,7 +128,7 @@ public sealed class IngestionPipeline(
             case ExtractedItem e:
                 try
                 {
-                    var prepared = await PrepareArticleAsync(item, e.Input, e.Article, batch, ct).ConfigureAwait(false);
+                    var prepared = await PrepareArticleAsync(e.Input, e.Article, batch, ct).ConfigureAwait(false);
                     if (prepared is IngestItemResult r) await MarkSeenAsync(e.Article, r, ct).ConfigureAwait(false);
                     return prepared;
                 }
@@ -159,7 +152,7 @@ public sealed class IngestionPipeline(
             await feeds.MarkItemSeenAsync(feedUrl, itemId, ct).ConfigureAwait(false);
     }
 
-    async Task<object?> PrepareArticleAsync(SourceItem item, string input, ExtractedArticle article, Batch batch, CancellationToken ct)
+    async Task<object?> PrepareArticleAsync(string input, ExtractedArticle article, Batch batch, CancellationToken ct)
     {
         var paragraphs = article.Paragraphs.Where(p => !string.IsNullOrWhiteSpace(p)).ToList();
         var body = string.Join("\n\n", paragraphs);
@@ -210,7 +203,7 @@ public sealed class IngestionPipeline(
             MinHash = minHash,
             Body = body,
         };
-        return new Pending(item, article, record, replaces, existing is not null, [.. textChunks]);
+        return new Pending(input, article, record, replaces, existing is not null, [.. textChunks]);
 
         async Task<IngestItemResult> DuplicateAsync(ArticleRecord original, double similarity)
         {
@@ -249,20 +242,21 @@ public sealed class IngestionPipeline(
     {
         if (batch.Queue.Count == 0) return [];
         var written = new Dictionary<Pending, IngestItemResult>();
-        if (batch.Pending.Count > 0)
+        var pending = batch.Pending;
+        if (pending.Count > 0)
         {
             IReadOnlyList<float[]>? vectors = null;
             try
             {
                 vectors = await embedder.EmbedPassagesAsync(
-                    [.. batch.Pending.SelectMany(p => p.Chunks.Select(c => EmbeddingText(p.Record.Title, c.Text)))], ct).ConfigureAwait(false);
+                    [.. pending.SelectMany(p => p.Chunks.Select(c => EmbeddingText(p.Record.Title, c.Text)))], ct).ConfigureAwait(false);
             }
-            catch (Exception ex) when (IsArticleFailure(ex, ct) && batch.Pending.Count > 1)
+            catch (Exception ex) when (IsArticleFailure(ex, ct) && pending.Count > 1)
             {
-                logger.LogWarning("Embedding {Count} articles together failed ({Error}); embedding them one by one", batch.Pending.Count, ex.Message);
+                logger.LogWarning("Embedding {Count} articles together failed ({Error}); embedding them one by one", pending.Count, ex.Message);
             }
             int at = 0;
-            foreach (var p in batch.Pending)
+            foreach (var p in pending)
             {
                 try
                 {
@@ -281,8 +275,6 @@ public sealed class IngestionPipeline(
         }
         var results = batch.Queue.Select(q => q is Pending p ? written[p] : (IngestItemResult)q).ToList();
         batch.Queue.Clear();
-        batch.Pending.Clear();
-        batch.Passages = 0;
         return results;
     }
 
