@@ -166,7 +166,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                     if (hasAnswer && !result.Refused) contains++;
                     if (citesEvidence) cited++;
                     if (result.Refused) falseRefusals++;
-                    details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "answer", id = item.Id, answerable = true, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused, cites = citesEvidence, has = hasAnswer }));
+                    details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "answer", id = item.Id, answerable = true, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused, cites = citesEvidence, has = hasAnswer, evidence_rank = evidenceRank, question = item.Question, standalone, answer = result.Answer, cited = result.Citations.Select(c => c.Title).ToList() }));
                     if (!citesEvidence || result.Refused)
                         failures.Add(new { id = item.Id, question = item.Question, standalone, refused = result.Refused, cited = result.Citations.Select(c => c.Title).ToList(), expected = item.EvidenceDocIds, evidence_rank = evidenceRank, contains_answer = hasAnswer });
                 }
@@ -174,7 +174,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             else if (result is not null)
             {
                 unanswerableCount++;
-                details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "answer", id = item.Id, answerable = false, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused }));
+                details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "answer", id = item.Id, answerable = false, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused, question = item.Question, standalone, answer = result.Answer, cited = result.Citations.Select(c => c.Title).ToList() }));
                 if (result.Refused) refusedUnanswerable++;
                 else failures.Add(new { id = item.Id, question = item.Question, standalone, refused = false, cited = result.Citations.Select(c => c.Title).ToList(), expected = Array.Empty<string>() });
             }
