@@ -14,14 +14,15 @@ namespace NewsBot.Core.Answering;
 /// model when configured, else extractive; extractive again when the model fails or cites nothing valid)
 /// → citation check → the turn is saved. Article text is only ever data for the answerer.
 /// </summary>
-public sealed class AnswerService(
+public sealed partial class AnswerService(
     Retriever retriever,
     ExtractiveAnswerer extractive,
     IConversationStore conversations,
     AnsweringOptions options,
     TimeProvider time,
     ILogger<AnswerService> logger,
-    ILlmAnswerer? llm = null) : IAnswerService
+    ILlmAnswerer? llm = null,
+    IArticleStore? articles = null) : IAnswerService
 {
     readonly TimeZoneInfo _zone = options.ResolveTimeZone();
 
@@ -67,21 +68,25 @@ public sealed class AnswerService(
         };
         double? recency = parsed.WantsLatest ? retriever.Options.LatestRecencyWeight : null;
 
-        // 3. retrieval, preferring what the conversation already cited
+        // 3. retrieval, preferring what the conversation already cited: a follow-up stays with the story unless the
+        // rest of the news answers clearly better; any other question in a conversation ("how much did the Irish
+        // maker's shares fall?") stays with it when it answers nearly as well as the rest of the news
+        var preferredIds = rewrite.PreferredArticleIds.Count > 0 ? rewrite.PreferredArticleIds
+            : history.Count > 0 && !history[^1].Refused ? history[^1].CitedArticleIds : [];
+        double margin = rewrite.IsFollowUp ? FollowUpMargin : ConversationMargin;
         RetrievalResult retrieval;
         IReadOnlyList<SearchHit> hits;
         double relevance;
-        if (rewrite.PreferredArticleIds.Count > 0)
+        if (preferredIds.Count > 0)
         {
             var preferred = await retriever.SearchAsync(new RetrievalRequest
             {
-                Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter with { ArticleIds = rewrite.PreferredArticleIds }, RecencyWeight = recency,
+                Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter with { ArticleIds = preferredIds }, RecencyWeight = recency,
             }, ct).ConfigureAwait(false);
             var global = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter, RecencyWeight = recency }, ct).ConfigureAwait(false);
             var prefRel = Relevance(preferred.Hits, parsed.SearchText, global.TermStats);
             var globalRel = Relevance(global.Hits, parsed.SearchText, global.TermStats);
-            // stay with the story being discussed unless the rest of the news answers clearly better
-            if (preferred.Hits.Count > 0 && prefRel >= (llm is null ? options.RelevanceThreshold : options.MinRelevanceWithLlm) && prefRel + 0.1 >= globalRel)
+            if (preferred.Hits.Count > 0 && prefRel >= (llm is null ? options.RelevanceThreshold : options.MinRelevanceWithLlm) && prefRel + margin >= globalRel)
             {
                 retrieval = preferred;
                 hits = preferred.Hits.Concat(global.Hits.Where(g => !preferred.Hits.Any(p => p.ArticleId == g.ArticleId && p.Position == g.Position))).Take(options.RetrievalTop).ToList();
@@ -135,6 +140,12 @@ public sealed class AnswerService(
         }
         return result;
     }
+
+    /// <summary>How much less relevant the articles a follow-up's conversation cited may be than the best of the rest and still be preferred.</summary>
+    public const double FollowUpMargin = 0.1;
+
+    /// <summary>The same for any other question asked in a conversation: the story under discussion wins near ties.</summary>
+    public const double ConversationMargin = 0.05;
 
     public Task ResetConversationAsync(string conversationId, CancellationToken ct = default) => conversations.ClearAsync(conversationId, ct);
 
@@ -241,6 +252,18 @@ public sealed class AnswerService(
             }
         }
 
+        // a year or model number the question asks about ("the 2016 referendum", "the Xbox 360"): sources that never
+        // mention it are about something else, however close their words
+        var asked = AskedNumbers(searchText);
+        if (asked.Count > 0)
+        {
+            hits = await MentioningAsync(hits, asked, ct).ConfigureAwait(false);
+            if (hits.Count == 0)
+            {
+                logger.LogInformation("Refused {Question}: no source mentions {Numbers}", question, string.Join(", ", asked));
+                return Refusal(question, standalone, [], lang) with { Note = note };
+            }
+        }
         var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, focus, previousAnswer, ct).ConfigureAwait(false);
         if (answer is null || answer.BestScore < options.MinSentenceScore)
             return Refusal(question, standalone, hits, lang) with { Note = note, SentenceScore = answer?.BestScore };
@@ -260,6 +283,33 @@ public sealed class AnswerService(
             Question = question, StandaloneQuery = standalone, Answer = answer.Text, Refused = false, Mode = AnswerMode.Extractive, Citations = cites, Note = note,
             SentenceScore = Math.Round(answer.BestScore, 4),
         };
+    }
+
+    /// <summary>The years (1900–2099) and the numbers that follow a name ("Xbox 360", "Boeing 737") in a question.</summary>
+    public static IReadOnlyList<string> AskedNumbers(string question)
+        => AskedNumber().Matches(question).Select(m => m.Groups["n"].Value).Distinct().ToList();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\d.,])(?:(?<n>(?:19|20)\d\d)|(?<=\b\p{Lu}[\p{L}\-]+ )(?<n>\d{1,4}))(?![\d.,]\d|[\p{L}%])")]
+    private static partial System.Text.RegularExpressions.Regex AskedNumber();
+
+    /// <summary>The hits whose article (the whole article when the store is at hand) mentions every asked number; a year is also covered by the article's date when it is that year or later.</summary>
+    async Task<IReadOnlyList<SearchHit>> MentioningAsync(IReadOnlyList<SearchHit> hits, IReadOnlyList<string> numbers, CancellationToken ct)
+    {
+        var ids = hits.Select(h => h.ArticleId).Distinct().ToList();
+        var bodies = new Dictionary<string, string>();
+        if (articles is not null)
+            foreach (var a in await articles.GetArticlesAsync(ids, ct).ConfigureAwait(false)) bodies[a.Id] = a.Title + "\n" + a.Body;
+        var keep = new HashSet<string>();
+        foreach (var id in ids)
+        {
+            var ofArticle = hits.Where(h => h.ArticleId == id).ToList();
+            var text = bodies.GetValueOrDefault(id) ?? ofArticle[0].Title + "\n" + string.Join("\n", ofArticle.Select(h => h.Text));
+            var words = LexicalAnalyzer.Words(text).ToHashSet();
+            int? published = ofArticle[0].Published?.Year;
+            // a year is also covered by an article from that year or later ("last year's returns"), never by an older or undated one that does not name it
+            if (numbers.All(n => words.Contains(n) || (n.Length == 4 && published is { } y && y >= int.Parse(n, System.Globalization.CultureInfo.InvariantCulture)))) keep.Add(id);
+        }
+        return hits.Where(h => keep.Contains(h.ArticleId)).ToList();
     }
 
     sealed record SourceGroup(PromptSource Prompt, List<SearchHit> Hits);

@@ -62,11 +62,26 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         float[]? focusVector = focusTerms.Count > 0 ? await embedder.EmbedQueryAsync(focus!, ct).ConfigureAwait(false) : null;
         double Weight(string t) => focusTerms.Count == 0 || focusTerms.Contains(t) ? 1.0 : 0.35;
         var sentenceTerms = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Text).ToHashSet()).ToList();
+        // the question's neighbouring word pairs ("new manager", "interest rates"): a sentence holding the pair says the same thing, not just the same words
+        var qPairs = Pairs(LexicalAnalyzer.DocumentTerms(focus ?? question)).ToHashSet();
         var titleTerms = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Hit.Title).ToHashSet()).ToList();
         // local IDF over the candidate sentences: rarer words weigh more
         var idf = qTerms.ToDictionary(t => t, t => Weight(t) * Math.Log(1 + candidates.Count / (1.0 + sentenceTerms.Count(s => s.Contains(t)))));
         double idfTotal = idf.Values.Sum();
-        var kind = Classify(question);
+        var kind = Classify(focus ?? question);
+        var questionWords = QuestionWords(question);
+
+        // the names the question gives ("according to Bill Thompson's column", "at the Kooyong tournament"): an
+        // article that mentions more of them is more likely the one asked about
+        var questionNames = Names(question);
+        var articleNames = new Dictionary<string, double>();
+        if (questionNames.Count > 0)
+            foreach (var group in hits.GroupBy(h => h.ArticleId))
+            {
+                var words = Token().Matches(group.First().Title + " " + string.Join(" ", group.Select(h => h.Text)))
+                    .Select(m => Possessive().Replace(m.Value, "")).ToHashSet(StringComparer.OrdinalIgnoreCase);
+                articleNames[group.Key] = questionNames.Count(words.Contains) / (double)questionNames.Count;
+            }
 
         var vectors = await embedder.EmbedPassagesAsync(candidates.Select(c => c.Text).ToList(), ct).ConfigureAwait(false);
         var scored = new List<(int Index, double Score)>();
@@ -84,8 +99,10 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                 }
                 coverage /= idfTotal;
             }
-            double bonus = AnswerTypeBonus(kind, candidates[i].Text, question);
-            double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.ArticleId]) + 0.02 / (1 + candidates[i].Rank);
+            double bonus = AnswerTypeBonus(kind, candidates[i].Text, questionWords);
+            if (qPairs.Count > 0) bonus += PairWeight * Pairs(LexicalAnalyzer.DocumentTerms(candidates[i].Text)).Count(qPairs.Contains) / (double)qPairs.Count;
+            double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.ArticleId]) + 0.02 / (1 + candidates[i].Rank)
+                + NameWeight * articleNames.GetValueOrDefault(candidates[i].Hit.ArticleId);
             scored.Add((i, 0.5 * dense + 0.4 * coverage + bonus + prior));
         }
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));
@@ -165,6 +182,31 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return s + $" [{n}].";
     }
 
+    /// <summary>How much a sentence gains when its article mentions every name in the question.</summary>
+    const double NameWeight = 0.06;
+
+    /// <summary>The question's names: capitalised words after the first, possessives stripped, stop words left out.</summary>
+    internal static List<string> Names(string question)
+    {
+        var names = new List<string>();
+        foreach (Match m in Token().Matches(question))
+        {
+            if (m.Index == 0) continue;
+            var w = Possessive().Replace(m.Value, "");
+            if (w.Length < 2 || !char.IsUpper(w[0]) || StopWords.IsQueryNoise(w.ToLowerInvariant())) continue;
+            if (!names.Contains(w, StringComparer.OrdinalIgnoreCase)) names.Add(w);
+        }
+        return names;
+    }
+
+    /// <summary>How much a sentence that holds all of the question's word pairs gains.</summary>
+    const double PairWeight = 0.1;
+
+    static IEnumerable<string> Pairs(List<string> terms)
+    {
+        for (int i = 0; i + 1 < terms.Count; i++) yield return terms[i] + "_" + terms[i + 1];
+    }
+
     static double Jaccard(HashSet<string> a, HashSet<string> b)
     {
         if (a.Count == 0 || b.Count == 0) return 0;
@@ -172,48 +214,134 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return inter / (double)(a.Count + b.Count - inter);
     }
 
-    internal enum QuestionKind { Other, Quantity, Time, Person, Place }
+    internal enum QuestionKind { Other, Quantity, Time, Person, Entity, Place, Country }
 
     internal static QuestionKind Classify(string q)
     {
         var s = q.ToLowerInvariant();
         if (QuantityQ().IsMatch(s)) return QuestionKind.Quantity;
         if (TimeQ().IsMatch(s)) return QuestionKind.Time;
+        if (CountryQ().IsMatch(s)) return QuestionKind.Country;
         if (PersonQ().IsMatch(s)) return QuestionKind.Person;
+        if (EntityQ().IsMatch(s)) return QuestionKind.Entity;
         if (PlaceQ().IsMatch(s)) return QuestionKind.Place;
         return QuestionKind.Other;
     }
 
-    static double AnswerTypeBonus(QuestionKind kind, string sentence, string question) => kind switch
+    /// <summary>
+    /// Whether the sentence holds the kind of thing asked for that the question does not already say: a
+    /// number the question lacks for "how many", a date for "when", a name the question does not mention
+    /// for "who" or "which country". A sentence that only repeats the question's own names is on topic
+    /// but does not answer it.
+    /// </summary>
+    static double AnswerTypeBonus(QuestionKind kind, string sentence, HashSet<string> questionWords) => kind switch
     {
-        QuestionKind.Quantity => HasNumber().IsMatch(sentence) ? 0.08 : -0.04,
+        QuestionKind.Quantity => NewNumber(sentence, questionWords) ? 0.08 : -0.04,
         QuestionKind.Time => HasDate().IsMatch(sentence) ? 0.08 : -0.02,
-        QuestionKind.Person => HasName().Matches(sentence).Count > 0 ? 0.04 : 0,
-        QuestionKind.Place => HasPlace().IsMatch(sentence) ? 0.04 : 0,
+        QuestionKind.Person => NewPersonName(sentence, questionWords) ? 0.08 : -0.04,
+        QuestionKind.Entity or QuestionKind.Place => NewName(sentence, questionWords, null) ? 0.08 : -0.04,
+        QuestionKind.Country => NewName(sentence, questionWords, Countries.IsCountryWord) ? 0.08 : -0.04,
         _ => 0,
     };
 
-    [GeneratedRegex(@"\b(how (many|much|often|far|long|old|big|large|high|tall)|what (number|percentage|share|proportion|amount|sum|price|figure|total)|how much)\b")]
+    /// <summary>The question's words, lower-cased, with and without a possessive "'s", to tell new names and numbers from repeated ones.</summary>
+    internal static HashSet<string> QuestionWords(string question)
+    {
+        var set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (Match m in Token().Matches(question))
+        {
+            var w = Possessive().Replace(m.Value, "");
+            set.Add(w);
+            set.Add(PorterStemmer.Stem(w.ToLowerInvariant()));
+        }
+        return set;
+    }
+
+    static bool NewNumber(string sentence, HashSet<string> questionWords)
+    {
+        foreach (Match m in Token().Matches(sentence))
+        {
+            var w = m.Value;
+            if (!w.Any(char.IsDigit) && !NumberWord().IsMatch(w)) continue;
+            if (!questionWords.Contains(w) && !questionWords.Contains(w.Trim('.', ','))) return true;
+        }
+        return false;
+    }
+
+    /// <summary>A capitalised word the question does not contain — mid-sentence, or opening the sentence when it is not a common word ("Poland has rejected…").</summary>
+    static bool NewName(string sentence, HashSet<string> questionWords, Func<string, bool>? kind)
+    {
+        foreach (Match m in Token().Matches(sentence))
+        {
+            var w = Possessive().Replace(m.Value, "");
+            if (w.Length < 2 || !char.IsUpper(w[0])) continue;
+            if (questionWords.Contains(w) || questionWords.Contains(PorterStemmer.Stem(w.ToLowerInvariant()))) continue;
+            bool opensSentence = m.Index == 0 || sentence[..m.Index].TrimEnd().EndsWith('"') || sentence[..m.Index].TrimEnd().EndsWith('“');
+            if (opensSentence && (StopWords.IsQueryNoise(w.ToLowerInvariant()) || CommonOpeners.Contains(w))) continue;
+            if (w.All(char.IsUpper) && w.Length > 5) continue; // a shouted word, not an acronym
+            if (kind is not null && !kind(w)) continue;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>A person's name the question does not give: two or more capitalised words in a row ("Harry Redknapp", "Joaquin Phoenix").</summary>
+    static bool NewPersonName(string sentence, HashSet<string> questionWords)
+    {
+        foreach (Match m in PersonName().Matches(sentence))
+        {
+            var parts = m.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => Possessive().Replace(p, "")).ToList();
+            if (m.Index == 0 && (StopWords.IsQueryNoise(parts[0].ToLowerInvariant()) || CommonOpeners.Contains(parts[0]))) parts.RemoveAt(0);
+            if (parts.Count >= 2 && parts.Any(p => !questionWords.Contains(p)) && !parts.Any(OrganisationWords.Contains)) return true;
+        }
+        return false;
+    }
+
+    static readonly HashSet<string> OrganisationWords = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "academy", "arts", "association", "awards", "bank", "board", "ceremony", "championship", "club", "commission", "committee", "company", "corporation",
+        "council", "court", "cup", "department", "federation", "festival", "games", "group", "house", "inc", "institute", "league", "ltd", "ministry",
+        "motion", "museum", "office", "organisation", "organization", "parliament", "party", "picture", "plc", "school", "service", "society", "street",
+        "times", "union", "united", "university", "news", "post", "journal", "exchange", "market", "index", "fund", "agency", "authority",
+    };
+
+    static readonly HashSet<string> CommonOpeners = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "however", "meanwhile", "today", "yesterday", "last", "this", "earlier", "later", "now", "many", "some", "most", "analysts", "officials", "experts", "critics", "figures", "shares", "sales", "prices",
+        "according", "speaking", "despite", "although", "while", "after", "before", "since", "under", "instead", "overall", "separately",
+    };
+
+    [GeneratedRegex(@"\b(how (many|much|often|far|long|old|big|large|high|tall|fast|heavy)|what (number|percentage|per cent|percent|share|proportion|amount|sum|price|figure|total|majority|rate|level|value|margin|score|age|salary|fee|cost)|(by|to) (how much|what (margin|majority|percentage|level|amount|figure|rate))|what (is|was|were|are|will be) (\S+ ){0,3}(revenue|revenues|profit|profits|loss|losses|price|cost|value|population|salary|budget|turnover|income|debt|score|figure|total|death toll|toll|rate|valuation|share price|market value|fine|bill))\b")]
     private static partial Regex QuantityQ();
 
     [GeneratedRegex(@"\b(when|what (year|date|day|month|time)|which (year|day|month)|since when|how long ago)\b")]
     private static partial Regex TimeQ();
 
-    [GeneratedRegex(@"\b(who|whom|whose|which (person|man|woman|player|team|company|firm|minister|president|leader))\b")]
+    [GeneratedRegex(@"\b(who|whom|whose|(which|what) (\w+ ){0,2}(person|people|man|woman|men|women|actor|actress|star|singer|player|minister|president|leader|chief|boss|executive|manager|coach|director|winner|candidate|official|politician|mp|judge|lawyer|author|writer|artist|rapper|musician|chef|ceo|founder|spokesman|spokeswoman|economist|analyst))\b")]
     private static partial Regex PersonQ();
 
-    [GeneratedRegex(@"\b(where|which (country|city|town|region|state|place))\b")]
+    [GeneratedRegex(@"\b(which|what) (\w+ ){0,2}(band|group|team|side|club|company|firm|bank|carrier|airline|operator|maker|brand|party|film|movie|show|series|song|album|book|game|drug|product|app|device|phone|console|car|ship|newspaper|channel|network|website|organisation|organization|agency|union)\b")]
+    private static partial Regex EntityQ();
+
+    [GeneratedRegex(@"\p{Lu}[\p{L}'’\-]+(?:\s+(?:\p{Lu}\.\s*)*\p{Lu}[\p{L}'’\-]+)+")]
+    private static partial Regex PersonName();
+
+    [GeneratedRegex(@"\b(which|what) (\w+ ){0,2}(country|countries|country's|nation|nationality)\b")]
+    private static partial Regex CountryQ();
+
+    [GeneratedRegex(@"\b(where|(which|what) (\w+ ){0,2}(city|cities|town|region|state|place|nation|seat|constituency|venue|stadium|capital))\b")]
     private static partial Regex PlaceQ();
 
-    [GeneratedRegex(@"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|dozens|hundreds?|thousands?|millions?|billions?|half|quarter)\b", RegexOptions.IgnoreCase)]
-    private static partial Regex HasNumber();
+    [GeneratedRegex(@"[\p{L}\p{N}][\p{L}\p{N}'’\-\.]*[\p{L}\p{N}]|[\p{L}\p{N}]")]
+    private static partial Regex Token();
+
+    [GeneratedRegex(@"['’]s$")]
+    private static partial Regex Possessive();
+
+    [GeneratedRegex(@"^(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty|hundred|dozen|dozens|hundreds|thousands|millions|billions|half|quarter|third)$", RegexOptions.IgnoreCase)]
+    private static partial Regex NumberWord();
 
     [GeneratedRegex(@"\b(\d{4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|yesterday|today|last (week|month|year)|this (week|month|year)|on \w+day)\b", RegexOptions.IgnoreCase)]
     private static partial Regex HasDate();
 
-    [GeneratedRegex(@"(?<!^)(?<![.!?]\s)\b\p{Lu}\p{Ll}+(?:\s+\p{Lu}\.?)*\s+\p{Lu}\p{Ll}+")]
-    private static partial Regex HasName();
-
-    [GeneratedRegex(@"\b(in|at|from|near|across)\s+(the\s+)?\p{Lu}")]
-    private static partial Regex HasPlace();
 }

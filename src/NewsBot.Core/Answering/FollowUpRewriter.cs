@@ -44,11 +44,17 @@ public static partial class FollowUpRewriter
     {
         var q = question.Trim();
         if (Leading().IsMatch(q)) return true;
+        if (Ellipsis().IsMatch(q)) return true; // "what would the Tories do instead?"
         var words = LexicalAnalyzer.Words(q).ToList();
         var content = LexicalAnalyzer.QueryTerms(q);
         bool hasPronoun = words.Any(w => Pronouns.Contains(w));
-        bool capitalised = CapitalisedName().IsMatch(q.Length > 1 ? q[1..] : ""); // a named entity after the first letter
-        if (hasPronoun && content.Count <= 4 && !capitalised) return true;
+        var names = CapitalisedName().Matches(q.Length > 1 ? q[1..] : ""); // named entities after the first letter
+        if (hasPronoun && content.Count <= 4 && names.Count == 0) return true;
+        // "he", "it", "they" with nothing in the question they could stand for: before any name
+        // ("who does he think could take Henman's place?"), or beside a single name in a short question
+        // ("which Windows users are safe from it?"); "did Putin say he would meet Zelenskyy?" stands alone
+        var pronoun = PersonalPronoun().Match(q);
+        if (pronoun.Success && (names.Count == 0 || names[0].Index + 1 > pronoun.Index || (names.Count == 1 && content.Count <= 3))) return true;
         if (content.Count <= 1 && words.Count <= 6) return true; // "when was that?", "and how much?"
         return false;
     }
@@ -68,6 +74,12 @@ public static partial class FollowUpRewriter
 
     [GeneratedRegex(@"^(?:and|but|also|so|then|plus|what about|how about|and what about|and how about|what of|any news on|any update on)\b[\s,]*", RegexOptions.IgnoreCase)]
     private static partial Regex Leading();
+
+    [GeneratedRegex(@"\b(he|him|his|she|her|hers|it|its|they|them|their|theirs)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex PersonalPronoun();
+
+    [GeneratedRegex(@"\b(instead|else|as well|either)\W*$", RegexOptions.IgnoreCase)]
+    private static partial Regex Ellipsis();
 
     [GeneratedRegex(@"\b\p{Lu}[\p{Ll}\p{Lu}]+")]
     private static partial Regex CapitalisedName();

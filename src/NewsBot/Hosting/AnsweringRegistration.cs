@@ -56,7 +56,8 @@ public static class AnsweringRegistration
             sp.GetRequiredService<AnsweringOptions>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AnswerService>>(),
-            sp.GetRequiredService<LlmHolder>().Answerer));
+            sp.GetRequiredService<LlmHolder>().Answerer,
+            sp.GetRequiredService<IArticleStore>()));
         services.AddSingleton<IAnswerService>(sp => sp.GetRequiredService<AnswerService>());
         return services;
     }

@@ -62,7 +62,8 @@ public class AnswerServiceTests : IDisposable
         options ?? new AnsweringOptions { MinRelevance = 0.3 },
         TimeProvider.System,
         NullLogger<AnswerService>.Instance,
-        llm);
+        llm,
+        new SqliteArticleStore(_db));
 
     [Fact]
     public async Task Extractive_answer_quotes_the_sentence_with_the_number_and_cites_its_dated_source()
@@ -99,6 +100,47 @@ public class AnswerServiceTests : IDisposable
         Assert.True(r.Refused);
         Assert.Empty(r.Citations);
         Assert.Equal(Language.NotCoveredMessage("en"), r.Answer);
+    }
+
+    [Fact]
+    public async Task A_year_no_source_mentions_is_refused_though_the_words_match()
+    {
+        await Seed();
+        // the flood article matches every other word, but it is dated 2025 and never mentions 2027
+        var r = await Service().AnswerAsync(new AnswerRequest { Question = "How many residents were evacuated in the 2027 Oder river floods?" });
+        Assert.True(r.Refused, r.Answer);
+        Assert.Empty(r.Citations);
+        // the article's own year (or an earlier one it may call "last year") counts as a mention
+        var dated = await Service().AnswerAsync(new AnswerRequest { Question = "How many residents were evacuated in the 2025 Oder river floods?" });
+        Assert.False(dated.Refused);
+        Assert.Contains("1,200", dated.Answer);
+    }
+
+    [Fact]
+    public async Task A_question_in_a_conversation_stays_with_the_cited_story_when_it_answers_nearly_as_well_as_the_rest()
+    {
+        await Seed();
+        // today's article about another governor's promise outranks the flood story for the bare question (recency)
+        _source.Add("budget", new ExtractedArticle("https://state.test/budget", "https://state.test/budget", "State budget week", null, "Capital Times",
+            TimeProvider.System.GetUtcNow(),
+            [
+                "Strong winds hit the state capital on Sunday night.",
+                "Officials said 300 schools were closed across the state.",
+                "The state governor promised emergency funds for schools whose roofs were damaged.",
+            ], SourceKind.Page));
+        var pipeline = new IngestionPipeline(_source, new SqliteArticleStore(_db), _index, new SqliteFeedStore(_db), _embedder,
+            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+        await foreach (var _ in pipeline.IngestAsync(["budget"])) { }
+        const string question = "What did the governor promise as emergency funds?";
+        var one = new AnsweringOptions { MinRelevance = 0.3, MaxSentences = 1 };
+        var alone = await Service(options: one).AnswerAsync(new AnswerRequest { Question = question });
+        Assert.Equal("State budget week", alone.Citations[0].Title);
+
+        await Service().AnswerAsync(new AnswerRequest { Question = "What happened along the Oder river?", ConversationId = "t2" });
+        var inConversation = await Service(options: one).AnswerAsync(new AnswerRequest { Question = question, ConversationId = "t2" });
+        Assert.Equal(question, inConversation.StandaloneQuery); // not rewritten as a follow-up
+        Assert.Equal("Floods force evacuations along the Oder river", inConversation.Citations[0].Title);
+        Assert.Contains("farmers", inConversation.Answer);
     }
 
     [Fact]

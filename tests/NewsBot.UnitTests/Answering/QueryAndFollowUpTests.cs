@@ -27,6 +27,9 @@ public class QueryAndFollowUpTests
     [InlineData("when was that?")]
     [InlineData("and for how much?")]
     [InlineData("who is directing it?")]
+    [InlineData("Who does he think could take Henman's place?")] // "he" before any name it could stand for
+    [InlineData("Which Windows users are safe from it?")] // "it" beside a single name in a short question
+    [InlineData("What would the Tories do instead?")] // elliptical: instead of what was just discussed
     public void Follow_ups_carry_the_previous_topic_and_prefer_the_cited_articles(string q)
     {
         var r = FollowUpRewriter.Rewrite(q, [Turn("What did Putin say about meeting Zelenskyy?", "u1")]);
@@ -39,6 +42,7 @@ public class QueryAndFollowUpTests
     [Theory]
     [InlineData("How many people were killed in the Kyiv strikes on Tuesday?")]
     [InlineData("Which team won the Champions League final in Munich?")]
+    [InlineData("Did Putin say he would meet Zelenskyy in Istanbul?")] // "he" has its name right before it
     public void Questions_with_their_own_topic_stand_alone(string q)
     {
         var r = FollowUpRewriter.Rewrite(q, [Turn("What did Putin say about meeting Zelenskyy?", "u1")]);
