@@ -16,8 +16,10 @@ public sealed record ExtractiveAnswer(string Text, IReadOnlyList<SearchHit> Sour
 /// <summary>
 /// Answers without a language model, and never invents text: it splits the retrieved passages into
 /// sentences, scores each against the question (embedding similarity, how many of the question's
-/// rarer words it contains, whether it holds the kind of thing asked for — a number for "how many",
-/// a date for "when", a name for "who" — and how well its passage ranked), keeps the best few that
+/// rarer words and word pairs it contains, whether it holds the kind of thing asked for that the question
+/// does not already say — a number for "how many", a date for "when", a person's name for "who", a
+/// country for "which country" — whether its article mentions the question's names, and how well its
+/// passage ranked), keeps the best few that
 /// do not repeat each other, and writes them grouped by source, each with its [n] and the source's date.
 /// </summary>
 public sealed partial class ExtractiveAnswerer(Embedder embedder)
@@ -61,7 +63,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         var focusTerms = focus is null ? [] : LexicalAnalyzer.QueryTerms(focus).Distinct().ToHashSet();
         float[]? focusVector = focusTerms.Count > 0 ? await embedder.EmbedQueryAsync(focus!, ct).ConfigureAwait(false) : null;
         double Weight(string t) => focusTerms.Count == 0 || focusTerms.Contains(t) ? 1.0 : 0.35;
-        var sentenceTerms = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Text).ToHashSet()).ToList();
+        var termLists = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Text)).ToList();
+        var sentenceTerms = termLists.Select(t => t.ToHashSet()).ToList();
         // the question's neighbouring word pairs ("new manager", "interest rates"): a sentence holding the pair says the same thing, not just the same words
         var qPairs = Pairs(LexicalAnalyzer.DocumentTerms(focus ?? question)).ToHashSet();
         var titleTerms = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Hit.Title).ToHashSet()).ToList();
@@ -100,7 +103,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                 coverage /= idfTotal;
             }
             double bonus = AnswerTypeBonus(kind, candidates[i].Text, questionWords);
-            if (qPairs.Count > 0) bonus += PairWeight * Pairs(LexicalAnalyzer.DocumentTerms(candidates[i].Text)).Count(qPairs.Contains) / (double)qPairs.Count;
+            if (qPairs.Count > 0) bonus += PairWeight * Pairs(termLists[i]).Count(qPairs.Contains) / (double)qPairs.Count;
             double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.ArticleId]) + 0.02 / (1 + candidates[i].Rank)
                 + NameWeight * articleNames.GetValueOrDefault(candidates[i].Hit.ArticleId);
             scored.Add((i, 0.5 * dense + 0.4 * coverage + bonus + prior));
