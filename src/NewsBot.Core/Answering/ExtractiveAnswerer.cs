@@ -81,7 +81,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         if (questionNames.Count > 0)
             foreach (var group in hits.GroupBy(h => h.ArticleId))
             {
-                var words = Token().Matches(group.First().Title + " " + string.Join(" ", group.Select(h => h.Text)))
+                var words = FollowUpRewriter.Word().Matches(group.First().Title + " " + string.Join(" ", group.Select(h => h.Text)))
                     .Select(m => Possessive().Replace(m.Value, "")).ToHashSet(StringComparer.OrdinalIgnoreCase);
                 articleNames[group.Key] = questionNames.Count(words.Contains) / (double)questionNames.Count;
             }
@@ -192,7 +192,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     internal static List<string> Names(string question)
     {
         var names = new List<string>();
-        foreach (Match m in Token().Matches(question))
+        foreach (Match m in FollowUpRewriter.Word().Matches(question))
         {
             if (m.Index == 0) continue;
             var w = Possessive().Replace(m.Value, "");
@@ -251,7 +251,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     internal static HashSet<string> QuestionWords(string question)
     {
         var set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (Match m in Token().Matches(question))
+        foreach (Match m in FollowUpRewriter.Word().Matches(question))
         {
             var w = Possessive().Replace(m.Value, "");
             set.Add(w);
@@ -262,7 +262,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
     static bool NewNumber(string sentence, HashSet<string> questionWords)
     {
-        foreach (Match m in Token().Matches(sentence))
+        foreach (Match m in FollowUpRewriter.Word().Matches(sentence))
         {
             var w = m.Value;
             if (!w.Any(char.IsDigit) && !NumberWord().IsMatch(w)) continue;
@@ -274,7 +274,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <summary>A capitalised word the question does not contain — mid-sentence, or opening the sentence when it is not a common word ("Poland has rejected…").</summary>
     static bool NewName(string sentence, HashSet<string> questionWords, Func<string, bool>? kind)
     {
-        foreach (Match m in Token().Matches(sentence))
+        foreach (Match m in FollowUpRewriter.Word().Matches(sentence))
         {
             var w = Possessive().Replace(m.Value, "");
             if (w.Length < 2 || !char.IsUpper(w[0])) continue;
@@ -334,9 +334,6 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
     [GeneratedRegex(@"\b(where|(which|what) (\w+ ){0,2}(city|cities|town|region|state|place|nation|seat|constituency|venue|stadium|capital))\b")]
     private static partial Regex PlaceQ();
-
-    [GeneratedRegex(@"[\p{L}\p{N}][\p{L}\p{N}'’\-\.]*[\p{L}\p{N}]|[\p{L}\p{N}]")]
-    private static partial Regex Token();
 
     [GeneratedRegex(@"['’]s$")]
     private static partial Regex Possessive();

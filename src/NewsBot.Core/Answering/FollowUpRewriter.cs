@@ -84,6 +84,7 @@ public static partial class FollowUpRewriter
     [GeneratedRegex(@"\b\p{Lu}[\p{Ll}\p{Lu}]+")]
     private static partial Regex CapitalisedName();
 
+    /// <summary>A word as written: letters and digits with inner apostrophes, hyphens and dots ("Russia's", "Kilroy-Silk", "3.5").</summary>
     [GeneratedRegex(@"[\p{L}\p{N}][\p{L}\p{N}'’\-\.]*[\p{L}\p{N}]|[\p{L}\p{N}]")]
-    private static partial Regex Word();
+    internal static partial Regex Word();
 }
