@@ -265,6 +265,12 @@ public sealed partial class AnswerService(
             }
         }
         var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, focus, previousAnswer, ct).ConfigureAwait(false);
+        // a "how many" or "when" question whose best source gives no number or date is not answered by it
+        if (answer is { HoldsAskedKind: false })
+        {
+            logger.LogInformation("Refused {Question}: the best source gives no {Kind} the question asks for", question, "number or date");
+            return Refusal(question, standalone, hits, lang) with { Note = note, SentenceScore = answer.BestScore };
+        }
         if (answer is null || answer.BestScore < options.MinSentenceScore)
             return Refusal(question, standalone, hits, lang) with { Note = note, SentenceScore = answer?.BestScore };
         var cites = answer.Sources.Select((h, i) => new Citation

@@ -11,7 +11,8 @@ namespace NewsBot.Core.Answering;
 public sealed record QuotedSentence(string Text, SearchHit Source, double Score);
 
 /// <summary>The extractive answer: quoted sentences grouped by source, each cited.</summary>
-public sealed record ExtractiveAnswer(string Text, IReadOnlyList<SearchHit> Sources, IReadOnlyList<QuotedSentence> Sentences, double BestScore);
+/// <param name="HoldsAskedKind">For a question that asks for a number or a date: whether the first source's quoted sentences hold one the question does not already give (null for other questions).</param>
+public sealed record ExtractiveAnswer(string Text, IReadOnlyList<SearchHit> Sources, IReadOnlyList<QuotedSentence> Sentences, double BestScore, bool? HoldsAskedKind = null);
 
 /// <summary>
 /// Answers without a language model, and never invents text: it splits the retrieved passages into
@@ -152,7 +153,12 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             sb.Append(string.Join(" ", group.Select(i => WithMarker(WithContext(i), n))));
             quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, scored.First(s => s.Index == i).Score)));
         }
-        return new ExtractiveAnswer(sb.ToString(), sources, quoted, best);
+        // "how many …?" / "when …?": the leading source must hold a number or a date the question does not give;
+        // on-topic sentences without one ("Tony Blair promised Gordon Brown he would stand down") do not answer it
+        bool? holds = kind is QuestionKind.Quantity or QuestionKind.Time
+            ? chosen.Where(i => candidates[i].Hit.ArticleId == sourceOrder[0]).Any(i => AnswerTypeBonus(kind, candidates[i].Text, questionWords) > 0)
+            : null;
+        return new ExtractiveAnswer(sb.ToString(), sources, quoted, best, holds);
     }
 
     static readonly HashSet<string> Anaphora = new(StringComparer.Ordinal) { "He", "She", "They", "It", "This", "That", "These", "Those", "His", "Her", "Their", "Its", "Such" };
@@ -219,16 +225,25 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
     internal enum QuestionKind { Other, Quantity, Time, Person, Entity, Place, Country }
 
+    /// <summary>In order of precedence when two match at the same place.</summary>
+    static readonly (Regex Regex, QuestionKind Kind)[] KindPatterns =
+    [
+        (QuantityQ(), QuestionKind.Quantity), (TimeQ(), QuestionKind.Time), (CountryQ(), QuestionKind.Country),
+        (PersonQ(), QuestionKind.Person), (EntityQ(), QuestionKind.Entity), (PlaceQ(), QuestionKind.Place),
+    ];
+
     internal static QuestionKind Classify(string q)
     {
+        // the question word that comes first decides: "Who was on the throne when …" asks for a person, "When did … who …" for a date
         var s = q.ToLowerInvariant();
-        if (QuantityQ().IsMatch(s)) return QuestionKind.Quantity;
-        if (TimeQ().IsMatch(s)) return QuestionKind.Time;
-        if (CountryQ().IsMatch(s)) return QuestionKind.Country;
-        if (PersonQ().IsMatch(s)) return QuestionKind.Person;
-        if (EntityQ().IsMatch(s)) return QuestionKind.Entity;
-        if (PlaceQ().IsMatch(s)) return QuestionKind.Place;
-        return QuestionKind.Other;
+        var kind = QuestionKind.Other;
+        int first = int.MaxValue;
+        foreach (var (regex, k) in KindPatterns)
+        {
+            var m = regex.Match(s);
+            if (m.Success && m.Index < first) (first, kind) = (m.Index, k);
+        }
+        return kind;
     }
 
     /// <summary>

@@ -117,6 +117,20 @@ public class AnswerServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task A_how_much_or_when_question_whose_best_source_gives_no_figure_or_date_is_refused()
+    {
+        await Seed();
+        // the governor's promise matches every word but names no sum: quoting it would not answer "how much"
+        var r = await Service().AnswerAsync(new AnswerRequest { Question = "How much emergency money did the regional governor promise farmers?" });
+        Assert.True(r.Refused, r.Answer);
+        Assert.Empty(r.Citations);
+        // the same article answers "when" (Sunday night) and "how many" (1,200)
+        var when = await Service().AnswerAsync(new AnswerRequest { Question = "When did the Oder river burst its banks?" });
+        Assert.False(when.Refused, when.Answer);
+        Assert.Contains("Sunday", when.Answer);
+    }
+
+    [Fact]
     public async Task A_question_in_a_conversation_stays_with_the_cited_story_when_it_answers_nearly_as_well_as_the_rest()
     {
         await Seed();

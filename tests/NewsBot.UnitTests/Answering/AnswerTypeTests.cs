@@ -62,6 +62,16 @@ public class AnswerTypeTests
     }
 
     [Theory]
+    // the question word that comes first decides what is asked for
+    [InlineData("Who was sitting on the throne in England when the colonies declared independence?", "Person")]
+    [InlineData("When did the minister say who would lead the inquiry?", "Time")]
+    [InlineData("How many people were there when the bridge opened?", "Quantity")]
+    [InlineData("Which country won the vote and when?", "Country")]
+    [InlineData("What did Moscow say about the talks?", "Other")]
+    public void The_first_question_word_decides_the_kind_of_answer(string question, string kind)
+        => Assert.Equal(kind, ExtractiveAnswerer.Classify(question).ToString());
+
+    [Theory]
     [InlineData("What was the result of the UK's 2016 referendum?", "2016")]
     [InlineData("What was the UK launch price of Microsoft's Xbox 360?", "360")]
     [InlineData("When did the Boeing 737 first fly after 1990?", "737,1990")]
