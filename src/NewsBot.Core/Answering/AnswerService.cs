@@ -181,12 +181,19 @@ public sealed partial class AnswerService(
             {
                 var salient = SalientWords(question);
                 missing += salient.SelectMany(w => w.Terms).Distinct().Count(stats.Unseen.Contains);
-                // a two-word name ("Paris Agreement") whose words each occur in the sources but never side by side
-                bool unknownPair = salient.Zip(salient.Skip(1)).Any(p =>
-                    p.First.NextIsAdjacent && p.Second.Index == p.First.Index + 1 && p.First.IsName && p.Second.IsName && p.First.Terms.Count == 1 && p.Second.Terms.Count == 1
-                    && stats.Unseen.Contains(p.First.Terms[0] + "_" + p.Second.Terms[0])
-                    && !stats.Unseen.Contains(p.First.Terms[0]) && !stats.Unseen.Contains(p.Second.Terms[0]));
-                if (unknownPair) missing++;
+                // a name whose words each occur in the sources but never side by side ("Nintendo Switch"): a two-word
+                // name counts as fully missing (the sources know the maker, not the thing); a pair inside a longer
+                // name ("College Football Playoff National Championship") as half, since longer names get reworded
+                bool Joined(int i) => i >= 0 && i + 1 < salient.Count && salient[i].NextIsAdjacent && salient[i + 1].Index == salient[i].Index + 1
+                    && salient[i].IsName && salient[i + 1].IsName && salient[i].Terms.Count == 1 && salient[i + 1].Terms.Count == 1;
+                for (int i = 0; i + 1 < salient.Count; i++)
+                {
+                    if (!Joined(i)) continue;
+                    string a = salient[i].Terms[0], b = salient[i + 1].Terms[0];
+                    if (!stats.Unseen.Contains(a + "_" + b) || stats.Unseen.Contains(a) || stats.Unseen.Contains(b)) continue;
+                    missing += Joined(i - 1) || Joined(i + 1) ? 1 : 2;
+                    break;
+                }
             }
             best -= MissingNamePenalty * Math.Min(missing, 2);
         }
