@@ -18,7 +18,7 @@ public sealed record ExtractiveAnswer(string Text, IReadOnlyList<SearchHit> Sour
 /// Answers without a language model, and never invents text: it splits the retrieved passages into
 /// sentences, scores each against the question (embedding similarity, how many of the question's
 /// rarer words and word pairs it contains, whether it holds the kind of thing asked for that the question
-/// does not already say — a number for "how many", a date for "when", a person's name for "who", a
+/// does not already say — a number for "how many", a date for "when", a person's name for "who" (more so beside the role asked about), a
 /// country for "which country" — whether its article mentions the question's names, and how well its
 /// passage ranked), keeps the best few that
 /// do not repeat each other, and writes them grouped by source, each with its [n] and the source's date.
@@ -74,6 +74,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         double idfTotal = idf.Values.Sum();
         var kind = Classify(focus ?? question);
         var questionWords = QuestionWords(question);
+        // "Who is the UKIP chairman …?": the role asked about, to find "UKIP chairman Petrina Holdsworth" or "Rory Armes, studio manager"
+        var roles = kind == QuestionKind.Person ? RoleWords(focus ?? question) : [];
 
         // the names the question gives ("according to Bill Thompson's column", "at the Kooyong tournament"): an
         // article that mentions more of them is more likely the one asked about
@@ -104,6 +106,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                 coverage /= idfTotal;
             }
             double bonus = AnswerTypeBonus(kind, candidates[i].Text, questionWords);
+            if (roles.Count > 0 && RoleBesideNewName(candidates[i].Text, roles, questionWords)) bonus += RoleWeight;
             if (qPairs.Count > 0) bonus += PairWeight * Pairs(termLists[i]).Count(qPairs.Contains) / (double)qPairs.Count;
             double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.ArticleId]) + 0.02 / (1 + candidates[i].Rank)
                 + NameWeight * articleNames.GetValueOrDefault(candidates[i].Hit.ArticleId);
@@ -311,6 +314,37 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             var parts = m.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => Possessive().Replace(p, "")).ToList();
             if (m.Index == 0 && (StopWords.IsQueryNoise(parts[0].ToLowerInvariant()) || CommonOpeners.Contains(parts[0]))) parts.RemoveAt(0);
             if (parts.Count >= 2 && parts.Any(p => !questionWords.Contains(p)) && !parts.Any(OrganisationWords.Contains)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>How much a sentence gains that names a new person right beside the role the question asks about.</summary>
+    const double RoleWeight = 0.06;
+
+    static readonly HashSet<string> Roles = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "chairman", "chairwoman", "chair", "chief", "head", "captain", "manager", "boss", "coach", "director", "president", "leader", "executive",
+        "spokesman", "spokeswoman", "spokesperson", "minister", "secretary", "editor", "founder", "ceo", "governor", "commissioner", "analyst",
+        "economist", "actor", "actress", "winner", "producer", "designer", "author", "writer", "singer", "judge", "lawyer", "mayor", "chancellor",
+        "ambassador", "owner", "investor", "presenter", "striker", "goalkeeper", "player", "champion", "candidate", "general", "officer", "adviser",
+    };
+
+    /// <summary>The role nouns the question names ("chairman", "captain", "manager").</summary>
+    internal static HashSet<string> RoleWords(string question)
+        => FollowUpRewriter.Word().Matches(question).Select(m => Possessive().Replace(m.Value, "")).Where(Roles.Contains).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>A person's name the question does not give, within four words of one of the roles ("UKIP chairman Petrina Holdsworth", "Rory Armes, studio general manager").</summary>
+    internal static bool RoleBesideNewName(string sentence, HashSet<string> roles, HashSet<string> questionWords)
+    {
+        var words = FollowUpRewriter.Word().Matches(sentence).ToList();
+        foreach (Match m in PersonName().Matches(sentence))
+        {
+            var parts = m.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => Possessive().Replace(p, "")).ToList();
+            if (parts.Count < 2 || parts.All(questionWords.Contains) || parts.Any(OrganisationWords.Contains)) continue;
+            int first = words.FindIndex(w => w.Index >= m.Index), last = words.FindLastIndex(w => w.Index < m.Index + m.Length);
+            if (first < 0 || last < 0) continue;
+            for (int j = Math.Max(0, first - 4); j <= Math.Min(words.Count - 1, last + 4); j++)
+                if ((j < first || j > last) && roles.Contains(Possessive().Replace(words[j].Value, ""))) return true;
         }
         return false;
     }

@@ -47,6 +47,24 @@ public class AnswerTypeTests
     }
 
     [Fact]
+    public async Task A_new_name_beside_the_role_asked_about_wins_over_another_new_name()
+    {
+        // both sentences name someone the question does not and say the same; only the second's name stands beside "chairman"
+        const string question = "Who is the Harbour Party chairman that wrote to the two defectors?";
+        var hits = new[]
+        {
+            Hit("a", "Harbour Party defections", "Tom Berg said the Harbour Party chairman wrote to the two defectors on Monday."),
+            Hit("b", "Harbour Party letter", "Harbour Party chairman Ida Lund wrote to the two defectors on Monday."),
+        };
+        var qv = await _embedder.EmbedQueryAsync(question);
+        var answer = await new ExtractiveAnswerer(_embedder).AnswerAsync(question, qv, hits, maxSentences: 1);
+        Assert.Equal("b", answer!.Sources[0].ArticleId);
+        Assert.Contains("Ida Lund", answer.Text);
+        Assert.True(ExtractiveAnswerer.RoleBesideNewName("Rory Armes, studio general manager for the firm, said so.", ["manager"], ExtractiveAnswerer.QuestionWords("Which games manager said it?")));
+        Assert.False(ExtractiveAnswerer.RoleBesideNewName("The manager of the club, speaking after the match, said Rory Armes had left.", ["manager"], ExtractiveAnswerer.QuestionWords("Which games manager said it?")));
+    }
+
+    [Fact]
     public async Task The_article_that_mentions_the_names_in_the_question_is_preferred()
     {
         // both sentences name a country; only the second article is the column the question names
