@@ -13,7 +13,8 @@ public sealed record Rewrite(string Standalone, bool IsFollowUp, IReadOnlyList<s
 /// "what about", "how about", "also"; it is short and has a pronoun or demonstrative ("it", "they",
 /// "that", "there", "his") or is elliptical ("and for how much?", "when was that?") — is rewritten by
 /// carrying the previous topic (the content words of the previous standalone question) and prefers the
-/// articles cited in the previous answer. A question with its own topic stands alone.
+/// articles cited in the previous answer; so is one that only describes what it is about ("the Irish maker").
+/// A question with its own topic stands alone.
 /// </summary>
 public static partial class FollowUpRewriter
 {
@@ -56,6 +57,9 @@ public static partial class FollowUpRewriter
         var pronoun = PersonalPronoun().Match(q);
         if (pronoun.Success && (names.Count == 0 || names[0].Index + 1 > pronoun.Index || (names.Count == 1 && content.Count <= 3))) return true;
         if (content.Count <= 1 && words.Count <= 6) return true; // "when was that?", "and how much?"
+        // a definite description and no name to anchor it but a nationality ("how much did the Irish maker's
+        // shares fall?", "who runs the firm now?"): what it describes was named before
+        if (DefiniteReferent().IsMatch(q) && names.All(n => Countries.IsCountryWord(n.Value))) return true;
         return false;
     }
 
@@ -77,6 +81,9 @@ public static partial class FollowUpRewriter
 
     [GeneratedRegex(@"\b(he|him|his|she|her|hers|it|its|they|them|their|theirs)\b", RegexOptions.IgnoreCase)]
     private static partial Regex PersonalPronoun();
+
+    [GeneratedRegex(@"\bthe (?:\p{L}+ )?(?:firm|company|maker|group|club|side|team|drug|deal|bank|carrier|airline|band|film|movie|show|minister|government|party|player|singer|star|channel|console|bid|plan|scheme|report|book|game|case|country|city)(?:['’]s)?\b", RegexOptions.IgnoreCase)]
+    private static partial Regex DefiniteReferent();
 
     [GeneratedRegex(@"\b(instead|else|as well|either)\W*$", RegexOptions.IgnoreCase)]
     private static partial Regex Ellipsis();

@@ -30,6 +30,8 @@ public class QueryAndFollowUpTests
     [InlineData("Who does he think could take Henman's place?")] // "he" before any name it could stand for
     [InlineData("Which Windows users are safe from it?")] // "it" beside a single name in a short question
     [InlineData("What would the Tories do instead?")] // elliptical: instead of what was just discussed
+    [InlineData("How much did the Irish maker's shares fall?")] // a description with no name to anchor it
+    [InlineData("Who runs the firm now?")]
     public void Follow_ups_carry_the_previous_topic_and_prefer_the_cited_articles(string q)
     {
         var r = FollowUpRewriter.Rewrite(q, [Turn("What did Putin say about meeting Zelenskyy?", "u1")]);
@@ -43,6 +45,7 @@ public class QueryAndFollowUpTests
     [InlineData("How many people were killed in the Kyiv strikes on Tuesday?")]
     [InlineData("Which team won the Champions League final in Munich?")]
     [InlineData("Did Putin say he would meet Zelenskyy in Istanbul?")] // "he" has its name right before it
+    [InlineData("How much did the Dutch bank ING lose last year?")] // the description comes with its name
     public void Questions_with_their_own_topic_stand_alone(string q)
     {
         var r = FollowUpRewriter.Rewrite(q, [Turn("What did Putin say about meeting Zelenskyy?", "u1")]);
