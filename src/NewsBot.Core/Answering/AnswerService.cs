@@ -271,6 +271,8 @@ public sealed partial class AnswerService(
                 return Refusal(question, standalone, [], lang) with { Note = note };
             }
         }
+        // the answer may sit in a passage of a well-ranked article that ranked below the cut ("according to Bill Thompson's column")
+        if (options.ReadWholeArticles > 0) hits = await WithRestOfTopArticlesAsync(searchText, hits, options.ReadWholeArticles, ct).ConfigureAwait(false);
         var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, focus, previousAnswer, ct).ConfigureAwait(false);
         // a "how many" or "when" question whose best source gives no number or date is not answered by it
         if (answer is { HoldsAskedKind: false })
@@ -297,6 +299,22 @@ public sealed partial class AnswerService(
             SentenceScore = Math.Round(answer.BestScore, 4),
         };
     }
+
+    /// <summary>The hits, then the other passages of the first <paramref name="articleCount"/> articles among them, best first.</summary>
+    async Task<IReadOnlyList<SearchHit>> WithRestOfTopArticlesAsync(string query, IReadOnlyList<SearchHit> hits, int articleCount, CancellationToken ct)
+    {
+        var top = hits.Select(h => h.ArticleId).Distinct().Take(articleCount).ToList();
+        if (top.Count == 0) return hits;
+        var rest = await retriever.SearchAsync(new RetrievalRequest
+        {
+            Query = query, Top = top.Count * PassagesPerArticle, Filter = SearchFilter.None with { ArticleIds = top, IncludeUndated = true },
+        }, ct).ConfigureAwait(false);
+        var have = hits.Select(h => (h.ArticleId, h.Position)).ToHashSet();
+        return [.. hits, .. rest.Hits.Where(h => have.Add((h.ArticleId, h.Position)))];
+    }
+
+    /// <summary>How many passages of each article <see cref="WithRestOfTopArticlesAsync"/> reads at most.</summary>
+    const int PassagesPerArticle = 6;
 
     /// <summary>The years (1900–2099) and the numbers that follow a name ("Xbox 360", "Boeing 737") in a question.</summary>
     public static IReadOnlyList<string> AskedNumbers(string question)

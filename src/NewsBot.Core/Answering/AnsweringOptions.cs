@@ -43,6 +43,10 @@ public sealed class AnsweringOptions
     [Range(1, 50)]
     public int RetrievalTop { get; set; } = 8;
 
+    /// <summary>The extractive answerer also reads the other passages of this many of the best-ranked articles (0: only the retrieved passages).</summary>
+    [Range(0, 10)]
+    public int ReadWholeArticles { get; set; } = 3;
+
     /// <summary>At most this many numbered sources per answer.</summary>
     [Range(1, 20)]
     public int MaxSources { get; set; } = 5;

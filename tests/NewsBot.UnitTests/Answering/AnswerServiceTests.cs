@@ -131,6 +131,53 @@ public class AnswerServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task The_extractive_answerer_reads_the_rest_of_a_top_article_when_the_answer_ranked_below_the_cut()
+    {
+        await Seed();
+        // a long article: its first passage repeats the question's words, a later one holds the figure
+        string[] filler =
+        [
+            "Crew members of the Baltic ferry line walked out on strike at dawn, leaving the harbour quiet.",
+            "The Baltic ferry strike by crew members who walked out is the first in the line's history.",
+            "Passengers waiting for the Baltic ferry were told to find other routes across the water.",
+            "The ferry line said talks with the crew members' union would resume when the strike ended.",
+            "Harbour cafes stayed open for stranded travellers while the strike went on through the morning.",
+            "Drivers of lorries queued along the coast road as the ferry strike entered its second day.",
+            "A spokeswoman for the ferry line apologised to passengers for the disruption caused by the walkout.",
+            "Local shops near the terminal reported brisk trade from travellers who could not cross.",
+            "The union accused the ferry line of ignoring safety complaints raised by crew members last winter.",
+            "Managers said the complaints had been answered in writing and that the strike was unnecessary.",
+            "Weather forecasters warned of storms later in the week, which could delay crossings further.",
+            "Some travellers booked flights instead, while others waited in hotels near the quay.",
+            "Ministers urged both sides to return to talks and settle the dispute quickly.",
+        ];
+        string[] tail =
+        [
+            "Fishing boats carried on as normal, their skippers unaffected by the dispute.",
+            "A brass band played on the quay in the afternoon to cheer up those waiting.",
+            "Tourist offices handed out maps of the old town and its museums.",
+            "The lighthouse keeper said he had never seen the harbour so empty in spring.",
+            "Gulls gathered on the empty car decks as the sun went down over the bay.",
+        ];
+        _source.Add("ferry", new ExtractedArticle("https://sea.test/ferry", "https://sea.test/ferry", "Baltic ferry crew walk out", null, "Sea Times",
+            new DateTimeOffset(2025, 3, 11, 0, 0, 0, TimeSpan.Zero),
+            [.. filler, "In all, 640 crew members walked out in the ferry strike, the union said.", .. tail], SourceKind.Page));
+        var pipeline = new IngestionPipeline(_source, new SqliteArticleStore(_db), _index, new SqliteFeedStore(_db), _embedder,
+            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+        await foreach (var _ in pipeline.IngestAsync(["ferry"])) { }
+        const string question = "How many crew members walked out in the Baltic ferry strike?";
+
+        // only the best passage retrieved: it has no figure, so the question is refused
+        var narrow = await Service(options: new AnsweringOptions { MinRelevance = 0.3, RetrievalTop = 1, ReadWholeArticles = 0 }).AnswerAsync(new AnswerRequest { Question = question });
+        Assert.True(narrow.Refused, narrow.Answer);
+        // reading the rest of that article finds it
+        var whole = await Service(options: new AnsweringOptions { MinRelevance = 0.3, RetrievalTop = 1, ReadWholeArticles = 1 }).AnswerAsync(new AnswerRequest { Question = question });
+        Assert.False(whole.Refused, whole.Answer);
+        Assert.Contains("640 crew members", whole.Answer);
+        Assert.Equal("https://sea.test/ferry", Assert.Single(whole.Citations).Url);
+    }
+
+    [Fact]
     public async Task A_question_in_a_conversation_stays_with_the_cited_story_when_it_answers_nearly_as_well_as_the_rest()
     {
         await Seed();
