@@ -277,7 +277,7 @@ public sealed partial class AnswerService(
         // a "how many" or "when" question whose best source gives no number or date is not answered by it
         if (answer is { HoldsAskedKind: false })
         {
-            logger.LogInformation("Refused {Question}: the best source gives no {Kind} the question asks for", question, "number or date");
+            logger.LogInformation("Refused {Question}: the best source gives no number or date, which the question asks for", question);
             return Refusal(question, standalone, hits, lang) with { Note = note, SentenceScore = answer.BestScore };
         }
         if (answer is null || answer.BestScore < options.MinSentenceScore)
