@@ -83,7 +83,10 @@ public sealed partial class AnswerService(
             {
                 Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter with { ArticleIds = preferredIds }, RecencyWeight = recency,
             }, ct).ConfigureAwait(false);
-            var global = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter, RecencyWeight = recency }, ct).ConfigureAwait(false);
+            var global = await retriever.SearchAsync(new RetrievalRequest
+            {
+                Query = parsed.SearchText, Top = options.RetrievalTop, Filter = filter, RecencyWeight = recency, QueryVector = preferred.QueryVector,
+            }, ct).ConfigureAwait(false);
             var prefRel = Relevance(preferred.Hits, parsed.SearchText, global.TermStats);
             var globalRel = Relevance(global.Hits, parsed.SearchText, global.TermStats);
             if (preferred.Hits.Count > 0 && prefRel >= (llm is null ? options.RelevanceThreshold : options.MinRelevanceWithLlm) && prefRel + margin >= globalRel)
@@ -272,7 +275,7 @@ public sealed partial class AnswerService(
             }
         }
         // the answer may sit in a passage of a well-ranked article that ranked below the cut ("according to Bill Thompson's column")
-        if (options.ReadWholeArticles > 0) hits = await WithRestOfTopArticlesAsync(searchText, hits, options.ReadWholeArticles, ct).ConfigureAwait(false);
+        if (options.ReadWholeArticles > 0) hits = await WithRestOfTopArticlesAsync(searchText, queryVector, hits, options.ReadWholeArticles, ct).ConfigureAwait(false);
         var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, focus, previousAnswer, ct).ConfigureAwait(false);
         // a "how many" or "when" question whose best source gives no number or date is not answered by it
         if (answer is { HoldsAskedKind: false })
@@ -282,15 +285,8 @@ public sealed partial class AnswerService(
         }
         if (answer is null || answer.BestScore < options.MinSentenceScore)
             return Refusal(question, standalone, hits, lang) with { Note = note, SentenceScore = answer?.BestScore };
-        var cites = answer.Sources.Select((h, i) => new Citation
+        var cites = answer.Sources.Select((h, i) => ToCitation(i + 1, [h]) with
         {
-            N = i + 1,
-            ArticleId = h.ArticleId,
-            Title = h.Title,
-            Outlet = h.Outlet,
-            Author = h.Author,
-            Published = h.Published,
-            Url = h.Url,
             Snippet = string.Join(" ", answer.Sentences.Where(s => s.Source.ArticleId == h.ArticleId).Select(s => s.Text)),
         }).ToList();
         return new AnswerResult
@@ -301,13 +297,13 @@ public sealed partial class AnswerService(
     }
 
     /// <summary>The hits, then the other passages of the first <paramref name="articleCount"/> articles among them, best first.</summary>
-    async Task<IReadOnlyList<SearchHit>> WithRestOfTopArticlesAsync(string query, IReadOnlyList<SearchHit> hits, int articleCount, CancellationToken ct)
+    async Task<IReadOnlyList<SearchHit>> WithRestOfTopArticlesAsync(string query, float[] queryVector, IReadOnlyList<SearchHit> hits, int articleCount, CancellationToken ct)
     {
         var top = hits.Select(h => h.ArticleId).Distinct().Take(articleCount).ToList();
         if (top.Count == 0) return hits;
         var rest = await retriever.SearchAsync(new RetrievalRequest
         {
-            Query = query, Top = top.Count * PassagesPerArticle, Filter = SearchFilter.None with { ArticleIds = top, IncludeUndated = true },
+            Query = query, QueryVector = queryVector, Top = top.Count * PassagesPerArticle, Filter = SearchFilter.None with { ArticleIds = top, IncludeUndated = true },
         }, ct).ConfigureAwait(false);
         var have = hits.Select(h => (h.ArticleId, h.Position)).ToHashSet();
         return [.. hits, .. rest.Hits.Where(h => have.Add((h.ArticleId, h.Position)))];

@@ -91,6 +91,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
         var vectors = await embedder.EmbedPassagesAsync(candidates.Select(c => c.Text).ToList(), ct).ConfigureAwait(false);
         var scored = new List<(int Index, double Score)>();
+        var typeBonus = new double[candidates.Count];
         for (int i = 0; i < candidates.Count; i++)
         {
             double dense = VectorMath.Dot(vectors[i], queryVector);
@@ -105,7 +106,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                 }
                 coverage /= idfTotal;
             }
-            double bonus = AnswerTypeBonus(kind, candidates[i].Text, questionWords);
+            double bonus = typeBonus[i] = AnswerTypeBonus(kind, candidates[i].Text, questionWords);
             if (roles.Count > 0 && RoleBesideNewName(candidates[i].Text, roles, questionWords)) bonus += RoleWeight;
             if (qPairs.Count > 0) bonus += PairWeight * Pairs(termLists[i]).Count(qPairs.Contains) / (double)qPairs.Count;
             double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.ArticleId]) + 0.02 / (1 + candidates[i].Rank)
@@ -159,7 +160,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         // "how many …?" / "when …?": the leading source must hold a number or a date the question does not give;
         // on-topic sentences without one ("Tony Blair promised Gordon Brown he would stand down") do not answer it
         bool? holds = kind is QuestionKind.Quantity or QuestionKind.Time
-            ? chosen.Where(i => candidates[i].Hit.ArticleId == sourceOrder[0]).Any(i => AnswerTypeBonus(kind, candidates[i].Text, questionWords) > 0)
+            ? chosen.Where(i => candidates[i].Hit.ArticleId == sourceOrder[0]).Any(i => typeBonus[i] > 0)
             : null;
         return new ExtractiveAnswer(sb.ToString(), sources, quoted, best, holds);
     }

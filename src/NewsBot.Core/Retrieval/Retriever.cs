@@ -13,6 +13,8 @@ public sealed record RetrievalRequest
     public RetrievalMode? Mode { get; init; }
     /// <summary>Overrides the configured recency weight (e.g. for "latest" questions).</summary>
     public double? RecencyWeight { get; init; }
+    /// <summary>The query's embedding when the caller already has it (the same query searched again under another filter): not embedded again.</summary>
+    public float[]? QueryVector { get; init; }
 }
 
 public sealed record RetrievalResult(IReadOnlyList<SearchHit> Hits, float[] QueryVector, double EmbeddingMs, double SearchMs)
@@ -52,7 +54,7 @@ public sealed class Retriever(IArticleIndex index, Embedder embedder, LexicalEnc
         var preload = index is IPreloadable p ? Task.Run(() => p.PreloadAsync(ct), ct) : Task.CompletedTask;
         float[] dense = mode == RetrievalMode.Lexical
             ? new float[embedder.Profile.Dimensions]
-            : await embedder.EmbedQueryAsync(request.Query, ct).ConfigureAwait(false);
+            : request.QueryVector ?? await embedder.EmbedQueryAsync(request.Query, ct).ConfigureAwait(false);
         var embedMs = sw.Elapsed.TotalMilliseconds;
         await preload.ConfigureAwait(false);
         var sparse = lexical.EncodeQuery(request.Query);
