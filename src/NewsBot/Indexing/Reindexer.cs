@@ -84,7 +84,9 @@ public sealed class Reindexer(IServiceProvider sp, CliOutput output)
                     output.Error($"Article {article.Id} ({article.Title}) could not be reindexed: {ex.Message}");
                 }
                 after = article.Sequence;
-                await db.SetMetaAsync(progressKey, after.ToString(System.Globalization.CultureInfo.InvariantCulture), ct);
+                // the article is in the index now: record that even when a cancel arrives meanwhile, so a resume
+                // does not redo it
+                await db.SetMetaAsync(progressKey, after.ToString(System.Globalization.CultureInfo.InvariantCulture), CancellationToken.None);
                 output.Progress($"reindexing into {index.Provider}: {articles}/{total} articles, {chunks} chunks");
             }
         }

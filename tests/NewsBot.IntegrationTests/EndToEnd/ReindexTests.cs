@@ -89,12 +89,15 @@ public sealed class ReindexTests : IAsyncLifetime
         var report = JsonNode.Parse(stdout)!;
         Assert.True(report["resumed"]!.GetValue<bool>());
         Assert.Contains("Resuming", err);
-        Assert.InRange(report["articles"]!.GetValue<int>(), 1, 63); // only the rest
         var cfg = Qdrant();
         cfg["Index:Provider"] = "Qdrant";
-        // every chunk of the embedded store is in Qdrant once: nothing lost, nothing doubled
         var (_, inQdrant, _) = await Cli(cfg, "sources", "--json");
         var (_, inEmbedded, _) = await Cli([], "sources", "--json");
+        // only the rest: the third upsert had begun when the cancel came, so the first two articles were recorded
+        // as done before it (the third one may or may not have been)
+        var all = JsonNode.Parse(inEmbedded)!["articles"]!.GetValue<int>();
+        Assert.InRange(report["articles"]!.GetValue<int>(), 1, all - 2);
+        // every chunk of the embedded store is in Qdrant once: nothing lost, nothing doubled
         Assert.Equal(JsonNode.Parse(inEmbedded)!["chunks"]!.GetValue<long>(), JsonNode.Parse(inQdrant)!["chunks"]!.GetValue<long>());
     }
 
