@@ -46,6 +46,9 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
     /// <summary>gRPC paths of every call, in order (rejected ones included).</summary>
     public ConcurrentQueue<string> Calls { get; } = new();
 
+    /// <summary>Runs before each call is answered (after it is counted): a test can hold a call or act on it.</summary>
+    public Func<string, CancellationToken, Task>? BeforeAnswer { get; set; }
+
     public int CallsTo(string method) => Calls.Count(c => c.EndsWith("/" + method, StringComparison.Ordinal));
 
     /// <summary>The next <paramref name="times"/> calls (any method) fail with <paramref name="code"/>.</summary>
@@ -76,6 +79,7 @@ internal sealed class FakeQdrantServer : IAsyncDisposable
     {
         var path = context.Request.Path.Value ?? "";
         Calls.Enqueue(path);
+        if (BeforeAnswer is { } hook) await hook(path, context.RequestAborted);
         context.Response.ContentType = "application/grpc";
         if (!HttpMethods.IsPost(context.Request.Method) || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.Ordinal) != true)
         {
