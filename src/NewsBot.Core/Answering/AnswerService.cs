@@ -236,13 +236,15 @@ public sealed partial class AnswerService(
             var sources = BuildSources(hits);
             try
             {
-                var raw = (await llm.AnswerAsync(standalone, sources.Select(s => s.Prompt).ToList(), now, ct).ConfigureAwait(false)).Trim();
-                if (raw.StartsWith(ILlmAnswerer.NoAnswerPrefix, StringComparison.OrdinalIgnoreCase))
+                // the model is told the local date, the one "today" and "yesterday" were filtered by
+                var raw = (await llm.AnswerAsync(standalone, sources.Select(s => s.Prompt).ToList(), TimeZoneInfo.ConvertTime(now, _zone), ct).ConfigureAwait(false)).Trim();
+                var check = Citations.Check(raw, sources.Count);
+                // "NO_ANSWER: …" as asked, or dressed up ("**NO_ANSWER:** …", "I'm sorry. NO_ANSWER: …") without a citation
+                if (NoAnswer().Match(raw) is { Success: true } no && (no.Index == 0 || check.CitedSources.Count == 0))
                 {
-                    var message = raw[ILlmAnswerer.NoAnswerPrefix.Length..].Trim();
+                    var message = no.Groups["message"].Value.Trim(' ', '*', '_', '\n', '\r', '\t');
                     return Refusal(question, standalone, hits, lang, message.Length > 0 ? message : null, AnswerMode.Llm);
                 }
-                var check = Citations.Check(raw, sources.Count);
                 if (check.CitedSources.Count > 0)
                 {
                     if (check.Dropped > 0) logger.LogInformation("Dropped {Count} citation markers that pointed at no source", check.Dropped);
@@ -253,7 +255,7 @@ public sealed partial class AnswerService(
                     };
                 }
                 logger.LogWarning("The language model's answer cited no valid source; answering extractively instead");
-                note = Language.FallbackNote(lang);
+                note = Language.UncitedNote(lang);
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
@@ -315,6 +317,10 @@ public sealed partial class AnswerService(
     /// <summary>The years (1900–2099) and the numbers that follow a name ("Xbox 360", "Boeing 737") in a question.</summary>
     public static IReadOnlyList<string> AskedNumbers(string question)
         => AskedNumber().Matches(question).Select(m => m.Groups["n"].Value).Distinct().ToList();
+
+    /// <summary>The model's "not covered" line (<see cref="ILlmAnswerer.NoAnswerPrefix"/>), possibly in Markdown or after an apology.</summary>
+    [System.Text.RegularExpressions.GeneratedRegex(@"[\s*_#>""'`]*NO[_ ]ANSWER\b[*_]*\s*:?[*_]*(?<message>.*)", System.Text.RegularExpressions.RegexOptions.Singleline)]
+    private static partial System.Text.RegularExpressions.Regex NoAnswer();
 
     [System.Text.RegularExpressions.GeneratedRegex(@"(?<![\d.,])(?:(?<n>(?:19|20)\d\d)|(?<=\b\p{Lu}[\p{L}\-]+ )(?<n>\d{1,4}))(?![\d.,]\d|[\p{L}%])")]
     private static partial System.Text.RegularExpressions.Regex AskedNumber();

@@ -10,7 +10,8 @@ namespace NewsBot.Core.Answering;
 public sealed record CitationCheck(string Text, IReadOnlyList<int> CitedSources, int Dropped);
 
 /// <summary>
-/// Citation hygiene for any answer: markers like [2], [1, 3], [1][2], [2-3] or [Source 2] are read;
+/// Citation hygiene for any answer: markers like [2], [1, 3], [1][2], [2-3], [Source 2], [1 and 3], [^2],
+/// 【1】 or 【4:0†source】 are read;
 /// markers pointing at no source are removed; the rest are renumbered in order of first use so the
 /// sources listed under the answer are exactly the ones cited.
 /// </summary>
@@ -23,13 +24,16 @@ public static partial class Citations
         var text = Marker().Replace(answer, m =>
         {
             var numbers = new List<int>();
-            foreach (var part in m.Groups["body"].Value.Split(',', ';'))
+            foreach (var raw in Separator().Split(m.Groups["body"].Value))
             {
+                // "4:0†source" (a source number, a passage index and a label): the source number counts
+                var part = Annotation().Replace(raw, "");
                 var range = Number().Matches(part);
                 if (range.Count == 2 && (part.Contains('-') || part.Contains('–')))
                 {
                     int a = int.Parse(range[0].Value), b = int.Parse(range[1].Value);
                     if (b >= a && b - a < 20) for (int i = a; i <= b; i++) numbers.Add(i);
+                    else dropped++;
                     continue;
                 }
                 foreach (Match n in range) numbers.Add(int.Parse(n.Value));
@@ -52,15 +56,24 @@ public static partial class Citations
     /// <summary>Numbers cited in a text (after <see cref="Check"/>), in order of first use.</summary>
     public static bool HasCitation(string text) => Marker().IsMatch(text);
 
-    [GeneratedRegex(@"(?<ws>\s?)\[(?<body>\s*(?:source\s*)?\d{1,3}(?:\s*[,;–-]\s*(?:source\s*)?\d{1,3})*\s*)\]", RegexOptions.IgnoreCase)]
+    // [2] [1, 3] [2-3] [Source 2] [Sources 1 and 3] [^2] [1†source] 【1】 【4:0†source】
+    [GeneratedRegex(@"(?<ws>\s?)(?:\[\^?|【)(?<body>\s*(?:sources?\s*:?\s*)?\d{1,3}(?::\d+)?(?:†[^\]】\n,;]*)?(?:\s*(?:[,;–-]|and|&)\s*(?:sources?\s*:?\s*)?\d{1,3}(?::\d+)?(?:†[^\]】\n,;]*)?)*\s*)(?:\]|】)", RegexOptions.IgnoreCase)]
     private static partial Regex Marker();
+
+    [GeneratedRegex(@"\s*(?:[,;&]|\band\b)\s*", RegexOptions.IgnoreCase)]
+    private static partial Regex Separator();
+
+    [GeneratedRegex(@"(?<=\d):\d+|†.*$")]
+    private static partial Regex Annotation();
 
     [GeneratedRegex(@"\d+")]
     private static partial Regex Number();
 
-    [GeneratedRegex(@" +([.,;:!?])")]
+    // only before a sentence's punctuation, so ".NET" and "3.5" keep their dots
+    [GeneratedRegex(@" +([.,;:!?])(?=\s|$)")]
     private static partial Regex SpaceBeforePunctuation();
 
-    [GeneratedRegex(@"[ \t]{2,}")]
+    // inside a line only: the indentation of a nested list stays
+    [GeneratedRegex(@"(?<=\S)[ \t]{2,}")]
     private static partial Regex DoubleSpaces();
 }

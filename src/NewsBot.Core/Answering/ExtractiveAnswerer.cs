@@ -181,7 +181,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <summary>"… were killed [1]." — the marker goes before the sentence's closing punctuation (and quotes).</summary>
     public static string WithMarker(string sentence, int n)
     {
-        var s = sentence.Trim();
+        // an article's own reference marks ("… said so [3].") would read as citations of our numbered sources
+        var s = OwnReference().Replace(sentence, "").Trim();
         int end = s.Length;
         while (end > 0 && "\"”’'»)".Contains(s[end - 1])) end--;
         bool quoteClosed = end < s.Length;
@@ -394,4 +395,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     [GeneratedRegex(@"\b(\d{4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|yesterday|today|last (week|month|year)|this (week|month|year)|on \w+day)\b", RegexOptions.IgnoreCase)]
     private static partial Regex HasDate();
 
+
+    [GeneratedRegex(@"\s?(?:\[|【)\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*(?:\]|】)")]
+    private static partial Regex OwnReference();
 }

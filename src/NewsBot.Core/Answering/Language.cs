@@ -76,9 +76,25 @@ public static class Language
         ["uk"] = "Мовна модель недоступна, тому відповідь цитує джерела напряму.",
     };
 
+    static readonly Dictionary<string, string> Uncited = new()
+    {
+        ["en"] = "The language model's answer cited none of the sources, so this answer quotes the sources directly.",
+        ["de"] = "Die Antwort des Sprachmodells nannte keine der Quellen; diese Antwort zitiert die Quellen direkt.",
+        ["fr"] = "La réponse du modèle de langage ne citait aucune source ; cette réponse cite directement les sources.",
+        ["es"] = "La respuesta del modelo de lenguaje no citaba ninguna fuente; esta respuesta cita las fuentes directamente.",
+        ["it"] = "La risposta del modello linguistico non citava alcuna fonte; questa risposta cita direttamente le fonti.",
+        ["pt"] = "A resposta do modelo de linguagem não citava nenhuma fonte; esta resposta cita as fontes diretamente.",
+        ["nl"] = "Het antwoord van het taalmodel noemde geen enkele bron; dit antwoord citeert de bronnen direct.",
+        ["ru"] = "Ответ языковой модели не ссылался на источники, поэтому ответ цитирует источники напрямую.",
+        ["uk"] = "Відповідь мовної моделі не посилалася на джерела, тому відповідь цитує джерела напряму.",
+    };
+
     public static string NotCoveredMessage(string lang) => NotCovered.GetValueOrDefault(lang, NotCovered["en"]);
 
     public static string ClosestLead(string lang) => Closest.GetValueOrDefault(lang, Closest["en"]);
 
     public static string FallbackNote(string lang) => Fallback.GetValueOrDefault(lang, Fallback["en"]);
+
+    /// <summary>The note when the model answered but cited no source, so the answer was not shown.</summary>
+    public static string UncitedNote(string lang) => Uncited.GetValueOrDefault(lang, Uncited["en"]);
 }

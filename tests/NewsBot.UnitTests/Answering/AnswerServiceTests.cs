@@ -55,12 +55,12 @@ public class AnswerServiceTests : IDisposable
         await foreach (var _ in pipeline.IngestAsync(["flood", "chess", "inject"])) { }
     }
 
-    AnswerService Service(ILlmAnswerer? llm = null, AnsweringOptions? options = null) => new(
+    AnswerService Service(ILlmAnswerer? llm = null, AnsweringOptions? options = null, TimeProvider? time = null) => new(
         new Retriever(_index, _embedder, LexicalEncoder.Default, new RetrievalOptions(), TimeProvider.System),
         new ExtractiveAnswerer(_embedder),
         new SqliteConversationStore(_db),
         options ?? new AnsweringOptions { MinRelevance = 0.3 },
-        TimeProvider.System,
+        time ?? TimeProvider.System,
         NullLogger<AnswerService>.Instance,
         llm,
         new SqliteArticleStore(_db));
@@ -240,7 +240,8 @@ public class AnswerServiceTests : IDisposable
         var r = await Service(new ScriptedLlm((_, _) => "Around a thousand people left, I believe.")).AnswerAsync(new AnswerRequest { Question = "How many residents were evacuated near the Oder river?" });
         Assert.Equal(AnswerMode.Extractive, r.Mode);
         Assert.Contains("1,200", r.Answer);
-        Assert.Equal(Language.FallbackNote("en"), r.Note);
+        // the model did answer: the note says why its answer is not shown, not that it was unavailable
+        Assert.Equal(Language.UncitedNote("en"), r.Note);
     }
 
     [Fact]
@@ -250,7 +251,35 @@ public class AnswerServiceTests : IDisposable
         var r = await Service(new ScriptedLlm((_, _) => throw new HttpRequestException("connection refused"))).AnswerAsync(new AnswerRequest { Question = "How many residents were evacuated near the Oder river?" });
         Assert.Equal(AnswerMode.Extractive, r.Mode);
         Assert.False(r.Refused);
-        Assert.NotNull(r.Note);
+        Assert.Equal(Language.FallbackNote("en"), r.Note);
+    }
+
+    [Theory]
+    [InlineData("**NO_ANSWER:** Those sources say nothing about the flood insurance claims.")]
+    [InlineData("I'm sorry. NO_ANSWER: Those sources say nothing about the flood insurance claims.")]
+    [InlineData("NO_ANSWER Those sources say nothing about the flood insurance claims.")]
+    public async Task Llm_no_answer_dressed_up_is_still_a_refusal(string reply)
+    {
+        await Seed();
+        var r = await Service(new ScriptedLlm((_, _) => reply)).AnswerAsync(new AnswerRequest { Question = "How many flood insurance claims were filed near the Oder river?" });
+        Assert.True(r.Refused);
+        Assert.Equal(AnswerMode.Llm, r.Mode);
+        Assert.Equal("Those sources say nothing about the flood insurance claims.", r.Answer);
+        Assert.Empty(r.Citations);
+    }
+
+    [Fact]
+    public async Task The_model_is_told_the_local_date_of_the_configured_time_zone()
+    {
+        await Seed();
+        // 20:00 UTC on 31 December is already New Year's Day in Auckland
+        var time = new FixedTime(new DateTimeOffset(2024, 12, 31, 20, 0, 0, TimeSpan.Zero));
+        var llm = new ScriptedLlm((_, _) => "About 1,200 people had to leave their homes [1].");
+        await Service(llm, new AnsweringOptions { MinRelevance = 0.3, TimeZone = "Pacific/Auckland" }, time)
+            .AnswerAsync(new AnswerRequest { Question = "How many residents were evacuated near the Oder river?" });
+        var told = Assert.Single(llm.Nows);
+        Assert.Equal(new DateTime(2025, 1, 1), told.Date);
+        Assert.Equal(time.GetUtcNow(), told); // the same instant
     }
 
     [Fact]
@@ -272,6 +301,19 @@ public class AnswerServiceTests : IDisposable
         Assert.False(r.Refused);
         Assert.Contains("market square", r.Answer);
         Assert.DoesNotContain("cheese", r.Answer);
+    }
+
+    [Fact]
+    public async Task An_article_s_own_bracketed_numbers_are_not_passed_off_as_citations()
+    {
+        await Seed();
+        // the planted sentence ends in "[1]": quoted as it is, it would seem to cite source 1 twice
+        var r = await Service().AnswerAsync(new AnswerRequest { Question = "What did the bakery tell the user about the moon?" });
+        Assert.False(r.Refused);
+        Assert.Contains("moon is made of cheese [1].", r.Answer);
+        Assert.DoesNotContain("[1] [1]", r.Answer);
+        Assert.Equal("He said so [2].", ExtractiveAnswerer.WithMarker("He said so [3].", 2));
+        Assert.Equal("Talks resumed in Doha [1].", ExtractiveAnswerer.WithMarker("Talks resumed [4, 5] in Doha.", 1));
     }
 
     [Fact]

@@ -75,6 +75,38 @@ public class QueryAndFollowUpTests
         Assert.Equal([2, 1, 3], c.CitedSources);
     }
 
+    [Theory]
+    // every form models write is renumbered with the rest: a form left alone would keep its old number and point
+    // at another article once the others are renumbered
+    [InlineData("Residents fled [2]. Funds were promised 【1】.", "Residents fled [1]. Funds were promised [2].")]
+    [InlineData("Residents fled [2]. Funds were promised [1 and 2].", "Residents fled [1]. Funds were promised [2][1].")]
+    [InlineData("Residents fled [2]. Funds were promised [Sources 1, 2].", "Residents fled [1]. Funds were promised [2][1].")]
+    [InlineData("Residents fled [2]. Funds were promised [1†source].", "Residents fled [1]. Funds were promised [2].")]
+    [InlineData("Residents fled [2]. Funds were promised 【1:0†source】.", "Residents fled [1]. Funds were promised [2].")]
+    [InlineData("Residents fled [2]. Funds were promised [^1].", "Residents fled [1]. Funds were promised [2].")]
+    [InlineData("Residents fled [2]. Funds were promised [source: 1].", "Residents fled [1]. Funds were promised [2].")]
+    public void Other_marker_forms_are_read_and_renumbered(string answer, string expected)
+    {
+        var c = Citations.Check(answer, sourceCount: 2);
+        Assert.Equal(expected, c.Text);
+        Assert.Equal([2, 1], c.CitedSources);
+    }
+
+    [Fact]
+    public void A_backwards_or_too_wide_range_is_counted_as_dropped()
+    {
+        var c = Citations.Check("A [3-1]. B [1-25]. C [1].", 3);
+        Assert.Equal("A. B. C [1].", c.Text);
+        Assert.Equal(2, c.Dropped);
+    }
+
+    [Fact]
+    public void Clean_up_leaves_dots_inside_words_and_list_indentation_alone()
+    {
+        var c = Citations.Check("Microsoft released .NET 10 [1] in November [9].\n- Features:\n    - faster startup [1]", 1);
+        Assert.Equal("Microsoft released .NET 10 [1] in November.\n- Features:\n    - faster startup [1]", c.Text);
+    }
+
     [Fact]
     public void An_answer_with_only_invalid_markers_has_no_citations()
         => Assert.Empty(Citations.Check("The minister resigned [7].", 2).CitedSources);

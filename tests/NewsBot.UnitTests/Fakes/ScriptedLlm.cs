@@ -8,11 +8,15 @@ public sealed class ScriptedLlm(Func<string, IReadOnlyList<PromptSource>, string
 {
     public List<(string Question, IReadOnlyList<PromptSource> Sources)> Calls { get; } = [];
 
+    /// <summary>The "now" each answer call was given.</summary>
+    public List<DateTimeOffset> Nows { get; } = [];
+
     public string Description => "scripted/test";
 
     public Task<string> AnswerAsync(string question, IReadOnlyList<PromptSource> sources, DateTimeOffset now, CancellationToken ct = default)
     {
         Calls.Add((question, sources));
+        Nows.Add(now);
         return Task.FromResult(reply(question, sources));
     }
 
