@@ -33,17 +33,21 @@ public static partial class FollowUpRewriter
         // carry the previous topic: content words of the previous standalone question not already asked
         var asked = new HashSet<string>(LexicalAnalyzer.QueryTerms(question));
         var carry = new List<string>();
-        foreach (var w in TopicWords(last.StandaloneQuery))
+        foreach (var w in TopicWords(QueryParser.WithoutOutletFilters(last.StandaloneQuery)))
             if (!asked.Contains(PorterStemmer.Stem(LexicalAnalyzer.FoldDiacritics(w.ToLowerInvariant())))) carry.Add(w);
         var cleaned = Leading().Replace(question.Trim(), "").Trim();
         if (cleaned.Length == 0) cleaned = question.Trim();
         var standalone = carry.Count == 0 ? cleaned : $"{cleaned} ({string.Join(" ", carry)})";
+        // the outlets the conversation asked for stay asked for, unless this question names its own
+        if (QueryParser.OutletFilters(question).Count == 0)
+            foreach (var filter in QueryParser.OutletFilters(last.StandaloneQuery)) standalone += " " + filter;
         return new Rewrite(standalone, true, last.CitedArticleIds, cleaned);
     }
 
     public static bool IsFollowUp(string question)
     {
         var q = question.Trim();
+        if (!q.Any(char.IsLetterOrDigit)) return false; // "…", "?": nothing to follow up
         if (Leading().IsMatch(q)) return true;
         if (Ellipsis().IsMatch(q)) return true; // "what would the Tories do instead?"
         var words = LexicalAnalyzer.Words(q).ToList();

@@ -18,7 +18,8 @@ public static partial class QueryParser
         var text = FromFilter().Replace(question, m =>
         {
             var name = m.Groups["q"].Success ? m.Groups["q"].Value : m.Groups["w"].Value;
-            name = name.Replace('_', ' ').Trim();
+            // "… from:River_Gazette." — the sentence's full stop is not part of the name
+            name = name.Replace('_', ' ').TrimEnd('.', ':', ')', ']', '"', '\'', '»', '”').Trim();
             if (name.Length > 0) outlets.Add(name);
             return " ";
         });
@@ -30,4 +31,10 @@ public static partial class QueryParser
 
     [GeneratedRegex(@"\bfrom:(?:""(?<q>[^""]+)""|(?<w>[^\s,;?!]+))", RegexOptions.IgnoreCase)]
     private static partial Regex FromFilter();
+
+    /// <summary>The <c>from:</c> filters written in a question, as written ("from:Reuters", "from:\"River Gazette\"").</summary>
+    public static IReadOnlyList<string> OutletFilters(string question) => FromFilter().Matches(question).Select(m => m.Value).ToList();
+
+    /// <summary>The question without its <c>from:</c> filters.</summary>
+    public static string WithoutOutletFilters(string question) => FromFilter().Replace(question, " ");
 }

@@ -39,10 +39,18 @@ public static partial class DatePhraseParser
             if (!m.Success) continue;
             var window = resolve(m, today, local, zone);
             if (window is null) continue;
-            window = WithReportingLag(window, m.Value, today, zone);
-            var remainder = (question[..m.Index] + " " + question[(m.Index + m.Length)..]).Trim();
-            remainder = Spaces().Replace(remainder, " ").Trim(' ', ',');
-            return new TimeIntent(window with { Phrase = m.Value.Trim() }, latest, remainder);
+            int start = m.Index;
+            // "since 2025-03-01", "since last month", "since yesterday": from the start of that time until now
+            if (SinceBefore().Match(question[..m.Index]) is { Success: true } since && window.After is not null)
+            {
+                start = since.Index;
+                window = window with { Before = null };
+            }
+            else window = WithReportingLag(window, m.Value, today, zone);
+            var phrase = question[start..(m.Index + m.Length)];
+            var remainder = (question[..start] + " " + question[(m.Index + m.Length)..]).Trim();
+            remainder = SpaceBeforeMark().Replace(Spaces().Replace(remainder, " "), "$1").Trim(' ', ',');
+            return new TimeIntent(window with { Phrase = phrase.Trim() }, latest, remainder);
         }
         return new TimeIntent(null, latest, question);
     }
@@ -76,13 +84,29 @@ public static partial class DatePhraseParser
         // "on 5 March 2025", "5th of March", "March 5", "March 5th, 2024"
         (new Regex(@"\b(?:on\s+)?(?:(?<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)|(?<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+(?<d>\d{1,2})(?:st|nd|rd|th)?)(?:,?\s+(?<y>\d{4}))?\b", RegexOptions.IgnoreCase), (m, today, now, z) =>
         {
-            int month = MonthIndex(m.Groups["mon"].Value);
+            var mon = m.Groups["mon"].Value;
+            // "how many of the top 10 may lose …", "why did 20 march …": lower-case verbs, not dates, unless
+            // "on" or a year says so
+            if (mon is "may" or "mar" or "march" && !m.Value.TrimStart().StartsWith("on", StringComparison.OrdinalIgnoreCase) && !m.Groups["y"].Success)
+                return null;
+            int month = MonthIndex(mon);
             int day = int.Parse(m.Groups["d"].Value, CultureInfo.InvariantCulture);
-            int year = m.Groups["y"].Success ? int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture) : today.Year;
-            if (month == 0 || day < 1 || day > DateTime.DaysInMonth(year, month)) return null;
-            var d = new DateOnly(year, month, day);
-            if (!m.Groups["y"].Success && d > today) d = d.AddYears(-1);
-            return Days_(d, d.AddDays(1), z);
+            if (month == 0 || day < 1 || day > 31) return null;
+            if (m.Groups["y"].Success)
+            {
+                int year = int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture);
+                if (day > DateTime.DaysInMonth(year, month)) return null;
+                var given = new DateOnly(year, month, day);
+                return Days_(given, given.AddDays(1), z);
+            }
+            // no year: the most recent such day (29 February: the last leap year's)
+            for (int year = today.Year; year > today.Year - 8; year--)
+            {
+                if (day > DateTime.DaysInMonth(year, month)) continue;
+                var d = new DateOnly(year, month, day);
+                if (d <= today) return Days_(d, d.AddDays(1), z);
+            }
+            return null;
         }),
         (new Regex(@"\b(?:in\s+the\s+)?(?:past|last)\s+(?<n>\d{1,3}|few|couple of)\s+(?<u>hours?|days?|weeks?|months?)\b", RegexOptions.IgnoreCase), (m, today, now, z) =>
         {
@@ -92,15 +116,26 @@ public static partial class DatePhraseParser
             var span = u.StartsWith("hour") ? TimeSpan.FromHours(n) : u.StartsWith("day") ? TimeSpan.FromDays(n) : u.StartsWith("week") ? TimeSpan.FromDays(7 * n) : TimeSpan.FromDays(30 * n);
             return new DateWindow((now - span).ToUniversalTime(), null, "");
         }),
+        // "in the past week", "over the last month": a rolling span up to now (not last calendar week)
+        (new Regex(@"\b(?:in|over|during|within)?\s*the\s+(?:past|last)\s+(?<u>hour|day|week|fortnight|month|year)\b(?!\s+of\b)", RegexOptions.IgnoreCase), (m, today, now, z) =>
+        {
+            var span = m.Groups["u"].Value.ToLowerInvariant() switch
+            {
+                "hour" => TimeSpan.FromHours(1), "day" => TimeSpan.FromDays(1), "week" => TimeSpan.FromDays(7),
+                "fortnight" => TimeSpan.FromDays(14), "month" => TimeSpan.FromDays(30), _ => TimeSpan.FromDays(365),
+            };
+            return new DateWindow((now - span).ToUniversalTime(), null, "");
+        }),
         (new Regex(@"\b(?:in\s+the\s+)?(?:past|last)\s+24\s*h\b|\bovernight\b", RegexOptions.IgnoreCase), (m, today, now, z) => new DateWindow((now - TimeSpan.FromHours(24)).ToUniversalTime(), null, "")),
         (new Regex(@"\b(?:today|tonight|this morning|this afternoon|this evening)(?:'s)?\b", RegexOptions.IgnoreCase), (m, today, now, z) => Days_(today, today.AddDays(1), z)),
         (new Regex(@"\byesterday(?:'s)?\b", RegexOptions.IgnoreCase), (m, today, now, z) => Days_(today.AddDays(-1), today, z)),
         (new Regex(@"\bthis\s+week(?:'s)?\b", RegexOptions.IgnoreCase), (m, today, now, z) => Days_(WeekStart(today), today.AddDays(1), z)),
         (new Regex(@"\blast\s+week(?:'s)?\b", RegexOptions.IgnoreCase), (m, today, now, z) => Days_(WeekStart(today).AddDays(-7), WeekStart(today), z)),
+        // on a weekend, this one; on a weekday, the last one and the days since (reports of it, previews of the next)
         (new Regex(@"\bthis\s+weekend\b", RegexOptions.IgnoreCase), (m, today, now, z) =>
         {
-            var sat = WeekStart(today).AddDays(5);
-            return Days_(sat, sat.AddDays(2), z);
+            var sat = today.DayOfWeek is DayOfWeek.Saturday or DayOfWeek.Sunday ? WeekStart(today).AddDays(5) : WeekStart(today).AddDays(-2);
+            return Days_(sat, today.AddDays(1), z);
         }),
         (new Regex(@"\blast\s+weekend\b", RegexOptions.IgnoreCase), (m, today, now, z) =>
         {
@@ -115,7 +150,7 @@ public static partial class DatePhraseParser
         }),
         (new Regex(@"\bthis\s+year(?:'s)?\b", RegexOptions.IgnoreCase), (m, today, now, z) => Days_(new DateOnly(today.Year, 1, 1), today.AddDays(1), z)),
         (new Regex(@"\blast\s+year(?:'s)?\b", RegexOptions.IgnoreCase), (m, today, now, z) => Days_(new DateOnly(today.Year - 1, 1, 1), new DateOnly(today.Year, 1, 1), z)),
-        // since Friday / since March / since 2024-03-01 handled by the day/month forms below
+        // since Friday / since March (since a date, "since last month", "since yesterday": any window above, left open)
         (new Regex(@"\bsince\s+(?:last\s+)?(?<day>monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b", RegexOptions.IgnoreCase), (m, today, now, z) =>
         {
             var d = MostRecent(today, DayIndex(m.Groups["day"].Value), allowToday: false);
@@ -143,7 +178,10 @@ public static partial class DatePhraseParser
             if (!m.Groups["y"].Success && first > today) first = first.AddYears(-1);
             return Days_(first, first.AddMonths(1), z);
         }),
-        (new Regex(@"\bin\s+(?<y>(?:19|20)\d{2})\b", RegexOptions.IgnoreCase), (m, today, now, z) =>
+        (new Regex(@"\bsince\s+(?<y>(?:19|20)\d{2})\b(?![\-/]\d)", RegexOptions.IgnoreCase), (m, today, now, z) =>
+            new DateWindow(Start(new DateOnly(int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture), 1, 1), z), null, "")),
+        // "in 2004", but not a count ("a power cut in 2000 homes")
+        (new Regex(@"\bin\s+(?<y>(?:19|20)\d{2})\b(?!\s+(?!(?:was|has|is|as|its|his|this|does|plus|versus|across|unless)\b)(?-i:\p{Ll}+s)\b)", RegexOptions.IgnoreCase), (m, today, now, z) =>
         {
             int year = int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture);
             return Days_(new DateOnly(year, 1, 1), new DateOnly(year + 1, 1, 1), z);
@@ -174,6 +212,12 @@ public static partial class DatePhraseParser
 
     [GeneratedRegex(@"\b(latest|newest|most recent|recent(ly)?|just now|breaking|up[- ]to[- ]date|current(ly)?|now)\b", RegexOptions.IgnoreCase)]
     private static partial Regex Latest();
+
+    [GeneratedRegex(@"\bsince\s+(?:on\s+|the\s+)?$", RegexOptions.IgnoreCase)]
+    private static partial Regex SinceBefore();
+
+    [GeneratedRegex(@"\s+([?!.,;:])(?=\s|$)")]
+    private static partial Regex SpaceBeforeMark();
 
     [GeneratedRegex(@"\s{2,}")]
     private static partial Regex Spaces();

@@ -45,6 +45,66 @@ public class DatePhraseParserTests
         Assert.Null(w.Before);
     }
 
+    [Theory]
+    // "since" before any dated phrase leaves the window open up to now, and leaves the question
+    [InlineData("What changed since 2025-03-01?", 2025, 3, 1)]
+    [InlineData("What changed since last month?", 2025, 2, 1)]
+    [InlineData("What changed since yesterday?", 2025, 3, 11)]
+    [InlineData("What changed since 5 March?", 2025, 3, 5)]
+    [InlineData("What changed since 2024?", 2024, 1, 1)]
+    public void Since_a_date_or_a_period_is_open_ended(string q, int y, int m, int d)
+    {
+        var intent = DatePhraseParser.Parse(q, Now, Berlin);
+        Assert.Equal(Local(y, m, d), intent.Window!.After);
+        Assert.Null(intent.Window.Before);
+        Assert.Equal("What changed?", intent.Remainder);
+    }
+
+    [Theory]
+    // words that look like dates but are not
+    [InlineData("How many of the top 10 may lose their seats?")]
+    [InlineData("Why did 20 march in Berlin?")]
+    [InlineData("Was there a power cut in 2000 homes?")]
+    [InlineData("What happened on the last day of the summit?")]
+    public void Verbs_counts_and_parts_of_events_are_not_dates(string q)
+        => Assert.Null(DatePhraseParser.Parse(q, Now, Berlin).Window);
+
+    [Theory]
+    [InlineData("What did they say on 20 May?", 2024, 5, 20)]
+    [InlineData("What was decided in 2004 in Athens?", 2004, 1, 1)]
+    public void Real_dates_beside_those_words_still_count(string q, int y, int m, int d)
+        => Assert.Equal(Local(y, m, d), DatePhraseParser.Parse(q, Now, Berlin).Window!.After);
+
+    [Theory]
+    [InlineData("What happened in the past week?", 7)]
+    [InlineData("Any news over the last month?", 30)]
+    public void The_past_week_or_month_is_a_rolling_span_up_to_now(string q, int days)
+    {
+        var w = DatePhraseParser.Parse(q, Now, Berlin).Window!;
+        Assert.Equal(Now.AddDays(-days), w.After);
+        Assert.Null(w.Before);
+    }
+
+    [Fact]
+    public void This_weekend_asked_on_a_weekday_takes_the_last_weekend_and_the_days_since()
+    {
+        // Wednesday 12 March: from Saturday 8 March to the end of today, never a window wholly in the future
+        var w = DatePhraseParser.Parse("What happened this weekend?", Now, Berlin).Window!;
+        Assert.Equal(Local(2025, 3, 8), w.After);
+        Assert.Equal(Local(2025, 3, 13), w.Before);
+        // on Saturday 15 March: from that Saturday
+        var saturday = DatePhraseParser.Parse("What happened this weekend?", new DateTimeOffset(2025, 3, 15, 12, 0, 0, TimeSpan.Zero), Berlin).Window!;
+        Assert.Equal(Local(2025, 3, 15), saturday.After);
+    }
+
+    [Fact]
+    public void The_29th_of_February_without_a_year_is_the_last_leap_day()
+    {
+        Assert.Equal(Local(2024, 2, 29), DatePhraseParser.Parse("What happened on 29 February?", Now, Berlin).Window!.After);
+        var in2028 = new DateTimeOffset(2028, 1, 10, 12, 0, 0, TimeSpan.Zero);
+        Assert.Equal(Local(2024, 2, 29), DatePhraseParser.Parse("What happened on 29 February?", in2028, Berlin).Window!.After);
+    }
+
     [Fact]
     public void Past_hours_are_relative_to_now()
     {

@@ -16,6 +16,12 @@ public class QueryAndFollowUpTests
         Assert.NotNull(p.Window);
     }
 
+    [Theory]
+    [InlineData("Why were residents evacuated from:River_Gazette.")]
+    [InlineData("Why were residents evacuated (from:River_Gazette)?")]
+    public void A_full_stop_or_bracket_after_a_from_filter_is_not_part_of_the_outlet(string q)
+        => Assert.Equal(["River Gazette"], QueryParser.Parse(q, Now, TimeZoneInfo.Utc).Outlets);
+
     static ConversationTurn Turn(string q, params string[] cited) => new()
     {
         ConversationId = "c", Question = q, StandaloneQuery = q, Answer = "…", CitedArticleIds = cited, At = Now,
@@ -40,6 +46,25 @@ public class QueryAndFollowUpTests
         Assert.Contains("Zelenskyy", r.Standalone);
         Assert.Equal(["u1"], r.PreferredArticleIds);
     }
+
+    [Fact]
+    public void A_follow_up_keeps_the_outlet_filter_of_the_conversation_and_does_not_search_for_its_name()
+    {
+        var history = new[] { Turn("Why were residents evacuated near the Oder from:River_Gazette?", "u1") };
+        var r = FollowUpRewriter.Rewrite("and what did the governor promise?", history);
+        Assert.True(r.IsFollowUp);
+        Assert.Equal(["River Gazette"], QueryParser.Parse(r.Standalone, Now, TimeZoneInfo.Utc).Outlets);
+        Assert.DoesNotContain("Gazette", QueryParser.Parse(r.Standalone, Now, TimeZoneInfo.Utc).SearchText);
+        // a follow-up that names its own outlet uses that one
+        var own = FollowUpRewriter.Rewrite("and what did from:Reuters say?", history);
+        Assert.Equal(["Reuters"], QueryParser.Parse(own.Standalone, Now, TimeZoneInfo.Utc).Outlets);
+    }
+
+    [Theory]
+    [InlineData("...")]
+    [InlineData("?")]
+    public void Punctuation_alone_does_not_repeat_the_previous_topic(string q)
+        => Assert.False(FollowUpRewriter.Rewrite(q, [Turn("What did Putin say about meeting Zelenskyy?", "u1")]).IsFollowUp);
 
     [Theory]
     [InlineData("How many people were killed in the Kyiv strikes on Tuesday?")]
