@@ -80,13 +80,15 @@ public sealed class SemanticKernelAnswerer : ILlmAnswerer
         var sb = new StringBuilder();
         foreach (var s in sources)
         {
-            sb.Append('[').Append(s.N).Append("] ").Append(s.Title);
+            sb.Append('[').Append(s.N).Append("] ").Append(OneLine(s.Title));
             var meta = new List<string>();
             if (!string.IsNullOrWhiteSpace(s.Outlet)) meta.Add(s.Outlet);
             meta.Add(s.Published is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "date unknown");
             sb.Append(" (").Append(string.Join(", ", meta)).Append(')').AppendLine();
-            sb.Append("URL: ").AppendLine(s.Url);
-            sb.AppendLine(s.Text.Trim());
+            sb.Append("URL: ").AppendLine(OneLine(s.Url));
+            // the article's own lines are quoted, so none of them can pass for a source's header ("[4] …", "URL: …")
+            foreach (var line in s.Text.Trim().Split('\n'))
+                sb.Append("> ").AppendLine(line.TrimEnd('\r'));
             sb.AppendLine();
         }
         return sb.ToString().TrimEnd();
@@ -158,6 +160,8 @@ public sealed class SemanticKernelAnswerer : ILlmAnswerer
             return new Failure(true, "malformed response: " + ex.Message, null);
         return null;
     }
+
+    static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }
 
 /// <summary>The language model could not give an answer (after retries, or refused the request).</summary>
