@@ -16,8 +16,6 @@ public sealed record AnswerRequest
     public string? ConversationId { get; init; }
     /// <summary>Additional filter (e.g. an outlet chosen by a channel).</summary>
     public SearchFilter? Filter { get; init; }
-    /// <summary>How many sources the answer may draw on.</summary>
-    public int? MaxSources { get; init; }
 }
 
 /// <summary>A numbered source that the answer cites.</summary>
