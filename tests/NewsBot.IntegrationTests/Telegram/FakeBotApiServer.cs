@@ -24,8 +24,9 @@ public sealed record ApiCall(string Method, string Token, JsonObject Params, int
 /// A fake Telegram Bot API server on 127.0.0.1 (Kestrel), enough for the real TelegramBotClient:
 /// getMe, getUpdates (offset confirms and drops updates, timeout long-polls and returns as soon as updates
 /// are queued), sendMessage, sendChatAction, setMyCommands, answerCallbackQuery, editMessageText,
-/// deleteWebhook, setWebhook. Records every call; can fail a method once with an error (e.g. 429 + retry_after).
-/// Its own logging is off (its request paths contain the token).
+/// deleteWebhook, setWebhook. Records every call; can fail a method once with an error (e.g. 429 + retry_after),
+/// or every call matching <see cref="FailWhen"/>. <see cref="IgnoreFutureOffset"/> mimics TDLib (the real and the
+/// local Bot API server) for an offset past the newest update. Its own logging is off (its request paths contain the token).
 /// </summary>
 public sealed class FakeBotApiServer : IAsyncDisposable
 {
@@ -44,6 +45,19 @@ public sealed class FakeBotApiServer : IAsyncDisposable
 
     /// <summary>When set, requests with another token get 401 Unauthorized.</summary>
     public string? AcceptedToken { get; set; }
+
+    /// <summary>
+    /// Decides per call (method, parameters) whether it fails, and with which error code and description;
+    /// null lets the call through. Checked after <see cref="FailNext"/>'s queued failures.
+    /// </summary>
+    public Func<string, JsonObject, (int Code, string Description)?>? FailWhen { get; set; }
+
+    /// <summary>
+    /// Like TDLib behind the real Bot API (and a local Bot API server): a getUpdates offset past the newest
+    /// update id issued is ignored, and the unconfirmed updates are returned from the start of the queue.
+    /// Off: such an offset confirms (drops) everything queued, as the simplest reading of the docs suggests.
+    /// </summary>
+    public bool IgnoreFutureOffset { get; set; }
 
     public string BaseUrl { get; }
 
@@ -188,6 +202,8 @@ public sealed class FakeBotApiServer : IAsyncDisposable
             if (_failures.TryGetValue(method, out var q) && q.Count > 0)
                 failure = q.Dequeue();
         }
+        if (failure is null && FailWhen?.Invoke(method, parameters) is { } when)
+            failure = (when.Code, null, when.Description);
         if (failure is { } f)
         {
             _calls.Enqueue(new ApiCall(method, token, parameters, f.Code));
@@ -237,7 +253,7 @@ public sealed class FakeBotApiServer : IAsyncDisposable
             Task signal;
             lock (_lock)
             {
-                if (offset > 0)
+                if (offset > 0 && !(IgnoreFutureOffset && offset > _nextUpdateId + 1))
                 {
                     _updates.RemoveAll(u => u["update_id"]!.GetValue<int>() < offset);
                 }
@@ -345,11 +361,8 @@ public static class Updates
         if (text is not null)
         {
             message["text"] = text;
-            if (text.StartsWith('/'))
-            {
-                var end = text.IndexOf(' ');
-                message["entities"] = new JsonArray(new JsonObject { ["type"] = "bot_command", ["offset"] = 0, ["length"] = end < 0 ? text.Length : end });
-            }
+            if (Entities(text) is { } entities)
+                message["entities"] = entities;
         }
         if (replyToBotMessageId is { } reply)
         {
@@ -368,6 +381,34 @@ public static class Updates
             message["is_topic_message"] = true;
         }
         return message;
+    }
+
+    private static readonly System.Text.RegularExpressions.Regex EmailPattern =
+        new(@"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+");
+
+    private static readonly System.Text.RegularExpressions.Regex MentionPattern =
+        new(@"(?<![A-Za-z0-9_@.])@[A-Za-z0-9_]{5,32}(?![A-Za-z0-9_])");
+
+    /// <summary>
+    /// The entities Telegram marks in a message text (offsets in UTF-16 units): a leading bot command,
+    /// e-mail addresses and @username mentions; null when there are none.
+    /// </summary>
+    public static JsonArray? Entities(string text)
+    {
+        var found = new List<(int Offset, int Length, string Type)>();
+        if (text.StartsWith('/'))
+        {
+            var end = text.IndexOfAny([' ', '\n']);
+            found.Add((0, end < 0 ? text.Length : end, "bot_command"));
+        }
+        foreach (System.Text.RegularExpressions.Match m in EmailPattern.Matches(text))
+            found.Add((m.Index, m.Length, "email"));
+        foreach (System.Text.RegularExpressions.Match m in MentionPattern.Matches(text))
+            if (!found.Any(e => m.Index < e.Offset + e.Length && e.Offset < m.Index + m.Length))
+                found.Add((m.Index, m.Length, "mention"));
+        return found.Count == 0
+            ? null
+            : new JsonArray([.. found.OrderBy(e => e.Offset).Select(e => (JsonNode)new JsonObject { ["type"] = e.Type, ["offset"] = e.Offset, ["length"] = e.Length })]);
     }
 
     public static JsonObject Photo(int messageId, long chatId, long userId) => new()
