@@ -42,6 +42,13 @@ public sealed class SqliteInboxStore(SqliteDatabase db, TimeProvider time) : IIn
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    public async Task<int> ForgetDoneAsync(string channel, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = conn.Command("DELETE FROM inbox WHERE channel = $c AND done = 1").With("$c", channel);
+        return await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
     public async Task<long?> GetLastUpdateIdAsync(string channel, CancellationToken ct = default)
     {
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);

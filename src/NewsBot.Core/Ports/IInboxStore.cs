@@ -23,4 +23,11 @@ public interface IInboxStore
 
     /// <summary>The highest update id stored for the channel (the next poll asks for updates after it).</summary>
     Task<long?> GetLastUpdateIdAsync(string channel, CancellationToken ct = default);
+
+    /// <summary>
+    /// Forgets the channel's done updates (pending ones stay) and returns how many: used when the channel renumbers
+    /// its update ids (e.g. Telegram after a token or server change), so that ids of the new numbering that equal
+    /// old ones are not mistaken for updates handled before.
+    /// </summary>
+    Task<int> ForgetDoneAsync(string channel, CancellationToken ct = default);
 }

@@ -14,6 +14,10 @@ namespace NewsBot.Telegram.Hosting;
 /// pending in the inbox are queued first, and polling resumes after the highest stored update id.
 /// Each received update is stored in the inbox before the next getUpdates (offset = last + 1) acknowledges
 /// it to Telegram, so a crash never loses one; an id stored before is never handled again.
+/// Telegram may renumber update ids lower (a new bot token, switching to or from a local Bot API server with the
+/// same data, ids re-chosen after a week without updates); TDLib then ignores the offset past its newest update and
+/// returns its queue from the start. A batch whose ids are all below the saved position is taken as such a
+/// renumbering: one warning, the old numbering's done ids are forgotten, and polling continues from the new ids.
 /// Network errors back off exponentially (capped, with jitter); 429 honours retry_after; 401 stops
 /// polling with a clear error and no crash loop.
 /// </summary>
@@ -89,7 +93,17 @@ public sealed class TelegramPollingService(
                 continue;
             }
 
-            foreach (var update in updates.OrderBy(u => u.Id))
+            var batch = updates.OrderBy(u => u.Id).ToList();
+            if (offset is { } resumeAt && batch.Count > 0 && batch[^1].Id < resumeAt)
+            {
+                // Telegram never returns updates below the offset it was given, unless it renumbered them (see the
+                // class summary): skipping them would leave the bot silent, and polling from the old position spins.
+                if (!await ForgetOldNumberingAsync(resumeAt, batch[0].Id, batch[^1].Id, stoppingToken).ConfigureAwait(false))
+                    continue;
+                offset = null;
+            }
+
+            foreach (var update in batch)
             {
                 if (offset is { } o && update.Id < o)
                     continue;
@@ -97,6 +111,34 @@ public sealed class TelegramPollingService(
                     break; // not stored: don't acknowledge it; the next getUpdates returns it again
                 offset = update.Id + 1;
             }
+        }
+    }
+
+    /// <summary>
+    /// The update ids restarted lower than the saved position: warns once and forgets the handled ids of the old
+    /// numbering, so equal ids of the new one are handled. False when the inbox failed (the batch is fetched again).
+    /// </summary>
+    private async Task<bool> ForgetOldNumberingAsync(int expected, int first, int last, CancellationToken ct)
+    {
+        try
+        {
+            var forgotten = await inbox.ForgetDoneAsync(Channel, ct).ConfigureAwait(false);
+            logger.LogWarning(
+                "Telegram renumbered its update ids: expected {Expected} or more, got {First}..{Last}. This happens after a new bot token, a switch " +
+                "to or from a local Bot API server, or a week without updates. Continuing from the new numbering; forgot {Forgotten} handled update id(s) of the old one",
+                expected, first, last, forgotten);
+            return true;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (Exception ex)
+        {
+            logger.LogError("Telegram renumbered its update ids (expected {Expected} or more, got {First}..{Last}) but the inbox could not forget the old ones; retrying: {Error}",
+                expected, first, last, redaction.Full(ex));
+            await DelayAsync(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
+            return false;
         }
     }
 

@@ -102,6 +102,17 @@ public sealed class InMemoryInboxStore : IInboxStore
         }
     }
 
+    public Task<int> ForgetDoneAsync(string channel, CancellationToken ct = default)
+    {
+        lock (_lock)
+        {
+            var done = _entries.Where(e => e.Key.Item1 == channel && e.Value.Done).Select(e => e.Key).ToList();
+            foreach (var key in done)
+                _entries.Remove(key);
+            return Task.FromResult(done.Count);
+        }
+    }
+
     public int Count
     {
         get { lock (_lock) return _entries.Count; }

@@ -2,7 +2,10 @@ using Xunit;
 
 namespace NewsBot.IntegrationTests.Telegram;
 
-/// <summary>429 retries, at-least-once handling across a restart, poison updates, a rejected token, and no token in logs.</summary>
+/// <summary>
+/// 429 and transient send retries, permanent send errors, at-least-once handling across a restart, renumbered
+/// update ids, poison updates, a rejected token, and no token in logs.
+/// </summary>
 public sealed class TelegramReliabilityTests
 {
     [Fact]
@@ -122,5 +125,43 @@ public sealed class TelegramReliabilityTests
         Assert.DoesNotContain(TelegramBotHarness.Token.Split(':')[1], logs);
         Assert.DoesNotContain("/bot7000001", logs);
         Assert.DoesNotContain(bot.Logs.Lines, l => l.Contains("System.Net.Http.HttpClient", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task After_Telegram_renumbers_its_update_ids_the_bot_warns_once_and_answers_from_the_new_numbering_without_a_hot_loop()
+    {
+        await using var server = await FakeBotApiServer.StartAsync();
+        server.IgnoreFutureOffset = true; // like TDLib: an offset past the newest update returns the queue from its start
+        var inbox = new InMemoryInboxStore();
+        // Handled under the old numbering (another token, or the cloud server before a switch to a local one):
+        // far above the new ids, and some equal to ids the new numbering is about to use again.
+        foreach (var old in new long[] { 101, 102, 103, 900_000_000 })
+        {
+            await inbox.TryAddAsync("telegram", old, "{}");
+            await inbox.MarkDoneAsync("telegram", old);
+        }
+
+        await using var bot = await TelegramBotHarness.StartAsync(server: server, inbox: inbox);
+        var first = server.SendText(42, 42, "Anyone there after the move?");
+        var answer = await server.WaitForAsync("sendMessage", timeout: TimeSpan.FromSeconds(15));
+        Assert.Equal(first.MessageId, answer.ReplyTo);
+        Assert.True(first.UpdateId < 900_000_000);
+
+        var second = server.SendText(42, 42, "And a follow-up?");
+        var followUp = await server.WaitForAsync("sendMessage", count: 2, timeout: TimeSpan.FromSeconds(15));
+        Assert.Equal(second.MessageId, followUp.ReplyTo);
+        await FakeBotApiServer.EventuallyAsync(() => inbox.IsDone(first.UpdateId) && inbox.IsDone(second.UpdateId), "both updates handled");
+
+        // Polling goes on from the new numbering as long polls (1 s here), not a hot loop.
+        var before = server.CallsTo("getUpdates").Count;
+        await Task.Delay(2500);
+        var polls = server.CallsTo("getUpdates");
+        Assert.InRange(polls.Count - before, 1, 5);
+        Assert.Equal(second.UpdateId + 1, polls[^1].Long("offset"));
+
+        Assert.Equal(["Anyone there after the move?", "And a follow-up?"], bot.Answers.Requests.Select(r => r.Question));
+        Assert.Equal(2, server.SentMessages.Count);
+        Assert.Single(bot.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("renumbered", StringComparison.Ordinal));
+        Assert.DoesNotContain(TelegramBotHarness.Token, bot.AllLogs);
     }
 }

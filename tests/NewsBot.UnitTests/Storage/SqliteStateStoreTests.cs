@@ -65,4 +65,21 @@ public class SqliteStateStoreTests : IDisposable
         Assert.Equal(11, await inbox.GetLastUpdateIdAsync("telegram"));
         Assert.Null(await inbox.GetLastUpdateIdAsync("other"));
     }
+
+    [Fact]
+    public async Task Inbox_forgets_only_the_done_update_ids_of_the_channel_so_a_renumbered_id_can_be_stored_again()
+    {
+        var inbox = new SqliteInboxStore(_db, TimeProvider.System);
+        await inbox.TryAddAsync("telegram", 500, "{old}");
+        await inbox.MarkDoneAsync("telegram", 500);
+        await inbox.TryAddAsync("telegram", 900, "{old pending}");
+        await inbox.TryAddAsync("other", 7, "{x}");
+        await inbox.MarkDoneAsync("other", 7);
+
+        Assert.Equal(1, await inbox.ForgetDoneAsync("telegram"));
+
+        Assert.True(await inbox.TryAddAsync("telegram", 500, "{new numbering}"));
+        Assert.Equal([500L, 900L], (await inbox.GetPendingAsync("telegram")).Select(i => i.UpdateId));
+        Assert.False(await inbox.TryAddAsync("other", 7, "{x again}"));
+    }
 }
