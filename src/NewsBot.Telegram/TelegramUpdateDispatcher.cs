@@ -2,6 +2,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NewsBot.Core.Ports;
+using NewsBot.Telegram.Conversation;
 using Telegram.Bot;
 using Telegram.Bot.Types;
 
@@ -11,7 +12,8 @@ namespace NewsBot.Telegram;
 /// Runs stored updates through <see cref="TelegramUpdateHandler"/>: chats are served concurrently (at most
 /// <c>MaxConcurrentChats</c> at a time) while each chat's updates are handled strictly in order. An update
 /// is marked done in the inbox after it was handled; one that keeps failing is given up after
-/// <c>MaxUpdateAttempts</c> (logged, marked done). Nothing runs before <see cref="Open"/>, so the starting
+/// <c>MaxUpdateAttempts</c> (logged, marked done), and one whose reply Telegram refuses for good (the bot was
+/// blocked or removed, the chat is gone) is given up at once. Nothing runs before <see cref="Open"/>, so the starting
 /// service can queue what the inbox still holds ahead of new updates. On shutdown no new update starts,
 /// in-flight ones may finish until the host's shutdown token fires and are then cancelled: unfinished
 /// updates stay pending in the inbox and are handled after a restart.
@@ -224,6 +226,14 @@ public sealed class TelegramUpdateDispatcher : IDisposable
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 _logger.LogInformation("Telegram update {UpdateId} abandoned at shutdown; it stays pending", id);
+                return;
+            }
+            catch (TelegramPermanentSendException ex)
+            {
+                // Blocked, kicked, chat gone…: running the update again would only compute the answer again.
+                _logger.LogWarning("Giving up on Telegram update {UpdateId}: Telegram will not deliver {Method} to chat {ChatId} ({Error}); not retrying it",
+                    id, ex.Method, ex.ChatId, _redaction.Describe(ex.InnerException ?? ex));
+                await _inbox.MarkDoneAsync(Channel, id, CancellationToken.None).ConfigureAwait(false);
                 return;
             }
             catch (Exception ex)

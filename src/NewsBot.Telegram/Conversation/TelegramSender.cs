@@ -9,13 +9,40 @@ using Telegram.Bot.Types.ReplyMarkups;
 namespace NewsBot.Telegram.Conversation;
 
 /// <summary>
+/// Telegram refused a request for good (the bot was blocked or removed from the chat, the chat is gone, the bot may
+/// not write there…): retrying it, or the update that caused it, cannot help.
+/// </summary>
+public sealed class TelegramPermanentSendException(string method, long? chatId, ApiRequestException inner)
+    : Exception($"Telegram refused {method}{(chatId is { } id ? $" to chat {id}" : "")} for good: {inner.ErrorCode} {inner.Message}", inner)
+{
+    public string Method { get; } = method;
+    public long? ChatId { get; } = chatId;
+    public int ErrorCode { get; } = inner.ErrorCode;
+}
+
+/// <summary>
 /// Sends HTML messages (link previews off, into the right forum topic, replying where asked). The client
-/// retries 429 "retry after" itself up to its threshold; this adds a last retry for longer waits.
+/// retries 429 "retry after" itself up to its threshold; this adds a last retry for longer waits. Transient
+/// failures (5xx, network errors, timeouts) are retried here a few times with a short backoff, each message
+/// part on its own, so a hiccup never makes the whole update run again (another answer, parts sent twice).
+/// Permanent refusals (403 blocked/kicked, 400 chat not found …) throw <see cref="TelegramPermanentSendException"/>:
+/// the dispatcher gives up on the update at once. Answering a callback query is best effort.
 /// </summary>
 public sealed class TelegramSender(ITelegramBotClient bot, TimeProvider time, LogRedaction redaction, ILogger<TelegramSender> logger)
 {
     private const int MaxAttempts = 3;
     private const int MaxRetryAfterSeconds = 300;
+
+    /// <summary>Waits before each retry of a transient failure (bounded: then the failure propagates).</summary>
+    private static readonly TimeSpan[] TransientRetryDelays = [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+
+    /// <summary>400 descriptions that mean the chat cannot be written to (any 403 means that too).</summary>
+    private static readonly string[] PermanentBadRequests =
+    [
+        "chat not found", "user not found", "bot was blocked", "bot was kicked", "user is deactivated", "peer_id_invalid",
+        "not enough rights", "have no rights", "chat_write_forbidden", "chat_restricted", "need administrator rights",
+        "topic_closed", "topic_deleted", "message thread not found", "group chat was upgraded",
+    ];
 
     public Task<Message> SendHtmlAsync(TelegramChatContext chat, string html, int? replyToMessageId = null,
         InlineKeyboardMarkup? keyboard = null, CancellationToken ct = default) =>
@@ -23,7 +50,7 @@ public sealed class TelegramSender(ITelegramBotClient bot, TimeProvider time, Lo
 
     public Task<Message> SendHtmlAsync(long chatId, int? messageThreadId, string html, int? replyToMessageId = null,
         InlineKeyboardMarkup? keyboard = null, CancellationToken ct = default) =>
-        WithRetryAsync("sendMessage", () => bot.SendMessage(
+        WithRetryAsync("sendMessage", chatId, () => bot.SendMessage(
             chatId,
             html,
             ParseMode.Html,
@@ -51,21 +78,35 @@ public sealed class TelegramSender(ITelegramBotClient bot, TimeProvider time, Lo
         SendHtmlAsync(chat, TelegramHtml.Escape(text), replyToMessageId, null, ct);
 
     public Task<Message> EditHtmlAsync(long chatId, int messageId, string html, InlineKeyboardMarkup? keyboard, CancellationToken ct) =>
-        WithRetryAsync("editMessageText", () => bot.EditMessageText(
+        WithRetryAsync("editMessageText", chatId, () => bot.EditMessageText(
             chatId, messageId, html, ParseMode.Html,
             replyMarkup: keyboard,
             linkPreviewOptions: new LinkPreviewOptions { IsDisabled = true },
             cancellationToken: ct), ct);
 
-    public Task AnswerCallbackAsync(string callbackQueryId, string? text, CancellationToken ct) =>
-        WithRetryAsync("answerCallbackQuery", async () =>
-        {
-            await bot.AnswerCallbackQuery(callbackQueryId, text, cancellationToken: ct).ConfigureAwait(false);
-            return true;
-        }, ct);
-
-    private async Task<T> WithRetryAsync<T>(string method, Func<Task<T>> call, CancellationToken ct)
+    /// <summary>
+    /// Stops the button's spinner (with an optional notice). Best effort: a failure (e.g. the query is too old) is
+    /// logged and swallowed, since the button's work must neither be skipped nor repeated because of it.
+    /// </summary>
+    public async Task AnswerCallbackAsync(string callbackQueryId, string? text, CancellationToken ct)
     {
+        try
+        {
+            await WithRetryAsync("answerCallbackQuery", null, async () =>
+            {
+                await bot.AnswerCallbackQuery(callbackQueryId, text, cancellationToken: ct).ConfigureAwait(false);
+                return true;
+            }, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogInformation("Could not answer a Telegram button press: {Error}", redaction.Describe(ex));
+        }
+    }
+
+    private async Task<T> WithRetryAsync<T>(string method, long? chatId, Func<Task<T>> call, CancellationToken ct)
+    {
+        var transientRetries = 0;
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -79,6 +120,30 @@ public sealed class TelegramSender(ITelegramBotClient bot, TimeProvider time, Lo
                     method, wait, redaction.Describe(e));
                 await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, wait)), time, ct).ConfigureAwait(false);
             }
+            catch (Exception e) when (IsTransient(e, ct) && transientRetries < TransientRetryDelays.Length)
+            {
+                var delay = TransientRetryDelays[transientRetries++];
+                logger.LogWarning("Telegram {Method} failed ({Error}); retrying in {Delay:0.#} s ({Retry} of {MaxRetries})",
+                    method, redaction.Describe(e), delay.TotalSeconds, transientRetries, TransientRetryDelays.Length);
+                await Task.Delay(delay, time, ct).ConfigureAwait(false);
+            }
+            catch (ApiRequestException e) when (IsPermanent(e))
+            {
+                throw new TelegramPermanentSendException(method, chatId, e);
+            }
         }
     }
+
+    /// <summary>5xx from the Bot API, network failures and timeouts (not our own cancellation).</summary>
+    private static bool IsTransient(Exception e, CancellationToken ct) => e switch
+    {
+        ApiRequestException api => api.ErrorCode >= 500,
+        RequestException or HttpRequestException or IOException => true,
+        OperationCanceledException => !ct.IsCancellationRequested,
+        _ => false,
+    };
+
+    private static bool IsPermanent(ApiRequestException e) =>
+        e.ErrorCode == 403 ||
+        (e.ErrorCode == 400 && PermanentBadRequests.Any(p => e.Message.Contains(p, StringComparison.OrdinalIgnoreCase)));
 }

@@ -164,4 +164,55 @@ public sealed class TelegramReliabilityTests
         Assert.Single(bot.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) && l.Contains("renumbered", StringComparison.Ordinal));
         Assert.DoesNotContain(TelegramBotHarness.Token, bot.AllLogs);
     }
+
+    [Fact]
+    public async Task A_502_on_the_second_part_of_a_long_answer_is_retried_for_that_part_only_and_the_answer_is_computed_once()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync();
+        var longAnswer = string.Join("\n\n", Enumerable.Range(1, 60).Select(i => $"Paragraph {i}: " + new string('x', 100) + " [1]."));
+        bot.Answers.Handler = (r, _) => Task.FromResult(ScriptedAnswerService.CitedAnswer(r.Question, longAnswer));
+        var sends = 0;
+        bot.Server.FailWhen = (method, _) =>
+            method == "sendMessage" && Interlocked.Increment(ref sends) == 2 ? (502, "Bad Gateway") : null;
+        var (updateId, messageId) = bot.Server.SendText(42, 42, "Tell me everything");
+
+        await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(updateId), "the update to be marked done", TimeSpan.FromSeconds(20));
+        await Task.Delay(500);
+
+        Assert.Single(bot.Answers.Requests);
+        var statuses = bot.Server.CallsTo("sendMessage").Select(c => c.StatusCode).ToList();
+        Assert.Equal(502, statuses[1]);
+        Assert.Single(statuses, 502);
+        var parts = bot.Server.SentMessages;
+        Assert.True(parts.Count >= 2, $"expected a multi-part answer, got {parts.Count} part(s)");
+        Assert.Equal(statuses.Count - 1, parts.Count);
+        var all = string.Join("\n", parts.Select(p => p.Text));
+        foreach (var i in Enumerable.Range(1, 60))
+            Assert.Single(System.Text.RegularExpressions.Regex.Matches(all, $"Paragraph {i}:"));
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(all, "Sources:"));
+        Assert.Equal(messageId, parts[0].ReplyTo);
+        Assert.NotNull(parts[^1].Keyboard);
+    }
+
+    [Theory]
+    [InlineData(403, "Forbidden: bot was blocked by the user")]
+    [InlineData(403, "Forbidden: bot was kicked from the supergroup chat")]
+    [InlineData(400, "Bad Request: chat not found")]
+    public async Task A_permanent_send_error_gives_up_on_the_update_at_once_without_computing_the_answer_again(int code, string description)
+    {
+        await using var bot = await TelegramBotHarness.StartAsync();
+        bot.Server.FailWhen = (method, p) => method == "sendMessage" && p["chat_id"]?.GetValue<long>() == 42 ? (code, description) : null;
+        var id = bot.Server.SendText(42, 42, "Are you there?").UpdateId;
+
+        await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(id), "the update to be marked done", TimeSpan.FromSeconds(20));
+        await Task.Delay(1000); // give any retry a chance to show up
+
+        Assert.Single(bot.Answers.Requests);
+        Assert.Single(bot.Server.CallsTo("sendMessage"));
+        Assert.Contains(bot.Logs.Lines, l => l.Contains(description, StringComparison.Ordinal) && l.Contains("chat 42", StringComparison.Ordinal));
+        Assert.DoesNotContain(TelegramBotHarness.Token, bot.AllLogs);
+
+        bot.Server.SendText(43, 43, "Another chat still works?");
+        await bot.Server.WaitForAsync("sendMessage", c => c.Long("chat_id") == 43);
+    }
 }
