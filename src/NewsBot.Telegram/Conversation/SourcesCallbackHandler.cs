@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using NewsBot.Telegram.Formatting;
-using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.ReplyMarkups;
 
@@ -8,7 +7,8 @@ namespace NewsBot.Telegram.Conversation;
 
 /// <summary>
 /// The "Sources" button (callback data "src:{token}"): edits the answer to append the quoted passage of
-/// each cited source, or — when that would pass 4096 characters — sends the passages as a reply.
+/// each cited source, or — when that would pass 4096 characters, or the edit fails for any reason — sends the
+/// passages as a reply. The button press is answered once, before the edit.
 /// </summary>
 public sealed class SourcesCallbackHandler(SourcesCache cache, TelegramSender sender, LogRedaction redaction,
     ILogger<SourcesCallbackHandler> logger) : ITelegramCallbackHandler
@@ -48,9 +48,10 @@ public sealed class SourcesCallbackHandler(SourcesCache cache, TelegramSender se
                 await sender.EditHtmlAsync(chatId, messageId, combined, keyboard, ct).ConfigureAwait(false);
                 edited = true;
             }
-            catch (ApiRequestException e) when (e.ErrorCode == 400)
+            catch (Exception e) when (e is not OperationCanceledException || !ct.IsCancellationRequested)
             {
-                // E.g. the message is too old to edit or was deleted: fall back to a new message.
+                // E.g. the message is too old to edit or was deleted, or Telegram kept failing (5xx) after the
+                // sender's retries: fall back to a new message rather than running the button press again.
                 logger.LogInformation("Could not edit the answer to show sources, sending them instead: {Error}", redaction.Describe(e));
             }
         }

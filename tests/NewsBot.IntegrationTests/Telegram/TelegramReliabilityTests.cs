@@ -215,4 +215,27 @@ public sealed class TelegramReliabilityTests
         bot.Server.SendText(43, 43, "Another chat still works?");
         await bot.Server.WaitForAsync("sendMessage", c => c.Long("chat_id") == 43);
     }
+
+    [Fact]
+    public async Task A_5xx_from_editing_the_answer_falls_back_to_sending_the_sources_and_the_button_press_is_answered_once()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync();
+        bot.Server.SendText(42, 42, "What did the council decide?");
+        var answer = await bot.Server.WaitForAsync("sendMessage");
+        bot.Server.FailWhen = (method, _) => method == "editMessageText" ? (502, "Bad Gateway") : null;
+
+        var id = bot.Server.PressButton(42, 42, answer.ResultMessageId!.Value, answer.FirstCallbackData!);
+        var passages = await bot.Server.WaitForAsync("sendMessage", count: 2, timeout: TimeSpan.FromSeconds(20));
+        await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(id), "the button press to be handled", TimeSpan.FromSeconds(20));
+        await Task.Delay(500);
+
+        Assert.Contains("<b>Quoted passages</b>", passages.Text);
+        Assert.Contains("<blockquote>The bank raised rates by a quarter point.</blockquote>", passages.Text);
+        Assert.Equal(answer.ResultMessageId, (int?)passages.ReplyTo);
+        TelegramHtmlChecker.AssertValid(passages.Text);
+        Assert.Single(bot.Server.CallsTo("answerCallbackQuery"));
+        Assert.Equal(2, bot.Server.SentMessages.Count);
+        Assert.NotEmpty(bot.Server.CallsTo("editMessageText"));
+        Assert.All(bot.Server.CallsTo("editMessageText"), c => Assert.Equal(502, c.StatusCode));
+    }
 }
