@@ -16,15 +16,27 @@ public static class TelegramHtml
 
     public static string Bold(string? text) => $"<b>{Escape(text)}</b>";
 
+    /// <summary>Longest escaped href made into a link: a longer tag could not be split and the answer would be lost.</summary>
+    public const int MaxHrefLength = 1000;
+
+    /// <summary>Longest address shown as plain text after a title.</summary>
+    public const int MaxShownUrlLength = 200;
+
     /// <summary>
     /// A link when the URL is http(s); otherwise (file://, relative, garbage) the title followed by the
-    /// address as plain escaped text, since Telegram does not make such links clickable.
+    /// address as plain escaped text, since Telegram does not make such links clickable. An http(s) URL longer
+    /// than <see cref="MaxHrefLength"/> once escaped is no link: the title is followed by the site's host only.
     /// </summary>
     public static string Link(string? url, string title)
     {
         if (IsClickable(url))
-            return $"<a href=\"{Escape(url)}\">{Escape(title)}</a>";
-        return string.IsNullOrWhiteSpace(url) ? Escape(title) : $"{Escape(title)} ({Escape(url)})";
+        {
+            var href = Escape(url);
+            return href.Length <= MaxHrefLength
+                ? $"<a href=\"{href}\">{Escape(title)}</a>"
+                : $"{Escape(title)} ({Escape(new Uri(url!).Host)})";
+        }
+        return string.IsNullOrWhiteSpace(url) ? Escape(title) : $"{Escape(title)} ({Escape(Truncate(url, MaxShownUrlLength))})";
     }
 
     public static bool IsClickable(string? url) =>

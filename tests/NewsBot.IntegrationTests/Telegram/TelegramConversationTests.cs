@@ -320,4 +320,29 @@ public sealed class TelegramConversationTests
         Assert.Equal(2, chat42.Count);
         Assert.Equal(queued.MessageId, chat42[1].ReplyTo);
     }
+
+    [Fact]
+    public async Task A_source_with_a_huge_url_is_shown_without_a_link_and_the_answer_is_still_sent()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync(c => c["Telegram:MaxUpdateAttempts"] = "1");
+        var url = "https://news.example.org/a?" + string.Join("&", Enumerable.Range(0, 800).Select(i => $"p{i}=v"));
+        bot.Answers.Handler = (r, _) =>
+        {
+            var a = ScriptedAnswerService.CitedAnswer(r.Question);
+            return Task.FromResult(a with { Citations = [a.Citations[0] with { Url = url }, a.Citations[1]] });
+        };
+        var (updateId, messageId) = bot.Server.SendText(Chat, 42, "What did the council decide?");
+
+        var sent = await bot.Server.WaitForAsync("sendMessage", timeout: TimeSpan.FromSeconds(15));
+        await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(updateId), "the update to be marked done");
+
+        Assert.Equal(messageId, sent.ReplyTo);
+        Assert.True(sent.Text.Length <= 4096, $"{sent.Text.Length} characters");
+        Assert.Contains("the council approved the budget [1]", sent.Text);
+        Assert.Contains("[1] Council &lt;approves&gt; budget &amp; &quot;cuts&quot;", sent.Text);
+        Assert.DoesNotContain("p799=v", sent.Text);
+        Assert.DoesNotContain("href=\"https://news.example.org/a?", sent.Text);
+        TelegramHtmlChecker.AssertValid(sent.Text);
+        Assert.Single(bot.Server.SentMessages);
+    }
 }
