@@ -7,6 +7,7 @@ using NewsBot.Core.Ports;
 using NewsBot.Telegram.Conversation;
 using NewsBot.Telegram.Formatting;
 using Telegram.Bot;
+using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
 using Telegram.Bot.Types.Enums;
 using Telegram.Bot.Types.ReplyMarkups;
@@ -19,6 +20,7 @@ namespace NewsBot.Telegram;
 /// <para>
 /// Private chats: any text is a question. Groups: only commands (/ask …, /cmd@ThisBot), messages that
 /// @mention the bot and replies to the bot's messages; everything else is ignored silently.
+/// A command that fails (e.g. the database is busy) gets a short apology.
 /// Edited messages are ignored (they are not requested from Telegram): to ask again, send a new message.
 /// </para>
 /// </summary>
@@ -201,6 +203,22 @@ public sealed partial class TelegramUpdateHandler(
             return;
         }
 
+        try
+        {
+            await RunKnownCommandAsync(m, chat, command, args, userId, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or RequestException or TelegramPermanentSendException))
+        {
+            // E.g. "database is locked": tell the user instead of leaving them without a reply. Failures to send
+            // (Telegram errors) propagate: the dispatcher retries or gives up on the update.
+            logger.LogError("Telegram command /{Command} in {ConversationId} failed: {Error}", command, chat.ConversationId, redaction.Describe(ex));
+            await sender.ReplyTextAsync(chat, m.MessageId,
+                $"Sorry, /{TelegramHtml.Truncate(command, 40)} failed: please try again in a moment.", ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task RunKnownCommandAsync(Message m, TelegramChatContext chat, string command, string args, long userId, CancellationToken ct)
+    {
         switch (command)
         {
             case "start":

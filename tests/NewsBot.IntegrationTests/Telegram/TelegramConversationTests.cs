@@ -1,5 +1,7 @@
 using System.Text.Json.Nodes;
 using NewsBot.Core.Answering;
+using Microsoft.Extensions.DependencyInjection;
+using NewsBot.Core.Ports;
 using Telegram.Bot.Extensions;
 using Xunit;
 
@@ -319,6 +321,27 @@ public sealed class TelegramConversationTests
         var chat42 = bot.Server.MessagesTo(Chat);
         Assert.Equal(2, chat42.Count);
         Assert.Equal(queued.MessageId, chat42[1].ReplyTo);
+    }
+
+    [Theory]
+    [InlineData("/sources", 42)]
+    [InlineData("/status", TelegramBotHarness.AdminId)]
+    [InlineData("/feeds", 42)]
+    public async Task A_command_that_fails_replies_with_a_short_apology_and_logs_the_error(string command, long user)
+    {
+        await using var bot = await TelegramBotHarness.StartAsync(c => c["Telegram:MaxUpdateAttempts"] = "1", s =>
+        {
+            s.AddSingleton<IArticleStore>(new ThrowingArticleStore());
+            s.AddSingleton<IFeedStore>(new ThrowingFeedStore());
+        });
+        var (updateId, messageId) = bot.Server.SendText(user, user, command);
+
+        var reply = await bot.Server.WaitForAsync("sendMessage", timeout: TimeSpan.FromSeconds(15));
+        Assert.Equal(messageId, reply.ReplyTo);
+        Assert.Equal($"Sorry, {command} failed: please try again in a moment.", reply.Text);
+        await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(updateId), "the update to be marked done");
+        Assert.Contains(bot.Logs.Lines, l => l.Contains("database is locked", StringComparison.Ordinal) && l.Contains(command, StringComparison.Ordinal));
+        Assert.Single(bot.Server.SentMessages);
     }
 
     [Fact]

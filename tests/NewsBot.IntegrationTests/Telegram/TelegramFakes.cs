@@ -203,6 +203,40 @@ public sealed class InMemoryArticleStore : IArticleStore
     };
 }
 
+/// <summary>An article store whose every call fails the way a busy SQLite file does.</summary>
+public sealed class ThrowingArticleStore : IArticleStore
+{
+    private static InvalidOperationException Locked() => new("SQLite Error 5: 'database is locked'.");
+
+    public Task<StoreCounts> GetCountsAsync(CancellationToken ct = default) => throw Locked();
+    public Task<IReadOnlyList<OutletStats>> GetOutletsAsync(CancellationToken ct = default) => throw Locked();
+    public Task<IReadOnlyList<ArticleRecord>> GetRecentArticlesAsync(DateTimeOffset since, int limit, CancellationToken ct = default) => throw Locked();
+    public Task<ArticleRecord?> GetArticleAsync(string articleId, CancellationToken ct = default) => throw Locked();
+    public Task<IReadOnlyList<ArticleRecord>> GetArticlesAsync(IReadOnlyCollection<string> articleIds, CancellationToken ct = default) => throw Locked();
+    public Task<ArticleRecord?> FindBySourceAsync(string sourceKey, CancellationToken ct = default) => throw Locked();
+    public Task<ArticleRecord?> FindByContentHashAsync(string contentHash, CancellationToken ct = default) => throw Locked();
+    public Task<(ArticleRecord Article, double Similarity)?> FindNearDuplicateAsync(ulong[] minHash, double threshold, CancellationToken ct = default) => throw Locked();
+    public Task<DuplicateRecord?> FindDuplicateAsync(string sourceKey, CancellationToken ct = default) => throw Locked();
+    public Task SaveArticleAsync(ArticleRecord article, string? replacesArticleId = null, CancellationToken ct = default) => throw Locked();
+    public Task RecordDuplicateAsync(DuplicateRecord duplicate, CancellationToken ct = default) => throw Locked();
+    public Task DeleteArticleAsync(string articleId, CancellationToken ct = default) => throw Locked();
+    public Task<IReadOnlyList<ArticleRecord>> ListArticlesAsync(long afterSequence, int limit, CancellationToken ct = default) => throw Locked();
+}
+
+/// <summary>A feed store whose every call fails the way a busy SQLite file does.</summary>
+public sealed class ThrowingFeedStore : IFeedStore
+{
+    private static InvalidOperationException Locked() => new("SQLite Error 5: 'database is locked'.");
+
+    public Task<bool> AddFeedAsync(FeedRecord feed, CancellationToken ct = default) => throw Locked();
+    public Task<bool> RemoveFeedAsync(string url, CancellationToken ct = default) => throw Locked();
+    public Task<FeedRecord?> GetFeedAsync(string url, CancellationToken ct = default) => throw Locked();
+    public Task<IReadOnlyList<FeedRecord>> ListFeedsAsync(CancellationToken ct = default) => throw Locked();
+    public Task UpdateFeedAsync(FeedRecord feed, CancellationToken ct = default) => throw Locked();
+    public Task<bool> IsItemSeenAsync(string feedUrl, string itemId, CancellationToken ct = default) => throw Locked();
+    public Task MarkItemSeenAsync(string feedUrl, string itemId, CancellationToken ct = default) => throw Locked();
+}
+
 /// <summary>Captures every log line (all categories, all levels), message and exception text.</summary>
 public sealed class CapturingLoggerProvider : ILoggerProvider
 {
