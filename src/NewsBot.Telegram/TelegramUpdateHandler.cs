@@ -19,7 +19,7 @@ namespace NewsBot.Telegram;
 /// rate limit, runs commands, answers questions with citations, and dispatches inline-button presses.
 /// <para>
 /// Private chats: any text is a question. Groups: only commands (/ask …, /cmd@ThisBot), messages that
-/// @mention the bot and replies to the bot's messages; everything else is ignored silently.
+/// @mention the bot (the whole token) and replies to the bot's messages; everything else is ignored silently.
 /// A command that fails (e.g. the database is busy) gets a short apology.
 /// Edited messages are ignored (they are not requested from Telegram): to ask again, send a new message.
 /// </para>
@@ -178,16 +178,70 @@ public sealed partial class TelegramUpdateHandler(
         if (isPrivate)
             return new Addressed(null, "", text, false);
 
-        if (identity.Username.Length > 0 && text.Contains('@' + identity.Username, StringComparison.OrdinalIgnoreCase))
-            return new Addressed(null, "", StripMention(text, identity.Username), false);
+        var mentions = MentionsOf(m, identity.Username);
+        if (mentions.Count > 0)
+            return new Addressed(null, "", StripMentions(m.Text!, mentions), false);
 
         return replyToBot ? new Addressed(null, "", text, false) : null;
     }
 
-    private static string StripMention(string text, string username)
+    /// <summary>
+    /// Where the text mentions @<paramref name="username"/> as a whole token: Telegram's "mention" entities when
+    /// the message has entities, else occurrences with no username character (A-Z a-z 0-9 _) on either side, so
+    /// "@ThisBot_helperbot" or "mail@ThisBot.com" are not mentions. (Start, Length) in UTF-16 units of the untrimmed text.
+    /// </summary>
+    private static List<(int Start, int Length)> MentionsOf(Message m, string username)
     {
-        var stripped = Regex.Replace(text, $@"\s*@{Regex.Escape(username)}\b[,:]?\s*", " ", RegexOptions.IgnoreCase);
-        return SpaceBeforePunctuation().Replace(stripped, "$1").Trim();
+        var found = new List<(int Start, int Length)>();
+        var text = m.Text ?? "";
+        if (username.Length == 0)
+            return found;
+        var target = "@" + username;
+        if (m.Entities is { } entities)
+        {
+            foreach (var e in entities)
+            {
+                if (e.Type == MessageEntityType.Mention && e.Offset >= 0 && e.Length == target.Length && e.Offset + e.Length <= text.Length &&
+                    string.Compare(text, e.Offset, target, 0, target.Length, StringComparison.OrdinalIgnoreCase) == 0)
+                    found.Add((e.Offset, e.Length));
+            }
+            return found;
+        }
+        for (var i = text.IndexOf(target, StringComparison.OrdinalIgnoreCase); i >= 0;
+             i = text.IndexOf(target, i + 1, StringComparison.OrdinalIgnoreCase))
+        {
+            var end = i + target.Length;
+            if ((i == 0 || !IsUsernameChar(text[i - 1])) && (end == text.Length || !IsUsernameChar(text[end])))
+                found.Add((i, target.Length));
+        }
+        return found;
+    }
+
+    private static bool IsUsernameChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
+
+    /// <summary>Removes the given mentions with the spaces around them and a following "," or ":".</summary>
+    private static string StripMentions(string text, IEnumerable<(int Start, int Length)> mentions)
+    {
+        var cuts = new List<(int Start, int End)>();
+        foreach (var (start, length) in mentions.OrderBy(x => x.Start))
+        {
+            var s = start;
+            var e = start + length;
+            if (e < text.Length && text[e] is ',' or ':')
+                e++;
+            while (e < text.Length && char.IsWhiteSpace(text[e]))
+                e++;
+            while (s > 0 && char.IsWhiteSpace(text[s - 1]))
+                s--;
+            if (cuts.Count > 0 && s <= cuts[^1].End)
+                cuts[^1] = (cuts[^1].Start, Math.Max(e, cuts[^1].End));
+            else
+                cuts.Add((s, e));
+        }
+        var sb = new System.Text.StringBuilder(text);
+        for (var i = cuts.Count - 1; i >= 0; i--)
+            sb.Remove(cuts[i].Start, cuts[i].End - cuts[i].Start).Insert(cuts[i].Start, ' ');
+        return SpaceBeforePunctuation().Replace(sb.ToString(), "$1").Trim();
     }
 
     [GeneratedRegex(@"\s+([?.!,;:])")]

@@ -323,6 +323,41 @@ public sealed class TelegramConversationTests
         Assert.Equal(queued.MessageId, chat42[1].ReplyTo);
     }
 
+    [Fact]
+    public async Task In_a_group_only_a_whole_at_username_token_is_a_mention_of_the_bot_and_only_it_is_stripped()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync();
+        var otherBot = bot.Server.SendText(Group, 42, "@NewsTestBot_helperbot what's new?", "supergroup");
+        var email = bot.Server.SendText(Group, 42, "write to mail@NewsTestBot.com for the schedule", "supergroup");
+        var both = bot.Server.SendText(Group, 42, "@NewsTestBot_helperbot and @NewsTestBot: what's up?", "supergroup");
+        // Without entities (e.g. a client that sent none): the same rule by the characters around the name.
+        var plainMessageId = (int)bot.Server.NextMessageId();
+        var plain = bot.Server.Enqueue(_ =>
+        {
+            var m = Updates.Message(plainMessageId, Group, 42, null, "supergroup");
+            m["text"] = "ping x@NewsTestBot or @NewsTestBotx please";
+            return new JsonObject { ["message"] = m };
+        });
+        var noEntitiesMessageId = (int)bot.Server.NextMessageId();
+        bot.Server.Enqueue(_ =>
+        {
+            var m = Updates.Message(noEntitiesMessageId, Group, 42, null, "supergroup");
+            m["text"] = "so, @NewsTestBot, is the bridge open?";
+            return new JsonObject { ["message"] = m };
+        });
+
+        var first = await bot.Server.WaitForAsync("sendMessage");
+        Assert.Equal(both.MessageId, first.ReplyTo);
+        var second = await bot.Server.WaitForAsync("sendMessage", count: 2);
+        Assert.Equal(noEntitiesMessageId, second.ReplyTo);
+        await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.Count == 5 && bot.Inbox.PendingCount == 0, "all updates handled");
+        await Task.Delay(300);
+
+        Assert.True(bot.Inbox.IsDone(otherBot.UpdateId) && bot.Inbox.IsDone(email.UpdateId) && bot.Inbox.IsDone(plain));
+        Assert.Equal(["@NewsTestBot_helperbot and what's up?", "so, is the bridge open?"], bot.Answers.Requests.Select(r => r.Question));
+        Assert.Equal(2, bot.Server.SentMessages.Count);
+    }
+
     [Theory]
     [InlineData("/sources", 42)]
     [InlineData("/status", TelegramBotHarness.AdminId)]
