@@ -20,6 +20,7 @@ namespace NewsBot.Telegram;
 /// <para>
 /// Private chats: any text is a question. Groups: only commands (/ask …, /cmd@ThisBot), messages that
 /// @mention the bot (the whole token) and replies to the bot's messages; everything else is ignored silently.
+/// Messages from bots are ignored, except anonymous group admins and channels posting on behalf of a chat.
 /// A command that fails (e.g. the database is busy) gets a short apology.
 /// Edited messages are ignored (they are not requested from Telegram): to ask again, send a new message.
 /// </para>
@@ -100,7 +101,10 @@ public sealed partial class TelegramUpdateHandler(
 
     private async Task HandleMessageAsync(Message m, CancellationToken ct)
     {
-        if (m.From is null || m.From.IsBot || m.Chat.Type is not (ChatType.Private or ChatType.Group or ChatType.Supergroup))
+        // Bots are ignored, except the stand-ins Telegram uses for an anonymous group admin (GroupAnonymousBot) or a
+        // channel writing in a group (Channel_Bot): they come with sender_chat, the chat the message is sent on behalf of.
+        if (m.From is null || (m.From.IsBot && m.SenderChat is null) ||
+            m.Chat.Type is not (ChatType.Private or ChatType.Group or ChatType.Supergroup))
             return;
 
         var addressed = Classify(m);

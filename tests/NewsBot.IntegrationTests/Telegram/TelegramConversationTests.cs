@@ -358,6 +358,42 @@ public sealed class TelegramConversationTests
         Assert.Equal(2, bot.Server.SentMessages.Count);
     }
 
+    [Fact]
+    public async Task Anonymous_group_admins_and_channels_posting_in_a_group_are_answered_while_other_bots_are_ignored()
+    {
+        const long anonymousAdminBot = 1087968824; // GroupAnonymousBot
+        const long channelBot = 136817688;          // Channel_Bot
+        const long channel = -1009876543210;
+        await using var bot = await TelegramBotHarness.StartAsync();
+
+        JsonObject From(long chatId, JsonObject from, JsonObject? senderChat, string text)
+        {
+            var m = Updates.Message((int)bot.Server.NextMessageId(), chatId, 0, text, "supergroup");
+            m["from"] = from;
+            if (senderChat is not null)
+                m["sender_chat"] = senderChat;
+            return new JsonObject { ["message"] = m };
+        }
+
+        var otherBot = bot.Server.Enqueue(_ => From(Group, Updates.User(555, isBot: true, username: "OtherBot"), null, "@NewsTestBot what's new?"));
+        bot.Server.Enqueue(_ => From(Group, Updates.User(anonymousAdminBot, isBot: true, username: "GroupAnonymousBot"),
+            Updates.Chat(Group, "supergroup"), "/ask@NewsTestBot What did the council decide?"));
+        var first = await bot.Server.WaitForAsync("sendMessage");
+        var channelChat = new JsonObject { ["id"] = channel, ["type"] = "channel", ["title"] = "City channel" };
+        bot.Server.Enqueue(_ => From(Group, Updates.User(channelBot, isBot: true, username: "Channel_Bot"), channelChat,
+            "@NewsTestBot and the rates?"));
+        var second = await bot.Server.WaitForAsync("sendMessage", count: 2);
+        await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.Count == 3 && bot.Inbox.PendingCount == 0, "all updates handled");
+
+        Assert.True(bot.Inbox.IsDone(otherBot));
+        Assert.Equal(Group, first.Long("chat_id"));
+        Assert.Equal(Group, second.Long("chat_id"));
+        var requests = bot.Answers.Requests.ToList();
+        Assert.Equal(["What did the council decide?", "and the rates?"], requests.Select(r => r.Question));
+        Assert.All(requests, r => Assert.Equal($"telegram:{Group}", r.ConversationId));
+        Assert.Equal(2, bot.Server.SentMessages.Count);
+    }
+
     [Theory]
     [InlineData("/sources", 42)]
     [InlineData("/status", TelegramBotHarness.AdminId)]
