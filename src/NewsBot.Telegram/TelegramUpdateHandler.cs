@@ -126,7 +126,8 @@ public sealed partial class TelegramUpdateHandler(
 
         if (addressed.Command is not ("start" or "help"))
         {
-            var rate = rateLimiter.Check(m.From.Id);
+            // Anonymous admins and channels share one bot account across all chats: limit them per sender chat.
+            var rate = rateLimiter.Check(m.SenderChat?.Id ?? m.From.Id);
             if (!rate.Allowed)
             {
                 if (rate.Notify)

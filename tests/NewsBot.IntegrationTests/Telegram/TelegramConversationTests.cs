@@ -439,4 +439,28 @@ public sealed class TelegramConversationTests
         TelegramHtmlChecker.AssertValid(sent.Text);
         Assert.Single(bot.Server.SentMessages);
     }
+
+    [Fact]
+    public async Task Anonymous_admins_of_different_groups_have_separate_rate_limits()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync(c =>
+        {
+            c["Telegram:RateLimit:PerUserPerMinute"] = "1";
+            c["Telegram:RateLimit:Burst"] = "1";
+        });
+        const long otherGroup = -1001111111111;
+        foreach (var group in new[] { Group, otherGroup })
+        {
+            var m = Updates.Message((int)bot.Server.NextMessageId(), group, 0, "/ask@NewsTestBot What did the council decide?", "supergroup");
+            m["from"] = Updates.User(1087968824, isBot: true, username: "GroupAnonymousBot");
+            m["sender_chat"] = Updates.Chat(group, "supergroup");
+            bot.Server.Enqueue(_ => new JsonObject { ["message"] = m });
+        }
+
+        await bot.Server.WaitForAsync("sendMessage", count: 2);
+        await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.Count == 2 && bot.Inbox.PendingCount == 0, "both updates handled");
+        Assert.Equal(new[] { $"telegram:{Group}", $"telegram:{otherGroup}" }.Order(StringComparer.Ordinal),
+            bot.Answers.Requests.Select(r => r.ConversationId).Order(StringComparer.Ordinal));
+        Assert.DoesNotContain(bot.Server.SentMessages, c => c.Text.Contains("faster than I can answer", StringComparison.Ordinal));
+    }
 }
