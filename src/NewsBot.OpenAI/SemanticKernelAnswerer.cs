@@ -16,7 +16,7 @@ namespace NewsBot.OpenAI;
 /// message or role. Transient failures (429 — honouring Retry-After —, 5xx, timeouts, empty output)
 /// are retried a bounded number of times; then the caller falls back to the extractive answer.
 /// </summary>
-public sealed class SemanticKernelAnswerer : ILlmAnswerer
+public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
 {
     readonly Kernel _kernel;
     readonly KernelFunction _answer;
@@ -71,7 +71,7 @@ public sealed class SemanticKernelAnswerer : ILlmAnswerer
         }
         var args = new KernelArguments { ["history"] = sb.ToString(), ["question"] = question };
         var text = await InvokeWithRetriesAsync(_condense, args, "condense", ct).ConfigureAwait(false);
-        return text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? question;
+        return CleanQuestion(text);
     }
 
     /// <summary>Numbered sources as the prompt shows them.</summary>
@@ -105,7 +105,10 @@ public sealed class SemanticKernelAnswerer : ILlmAnswerer
             try
             {
                 var result = await _kernel.InvokeAsync(function, args, timeout.Token).ConfigureAwait(false);
-                var text = result.GetValue<string>()?.Trim();
+                // a reply cut off at the token limit is not an answer; the same request would be cut off again
+                if (result.Metadata?.TryGetValue("FinishReason", out var finish) == true && string.Equals(finish?.ToString(), "length", StringComparison.OrdinalIgnoreCase))
+                    throw new LlmException($"The language model's {what} reply was cut off at its token limit (raise max_tokens in prompts/{function.Name}/config.json).");
+                var text = WithoutThinking(result.GetValue<string>() ?? "").Trim();
                 if (!string.IsNullOrEmpty(text)) return text;
                 reason = "empty answer";
             }
@@ -113,7 +116,7 @@ public sealed class SemanticKernelAnswerer : ILlmAnswerer
             {
                 reason = $"timed out after {_options.Timeout.TotalSeconds:0}s";
             }
-            catch (Exception ex) when (Classify(ex) is { } c)
+            catch (Exception ex) when (Classify(ex, _time.GetUtcNow(), _options.ApiKey) is { } c)
             {
                 if (!c.Transient) throw new LlmException($"The language model refused the {what} request: {c.Reason}", ex);
                 reason = c.Reason;
@@ -131,7 +134,7 @@ public sealed class SemanticKernelAnswerer : ILlmAnswerer
 
     sealed record Failure(bool Transient, string Reason, TimeSpan? RetryAfter);
 
-    static Failure? Classify(Exception ex)
+    static Failure? Classify(Exception ex, DateTimeOffset now, string? apiKey)
     {
         var status = ex switch
         {
@@ -142,24 +145,71 @@ public sealed class SemanticKernelAnswerer : ILlmAnswerer
         };
         var clientError = ex as ClientResultException ?? ex.InnerException as ClientResultException;
         TimeSpan? retryAfter = null;
-        if (clientError?.GetRawResponse() is { } response && response.Headers.TryGetValue("Retry-After", out var ra) && ra is not null)
+        if (clientError?.GetRawResponse() is { } response)
         {
-            if (double.TryParse(ra, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)) retryAfter = TimeSpan.FromSeconds(seconds);
-            else if (DateTimeOffset.TryParse(ra, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)) retryAfter = when - DateTimeOffset.UtcNow;
+            // retry-after-ms (OpenAI, Azure) is the precise one; Retry-After is seconds or an HTTP date, which may
+            // already have passed by the time it is read
+            if (response.Headers.TryGetValue("retry-after-ms", out var ms) && double.TryParse(ms, NumberStyles.Float, CultureInfo.InvariantCulture, out var millis))
+                retryAfter = TimeSpan.FromMilliseconds(millis);
+            else if (response.Headers.TryGetValue("Retry-After", out var ra) && ra is not null)
+            {
+                if (double.TryParse(ra, NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds)) retryAfter = TimeSpan.FromSeconds(seconds);
+                else if (DateTimeOffset.TryParse(ra, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var when)) retryAfter = when - now;
+            }
+            if (retryAfter < TimeSpan.Zero) retryAfter = TimeSpan.Zero;
         }
         if (status is null && clientError is not null && clientError.Status > 0) status = (HttpStatusCode)clientError.Status;
         if (status is { } s)
         {
             int code = (int)s;
             bool transient = code is 408 or 429 or >= 500;
-            return new Failure(transient, $"HTTP {code}", retryAfter);
+            // a refusal says why ("Unsupported value: 'temperature'…", "model not found"): keep the server's first
+            // line, without the key should a server echo it
+            var detail = transient || clientError is null ? "" : ServerDetail(clientError.Message, apiKey);
+            return new Failure(transient, $"HTTP {code}{detail}", retryAfter);
         }
         if (ex is HttpRequestException or IOException || ex.InnerException is HttpRequestException or IOException)
             return new Failure(true, "network error: " + ex.Message, null);
         if (ex is KernelException or System.Text.Json.JsonException || ex.InnerException is System.Text.Json.JsonException)
             return new Failure(true, "malformed response: " + ex.Message, null);
+        // a 200 without choices ({"choices":[]}, or only {"error":…} from some proxies) fails inside the client
+        if (ex is ArgumentOutOfRangeException or InvalidOperationException or NullReferenceException)
+            return new Failure(true, "malformed response: " + ex.GetType().Name, null);
         return null;
     }
+
+    static string ServerDetail(string message, string? apiKey)
+    {
+        var first = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .FirstOrDefault(l => !l.StartsWith("HTTP ", StringComparison.Ordinal) && !l.StartsWith("Status:", StringComparison.Ordinal)) ?? "";
+        if (!string.IsNullOrEmpty(apiKey)) first = first.Replace(apiKey, "***", StringComparison.Ordinal);
+        if (first.Length > 200) first = first[..200] + "…";
+        return first.Length == 0 ? "" : $" ({first})";
+    }
+
+    /// <summary>The reply without a reasoning model's thinking (<c>&lt;think&gt;…&lt;/think&gt;</c>, or an unclosed one to the end).</summary>
+    public static string WithoutThinking(string text) => Thinking().Replace(text, "");
+
+    /// <summary>
+    /// The standalone question out of a condense reply: without thinking, lead-in lines ("Here is the rewritten
+    /// question:"), prefixes ("Standalone question:"), quotes or bold; the first line that asks something.
+    /// Empty when nothing usable is left (the offline rewrite is used then).
+    /// </summary>
+    public static string CleanQuestion(string reply)
+    {
+        var lines = WithoutThinking(reply).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(l => !l.EndsWith(':'))
+            .Select(l => QuestionPrefix().Replace(l, "").Trim().Trim('*', '_', '"', '\'', '“', '”', '«', '»', '`').Trim())
+            .Where(l => l.Length > 0)
+            .ToList();
+        return lines.FirstOrDefault(l => l.EndsWith('?') || l.EndsWith('？')) ?? lines.FirstOrDefault() ?? "";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"<(think|thinking|reasoning)>.*?(?:</\1>|$)", System.Text.RegularExpressions.RegexOptions.Singleline | System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex Thinking();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[*_]*(?:(?:standalone|rewritten|reformulated|rephrased|new)\s+)?question\s*[:：]\s*[*_]*\s*", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex QuestionPrefix();
 
     static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }

@@ -89,13 +89,13 @@ public sealed class LlmAnswerTests : IAsyncLifetime
         return JsonNode.Parse(stdout)!;
     }
 
-    static string Completion(string content) => JsonSerializer.Serialize(new
+    static string Completion(string content, string finish = "stop") => JsonSerializer.Serialize(new
     {
         id = "chatcmpl-test",
         @object = "chat.completion",
         created = 1764000000,
         model = "test-model",
-        choices = new[] { new { index = 0, message = new { role = "assistant", content }, finish_reason = "stop" } },
+        choices = new[] { new { index = 0, message = new { role = "assistant", content }, finish_reason = finish } },
         usage = new { prompt_tokens = 100, completion_tokens = 20, total_tokens = 120 },
     });
 
@@ -205,5 +205,96 @@ public sealed class LlmAnswerTests : IAsyncLifetime
         Assert.Equal("When will rail strike talks resume?", follow["standalone_query"]!.GetValue<string>());
         Assert.Contains(_server.LogEntries, e => e.RequestMessage.Body!.Contains("Last question:") && e.RequestMessage.Body.Contains("and when do they talk again?"));
         Assert.Equal(Title, follow["citations"]![0]!["title"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_reasoning_model_s_thinking_is_never_shown_and_does_not_count_as_citing()
+    {
+        Reply("<think>\nSource [1] says 1,400 services. I should cite it.\n</think>\n\nAbout 1,400 trains were cancelled [1].");
+        var a = await Ask(LlmConfig(), "How many trains were cancelled by the rail strike?");
+        Assert.Equal("llm", a["mode"]!.GetValue<string>());
+        Assert.Equal("About 1,400 trains were cancelled [1].", a["answer"]!.GetValue<string>());
+
+        // thinking that mentions [1], then a refusal: a refusal, not an answer with the thinking in it
+        _server.Reset();
+        Reply("<think>Source [1] gives a number of services, not of trains.</think>\nNO_ANSWER: My sources don't give the number of trains.");
+        var refused = await Ask(LlmConfig(), "How many trains were cancelled by the rail strike?");
+        Assert.True(refused["refused"]!.GetValue<bool>());
+        Assert.Equal("My sources don't give the number of trains.", refused["answer"]!.GetValue<string>());
+        Assert.Empty(refused["citations"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task A_condensed_question_wrapped_in_a_lead_in_quotes_or_thinking_is_cleaned()
+    {
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost().WithBody(new WildcardMatcher("*Last question:*")))
+            .AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
+                .WithBody(Completion("<think>They means the rail unions.</think>\nHere is the rewritten question:\n\n\"When will rail strike talks resume?\"")));
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost())
+            .AtPriority(5)
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Completion("Talks resume on Friday at the labour ministry [1].")));
+        await Ask(LlmConfig(), "How many trains were cancelled by the rail strike?", chat: "c10");
+        var follow = await Ask(LlmConfig(), "and when do they talk again?", chat: "c10");
+        Assert.Equal("When will rail strike talks resume?", follow["standalone_query"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_reply_cut_off_at_the_token_limit_is_not_used_and_not_retried()
+    {
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost())
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
+                .WithBody(Completion("Drivers walked out on Tuesday [1], and the union", finish: "length")));
+        var a = await Ask(LlmConfig(retries: 2), "How many trains were cancelled by the rail strike?");
+        Assert.Equal("extractive", a["mode"]!.GetValue<string>());
+        Assert.Contains("1,400", a["answer"]!.GetValue<string>());
+        Assert.Single(_server.LogEntries);
+    }
+
+    [Fact]
+    public async Task A_retry_after_date_already_past_and_an_empty_choice_list_are_retried()
+    {
+        var past = DateTimeOffset.UtcNow.AddSeconds(-3).ToString("R", System.Globalization.CultureInfo.InvariantCulture);
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).InScenario("flaky").WillSetStateTo("limited")
+            .RespondWith(Response.Create().WithStatusCode(429).WithHeader("Retry-After", past).WithHeader("Content-Type", "application/json").WithBody("{\"error\":{\"message\":\"slow down\"}}"));
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).InScenario("flaky").WhenStateIs("limited").WillSetStateTo("empty")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody("{\"id\":\"x\",\"object\":\"chat.completion\",\"created\":1,\"model\":\"m\",\"choices\":[]}"));
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).InScenario("flaky").WhenStateIs("empty")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Completion("About 1,400 trains were cancelled [1].")));
+        var a = await Ask(LlmConfig(retries: 2), "How many trains were cancelled by the rail strike?");
+        Assert.Equal("llm", a["mode"]!.GetValue<string>());
+        Assert.Equal(3, _server.LogEntries.Count());
+    }
+
+    [Fact]
+    public async Task A_base_url_without_v1_works_and_other_servers_get_max_tokens()
+    {
+        Reply("About 1,400 trains were cancelled [1].");
+        var cfg = LlmConfig();
+        cfg["Llm:Endpoint"] = _server.Urls[0]; // as one would write Ollama's: http://localhost:11434
+        var a = await Ask(cfg, "How many trains were cancelled by the rail strike?");
+        Assert.Equal("llm", a["mode"]!.GetValue<string>());
+        Assert.Equal("/v1/chat/completions", _server.LogEntries.Last().RequestMessage.Path);
+        var body = LastRequest();
+        Assert.Equal(600, body["max_tokens"]!.GetValue<int>()); // prompts/Answer/config.json
+    }
+
+    [Fact]
+    public async Task A_refused_request_says_why_without_the_key()
+    {
+        Reply("{\"error\":{\"message\":\"Unsupported value: 'temperature' does not support 0.1 with this model (key test-key).\",\"type\":\"invalid_request_error\"}}", status: 400);
+        var options = new NewsBot.OpenAI.LlmOptions
+        {
+            Provider = NewsBot.OpenAI.LlmProvider.OpenAI, Endpoint = _server.Urls[0] + "/v1", Model = "test-model", ApiKey = "test-key",
+            PromptsDirectory = Path.Combine(TestPaths.RepoRoot, "prompts"),
+        };
+        using var http = new HttpClient();
+        var answerer = new NewsBot.OpenAI.SemanticKernelAnswerer(NewsBot.OpenAI.SemanticKernelAnswerer.CreateKernel(options, http), options.PromptsDirectory,
+            options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<NewsBot.OpenAI.SemanticKernelAnswerer>.Instance);
+        var error = await Assert.ThrowsAsync<NewsBot.OpenAI.LlmException>(() => answerer.AnswerAsync("How many trains?", [], DateTimeOffset.UtcNow));
+        Assert.Contains("HTTP 400", error.Message);
+        Assert.Contains("Unsupported value: 'temperature'", error.Message);
+        Assert.DoesNotContain("test-key", error.Message);
+        Assert.Single(_server.LogEntries); // a refusal is not retried
     }
 }
