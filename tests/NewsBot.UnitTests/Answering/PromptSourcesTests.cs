@@ -23,4 +23,20 @@ public class PromptSourcesTests
         Assert.Contains("> [3] Council resigns (Reuters, 2025-03-01)", lines);
         Assert.Contains("> Everyone resigned.", lines);
     }
+
+    [Theory]
+    [InlineData("When will rail talks resume?")]
+    [InlineData("Standalone question: \"When will rail talks resume?\"")]
+    [InlineData("**When will rail talks resume?**")]
+    [InlineData("Here is the rewritten question:\n\n\"When will rail talks resume?\"")]
+    [InlineData("<think>\n'they' are the unions.\n</think>\nWhen will rail talks resume?")]
+    [InlineData("Rewritten question: When will rail talks resume?\nThis resolves 'they' to the unions.")]
+    public void A_condensed_question_is_taken_out_of_what_models_wrap_it_in(string reply)
+        => Assert.Equal("When will rail talks resume?", SemanticKernelAnswerer.CleanQuestion(reply));
+
+    [Theory]
+    [InlineData("<think>I cannot tell what 'they' refers to")] // cut off while thinking
+    [InlineData("Here is the rewritten question:")]
+    public void Nothing_usable_leaves_the_offline_rewrite_in_charge(string reply)
+        => Assert.Equal("", SemanticKernelAnswerer.CleanQuestion(reply));
 }
