@@ -32,6 +32,7 @@ public static class TelegramServiceCollectionExtensions
         if (enabled)
             optionsBuilder.ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<TelegramOptions>, TelegramOptionsValidator>());
+        services.AddSingleton<IValidateOptions<TelegramOptions>>(new TelegramIdListValidator(configuration));
         services.TryAddSingleton(TimeProvider.System);
 
         services.AddHttpClient(HttpClientName, client =>
