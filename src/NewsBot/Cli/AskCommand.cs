@@ -23,7 +23,14 @@ public static class AskCommand
             var service = sp.GetRequiredService<IAnswerService>();
             await EnsureSamplesAsync(sp, output, token);
             if (parse.GetValue(stdin))
-                return await RunStdinAsync(service, output, parse.GetValue(chat), token);
+            {
+                if (parse.GetValue(question) is { } given)
+                {
+                    output.Error($"ask: give either a question or --stdin, not both (got --stdin and \"{given}\").");
+                    return 2;
+                }
+                return await RunStdinAsync(cli, service, output, parse.GetValue(chat), token);
+            }
             var q = parse.GetValue(question);
             if (string.IsNullOrWhiteSpace(q))
             {
@@ -39,14 +46,14 @@ public static class AskCommand
         return cmd;
     }
 
-    static async Task<int> RunStdinAsync(IAnswerService service, CliOutput output, string? defaultChat, CancellationToken ct)
+    static async Task<int> RunStdinAsync(NewsBotCli cli, IAnswerService service, CliOutput output, string? defaultChat, CancellationToken ct)
     {
-        var reader = Console.In;
         string? line;
         int lineNo = 0;
-        while ((line = await reader.ReadLineAsync(ct)) is not null)
+        while ((line = await cli.ReadLineAsync(ct)) is not null)
         {
             lineNo++;
+            if (lineNo == 1) line = line.TrimStart('\uFEFF'); // a UTF-8 BOM (Windows tools) would hide the '{'
             if (string.IsNullOrWhiteSpace(line)) continue;
             object? id = lineNo;
             string? q = line.Trim();
@@ -57,12 +64,40 @@ public static class AskCommand
                 {
                     using var doc = JsonDocument.Parse(q);
                     var root = doc.RootElement;
-                    id = root.TryGetProperty("id", out var idEl) ? idEl.Clone() : lineNo;
-                    q = root.TryGetProperty("question", out var qEl) && qEl.ValueKind == JsonValueKind.String ? qEl.GetString() : null;
-                    if (root.TryGetProperty("chat", out var cEl) && cEl.ValueKind == JsonValueKind.String) chatId = cEl.GetString();
+                    if (root.TryGetProperty("id", out var idEl))
+                    {
+                        id = idEl.ValueKind switch
+                        {
+                            JsonValueKind.String => idEl.GetString(),
+                            JsonValueKind.Number => idEl.Clone(), // echoed as given
+                            JsonValueKind.Null => lineNo,
+                            _ => throw new FieldTypeException("\"id\" must be a string or a number"),
+                        };
+                    }
+                    q = root.TryGetProperty("question", out var qEl) ? qEl.ValueKind switch
+                    {
+                        JsonValueKind.String => qEl.GetString(),
+                        JsonValueKind.Null => null,
+                        _ => throw new FieldTypeException("\"question\" must be a string"),
+                    } : null;
+                    if (root.TryGetProperty("chat", out var cEl))
+                    {
+                        chatId = cEl.ValueKind switch
+                        {
+                            JsonValueKind.String => cEl.GetString(),
+                            JsonValueKind.Null => defaultChat,
+                            _ => throw new FieldTypeException("\"chat\" must be a string"),
+                        };
+                    }
                 }
-                catch (JsonException ex)
+                catch (FieldTypeException ex)
                 {
+                    output.WriteJsonLine(new { id, error = ex.Message });
+                    continue;
+                }
+                catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+                {
+                    // InvalidOperationException: valid JSON syntax whose string is not valid UTF-16 (a lone surrogate escape).
                     output.WriteJsonLine(new { id, error = "invalid JSON: " + ex.Message });
                     continue;
                 }
@@ -72,11 +107,21 @@ public static class AskCommand
                 output.WriteJsonLine(new { id, error = "no question on this line" });
                 continue;
             }
-            var result = await service.AnswerAsync(new AnswerRequest { Question = q, ConversationId = chatId is null ? null : "cli:" + chatId }, ct);
-            output.WriteJsonLine(AnswerPrinter.ToJson(result, id));
+            try
+            {
+                var result = await service.AnswerAsync(new AnswerRequest { Question = q, ConversationId = chatId is null ? null : "cli:" + chatId }, ct);
+                output.WriteJsonLine(AnswerPrinter.ToJson(result, id));
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+            {
+                // One failing question must not lose the rest of the batch.
+                output.WriteJsonLine(new { id, error = "failed: " + NewsBotCli.Messages(ex) });
+            }
         }
         return 0;
     }
+
+    sealed class FieldTypeException(string message) : Exception(message);
 
     /// <summary>The quickstart: an empty store is filled from the sample articles before the first question.</summary>
     public static async Task EnsureSamplesAsync(IServiceProvider sp, CliOutput output, CancellationToken ct)

@@ -21,7 +21,7 @@ public static class ChatCommand
             while (true)
             {
                 if (interactive) { output.Out.Write("\n> "); output.Out.Flush(); }
-                var line = await Console.In.ReadLineAsync(token);
+                var line = await cli.ReadLineAsync(token);
                 if (line is null) break;
                 line = line.Trim();
                 if (line.Length == 0) continue;

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
@@ -23,14 +25,19 @@ public sealed class NewsBotCli
     readonly TextWriter _stderr;
     readonly string _workingDirectory;
     readonly IReadOnlyDictionary<string, string?> _overrides;
+    readonly TextReader? _stdin;
 
-    public NewsBotCli(TextWriter? stdout = null, TextWriter? stderr = null, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? overrides = null)
+    public NewsBotCli(TextWriter? stdout = null, TextWriter? stderr = null, string? workingDirectory = null, IReadOnlyDictionary<string, string?>? overrides = null, TextReader? stdin = null)
     {
         _stdout = stdout ?? Console.Out;
         _stderr = stderr ?? Console.Error;
         _workingDirectory = workingDirectory ?? Directory.GetCurrentDirectory();
         _overrides = overrides ?? new Dictionary<string, string?>();
+        _stdin = stdin;
     }
+
+    /// <summary>Where <c>ask --stdin</c> and <c>chat</c> read lines from (the console unless a test gives a reader).</summary>
+    public TextReader In => _stdin ?? Console.In;
 
     public RootCommand BuildRoot()
     {
@@ -62,6 +69,13 @@ public sealed class NewsBotCli
     {
         var root = BuildRoot();
         var parse = root.Parse(args);
+        var errors = parse.Errors.Select(e => e.Message).ToList();
+        // An option the verb does not know would otherwise become the question (ask --stdn answered "--stdn").
+        var unknown = UnknownOptions(parse);
+        // (the words after it are then "unrecognized" only because the unknown option took the argument's place)
+        if (unknown.Count > 0) errors = [.. unknown.Select(u => $"Unknown option '{u}'; see the options below."), .. errors.Where(e => !unknown.Any(e.Contains) && !e.StartsWith("Unrecognized command or argument", StringComparison.Ordinal))];
+        if (errors.Count > 0)
+            return await UsageErrorAsync(root, parse, errors, ct).ConfigureAwait(false);
         var invocation = new InvocationConfiguration { Output = _stdout, Error = _stderr, EnableDefaultExceptionHandler = false };
         try
         {
@@ -72,6 +86,48 @@ public sealed class NewsBotCli
             _stderr.WriteLine("Cancelled.");
             return 130;
         }
+        catch (Exception ex)
+        {
+            // The last resort: a verb failed in a way nobody planned for; still one line, not a stack trace.
+            return ReportUnexpected(ex, new CliOutput(_stdout, _stderr, false), parse.GetValue(VerboseOption), null);
+        }
+    }
+
+    /// <summary>Tokens that look like options (--name) but that no command took as one, up to a "--" separator.</summary>
+    static List<string> UnknownOptions(ParseResult parse)
+    {
+        var unknown = new List<string>();
+        foreach (var token in parse.Tokens)
+        {
+            if (token.Type == TokenType.DoubleDash) break;
+            if (token.Type == TokenType.Argument && token.Value.Length > 2 && token.Value.StartsWith("--", StringComparison.Ordinal) && !unknown.Contains(token.Value))
+                unknown.Add(token.Value);
+        }
+        return unknown;
+    }
+
+    /// <summary>Unusable arguments: the errors and the verb's usage on stderr, nothing on stdout, exit 2.</summary>
+    async Task<int> UsageErrorAsync(RootCommand root, ParseResult parse, List<string> errors, CancellationToken ct)
+    {
+        foreach (var e in errors) _stderr.WriteLine(e);
+        _stderr.WriteLine();
+        var path = new List<string>();
+        for (var r = parse.CommandResult; r is not null && r.Command != root; r = r.Parent as System.CommandLine.Parsing.CommandResult)
+            path.Insert(0, r.Command.Name);
+        var help = root.Parse([.. path, "--help"]);
+        await help.InvokeAsync(new InvocationConfiguration { Output = _stderr, Error = _stderr }, ct).ConfigureAwait(false);
+        return 2;
+    }
+
+    /// <summary>
+    /// Reads one line from <see cref="In"/>, returning as soon as <paramref name="ct"/> is cancelled even when the
+    /// console read is still blocked (Console.In ignores the token, so Ctrl+C would otherwise wait for Enter).
+    /// </summary>
+    public async Task<string?> ReadLineAsync(CancellationToken ct)
+    {
+        var reader = In;
+        if (reader is StringReader) return await reader.ReadLineAsync(ct).ConfigureAwait(false);
+        return await Task.Run(reader.ReadLine, CancellationToken.None).WaitAsync(ct).ConfigureAwait(false);
     }
 
     public CliContext Context(ParseResult parse, bool worker = false) => new()
@@ -105,8 +161,13 @@ public sealed class NewsBotCli
         catch (Exception ex) when (UserError(ex) is { } message)
         {
             output.EndProgress();
-            output.Error(message);
+            output.Error(Redact(message, host));
             return IsUsageError(ex) ? 2 : 1;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            output.EndProgress();
+            return ReportUnexpected(ex, output, parse.GetValue(VerboseOption), host);
         }
         finally
         {
@@ -137,7 +198,61 @@ public sealed class NewsBotCli
     {
         ex = Unwrap(ex);
         return ex is ConfigurationException or OptionsValidationException or InvalidDataException
-            || (ex is InvalidOperationException io && io.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal));
+            || (ex is InvalidOperationException io && io.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal))
+            || IsSerilogSettingsError(ex);
+    }
+
+    /// <summary>Serilog reads its own section (levels, sinks) and throws plain exceptions; its frames say where it came from.</summary>
+    static bool IsSerilogSettingsError(Exception ex)
+        => (ex.StackTrace ?? "").Contains("Serilog.Settings.Configuration", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Any other failure of a verb: one line naming what failed and why (the messages of the exception and its
+    /// inner exceptions), the stack only with --verbose; secrets from the configuration are masked. Exit 1, or 2
+    /// when the configuration is at fault.
+    /// </summary>
+    public int ReportUnexpected(Exception ex, CliOutput output, bool verbose, IHost? host)
+    {
+        ex = Unwrap(ex);
+        string text;
+        if (IsSerilogSettingsError(ex))
+            text = "Configuration error in the Serilog section (e.g. Serilog:MinimumLevel must be Verbose, Debug, Information, Warning, Error or Fatal): " + Messages(ex);
+        else
+            text = $"Error ({ex.GetType().Name}): {Messages(ex)}" + (verbose ? "" : " Run with -v for details.");
+        output.Error(Redact(text, host));
+        if (verbose) output.Error(Redact(ex.ToString(), host));
+        return IsUsageError(ex) ? 2 : 1;
+    }
+
+    /// <summary>The exception's message followed by those of its inner exceptions that add something.</summary>
+    public static string Messages(Exception ex)
+    {
+        var parts = new List<string>();
+        for (Exception? e = ex; e is not null; e = e.InnerException)
+        {
+            var m = e.Message.Trim();
+            if (m.Length > 0 && !parts.Any(p => p.Contains(m, StringComparison.Ordinal))) parts.Add(m);
+        }
+        return string.Join(" ", parts.Select(p => p.EndsWith('.') ? p : p + "."));
+    }
+
+    static readonly System.Text.RegularExpressions.Regex BotTokenShape = new("[0-9]{5,16}:[A-Za-z0-9_-]{20,}", System.Text.RegularExpressions.RegexOptions.Compiled);
+
+    /// <summary>Masks configured secrets (tokens, API keys, passwords) and anything shaped like a bot token.</summary>
+    static string Redact(string text, IHost? host)
+    {
+        if (host?.Services.GetService<Microsoft.Extensions.Configuration.IConfiguration>() is { } config)
+        {
+            foreach (var kv in config.AsEnumerable())
+            {
+                if (string.IsNullOrEmpty(kv.Value) || kv.Value.Length < 6) continue;
+                var key = kv.Key;
+                if (key.EndsWith("Token", StringComparison.OrdinalIgnoreCase) || key.EndsWith("Key", StringComparison.OrdinalIgnoreCase)
+                    || key.EndsWith("Secret", StringComparison.OrdinalIgnoreCase) || key.EndsWith("Password", StringComparison.OrdinalIgnoreCase))
+                    text = text.Replace(kv.Value, "***", StringComparison.Ordinal);
+            }
+        }
+        return BotTokenShape.Replace(text, "***");
     }
 
     static Exception Unwrap(Exception ex)
@@ -157,7 +272,7 @@ public sealed class NewsBotCli
                 => "Configuration error: " + io.Message + (io.InnerException is { } e ? " " + e.Message : "") + " Fix the value in appsettings.json or the environment variable.",
             IndexUnavailableException u => u.Message,
             IndexModelMismatchException m => m.Message,
-            InvalidDataException d => d.Message,
+            InvalidDataException d => Messages(d), // a malformed settings file: the inner JsonException says line and position
             _ => null,
         };
     }
