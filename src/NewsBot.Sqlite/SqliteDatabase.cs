@@ -96,7 +96,7 @@ public sealed class SqliteDatabase
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                throw new InvalidOperationException($"Cannot create the data directory '{DataDirectory}': {ex.Message}. Set Storage:DataDirectory (or --data) to a writable folder.", ex);
+                throw new InvalidOperationException($"Cannot create the data directory '{DataDirectory}': {ex.Message.TrimEnd('.')}. Set Storage:DataDirectory (or --data) to a writable folder.", ex);
             }
             await using var conn = new SqliteConnection(_connectionString);
             await conn.OpenAsync(ct).ConfigureAwait(false);
