@@ -116,7 +116,7 @@ public sealed partial class AnswerService(
         var threshold = llm is null ? options.RelevanceThreshold : options.MinRelevanceWithLlm;
         if (hits.Count == 0 || relevance < threshold)
         {
-            result = Refusal(question, standalone, hits, lang);
+            result = Refusal(question, standalone, hits, lang, await RefusalInQuestionLanguageAsync(question, now, ct).ConfigureAwait(false));
             logger.LogInformation("Refused {Question}: relevance {Relevance:0.000} below {Threshold}", question, relevance, threshold);
         }
         else
@@ -380,6 +380,31 @@ public sealed partial class AnswerService(
         Url = hits[0].Url,
         Snippet = TextNormalizer.Truncate(hits[0].Text.Replace("\n\n", " "), 400),
     };
+
+    /// <summary>
+    /// A question in a language NewsBot has no refusal text for (Polish, Japanese, …) is refused in that language
+    /// when a model is configured: asked with no sources, the Answer prompt can only reply NO_ANSWER, in the
+    /// question's language. Null (the built-in text) without a model, for the built-in languages, or when the
+    /// model fails or replies anything else.
+    /// </summary>
+    async Task<string?> RefusalInQuestionLanguageAsync(string question, DateTimeOffset now, CancellationToken ct)
+    {
+        if (llm is null || Language.HasMessages(question)) return null;
+        try
+        {
+            var raw = (await llm.AnswerAsync(question, [], TimeZoneInfo.ConvertTime(now, _zone), ct).ConfigureAwait(false)).Trim();
+            if (NoAnswer().Match(raw) is { Success: true } no && Citations.Check(raw, 0).CitedSources.Count == 0)
+            {
+                var message = no.Groups["message"].Value.Trim(' ', '*', '_', '\n', '\r', '\t');
+                if (message.Length is > 0 and <= 300) return message;
+            }
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogWarning("The language model could not phrase the refusal ({Error}); using the built-in text", ex.Message);
+        }
+        return null;
+    }
 
     AnswerResult Refusal(string question, string standalone, IReadOnlyList<SearchHit> hits, string lang, string? message = null, AnswerMode mode = AnswerMode.Extractive)
     {

@@ -17,6 +17,25 @@ public static class Language
         ["en"] = ["the", "a", "an", "and", "is", "are", "was", "were", "what", "who", "when", "why", "how", "did", "does", "do", "of", "in", "about", "many", "much", "which", "has", "have"],
     };
 
+    /// <summary>
+    /// Whether the text is recognisably in one of the languages NewsBot has messages for (English, German, French,
+    /// Spanish, Italian, Portuguese, Dutch, Russian, Ukrainian): Cyrillic, or at least one of their common words and
+    /// no letters of other scripts.
+    /// </summary>
+    public static bool HasMessages(string text)
+    {
+        int cyr = 0, latin = 0, other = 0;
+        foreach (var c in text)
+        {
+            if (c is >= '\u0400' and <= '\u04FF') cyr++;
+            else if (char.IsLetter(c)) { if (c < '\u0250') latin++; else other++; }
+        }
+        if (other > 0 && other >= latin + cyr) return false;
+        if (cyr > latin) return true;
+        var words = NewsBot.Core.Text.LexicalAnalyzer.Words(text).ToList();
+        return Markers.Values.Any(markers => words.Any(markers.Contains));
+    }
+
     public static string Detect(string text)
     {
         int cyr = 0, latin = 0, ukrainianLetters = 0;

@@ -269,6 +269,26 @@ public class AnswerServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task With_a_model_a_refusal_in_a_language_without_built_in_text_is_phrased_by_the_model()
+    {
+        await Seed();
+        var llm = new ScriptedLlm((_, sources) => sources.Count == 0 ? "NO_ANSWER: Moje źródła tego nie obejmują." : "Wrong path [1].");
+        var polish = await Service(llm).AnswerAsync(new AnswerRequest { Question = "Ile kosztuje bilet na koncert Metalliki w Krakowie?" });
+        Assert.True(polish.Refused);
+        Assert.Equal("Moje źródła tego nie obejmują.", polish.Answer);
+        Assert.Empty(Assert.Single(llm.Calls).Sources); // asked with no sources: it can only say what it lacks
+
+        // languages with built-in text need no call; a model that replies anything but NO_ANSWER is not used
+        var german = await Service(llm).AnswerAsync(new AnswerRequest { Question = "Wie viel kostet ein Ticket für das Konzert von Metallica in Krakau?" });
+        Assert.Equal(Language.NotCoveredMessage("de"), german.Answer);
+        Assert.Single(llm.Calls);
+        var chatty = new ScriptedLlm((_, _) => "Metallica tickets cost about 300 złoty.");
+        var r = await Service(chatty).AnswerAsync(new AnswerRequest { Question = "Ile kosztuje bilet na koncert Metalliki w Krakowie?" });
+        Assert.True(r.Refused);
+        Assert.Equal(Language.NotCoveredMessage("en"), r.Answer);
+    }
+
+    [Fact]
     public async Task The_model_is_told_the_local_date_of_the_configured_time_zone()
     {
         await Seed();
