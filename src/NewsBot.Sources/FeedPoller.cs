@@ -9,9 +9,9 @@ namespace NewsBot.Sources;
 
 /// <summary>
 /// Polls registered feeds: a conditional GET from the feed's stored validators (ETag,
-/// Last-Modified), the items not seen before (the ingestion pipeline marks items seen after
-/// committing them), and the feed's new state saved when the enumeration ends — also when it fails
-/// or the caller stops early.
+/// Last-Modified), the items not seen before in this version (the ingestion pipeline marks items seen after
+/// committing them; a corrected item is a new version), and the feed's new state saved when the enumeration
+/// ends — also when it fails or the caller stops early. New validators are kept only when every item was read.
 /// </summary>
 public sealed class FeedPoller : IFeedPoller
 {
@@ -51,6 +51,7 @@ public sealed class FeedPoller : IFeedPoller
                 case WebContentKind.NotModified:
                     _logger.LogDebug("Feed {Url} not modified", feed.Url);
                     state.Succeeded = true;
+                    state.AllItemsRead = true;
                     yield break;
                 case WebContentKind.Feed:
                     state.Succeeded = true;
@@ -66,12 +67,14 @@ public sealed class FeedPoller : IFeedPoller
                     yield break;
             }
 
-            int fresh = 0;
+            int fresh = 0, failed = 0;
             await foreach (var item in _web.FeedItemsAsync(feed.Url, content.Url, content.Feed, feed.Trusted, IsSeenAsync, ct).ConfigureAwait(false))
             {
                 fresh++;
+                if (item is FailedItem) failed++;
                 yield return item;
             }
+            state.AllItemsRead = failed == 0;
             _logger.LogInformation("Feed {Url}: {Items} items, {New} new", feed.Url, content.Feed.Entries.Count + content.Feed.Errors.Count, fresh);
         }
         finally
@@ -84,7 +87,7 @@ public sealed class FeedPoller : IFeedPoller
         }
 
         ValueTask<bool> IsSeenAsync(Feeds.FeedEntry entry, CancellationToken token) =>
-            new(_store.IsItemSeenAsync(feed.Url, WebReader.ItemId(entry), token));
+            new(_store.IsItemSeenAsync(feed.Url, WebReader.SeenKey(entry), token));
     }
 
     sealed class PollState
@@ -94,6 +97,8 @@ public sealed class FeedPoller : IFeedPoller
         public string? ETag { get; set; }
         public string? LastModified { get; set; }
         public string? Title { get; set; }
+        /// <summary>Every item was read (none failed, the caller did not stop early): only then may the next poll ask "modified since?".</summary>
+        public bool AllItemsRead { get; set; }
     }
 
     async Task SaveStateAsync(FeedRecord feed, PollState state, DateTimeOffset startedAt)
@@ -105,8 +110,10 @@ public sealed class FeedPoller : IFeedPoller
             var updated = state.Succeeded
                 ? current with
                 {
-                    ETag = state.ETag,
-                    LastModified = state.LastModified,
+                    // a poll stopped part-way, or with items that failed, keeps the previous validators: the next
+                    // poll then gets the feed again (not a 304) and reads the items still missing
+                    ETag = state.AllItemsRead ? state.ETag : current.ETag,
+                    LastModified = state.AllItemsRead ? state.LastModified : current.LastModified,
                     LastPolledAt = startedAt,
                     LastSuccessAt = startedAt,
                     LastError = null,

@@ -143,6 +143,18 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
     public static string ItemId(FeedEntry entry) =>
         entry.Id ?? entry.Link?.ToString() ?? "sha256:" + Hashing.Sha256Hex($"{entry.Title}\n{entry.Content?.Value ?? entry.Summary?.Value}");
 
+    /// <summary>
+    /// What a poll remembers of an item: its id and a fingerprint of its title and text, so that an item the
+    /// publisher corrects under the same link or guid is read again (and updated) rather than skipped as seen.
+    /// </summary>
+    public static string SeenKey(FeedEntry entry)
+    {
+        var id = ItemId(entry);
+        return id.StartsWith("sha256:", StringComparison.Ordinal)
+            ? id // already a fingerprint of title and text
+            : $"{id}#v={Hashing.Sha256Hex($"{entry.Title}\n{entry.Content?.Value ?? entry.Summary?.Value}")[..16]}";
+    }
+
     async Task<SourceItem> SafeFeedItemAsync(string feedUrl, Uri fetchedFrom, ParsedFeed feed, FeedEntry entry, bool trusted, CancellationToken ct)
     {
         try
@@ -217,7 +229,7 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
         var article = new ExtractedArticle(sourceKey, url, entry.Title ?? pageTitle ?? "", author, outlet, published, paragraphs, SourceKind.FeedItem)
         {
             FeedUrl = feedUrl,
-            FeedItemId = ItemId(entry),
+            FeedItemId = SeenKey(entry),
         };
         return new ExtractedItem(input, article);
     }

@@ -18,6 +18,8 @@ public sealed class FeedIntegrationTests : IAsyncLifetime
     LoopbackServer _server = null!;
     readonly SourcesHost _host = new();
     volatile bool _flakyFails = true;
+    volatile bool _laterPagePublished;
+    volatile bool _corrected;
 
     static string ArticlePage(string title, string author, string sentence) => $"""
         <html><head><title>{title} - Riverside Chronicle</title><meta property="og:site_name" content="Riverside Chronicle">
@@ -76,6 +78,29 @@ public sealed class FeedIntegrationTests : IAsyncLifetime
                 c.Response.Headers.LastModified = ConditionalLastModified;
                 return Results.Content(SummaryFeed(LoopbackServer.Origin(c)), "application/rss+xml");
             });
+            // one item's page is not there yet (404, and the item has no summary to fall back on)
+            app.MapGet("/articles/later", () => _laterPagePublished
+                ? Results.Content(ArticlePage("Ferry timetable announced", "Ada Lind", "The new ferry will leave the harbour every forty minutes from May."), "text/html")
+                : Results.NotFound());
+            app.MapGet("/feeds/gap.xml", (HttpContext c) =>
+            {
+                if (c.Request.Headers.IfNoneMatch == "\"g1\"") return Results.StatusCode(304);
+                c.Response.Headers.ETag = "\"g1\"";
+                return Results.Content($"""
+                    <rss version="2.0"><channel><title>Harbour News</title>
+                      <item><title>Ferry timetable announced</title><link>{LoopbackServer.Origin(c)}/articles/later</link></item>
+                      <item><title>Bridge toll scrapped</title><link>{LoopbackServer.Origin(c)}/articles/1</link><description>The toll is gone.</description></item>
+                    </channel></rss>
+                    """, "application/rss+xml");
+            });
+            // the publisher corrects an item under the same guid and link
+            app.MapGet("/feeds/corrected.xml", (HttpContext c) => Results.Content($"""
+                <rss version="2.0"><channel><title>Harbour News</title>
+                  <item><title>{(_corrected ? "Ferry fares rise by 5 percent" : "Ferry fares rise by 50 percent")}</title><guid>ferry-fares-1</guid>
+                    <link>{LoopbackServer.Origin(c)}/articles/fares</link>
+                    <description>{string.Join(" ", Enumerable.Repeat(_corrected ? "Correction: fares rise by 5 percent, not 50 as first reported, the ferry company said." : "Fares rise by 50 percent next month, the ferry company said.", 6))}</description></item>
+                </channel></rss>
+                """, "application/rss+xml"));
             app.MapGet("/with-feed-link", () => Results.Content(
                 "<html><head><title>Home</title><link rel=\"alternate\" type=\"application/rss+xml\" href=\"/feeds/summary.xml\"></head><body><p>Welcome to the home page of a small town paper.</p></body></html>", "text/html"));
         });
@@ -105,7 +130,7 @@ public sealed class FeedIntegrationTests : IAsyncLifetime
         Assert.Equal("Riverside Chronicle", bridge.Outlet);                      // the feed's title
         Assert.Equal(_server.Url("/articles/1").ToString(), bridge.SourceKey);   // canonicalized link, utm_source dropped
         Assert.Equal(feedUrl, bridge.FeedUrl);
-        Assert.Equal(_server.Url("/articles/1?utm_source=rss").ToString(), bridge.FeedItemId); // no guid: the link
+        Assert.StartsWith(_server.Url("/articles/1?utm_source=rss") + "#v=", bridge.FeedItemId); // no guid: the link (and a fingerprint)
         Assert.Equal(new DateTimeOffset(2024, 3, 6, 8, 0, 0, TimeSpan.Zero), bridge.Published); // from the feed
         Assert.Equal("Hana Berg", bridge.Author);                                // from the page (the item has none)
         Assert.Equal(4, bridge.Paragraphs.Count);                                // the page's text, not the 4-word summary
@@ -113,11 +138,11 @@ public sealed class FeedIntegrationTests : IAsyncLifetime
 
         var vanished = Article(items[1]);                                       // page 404: the summary is kept, nothing lost
         Assert.Equal(["Only this summary survives: the market moved to the old station."], vanished.Paragraphs);
-        Assert.Equal("missing-1", vanished.FeedItemId);
+        Assert.StartsWith("missing-1#v=", vanished.FeedItemId);
 
         var rowing = Article(items[2]);
         Assert.Equal("Ines Moll", rowing.Author);                                // the item's author wins over the page's
-        Assert.Equal(_server.Url("/articles/3").ToString(), rowing.FeedItemId);  // guid
+        Assert.StartsWith(_server.Url("/articles/3") + "#v=", rowing.FeedItemId);  // guid
         Assert.Contains(rowing.Paragraphs, p => p.Contains("eights final"));
         Assert.Equal(1, _server.CountRequests("/articles/missing"));
     }
@@ -131,7 +156,7 @@ public sealed class FeedIntegrationTests : IAsyncLifetime
         Assert.Equal("Water plan approved", article.Title);
         Assert.Equal("Assembly Watch", article.Outlet);
         Assert.Equal("Ola Nyberg", article.Author);
-        Assert.Equal("tag:assembly,2024:1", article.FeedItemId);
+        Assert.StartsWith("tag:assembly,2024:1#v=", article.FeedItemId);
         Assert.Equal(LongContent, Assert.Single(article.Paragraphs));
         Assert.Equal(0, _server.CountRequests("/articles/full"));
     }
@@ -189,17 +214,54 @@ public sealed class FeedIntegrationTests : IAsyncLifetime
     {
         var feed = Feed("/feeds/summary.xml");
         await _host.Store.AddFeedAsync(feed);
-        await _host.Store.MarkItemSeenAsync(feed.Url, _server.Url("/articles/1?utm_source=rss").ToString());
-        await _host.Store.MarkItemSeenAsync(feed.Url, "missing-1");
+        var all = await _host.PollAsync(feed);
+        await _host.Store.MarkItemSeenAsync(feed.Url, Article(all[0]).FeedItemId!);
+        await _host.Store.MarkItemSeenAsync(feed.Url, Article(all[1]).FeedItemId!);
+        var pagesBefore = _server.CountRequests("/articles/1");
 
-        var items = await _host.PollAsync(feed);
+        var items = await _host.PollAsync((await _host.Store.GetFeedAsync(feed.Url))!);
 
         Assert.Equal("Rowing club wins", Article(Assert.Single(items)).Title);
-        Assert.Equal(0, _server.CountRequests("/articles/1")); // a seen item's page is not fetched again
+        Assert.Equal(pagesBefore, _server.CountRequests("/articles/1")); // a seen item's page is not fetched again
 
         // everything marked seen (as the pipeline does after committing): the next poll brings nothing
         foreach (var item in items) await _host.Store.MarkItemSeenAsync(feed.Url, Article(item).FeedItemId!);
         Assert.Empty(await _host.PollAsync((await _host.Store.GetFeedAsync(feed.Url))!));
+    }
+
+    [Fact]
+    public async Task An_item_the_publisher_corrects_under_the_same_guid_is_read_again()
+    {
+        var feed = Feed("/feeds/corrected.xml");
+        await _host.Store.AddFeedAsync(feed);
+        var first = Article(Assert.Single(await _host.PollAsync(feed)));
+        await _host.Store.MarkItemSeenAsync(feed.Url, first.FeedItemId!);
+        Assert.Empty(await _host.PollAsync(feed)); // unchanged: skipped
+
+        _corrected = true;
+        var again = Article(Assert.Single(await _host.PollAsync(feed)));
+
+        Assert.Equal("Ferry fares rise by 5 percent", again.Title);
+        Assert.Equal(first.SourceKey, again.SourceKey); // the same article, so ingestion updates it
+        Assert.NotEqual(first.FeedItemId, again.FeedItemId);
+    }
+
+    [Fact]
+    public async Task Poller_keeps_the_old_validators_when_an_item_failed_so_the_next_poll_reads_it_again()
+    {
+        var feed = Feed("/feeds/gap.xml");
+        await _host.Store.AddFeedAsync(feed);
+        var first = await _host.PollAsync(feed);
+        Assert.IsType<FailedItem>(first[0]); // the page is not there yet
+        foreach (var item in first.OfType<ExtractedItem>()) await _host.Store.MarkItemSeenAsync(feed.Url, item.Article.FeedItemId!);
+        var saved = (await _host.Store.GetFeedAsync(feed.Url))!;
+        Assert.Null(saved.ETag); // with "g1" stored, the next poll would get a 304 and never see the item again
+
+        _laterPagePublished = true;
+        var second = await _host.PollAsync(saved);
+
+        Assert.Equal("Ferry timetable announced", Article(Assert.Single(second)).Title);
+        Assert.Equal("\"g1\"", (await _host.Store.GetFeedAsync(feed.Url))!.ETag); // every item read: now it may ask
     }
 
     [Fact]
@@ -228,15 +290,19 @@ public sealed class FeedIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Poller_saves_state_when_the_caller_stops_after_the_first_item()
+    public async Task Poller_stopped_after_the_first_item_saves_its_state_but_not_the_validators()
     {
         var feed = Feed("/feeds/conditional.xml");
         await _host.Store.AddFeedAsync(feed);
 
-        await foreach (var _ in _host.Poller.PollAsync(feed)) break;
+        await foreach (var _ in _host.Poller.PollAsync(feed)) break; // Ctrl+C, or the worker shutting down
 
-        Assert.Equal(ConditionalETag, (await _host.Store.GetFeedAsync(feed.Url))!.ETag);
+        var saved = (await _host.Store.GetFeedAsync(feed.Url))!;
         Assert.Equal(0, _server.CountRequests("/articles/3")); // the rest was not read
+        Assert.NotNull(saved.LastPolledAt);
+        Assert.Null(saved.ETag); // so the next poll is not answered 304 with the rest still unread…
+        Assert.Equal(3, (await _host.PollAsync(saved)).Count); // …and reads them
+        Assert.Equal(ConditionalETag, (await _host.Store.GetFeedAsync(feed.Url))!.ETag);
     }
 
     [Fact]
