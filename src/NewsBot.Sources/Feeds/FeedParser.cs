@@ -197,7 +197,7 @@ internal static partial class FeedParser
                 continue;
             }
             segment = segment[..(close + itemTag.Length + 3)];
-            var wrapped = $"<wrapper {namespaces}>{Repair(segment)}</wrapper>";
+            var wrapped = $"<wrapper {namespaces}{UndeclaredPrefixes(segment, namespaces)}>{Repair(segment)}</wrapper>";
             try
             {
                 var element = XElement.Parse(wrapped).Elements().First();
@@ -211,6 +211,42 @@ internal static partial class FeedParser
         }
         return new(new ParsedFeed(format, NullIfEmpty(title), null, entries, errors), null);
     }
+
+    /// <summary>The usual namespaces of feed extensions, for feeds that use a prefix without declaring it.</summary>
+    static readonly Dictionary<string, string> WellKnownPrefixes = new(StringComparer.Ordinal)
+    {
+        ["dc"] = "http://purl.org/dc/elements/1.1/",
+        ["content"] = ContentNs.NamespaceName,
+        ["media"] = "http://search.yahoo.com/mrss/",
+        ["atom"] = "http://www.w3.org/2005/Atom",
+        ["slash"] = "http://purl.org/rss/1.0/modules/slash/",
+        ["wfw"] = "http://wellformedweb.org/CommentAPI/",
+        ["sy"] = "http://purl.org/rss/1.0/modules/syndication/",
+        ["itunes"] = "http://www.itunes.com/dtds/podcast-1.0.dtd",
+        ["georss"] = "http://www.georss.org/georss",
+        ["rdf"] = RdfNs.NamespaceName,
+    };
+
+    /// <summary>
+    /// Declarations for the prefixes an item uses that the feed never declared ("&lt;dc:creator&gt;" without
+    /// xmlns:dc): the usual namespace for the well-known ones, a placeholder for others, so the item can be read.
+    /// </summary>
+    static string UndeclaredPrefixes(string segment, string declared)
+    {
+        var sb = new System.Text.StringBuilder();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (Match m in UsedPrefix().Matches(segment))
+        {
+            var prefix = m.Groups["p"].Value;
+            if (prefix is "xml" or "xmlns" || !seen.Add(prefix) || declared.Contains($"xmlns:{prefix}=", StringComparison.Ordinal)
+                || segment.Contains($"xmlns:{prefix}=", StringComparison.Ordinal)) continue;
+            var uri = WellKnownPrefixes.TryGetValue(prefix, out var known) ? known : $"urn:newsbot:undeclared:{prefix}";
+            sb.Append(" xmlns:").Append(prefix).Append("=\"").Append(uri).Append('"');
+        }
+        return sb.ToString();
+    }
+
+    [GeneratedRegex(@"</?(?<p>[A-Za-z_][\w.\-]*):[A-Za-z_]|\s(?<p>[A-Za-z_][\w.\-]*):[A-Za-z_][\w.\-]*\s*=")] private static partial Regex UsedPrefix();
 
     static void Add((FeedEntry? Entry, FeedEntryError? Error) parsed, List<FeedEntry> entries, List<FeedEntryError> errors)
     {

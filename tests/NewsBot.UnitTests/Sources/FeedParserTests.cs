@@ -58,6 +58,21 @@ public sealed class FeedParserTests
     }
 
     [Fact]
+    public void Prefixes_used_without_a_declaration_do_not_cost_the_items()
+    {
+        // dc: and media: with no xmlns on the root (a common publishing mistake), and a made-up prefix
+        var xml = Rss2WithContent.Replace(" xmlns:content=\"http://purl.org/rss/1.0/modules/content/\" xmlns:dc=\"http://purl.org/dc/elements/1.1/\"", "")
+            .Replace("<dc:creator>Ana Ruiz</dc:creator>", "<dc:creator>Ana Ruiz</dc:creator><media:thumbnail url=\"https://news.example/t.jpg\"/><foo:rank>3</foo:rank>");
+
+        var feed = FeedParser.Parse(xml, FeedUrl).Feed!;
+
+        Assert.Empty(feed.Errors);
+        Assert.Equal(2, feed.Entries.Count);
+        Assert.Equal("Ana Ruiz", feed.Entries[0].Author);
+        Assert.Contains("four-kilometre extension", feed.Entries[0].Content!.Value);
+    }
+
+    [Fact]
     public void Rss2_summary_only_item_resolves_relative_link_reads_email_author_and_named_time_zone()
     {
         var second = FeedParser.Parse(Rss2WithContent, FeedUrl).Feed!.Entries[1];
