@@ -296,7 +296,7 @@ internal static partial class FeedParser
 
     static FeedEntry ParseAtomEntry(XElement entry, Uri? feedUrl, int index)
     {
-        var baseUrl = entry.Attribute(XNamespace.Xml + "base")?.Value is { } b && feedUrl is not null && Uri.TryCreate(feedUrl, b, out var based) ? based : feedUrl;
+        var baseUrl = XmlBase(entry, feedUrl);
         var authors = entry.Elements().Where(e => e.Name.LocalName == "author")
             .Select(a => PlainText(Child(a, "name")?.Value ?? a.Value))
             .Where(n => n.Length > 0)
@@ -335,8 +335,27 @@ internal static partial class FeedParser
         var links = e.Elements().Where(l => l.Name.LocalName == "link").ToList();
         var alternate = links.FirstOrDefault(l => (l.Attribute("rel")?.Value ?? "alternate") == "alternate" && l.Attribute("href") is not null)
                         ?? links.FirstOrDefault(l => l.Attribute("href") is not null && l.Attribute("rel")?.Value is not ("self" or "enclosure" or "replies" or "edit"));
-        var href = alternate?.Attribute("href")?.Value ?? (links.FirstOrDefault(l => l.Attribute("href") is null)?.Value);
-        return ResolveLink(baseUrl, href);
+        var chosen = alternate ?? links.FirstOrDefault(l => l.Attribute("href") is null);
+        var href = alternate?.Attribute("href")?.Value ?? chosen?.Value;
+        return ResolveLink(chosen is null ? baseUrl : Rebase(chosen, baseUrl), href);
+    }
+
+    /// <summary>
+    /// The base URL in force at an element: the feed's URL, then each xml:base from the root down to the element,
+    /// each resolved against the one before ("http://h/blog/" then "posts/" gives "http://h/blog/posts/").
+    /// </summary>
+    static Uri? XmlBase(XElement element, Uri? feedUrl)
+    {
+        var current = feedUrl;
+        foreach (var e in element.AncestorsAndSelf().Reverse()) current = Rebase(e, current);
+        return current;
+    }
+
+    static Uri? Rebase(XElement e, Uri? current)
+    {
+        if (e.Attribute(XNamespace.Xml + "base")?.Value is not { } value || string.IsNullOrWhiteSpace(value)) return current;
+        if (current is not null && Uri.TryCreate(current, value.Trim(), out var resolved)) return resolved;
+        return Uri.TryCreate(value.Trim(), UriKind.Absolute, out var absolute) ? absolute : current;
     }
 
     /// <summary>RSS author is often "email (Name)": keep the name.</summary>

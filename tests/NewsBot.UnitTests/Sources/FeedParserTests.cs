@@ -73,6 +73,22 @@ public sealed class FeedParserTests
     }
 
     [Fact]
+    public void Atom_xml_base_applies_from_the_feed_down_to_the_link()
+    {
+        const string xml = """
+            <feed xmlns="http://www.w3.org/2005/Atom" xml:base="http://h.example/blog/"><title>Blog</title>
+              <entry xml:base="posts/"><title>One</title><id>1</id><link href="one.html"/><summary>First post.</summary></entry>
+              <entry><title>Two</title><id>2</id><link href="two.html"/><summary>Second post.</summary></entry>
+              <entry><title>Three</title><id>3</id><link xml:base="/archive/" href="three.html"/><summary>Third post.</summary></entry>
+            </feed>
+            """;
+        var entries = FeedParser.Parse(xml, FeedUrl).Feed!.Entries;
+        Assert.Equal(new Uri("http://h.example/blog/posts/one.html"), entries[0].Link);
+        Assert.Equal(new Uri("http://h.example/blog/two.html"), entries[1].Link);
+        Assert.Equal(new Uri("http://h.example/archive/three.html"), entries[2].Link);
+    }
+
+    [Fact]
     public void Rss2_summary_only_item_resolves_relative_link_reads_email_author_and_named_time_zone()
     {
         var second = FeedParser.Parse(Rss2WithContent, FeedUrl).Feed!.Entries[1];
