@@ -57,6 +57,8 @@ internal static partial class HtmlBlocks
             if (title is not null && string.Equals(text, title, StringComparison.OrdinalIgnoreCase)) continue;
             if (words <= 8 && Byline().IsMatch(text)) continue;
             if (words <= 12 && BoilerplateLine().IsMatch(text)) continue;
+            if (words <= 80 && CookieNotice().IsMatch(text)) continue; // a consent banner in an unnamed box
+            if (words <= 15 && ReadMoreTeaser().IsMatch(text)) continue; // "Read more: Other headline"
             if (words <= 6 && DateParsing.TryParse(text, out _)) continue; // a dateline such as "5 March 2024"
             if (result.Count > 0 && result[^1] == text) continue;
             result.Add(text);
@@ -184,4 +186,10 @@ internal static partial class HtmlBlocks
 
     [GeneratedRegex(@"^(?:advertisement|advert|sponsored( content)?|share( this)?( article| story| page)?( on \w+)?|share on \w+|tweet|email|print|read more|read next|related( articles| stories| content)?|comments?|\d+ comments?|skip to (?:main )?content|accept( all)?( cookies)?|reject all|manage (?:cookies|preferences)|subscribe( now)?|sign up|log ?in|sign in|listen to (?:this )?article|(?:published|updated|last updated|posted)(?: on| at)?:? .{1,40}|the post .{1,200} appeared first on .{1,100})\.?$", RegexOptions.IgnoreCase)]
     private static partial Regex BoilerplateLine();
+
+    [GeneratedRegex(@"\b(?:(?:this|our) (?:web)?site uses cookies|we use cookies|uses? of cookies|accept (?:all )?cookies|cookie (?:policy|settings|preferences)|consent to (?:the use of )?cookies)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex CookieNotice();
+
+    [GeneratedRegex(@"^(?:read more|read next|more on this story|related|see also|also read)\s*[:：\-–]\s*\S", RegexOptions.IgnoreCase)]
+    private static partial Regex ReadMoreTeaser();
 }

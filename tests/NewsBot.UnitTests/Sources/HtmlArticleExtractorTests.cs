@@ -50,6 +50,27 @@ public sealed class HtmlArticleExtractorTests
     }
 
     [Fact]
+    public void A_cookie_notice_in_an_unnamed_box_and_read_more_teasers_are_left_out()
+    {
+        const string html = """
+            <html><head><title>Ferry fares rise</title></head><body>
+            <div class="x1"><p>This website uses cookies to improve your experience. By continuing to browse you agree to our use of cookies. Accept</p></div>
+            <article><h1>Ferry fares rise</h1>
+            <p>Ferry fares on the harbour route will rise by five percent from May, the operator said on Monday.</p>
+            <p>Read more: Harbour bridge reopens after two-year repair</p>
+            <p>The operator blamed higher fuel costs and said season tickets would keep their current price until the summer.</p>
+            <p>Commuters said the rise was modest but asked why the cookies sold on board cost more than in town.</p>
+            </article></body></html>
+            """;
+        var article = HtmlArticleExtractor.Extract(html, PageUrl);
+
+        Assert.DoesNotContain(article.Paragraphs, p => p.Contains("uses cookies", StringComparison.Ordinal));
+        Assert.DoesNotContain(article.Paragraphs, p => p.StartsWith("Read more", StringComparison.Ordinal));
+        Assert.Equal(3, article.Paragraphs.Count); // the story's own mention of cookies stays
+        Assert.StartsWith("Ferry fares on the harbour route", article.Paragraphs[0]);
+    }
+
+    [Fact]
     public void NewsPage_metadata_comes_from_og_tags_json_ld_and_canonical_link()
     {
         var article = HtmlArticleExtractor.Extract(TestPages.NewsPage, PageUrl);
