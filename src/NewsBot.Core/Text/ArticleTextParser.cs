@@ -72,6 +72,23 @@ public static partial class ArticleTextParser
                 i++; metaScan++;
                 continue;
             }
+            // "By Ana Ruiz | Reuters", "By Ana Ruiz — The Ledger": the byline and the outlet
+            var byOutlet = BylineWithOutlet().Match(cleaned);
+            if (byOutlet.Success && author is null)
+            {
+                author = byOutlet.Groups["name"].Value.Trim().TrimEnd('.', ',');
+                outlet ??= byOutlet.Groups["outlet"].Value.Trim();
+                i++; metaScan++;
+                continue;
+            }
+            // a bare dateline under the title ("June 3, 2025", "3 June 2025")
+            if (published is null && cleaned.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length <= 6 && DatelineYear().IsMatch(cleaned)
+                && TryParseDate(cleaned, out var dateline))
+            {
+                published = dateline;
+                i++; metaScan++;
+                continue;
+            }
             if (ApplyMetadata(cleaned, ref title, ref author, ref outlet, ref published, ref url, allowTitle: false))
             {
                 i++; metaScan++;
@@ -208,6 +225,8 @@ public static partial class ArticleTextParser
     }
 
     [GeneratedRegex(@"^\s{0,3}#{1,6}\s*")] private static partial Regex HeadingPrefix();
+    [GeneratedRegex(@"\b(?:19|20)\d{2}\b")] private static partial Regex DatelineYear();
+    [GeneratedRegex(@"^(?:by|words by|written by|story by)\s+(?<name>[\p{L}][\p{L}\p{M}.'’\- ]{1,80}?)\s*[|—–]\s*(?<outlet>[\p{L}\p{N}][\p{L}\p{M}\p{N}.&'’\- ]{1,60})$", RegexOptions.IgnoreCase)] private static partial Regex BylineWithOutlet();
     [GeneratedRegex(@"^(?:by|words by|written by|story by)\s+(?<name>[\p{L}][\p{L}\p{M}.'’\- ]{1,80}(?:\s+(?:and|&)\s+[\p{L}][\p{L}\p{M}.'’\- ]{1,60})?)$", RegexOptions.IgnoreCase)] private static partial Regex Byline();
     [GeneratedRegex(@"^(?<key>[A-Za-z_][A-Za-z_ ]{0,20}):\s+(?<value>.+)$")] private static partial Regex MetadataLine();
     [GeneratedRegex(@"\n\s*\n")] private static partial Regex BlankLine();

@@ -26,6 +26,30 @@ public class ArticleTextParserTests
         Assert.DoesNotContain(p.Paragraphs, x => x.Contains("newsletter", StringComparison.OrdinalIgnoreCase) || x.Contains("click here", StringComparison.OrdinalIgnoreCase));
     }
 
+    [Theory]
+    [InlineData("By Maria Lind | Harbour Wire", "June 3, 2025")]
+    [InlineData("By Maria Lind — Harbour Wire", "3 June 2025")]
+    public void A_byline_with_its_outlet_and_a_bare_dateline_are_metadata_not_body(string byline, string dateline)
+    {
+        var text = $"Harbour strike halts grain exports\n{byline}\n{dateline}\n\nDock workers walked out on Tuesday, stopping grain shipments for a second day.";
+        var p = ArticleTextParser.Parse(text, markdown: false);
+        Assert.Equal("Maria Lind", p.Author);
+        Assert.Equal("Harbour Wire", p.Outlet);
+        Assert.Equal(new DateTimeOffset(2025, 6, 3, 0, 0, 0, TimeSpan.Zero), p.Published);
+        Assert.StartsWith("Dock workers walked out", Assert.Single(p.Paragraphs));
+    }
+
+    [Fact]
+    public void A_short_first_paragraph_with_a_number_is_not_taken_for_a_date()
+    {
+        foreach (var first in new[] { "14 vessels are waiting.", "2000 GMT", "1945 GMT", "Kick-off 1500 GMT" })
+        {
+            var p = ArticleTextParser.Parse($"Title\n\n{first}\n\nSecond paragraph of the story.", markdown: false);
+            Assert.Null(p.Published);
+            Assert.Equal(2, p.Paragraphs.Count);
+        }
+    }
+
     [Fact]
     public void Footer_words_inside_the_story_are_kept()
     {
