@@ -97,7 +97,30 @@ internal static partial class ContentDecoder
 
         if (Utf8.IsValid(bytes))
             return new DecodedText(Encoding.UTF8.GetString(bytes), Encoding.UTF8, "valid UTF-8");
+        if (LooksCyrillic(bytes))
+            return new DecodedText(Windows1251.GetString(bytes), Windows1251, "not valid UTF-8, read as Windows-1251 (Cyrillic letters)");
         return new DecodedText(Windows1252.GetString(bytes), Windows1252, "not valid UTF-8, read as Windows-1252");
+    }
+
+    public static Encoding Windows1251 { get; } = GetCodePage(1251);
+
+    /// <summary>
+    /// Undeclared 8-bit text whose high bytes make whole words (Cyrillic in Windows-1251: "Новости" is seven bytes
+    /// from 0xC0–0xFF in a row) rather than the odd accented letter between ASCII ones (Western text in
+    /// Windows-1252: "café", "Zürich").
+    /// </summary>
+    static bool LooksCyrillic(ReadOnlySpan<byte> bytes)
+    {
+        int high = 0, inRuns = 0, run = 0, letters = 0;
+        foreach (var b in bytes[..Math.Min(bytes.Length, 64 * 1024)])
+        {
+            if (b >= 0xC0) { high++; run++; letters++; continue; }
+            if (run >= 3) inRuns += run;
+            run = 0;
+            if (b is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z') letters++;
+        }
+        if (run >= 3) inRuns += run;
+        return high >= 8 && high * 2 > letters && inRuns * 4 >= high * 3;
     }
 
     /// <summary>Recognises UTF-8, UTF-16 and UTF-32 byte-order marks.</summary>

@@ -20,6 +20,19 @@ public sealed class ContentDecoderTests
     }
 
     [Fact]
+    public void Undeclared_cyrillic_in_windows_1251_is_read_as_cyrillic_not_as_western_accents()
+    {
+        const string text = "Новости Киева\nВ понедельник городской совет утвердил новый бюджет на 2025 год.";
+        var decoded = ContentDecoder.Decode(ContentDecoder.Windows1251.GetBytes(text));
+
+        Assert.Equal(text, decoded.Text);
+        Assert.Equal(1251, decoded.Encoding.CodePage);
+        // Western text with many accents stays Windows-1252
+        var western = "Grüße aus München: Café, Crème brûlée, Ålesund, Façade, Zürich, São Tomé, Señor Muñoz.";
+        Assert.Equal(western, ContentDecoder.Decode(ContentDecoder.Windows1252.GetBytes(western)).Text);
+    }
+
+    [Fact]
     public void Iso_8859_1_text_is_read_correctly_through_the_windows_1252_fallback()
     {
         var bytes = Encoding.Latin1.GetBytes("Zürich, São Paulo, Ålesund — no: Zurich, Sao Paulo, Alesund".Replace("—", "-"));
