@@ -261,6 +261,30 @@ public sealed class NewsBotCli
         return ex;
     }
 
+    /// <summary>
+    /// What a value of the setting should look like and where to fix it: "Use one of: Embedded, Qdrant. Fix it in
+    /// appsettings.json or with the environment variable Index__Provider."
+    /// </summary>
+    static string ConversionHint(string message)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(message, @"at '(?<key>[^']+)' to type '(?<type>[^']+)'");
+        if (!m.Success) return " Fix the value in appsettings.json or the environment variable.";
+        var key = m.Groups["key"].Value;
+        var typeName = m.Groups["type"].Value;
+        var type = Type.GetType(typeName) ?? AppDomain.CurrentDomain.GetAssemblies().Select(a => a.GetType(typeName)).FirstOrDefault(t => t is not null);
+        if (type is not null && Nullable.GetUnderlyingType(type) is { } underlying) type = underlying;
+        var shape = type switch
+        {
+            { IsEnum: true } => $" Use one of: {string.Join(", ", Enum.GetNames(type))}.",
+            _ when type == typeof(TimeSpan) => " Use a duration as [d.]hh:mm:ss, e.g. 00:01:30 for 90 seconds.",
+            _ when type == typeof(bool) => " Use true or false.",
+            _ when type == typeof(int) || type == typeof(long) => " Use a whole number.",
+            _ when type == typeof(double) || type == typeof(float) => " Use a number such as 0.5 (with a dot).",
+            _ => "",
+        };
+        return $"{shape} Fix it in appsettings.json or with the environment variable {key.Replace(":", "__", StringComparison.Ordinal)}.";
+    }
+
     public static string? UserError(Exception ex)
     {
         ex = Unwrap(ex);
@@ -269,7 +293,7 @@ public sealed class NewsBotCli
             OptionsValidationException ov => "Configuration error:\n  " + string.Join("\n  ", ov.Failures),
             ConfigurationException c => "Configuration error: " + c.Message,
             InvalidOperationException io when io.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal)
-                => "Configuration error: " + io.Message + (io.InnerException is { } e ? " " + e.Message : "") + " Fix the value in appsettings.json or the environment variable.",
+                => "Configuration error: " + io.Message + (io.InnerException is { } e ? " " + e.Message : "") + ConversionHint(io.Message),
             IndexUnavailableException u => u.Message,
             IndexModelMismatchException m => m.Message,
             InvalidDataException d => Messages(d), // a malformed settings file: the inner JsonException says line and position

@@ -128,6 +128,18 @@ public sealed class CliErrorTests : IDisposable
         Assert.DoesNotContain("   at ", stderr);
     }
 
+    [Theory]
+    [InlineData("Index:Provider", "Pinecone", "Use one of: Embedded, Qdrant.", "Index__Provider")]
+    [InlineData("Llm:Timeout", "abc", "hh:mm:ss", "Llm__Timeout")]
+    public async Task A_value_of_the_wrong_kind_says_what_the_setting_takes_and_where_to_fix_it(string key, string value, string shape, string env)
+    {
+        var (exit, stdout, stderr) = await CliWith(new Dictionary<string, string?> { [key] = value }, null, "search", "tram");
+        Assert.Equal(2, exit);
+        Assert.Equal("", stdout);
+        Assert.Contains(shape, stderr);
+        Assert.Contains(env, stderr);
+    }
+
     [Fact]
     public async Task A_malformed_config_file_says_where_the_json_is_broken()
     {
