@@ -17,10 +17,13 @@ public static class ChatCommand
             await AskCommand.EnsureSamplesAsync(sp, output, token);
             var conversation = "cli:" + (parse.GetValue(chat) ?? "chat-" + Guid.NewGuid().ToString("N")[..8]);
             bool interactive = !Console.IsInputRedirected;
-            if (interactive) output.Line("Ask about the news. Follow-ups are understood. /new starts over, /exit quits.");
+            // with --json, stdout carries only the JSON results (one a line); the rest goes to stderr
+            void Say(string text) { if (output.Json) output.Error(text); else output.Line(text); }
+            var promptTo = output.Json ? output.Err : output.Out;
+            if (interactive) Say("Ask about the news. Follow-ups are understood. /new starts over, /exit quits.");
             while (true)
             {
-                if (interactive) { output.Out.Write("\n> "); output.Out.Flush(); }
+                if (interactive) { promptTo.Write("\n> "); promptTo.Flush(); }
                 var line = await cli.ReadLineAsync(token);
                 if (line is null) break;
                 line = line.Trim();
@@ -29,17 +32,17 @@ public static class ChatCommand
                 if (line == "/new")
                 {
                     await service.ResetConversationAsync(conversation, token);
-                    output.Line("Started a new conversation.");
+                    Say("Started a new conversation.");
                     continue;
                 }
                 if (line is "/help" or "?")
                 {
-                    output.Line("Type a question. /new forgets the conversation, /exit quits. Filters: from:OUTLET, and time words like today, last week, in March.");
+                    Say("Type a question. /new forgets the conversation, /exit quits. Filters: from:OUTLET, and time words like today, last week, in March.");
                     continue;
                 }
                 if (line.StartsWith('/'))
                 {
-                    output.Line($"Unknown command {line}. Commands: /new, /help, /exit.");
+                    Say($"Unknown command {line}. Commands: /new, /help, /exit.");
                     continue;
                 }
                 var result = await service.AnswerAsync(new AnswerRequest { Question = line, ConversationId = conversation }, token);

@@ -141,6 +141,17 @@ public sealed class CliErrorTests : IDisposable
     }
 
     [Fact]
+    public async Task Chat_with_json_writes_only_json_results_to_stdout()
+    {
+        var (exit, stdout, stderr) = await CliWith([], "/new\n/foo\n/help\nWhat did the council decide?\n/exit\n", "chat", "--json");
+        Assert.Equal(0, exit);
+        var result = Assert.Single(Lines(stdout)); // every stdout line is JSON, and there is one answer
+        Assert.Equal("What did the council decide?", result["question"]!.GetValue<string>());
+        Assert.Contains("Started a new conversation.", stderr);
+        Assert.Contains("Unknown command /foo", stderr);
+    }
+
+    [Fact]
     public async Task A_malformed_config_file_says_where_the_json_is_broken()
     {
         var file = Path.Combine(_work, "broken.json");
