@@ -19,6 +19,18 @@ public static partial class Citations
 {
     public static CitationCheck Check(string answer, int sourceCount)
     {
+        try
+        {
+            return CheckMarkers(answer, sourceCount);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            return new CitationCheck(answer, [], 0); // unreadable markers: treated as uncited
+        }
+    }
+
+    static CitationCheck CheckMarkers(string answer, int sourceCount)
+    {
         var order = new List<int>();
         int dropped = 0;
         var text = Marker().Replace(answer, m =>
@@ -57,7 +69,9 @@ public static partial class Citations
     public static bool HasCitation(string text) => Marker().IsMatch(text);
 
     // [2] [1, 3] [2-3] [Source 2] [Sources 1 and 3] [^2] [1†source] 【1】 【4:0†source】
-    [GeneratedRegex(@"(?<ws>\s?)(?:\[\^?|【)(?<body>\s*(?:sources?\s*:?\s*)?\d{1,3}(?::\d+)?(?:†[^\]】\n,;]*)?(?:\s*(?:[,;–-]|and|&)\s*(?:sources?\s*:?\s*)?\d{1,3}(?::\d+)?(?:†[^\]】\n,;]*)?)*\s*)(?:\]|】)", RegexOptions.IgnoreCase)]
+    // A label ("†source") has no spaces or separators, and ":0" only comes before one, so every way through the
+    // repeated part is unambiguous (no catastrophic backtracking on an unclosed marker) and "[10:30]" is a time.
+    [GeneratedRegex(@"(?<ws>\s?)(?:\[\^?|【)(?<body>\s*(?:sources?\s*:?\s*)?\d{1,3}(?::\d+(?=†))?(?:†[^\]】\s,;&–-]*)?(?:\s*(?:[,;–-]|and|&)\s*(?:sources?\s*:?\s*)?\d{1,3}(?::\d+(?=†))?(?:†[^\]】\s,;&–-]*)?)*\s*)(?:\]|】)", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 1000)]
     private static partial Regex Marker();
 
     [GeneratedRegex(@"\s*(?:[,;&]|\band\b)\s*", RegexOptions.IgnoreCase)]

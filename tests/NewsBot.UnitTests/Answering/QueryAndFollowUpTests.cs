@@ -118,6 +118,19 @@ public class QueryAndFollowUpTests
     }
 
     [Fact]
+    public void An_unclosed_marker_with_many_labelled_terms_is_read_at_once_and_a_time_is_not_a_citation()
+    {
+        // these took exponential time with a label that could swallow the separators
+        var unclosed = "[1†" + string.Concat(Enumerable.Repeat(" and 1†a", 40)) + " x";
+        Assert.Empty(Citations.Check(unclosed, 3).CitedSources);
+        var coverage = "Coverage: 【1†Reuters - 2†AP - 3†AFP - 4†DPA - 5†EFE - 6†ANSA - 7†PAP - 8†CTK - 9†MTI - 10†BTA - 11†HINA - 12†STA - 13†NHK\nMore.";
+        Assert.Empty(Citations.Check(coverage, 3).CitedSources);
+        var time = Citations.Check("The meeting starts [10:30] as planned [1].", 12);
+        Assert.Equal([1], time.CitedSources);
+        Assert.Contains("[10:30]", time.Text);
+    }
+
+    [Fact]
     public void A_backwards_or_too_wide_range_is_counted_as_dropped()
     {
         var c = Citations.Check("A [3-1]. B [1-25]. C [1].", 3);
