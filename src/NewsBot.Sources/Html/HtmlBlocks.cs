@@ -57,7 +57,7 @@ internal static partial class HtmlBlocks
             if (title is not null && string.Equals(text, title, StringComparison.OrdinalIgnoreCase)) continue;
             if (words <= 8 && Byline().IsMatch(text)) continue;
             if (words <= 12 && BoilerplateLine().IsMatch(text)) continue;
-            if (words <= 80 && CookieNotice().IsMatch(text)) continue; // a consent banner in an unnamed box
+            if (words <= 80 && CookieNotice().IsMatch(text) && ConsentWording().IsMatch(text)) continue; // a consent banner in an unnamed box
             if (words <= 15 && ReadMoreTeaser().IsMatch(text)) continue; // "Read more: Other headline"
             if (words <= 6 && DateParsing.TryParse(text, out _)) continue; // a dateline such as "5 March 2024"
             if (result.Count > 0 && result[^1] == text) continue;
@@ -190,6 +190,10 @@ internal static partial class HtmlBlocks
     [GeneratedRegex(@"\b(?:(?:this|our) (?:web)?site uses cookies|we use cookies|uses? of cookies|accept (?:all )?cookies|cookie (?:policy|settings|preferences)|consent to (?:the use of )?cookies)\b", RegexOptions.IgnoreCase)]
     private static partial Regex CookieNotice();
 
-    [GeneratedRegex(@"^(?:read more|read next|more on this story|related|see also|also read)\s*[:：\-–]\s*\S", RegexOptions.IgnoreCase)]
+    // the banner asks the reader to do something; a story about cookies ("its use of cookies breached the law") does not
+    [GeneratedRegex(@"\b(?:accept|agree|consent|(?:by )?continu(?:e|ing) (?:to )?(?:use|brows)|manage (?:your )?(?:cookies|preferences|settings|choices)|opt[- ]out|reject)\w*\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ConsentWording();
+
+    [GeneratedRegex(@"^(?:read more|read next|more on this story|related|see also|also read)\s*(?:[:：]|\s[\-–—]\s)\s*\S", RegexOptions.IgnoreCase)]
     private static partial Regex ReadMoreTeaser();
 }

@@ -60,13 +60,15 @@ public sealed class HtmlArticleExtractorTests
             <p>Read more: Harbour bridge reopens after two-year repair</p>
             <p>The operator blamed higher fuel costs and said season tickets would keep their current price until the summer.</p>
             <p>Commuters said the rise was modest but asked why the cookies sold on board cost more than in town.</p>
+            <p>The regulator fined the operator last year, saying its use of cookies to track passengers breached the law.</p>
+            <p>Related-party transactions rose 5% in the quarter, the filing showed.</p>
             </article></body></html>
             """;
         var article = HtmlArticleExtractor.Extract(html, PageUrl);
 
         Assert.DoesNotContain(article.Paragraphs, p => p.Contains("uses cookies", StringComparison.Ordinal));
         Assert.DoesNotContain(article.Paragraphs, p => p.StartsWith("Read more", StringComparison.Ordinal));
-        Assert.Equal(3, article.Paragraphs.Count); // the story's own mention of cookies stays
+        Assert.Equal(5, article.Paragraphs.Count); // the story's own mentions of cookies stay, and "Related-party …"
         Assert.StartsWith("Ferry fares on the harbour route", article.Paragraphs[0]);
     }
 
