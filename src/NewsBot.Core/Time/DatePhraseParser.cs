@@ -40,12 +40,14 @@ public static partial class DatePhraseParser
             var window = resolve(m, today, local, zone);
             if (window is null) continue;
             int start = m.Index;
-            // "since 2025-03-01", "since last month", "since yesterday": from the start of that time until now
+            // "since 2025-03-01", "since last month", "since yesterday", "since may 5": from the start of that time until now
             if (SinceBefore().Match(question[..m.Index]) is { Success: true } since && window.After is not null)
             {
                 start = since.Index;
                 window = window with { Before = null };
             }
+            else if (m.Value.StartsWith("since", StringComparison.OrdinalIgnoreCase) && window.After is not null)
+                window = window with { Before = null };
             else window = WithReportingLag(window, m.Value, today, zone);
             var phrase = question[start..(m.Index + m.Length)];
             var remainder = (question[..start] + " " + question[(m.Index + m.Length)..]).Trim();
@@ -82,12 +84,13 @@ public static partial class DatePhraseParser
             return Days_(d, d.AddDays(1), z);
         }),
         // "on 5 March 2025", "5th of March", "March 5", "March 5th, 2024"
-        (new Regex(@"\b(?:on\s+)?(?:(?<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)|(?<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+(?<d>\d{1,2})(?:st|nd|rd|th)?)(?:,?\s+(?<y>\d{4}))?\b", RegexOptions.IgnoreCase), (m, today, now, z) =>
+        (new Regex(@"\b(?:(?:on|since)\s+)?(?:(?<d>\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(?<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)|(?<mon>jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\s+(?<d>\d{1,2})(?:st|nd|rd|th)?)(?:,?\s+(?<y>\d{4}))?\b", RegexOptions.IgnoreCase), (m, today, now, z) =>
         {
             var mon = m.Groups["mon"].Value;
             // "how many of the top 10 may lose …", "why did 20 march …": lower-case verbs, not dates, unless
             // "on" or a year says so
-            if (mon is "may" or "mar" or "march" && !m.Value.TrimStart().StartsWith("on", StringComparison.OrdinalIgnoreCase) && !m.Groups["y"].Success)
+            if (mon is "may" or "mar" or "march" && !m.Value.TrimStart().StartsWith("on", StringComparison.OrdinalIgnoreCase)
+                && !m.Value.TrimStart().StartsWith("since", StringComparison.OrdinalIgnoreCase) && !m.Groups["y"].Success)
                 return null;
             int month = MonthIndex(mon);
             int day = int.Parse(m.Groups["d"].Value, CultureInfo.InvariantCulture);
@@ -117,7 +120,8 @@ public static partial class DatePhraseParser
             return new DateWindow((now - span).ToUniversalTime(), null, "");
         }),
         // "in the past week", "over the last month": a rolling span up to now (not last calendar week)
-        (new Regex(@"\b(?:in|over|during|within)?\s*the\s+(?:past|last)\s+(?<u>hour|day|week|fortnight|month|year)\b(?!\s+of\b)", RegexOptions.IgnoreCase), (m, today, now, z) =>
+        // ("the last day before the vote", "the last week of the trial" are parts of an event, not spans up to now)
+        (new Regex(@"(?:\b(?:in|over|during|within|for)\s+the\s+(?:past|last)\s+(?<u>hour|day|week|fortnight|month|year)\b(?!\s+(?:of|before|after|when|that)\b)|\bthe\s+past\s+(?<u>hour|day|week|fortnight|month|year)\b(?=\s*(?:[?.!,]|$)))", RegexOptions.IgnoreCase), (m, today, now, z) =>
         {
             var span = m.Groups["u"].Value.ToLowerInvariant() switch
             {
@@ -180,8 +184,8 @@ public static partial class DatePhraseParser
         }),
         (new Regex(@"\bsince\s+(?<y>(?:19|20)\d{2})\b(?![\-/]\d)", RegexOptions.IgnoreCase), (m, today, now, z) =>
             new DateWindow(Start(new DateOnly(int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture), 1, 1), z), null, "")),
-        // "in 2004", but not a count ("a power cut in 2000 homes")
-        (new Regex(@"\bin\s+(?<y>(?:19|20)\d{2})\b(?!\s+(?!(?:was|has|is|as|its|his|this|does|plus|versus|across|unless)\b)(?-i:\p{Ll}+s)\b)", RegexOptions.IgnoreCase), (m, today, now, z) =>
+        // "in 2004", "in 2020 elections", but not a count ("a power cut in 2000 homes")
+        (new Regex(@"\bin\s+(?<y>(?:19|20)\d{2})\b(?!\s+(?:homes|houses|households|flats|people|residents|patients|cases|deaths|jobs|schools|pupils|students|cars|vehicles|flights|workers|employees|staff|properties|buildings|businesses|customers|users|children|members|troops|soldiers|beds|acres|hectares|tonnes|tons|miles|kilometres|km|metres|feet|dollars|euros|pounds)\b)", RegexOptions.IgnoreCase), (m, today, now, z) =>
         {
             int year = int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture);
             return Days_(new DateOnly(year, 1, 1), new DateOnly(year + 1, 1, 1), z);

@@ -52,6 +52,7 @@ public class DatePhraseParserTests
     [InlineData("What changed since yesterday?", 2025, 3, 11)]
     [InlineData("What changed since 5 March?", 2025, 3, 5)]
     [InlineData("What changed since 2024?", 2024, 1, 1)]
+    [InlineData("What changed since may 5?", 2024, 5, 5)]
     public void Since_a_date_or_a_period_is_open_ended(string q, int y, int m, int d)
     {
         var intent = DatePhraseParser.Parse(q, Now, Berlin);
@@ -66,12 +67,14 @@ public class DatePhraseParserTests
     [InlineData("Why did 20 march in Berlin?")]
     [InlineData("Was there a power cut in 2000 homes?")]
     [InlineData("What happened on the last day of the summit?")]
+    [InlineData("What happened on the last day before the vote?")]
     public void Verbs_counts_and_parts_of_events_are_not_dates(string q)
         => Assert.Null(DatePhraseParser.Parse(q, Now, Berlin).Window);
 
     [Theory]
     [InlineData("What did they say on 20 May?", 2024, 5, 20)]
     [InlineData("What was decided in 2004 in Athens?", 2004, 1, 1)]
+    [InlineData("Who won in 2020 elections?", 2020, 1, 1)]
     public void Real_dates_beside_those_words_still_count(string q, int y, int m, int d)
         => Assert.Equal(Local(y, m, d), DatePhraseParser.Parse(q, Now, Berlin).Window!.After);
 
