@@ -226,7 +226,8 @@ public static partial class ArticleTextParser
 
     [GeneratedRegex(@"^\s{0,3}#{1,6}\s*")] private static partial Regex HeadingPrefix();
     [GeneratedRegex(@"\b(?:19|20)\d{2}\b")] private static partial Regex DatelineYear();
-    [GeneratedRegex(@"^(?:by|words by|written by|story by)\s+(?<name>[\p{L}][\p{L}\p{M}.'’\- ]{1,80}?)\s*[|—–]\s*(?<outlet>[\p{L}\p{N}][\p{L}\p{M}\p{N}.&'’\- ]{1,60})$", RegexOptions.IgnoreCase)] private static partial Regex BylineWithOutlet();
+    // a name of capitalised words and an outlet that starts with a capital: "By Monday — the talks had stalled." is prose
+    [GeneratedRegex(@"^(?i:by|words by|written by|story by)\s+(?<name>\p{Lu}[\p{L}\p{M}.'’\-]*(?:\s+\p{Lu}[\p{L}\p{M}.'’\-]*){1,4})\s*[|—–]\s*(?<outlet>[\p{Lu}\p{N}][\p{L}\p{M}\p{N}.&'’\- ]{1,60})$")] private static partial Regex BylineWithOutlet();
     [GeneratedRegex(@"^(?:by|words by|written by|story by)\s+(?<name>[\p{L}][\p{L}\p{M}.'’\- ]{1,80}(?:\s+(?:and|&)\s+[\p{L}][\p{L}\p{M}.'’\- ]{1,60})?)$", RegexOptions.IgnoreCase)] private static partial Regex Byline();
     [GeneratedRegex(@"^(?<key>[A-Za-z_][A-Za-z_ ]{0,20}):\s+(?<value>.+)$")] private static partial Regex MetadataLine();
     [GeneratedRegex(@"\n\s*\n")] private static partial Regex BlankLine();

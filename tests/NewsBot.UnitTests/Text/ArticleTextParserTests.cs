@@ -42,10 +42,11 @@ public class ArticleTextParserTests
     [Fact]
     public void A_short_first_paragraph_with_a_number_is_not_taken_for_a_date()
     {
-        foreach (var first in new[] { "14 vessels are waiting.", "2000 GMT", "1945 GMT", "Kick-off 1500 GMT" })
+        foreach (var first in new[] { "14 vessels are waiting.", "2000 GMT", "1945 GMT", "Kick-off 1500 GMT", "By Monday — the talks had stalled." })
         {
             var p = ArticleTextParser.Parse($"Title\n\n{first}\n\nSecond paragraph of the story.", markdown: false);
             Assert.Null(p.Published);
+            Assert.Null(p.Author);
             Assert.Equal(2, p.Paragraphs.Count);
         }
     }
