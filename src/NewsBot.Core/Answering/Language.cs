@@ -19,8 +19,8 @@ public static class Language
 
     /// <summary>
     /// Whether the text is recognisably in one of the languages NewsBot has messages for (English, German, French,
-    /// Spanish, Italian, Portuguese, Dutch, Russian, Ukrainian): Cyrillic, or at least one of their common words and
-    /// no letters of other scripts.
+    /// Spanish, Italian, Portuguese, Dutch, Russian, Ukrainian): Cyrillic, plain ASCII, or at least one of their common
+    /// words and no letters of other scripts.
     /// </summary>
     public static bool HasMessages(string text)
     {
@@ -32,6 +32,9 @@ public static class Language
         }
         if (other > 0 && other >= latin + cyr) return false;
         if (cyr > latin) return true;
+        // plain ASCII ("Brexit news", "Latest on Gaza ceasefire?") is taken for English: asking the model costs
+        // a call on every such refusal; other Latin-script languages mostly show themselves by their letters
+        if (!text.Any(c => char.IsLetter(c) && c > '\u007F')) return true;
         var words = NewsBot.Core.Text.LexicalAnalyzer.Words(text).ToList();
         return Markers.Values.Any(markers => words.Any(markers.Contains));
     }

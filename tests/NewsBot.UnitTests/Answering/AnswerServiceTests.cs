@@ -273,7 +273,7 @@ public class AnswerServiceTests : IDisposable
     {
         await Seed();
         var llm = new ScriptedLlm((_, sources) => sources.Count == 0 ? "NO_ANSWER: Moje źródła tego nie obejmują." : "Wrong path [1].");
-        var polish = await Service(llm).AnswerAsync(new AnswerRequest { Question = "Ile kosztuje bilet na koncert Metalliki w Krakowie?" });
+        var polish = await Service(llm).AnswerAsync(new AnswerRequest { Question = "Ile kosztują bilety na koncert Metalliki w Łodzi?" });
         Assert.True(polish.Refused);
         Assert.Equal("Moje źródła tego nie obejmują.", polish.Answer);
         Assert.Empty(Assert.Single(llm.Calls).Sources); // asked with no sources: it can only say what it lacks
@@ -281,9 +281,11 @@ public class AnswerServiceTests : IDisposable
         // languages with built-in text need no call; a model that replies anything but NO_ANSWER is not used
         var german = await Service(llm).AnswerAsync(new AnswerRequest { Question = "Wie viel kostet ein Ticket für das Konzert von Metallica in Krakau?" });
         Assert.Equal(Language.NotCoveredMessage("de"), german.Answer);
+        var terse = await Service(llm).AnswerAsync(new AnswerRequest { Question = "Metallica Krakow tickets" }); // plain ASCII: English
+        Assert.Equal(Language.NotCoveredMessage("en"), terse.Answer);
         Assert.Single(llm.Calls);
         var chatty = new ScriptedLlm((_, _) => "Metallica tickets cost about 300 złoty.");
-        var r = await Service(chatty).AnswerAsync(new AnswerRequest { Question = "Ile kosztuje bilet na koncert Metalliki w Krakowie?" });
+        var r = await Service(chatty).AnswerAsync(new AnswerRequest { Question = "Ile kosztują bilety na koncert Metalliki w Łodzi?" });
         Assert.True(r.Refused);
         Assert.Equal(Language.NotCoveredMessage("en"), r.Answer);
     }
