@@ -46,6 +46,12 @@ public sealed class LlmOptions
     /// <summary>Folder of the prompt files (Answer/, CondenseQuestion/); default: the prompts shipped with the app.</summary>
     public string? PromptsDirectory { get; set; }
 
+    /// <summary>
+    /// Also send the older <c>max_tokens</c> to servers other than OpenAI's (Ollama and LM Studio read only that one).
+    /// Turn off for a proxy in front of OpenAI reasoning models, which refuse <c>max_tokens</c>.
+    /// </summary>
+    public bool SendMaxTokens { get; set; } = true;
+
     public IEnumerable<string> Validate()
     {
         if (Provider == LlmProvider.None) yield break;

@@ -10,7 +10,7 @@ namespace NewsBot.OpenAI;
 /// <summary>Creates OpenAI-compatible SDK clients over a given HttpClient, with the SDK's own retries off (NewsBot retries itself).</summary>
 public static class OpenAIClients
 {
-    public static OpenAIClientSdk Create(LlmProvider provider, string? endpoint, string? apiKey, HttpClient http, TimeSpan timeout)
+    public static OpenAIClientSdk Create(LlmProvider provider, string? endpoint, string? apiKey, HttpClient http, TimeSpan timeout, bool sendMaxTokens = true)
     {
         var key = new ApiKeyCredential(string.IsNullOrWhiteSpace(apiKey) ? "not-needed" : apiKey);
         var transport = new HttpClientPipelineTransport(http);
@@ -26,7 +26,7 @@ public static class OpenAIClients
             options.Endpoint = uri;
             // servers other than OpenAI's (Ollama, LM Studio, older vLLM) read max_tokens, not the newer
             // max_completion_tokens the SDK sends: without it their replies are unbounded
-            if (!uri.Host.EndsWith("openai.com", StringComparison.OrdinalIgnoreCase))
+            if (sendMaxTokens && !uri.Host.EndsWith("openai.com", StringComparison.OrdinalIgnoreCase))
                 options.AddPolicy(new MaxTokensPolicy(), PipelinePosition.PerCall);
         }
         return new OpenAIClientSdk(key, options);

@@ -44,7 +44,7 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
     /// <summary>Builds the kernel for the configured provider on the given HttpClient.</summary>
     public static Kernel CreateKernel(LlmOptions options, HttpClient http)
     {
-        var client = OpenAIClients.Create(options.Provider, options.Endpoint, options.ApiKey, http, options.Timeout);
+        var client = OpenAIClients.Create(options.Provider, options.Endpoint, options.ApiKey, http, options.Timeout, options.SendMaxTokens);
         var builder = Kernel.CreateBuilder();
         builder.AddOpenAIChatCompletion(options.Model!, client);
         return builder.Build();

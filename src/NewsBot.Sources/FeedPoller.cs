@@ -86,8 +86,15 @@ public sealed class FeedPoller : IFeedPoller
                 await SaveStateAsync(feed, state, startedAt).ConfigureAwait(false);
         }
 
-        ValueTask<bool> IsSeenAsync(Feeds.FeedEntry entry, CancellationToken token) =>
-            new(_store.IsItemSeenAsync(feed.Url, WebReader.SeenKey(entry), token));
+        async ValueTask<bool> IsSeenAsync(Feeds.FeedEntry entry, CancellationToken token)
+        {
+            var key = WebReader.SeenKey(entry);
+            if (await _store.IsItemSeenAsync(feed.Url, key, token).ConfigureAwait(false)) return true;
+            // seen before upgrading, under its id alone: taken as this version (no page fetched again, nothing
+            // deleted comes back); a later correction changes the key and is read
+            var legacy = WebReader.ItemId(entry);
+            return legacy != key && await _store.MoveSeenItemAsync(feed.Url, legacy, key, token).ConfigureAwait(false);
+        }
     }
 
     sealed class PollState

@@ -68,6 +68,17 @@ public sealed class SqliteFeedStore(SqliteDatabase db) : IFeedStore
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    public async Task<bool> MoveSeenItemAsync(string feedUrl, string fromId, string toId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = conn.Command("""
+            INSERT OR IGNORE INTO feed_items(feed_url, item_id, seen_ms) SELECT feed_url, $to, seen_ms FROM feed_items WHERE feed_url = $f AND item_id = $from;
+            DELETE FROM feed_items WHERE feed_url = $f AND item_id = $from;
+            SELECT changes();
+            """).With("$f", feedUrl).With("$from", fromId).With("$to", toId);
+        return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) > 0;
+    }
+
     static void Bind(Microsoft.Data.Sqlite.SqliteCommand cmd, FeedRecord f) => cmd
         .With("$url", f.Url).With("$title", f.Title).With("$etag", f.ETag).With("$lm", f.LastModified)
         .With("$lp", f.LastPolledAt.ToUnixMs()).With("$ls", f.LastSuccessAt.ToUnixMs()).With("$le", f.LastError)

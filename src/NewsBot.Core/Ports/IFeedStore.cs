@@ -35,4 +35,10 @@ public interface IFeedStore
     Task<bool> IsItemSeenAsync(string feedUrl, string itemId, CancellationToken ct = default);
 
     Task MarkItemSeenAsync(string feedUrl, string itemId, CancellationToken ct = default);
+
+    /// <summary>
+    /// Renames a seen item (how an item seen under an older kind of id is carried over); false when
+    /// <paramref name="fromId"/> was not seen. Counts nothing as newly ingested.
+    /// </summary>
+    Task<bool> MoveSeenItemAsync(string feedUrl, string fromId, string toId, CancellationToken ct = default);
 }

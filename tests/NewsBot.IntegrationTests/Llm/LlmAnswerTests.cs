@@ -277,6 +277,11 @@ public sealed class LlmAnswerTests : IAsyncLifetime
         Assert.Equal("/v1/chat/completions", _server.LogEntries.Last().RequestMessage.Path);
         var body = LastRequest();
         Assert.Equal(600, body["max_tokens"]!.GetValue<int>()); // prompts/Answer/config.json
+
+        // a proxy in front of OpenAI reasoning models refuses max_tokens: it can be turned off
+        cfg["Llm:SendMaxTokens"] = "false";
+        await Ask(cfg, "How many trains were cancelled by the rail strike?");
+        Assert.False(LastRequest().AsObject().ContainsKey("max_tokens"));
     }
 
     [Fact]

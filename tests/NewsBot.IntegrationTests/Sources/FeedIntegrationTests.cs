@@ -230,6 +230,18 @@ public sealed class FeedIntegrationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Items_seen_before_the_upgrade_under_their_id_alone_stay_seen_until_corrected()
+    {
+        var feed = Feed("/feeds/corrected.xml");
+        await _host.Store.AddFeedAsync(feed);
+        await _host.Store.MarkItemSeenAsync(feed.Url, "ferry-fares-1"); // how earlier versions remembered it
+
+        Assert.Empty(await _host.PollAsync(feed));
+        _corrected = true;
+        Assert.Equal("Ferry fares rise by 5 percent", Article(Assert.Single(await _host.PollAsync(feed))).Title);
+    }
+
+    [Fact]
     public async Task An_item_the_publisher_corrects_under_the_same_guid_is_read_again()
     {
         var feed = Feed("/feeds/corrected.xml");

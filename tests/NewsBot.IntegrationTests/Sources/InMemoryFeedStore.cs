@@ -33,4 +33,11 @@ internal sealed class InMemoryFeedStore : IFeedStore
         _seen[(feedUrl, itemId)] = true;
         return Task.CompletedTask;
     }
+
+    public Task<bool> MoveSeenItemAsync(string feedUrl, string fromId, string toId, CancellationToken ct = default)
+    {
+        if (!_seen.TryRemove((feedUrl, fromId), out _)) return Task.FromResult(false);
+        _seen[(feedUrl, toId)] = true;
+        return Task.FromResult(true);
+    }
 }

@@ -145,6 +145,8 @@ public sealed class InMemoryFeedStore : IFeedStore
     }
     public Task<bool> IsItemSeenAsync(string feedUrl, string itemId, CancellationToken ct = default) => Task.FromResult(false);
     public Task MarkItemSeenAsync(string feedUrl, string itemId, CancellationToken ct = default) => Task.CompletedTask;
+
+    public Task<bool> MoveSeenItemAsync(string feedUrl, string fromId, string toId, CancellationToken ct = default) => Task.FromResult(false);
 }
 
 /// <summary>Probes like the real poller's SSRF guard for untrusted URLs: loopback/private hosts are refused.</summary>
@@ -235,6 +237,8 @@ public sealed class ThrowingFeedStore : IFeedStore
     public Task UpdateFeedAsync(FeedRecord feed, CancellationToken ct = default) => throw Locked();
     public Task<bool> IsItemSeenAsync(string feedUrl, string itemId, CancellationToken ct = default) => throw Locked();
     public Task MarkItemSeenAsync(string feedUrl, string itemId, CancellationToken ct = default) => throw Locked();
+
+    public Task<bool> MoveSeenItemAsync(string feedUrl, string fromId, string toId, CancellationToken ct = default) => throw Locked();
 }
 
 /// <summary>Captures every log line (all categories, all levels), message and exception text.</summary>

@@ -36,5 +36,6 @@ internal static class SourcesTestServices
         public Task UpdateFeedAsync(FeedRecord feed, CancellationToken ct = default) => throw new NotSupportedException();
         public Task<bool> IsItemSeenAsync(string feedUrl, string itemId, CancellationToken ct = default) => throw new NotSupportedException();
         public Task MarkItemSeenAsync(string feedUrl, string itemId, CancellationToken ct = default) => throw new NotSupportedException();
+        public Task<bool> MoveSeenItemAsync(string feedUrl, string fromId, string toId, CancellationToken ct = default) => throw new NotSupportedException();
     }
 }

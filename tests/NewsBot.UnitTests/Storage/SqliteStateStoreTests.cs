@@ -29,9 +29,15 @@ public class SqliteStateStoreTests : IDisposable
         Assert.True(await feeds.IsItemSeenAsync(f.Url, "item-1"));
         Assert.False(await feeds.IsItemSeenAsync(f.Url, "item-2"));
         Assert.Equal(1, (await feeds.GetFeedAsync(f.Url))!.ItemsIngested);
+        // an item seen under an older kind of id is carried over to its new id, counted once
+        Assert.True(await feeds.MoveSeenItemAsync(f.Url, "item-1", "item-1#v=abc"));
+        Assert.False(await feeds.IsItemSeenAsync(f.Url, "item-1"));
+        Assert.True(await feeds.IsItemSeenAsync(f.Url, "item-1#v=abc"));
+        Assert.False(await feeds.MoveSeenItemAsync(f.Url, "item-1", "item-1#v=def"));
+        Assert.Equal(1, (await feeds.GetFeedAsync(f.Url))!.ItemsIngested);
         Assert.True(await feeds.RemoveFeedAsync(f.Url));
         Assert.Empty(await feeds.ListFeedsAsync());
-        Assert.False(await feeds.IsItemSeenAsync(f.Url, "item-1"));
+        Assert.False(await feeds.IsItemSeenAsync(f.Url, "item-1#v=abc"));
     }
 
     [Fact]
