@@ -39,7 +39,11 @@ internal static partial class HtmlArticleExtractor
 
         var outlet = First(meta.Get("og:site_name"), ld?.Publisher, meta.Get("application-name"))
                      ?? (pageUrl is { IsAbsoluteUri: true, HostNameType: UriHostNameType.Dns } ? StripWww(pageUrl.Host) : null);
-        var rawTitle = First(meta.Get("og:title"), meta.Get("twitter:title"), ld?.Headline, doc.Title, doc.QuerySelector("h1")?.TextContent) ?? "";
+        // <title> is often "Headline | Site"; when it does not hold the page's one <h1> at all ("Site: news and more"),
+        // the <h1> is the headline
+        var h1 = doc.QuerySelectorAll("h1") is { Length: 1 } ones ? TextNormalizer.CleanInline(ones[0].TextContent) : null;
+        var pageTitle = doc.Title is { } t && h1 is { Length: > 0 } && !t.Contains(h1, StringComparison.OrdinalIgnoreCase) ? h1 : doc.Title;
+        var rawTitle = First(meta.Get("og:title"), meta.Get("twitter:title"), ld?.Headline, pageTitle, doc.QuerySelector("h1")?.TextContent) ?? "";
         var title = TrimSiteName(rawTitle, outlet, pageUrl);
         var author = ReadAuthor(doc, meta, ld);
         var published = DateParsing.First(
@@ -84,6 +88,9 @@ internal static partial class HtmlArticleExtractor
     {
         var body = doc.Body;
         if (body is null) return [];
+        // the page's headline, read before boilerplate removal: it is the title, not the body's first paragraph,
+        // also when <title> or og:title words it differently
+        var headline = TextNormalizer.CleanInline(body.QuerySelector("h1")?.TextContent ?? "");
         HtmlBlocks.RemoveBoilerplate(doc.DocumentElement);
         int total = HtmlBlocks.ParagraphTextLength(body);
 
@@ -103,6 +110,8 @@ internal static partial class HtmlArticleExtractor
             blocks = ReadWithSmartReader(doc, pageUrl, title);
             if (blocks.Count == 0) blocks = HtmlBlocks.Collect(body, title);
         }
+        if (blocks.Count > 1 && headline.Length > 0 && string.Equals(blocks[0], headline, StringComparison.OrdinalIgnoreCase))
+            blocks.RemoveAt(0);
         return ArticleTextParser.RemoveFooter(blocks);
     }
 

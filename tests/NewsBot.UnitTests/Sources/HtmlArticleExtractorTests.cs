@@ -73,6 +73,23 @@ public sealed class HtmlArticleExtractorTests
     }
 
     [Fact]
+    public void The_headline_is_not_the_first_paragraph_when_the_page_title_words_it_differently()
+    {
+        const string html = """
+            <html><head><title>Harbour News: transport, weather and more</title></head><body>
+            <article><h1>Ferry fares rise by five percent</h1>
+            <p>Ferry fares on the harbour route will rise by five percent from May, the operator said on Monday.</p>
+            <p>The operator blamed higher fuel costs and said season tickets would keep their current price until the summer.</p>
+            </article></body></html>
+            """;
+        var article = HtmlArticleExtractor.Extract(html, PageUrl);
+
+        Assert.Equal("Ferry fares rise by five percent", article.Title);
+        Assert.Equal(2, article.Paragraphs.Count);
+        Assert.StartsWith("Ferry fares on the harbour route", article.Paragraphs[0]);
+    }
+
+    [Fact]
     public void NewsPage_metadata_comes_from_og_tags_json_ld_and_canonical_link()
     {
         var article = HtmlArticleExtractor.Extract(TestPages.NewsPage, PageUrl);
