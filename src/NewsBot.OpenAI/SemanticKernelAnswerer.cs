@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
 using NewsBot.Core.Answering;
 using NewsBot.Core.Ports;
+using NewsBot.Core.Text;
 
 namespace NewsBot.OpenAI;
 
@@ -80,12 +81,12 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
         var sb = new StringBuilder();
         foreach (var s in sources)
         {
-            sb.Append('[').Append(s.N).Append("] ").Append(OneLine(s.Title));
+            sb.Append('[').Append(s.N).Append("] ").Append(TextNormalizer.CleanInline(s.Title));
             var meta = new List<string>();
             if (!string.IsNullOrWhiteSpace(s.Outlet)) meta.Add(s.Outlet);
             meta.Add(s.Published is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "date unknown");
             sb.Append(" (").Append(string.Join(", ", meta)).Append(')').AppendLine();
-            sb.Append("URL: ").AppendLine(OneLine(s.Url));
+            sb.Append("URL: ").AppendLine(TextNormalizer.CleanInline(s.Url));
             // the article's own lines are quoted, so none of them can pass for a source's header ("[4] …", "URL: …")
             foreach (var line in s.Text.Trim().Split('\n'))
                 sb.Append("> ").AppendLine(line.TrimEnd('\r'));
@@ -210,8 +211,6 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[*_]*(?:(?:standalone|rewritten|reformulated|rephrased|new)\s+)?question\s*[:：]\s*[*_]*\s*", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex QuestionPrefix();
-
-    static string OneLine(string text) => text.ReplaceLineEndings(" ").Trim();
 }
 
 /// <summary>The language model could not give an answer (after retries, or refused the request).</summary>

@@ -240,11 +240,8 @@ public sealed partial class AnswerService(
                 var raw = (await llm.AnswerAsync(standalone, sources.Select(s => s.Prompt).ToList(), TimeZoneInfo.ConvertTime(now, _zone), ct).ConfigureAwait(false)).Trim();
                 var check = Citations.Check(raw, sources.Count);
                 // "NO_ANSWER: …" as asked, or dressed up ("**NO_ANSWER:** …", "I'm sorry. NO_ANSWER: …") without a citation
-                if (NoAnswer().Match(raw) is { Success: true } no && (no.Index == 0 || check.CitedSources.Count == 0))
-                {
-                    var message = no.Groups["message"].Value.Trim(' ', '*', '_', '\n', '\r', '\t');
+                if (NoAnswerMessage(raw, startOnly: check.CitedSources.Count > 0) is { } message)
                     return Refusal(question, standalone, hits, lang, message.Length > 0 ? message : null, AnswerMode.Llm);
-                }
                 if (check.CitedSources.Count > 0)
                 {
                     if (check.Dropped > 0) logger.LogInformation("Dropped {Count} citation markers that pointed at no source", check.Dropped);
@@ -318,7 +315,16 @@ public sealed partial class AnswerService(
     public static IReadOnlyList<string> AskedNumbers(string question)
         => AskedNumber().Matches(question).Select(m => m.Groups["n"].Value).Distinct().ToList();
 
-    /// <summary>The model's "not covered" line (<see cref="ILlmAnswerer.NoAnswerPrefix"/>), possibly in Markdown or after an apology.</summary>
+    /// <summary>
+    /// The message of the model's "not covered" line (<see cref="ILlmAnswerer.NoAnswerPrefix"/>), "" when it gives
+    /// none, null when there is no such line (or, with <paramref name="startOnly"/>, when it does not open the reply).
+    /// </summary>
+    static string? NoAnswerMessage(string raw, bool startOnly)
+        => NoAnswer().Match(raw) is { Success: true } no && (no.Index == 0 || !startOnly)
+            ? no.Groups["message"].Value.Trim(' ', '*', '_', '\n', '\r', '\t')
+            : null;
+
+    /// <summary>The model's "not covered" line, possibly in Markdown or after an apology.</summary>
     [System.Text.RegularExpressions.GeneratedRegex(@"[\s*_#>""'`]*NO[_ ]ANSWER\b[*_]*\s*:?[*_]*(?<message>.*)", System.Text.RegularExpressions.RegexOptions.Singleline)]
     private static partial System.Text.RegularExpressions.Regex NoAnswer();
 
@@ -393,11 +399,7 @@ public sealed partial class AnswerService(
         try
         {
             var raw = (await llm.AnswerAsync(question, [], TimeZoneInfo.ConvertTime(now, _zone), ct).ConfigureAwait(false)).Trim();
-            if (NoAnswer().Match(raw) is { Success: true } no && Citations.Check(raw, 0).CitedSources.Count == 0)
-            {
-                var message = no.Groups["message"].Value.Trim(' ', '*', '_', '\n', '\r', '\t');
-                if (message.Length is > 0 and <= 300) return message;
-            }
+            if (NoAnswerMessage(raw, startOnly: false) is { Length: > 0 and <= 300 } message) return message;
         }
         catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
         {

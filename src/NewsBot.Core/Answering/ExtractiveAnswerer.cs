@@ -313,12 +313,16 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     {
         foreach (Match m in PersonName().Matches(sentence))
         {
-            var parts = m.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => Possessive().Replace(p, "")).ToList();
+            var parts = NameParts(m.Value);
             if (m.Index == 0 && (StopWords.IsQueryNoise(parts[0].ToLowerInvariant()) || CommonOpeners.Contains(parts[0]))) parts.RemoveAt(0);
             if (parts.Count >= 2 && parts.Any(p => !questionWords.Contains(p)) && !parts.Any(OrganisationWords.Contains)) return true;
         }
         return false;
     }
+
+    /// <summary>The words of a matched name, possessives stripped ("Harry Redknapp's" → Harry, Redknapp).</summary>
+    static List<string> NameParts(string name)
+        => name.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => Possessive().Replace(p, "")).ToList();
 
     /// <summary>How much a sentence gains that names a new person right beside the role the question asks about.</summary>
     const double RoleWeight = 0.06;
@@ -341,7 +345,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         var words = FollowUpRewriter.Word().Matches(sentence).ToList();
         foreach (Match m in PersonName().Matches(sentence))
         {
-            var parts = m.Value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => Possessive().Replace(p, "")).ToList();
+            var parts = NameParts(m.Value);
             if (parts.Count < 2 || parts.All(questionWords.Contains) || parts.Any(OrganisationWords.Contains)) continue;
             int first = words.FindIndex(w => w.Index >= m.Index), last = words.FindLastIndex(w => w.Index < m.Index + m.Length);
             if (first < 0 || last < 0) continue;
@@ -394,7 +398,6 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
     [GeneratedRegex(@"\b(\d{4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|yesterday|today|last (week|month|year)|this (week|month|year)|on \w+day)\b", RegexOptions.IgnoreCase)]
     private static partial Regex HasDate();
-
 
     [GeneratedRegex(@"\s?(?:\[|【)\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*(?:\]|】)")]
     private static partial Regex OwnReference();
