@@ -136,7 +136,9 @@ public sealed class CliEndToEndTests : IDisposable
     [Fact]
     public async Task Kill_9_half_way_through_a_folder_then_a_rerun_ends_with_the_counts_of_an_uninterrupted_run()
     {
-        var folder = ArticleFolder.Write(Path.Combine(_work, "articles"), 48, duplicates: 4);
+        // several passages an article, so the articles are written in several batches over seconds, not in two
+        // commits a moment apart (between which the poll below could miss its chance to kill)
+        var folder = ArticleFolder.Write(Path.Combine(_work, "articles"), 48, duplicates: 4, paragraphs: 12);
         var clean = Path.Combine(_work, "clean");
         var (exit, _, err) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(), "ingest", folder, "--data", clean);
         Assert.True(exit == 0, err);
@@ -250,7 +252,7 @@ public static class ArticleFolder
     static readonly string[] Verbs = ["approved", "rejected", "postponed", "debated", "funded", "cancelled", "reviewed", "announced"];
     static readonly string[] Objects = ["dredging of the north channel", "a new bus depot", "solar panels on schools", "a ban on night flights", "rent controls", "a bridge repair plan", "flood barriers", "a cycling network"];
 
-    public static string Write(string folder, int articles, int duplicates)
+    public static string Write(string folder, int articles, int duplicates, int paragraphs = 4)
     {
         Directory.CreateDirectory(folder);
         var rng = new Random(20261127);
@@ -258,7 +260,7 @@ public static class ArticleFolder
         {
             var subject = Subjects[i % Subjects.Length];
             var lines = new List<string> { $"The {subject} {Verbs[i % Verbs.Length]} {Objects[(i * 3) % Objects.Length]} in article {i}", $"By Reporter {i}", "" };
-            for (int p = 0; p < 4; p++)
+            for (int p = 0; p < paragraphs; p++)
             {
                 var words = Enumerable.Range(0, 40).Select(_ => Vocabulary[rng.Next(Vocabulary.Length)]);
                 lines.Add($"In article {i} paragraph {p}, the {subject} {Verbs[(i + p) % Verbs.Length]} {Objects[(i + p) % Objects.Length]}: {string.Join(' ', words)}.");
