@@ -122,6 +122,13 @@ public sealed class SqliteDatabase
                 create.CommandText = Schema;
                 await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
+            await using (var later = conn.CreateCommand())
+            {
+                // TEMPORARY until the numbered migrations land: digest and follow tables (idempotent)
+                later.Transaction = tx;
+                later.CommandText = SqliteDigestStore.Schema + SqliteFollowStore.Schema;
+                await later.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
             await using (var instance = conn.CreateCommand())
             {
                 // names this database, so caches kept beside it (the index snapshot) are never applied to another one
