@@ -69,6 +69,7 @@ public static class ServiceRegistration
         services.AddSingleton<IngestionPipeline>();
         services.AddNewsBotSourcesAdapter();
         services.AddNewsBotAnswering(config);
+        services.AddNewsBotDigests(config);
         services.AddSingleton<ISystemStatusProvider, HostStatusProvider>();
         return services;
     }

@@ -16,6 +16,9 @@ public interface IScheduledJob
     DateTimeOffset NextRun(DateTimeOffset? lastRun, DateTimeOffset now);
 
     Task RunAsync(CancellationToken ct);
+
+    /// <summary>Cancelled when the job should run before <see cref="NextRun"/> (e.g. new articles for follow updates).</summary>
+    CancellationToken WakeUp => CancellationToken.None;
 }
 
 /// <summary>Hosts every registered <see cref="IScheduledJob"/>; a failing job is logged and retried with back-off, never stopping the worker.</summary>
@@ -40,7 +43,18 @@ public sealed class ScheduledJobsService(IEnumerable<IScheduledJob> jobs, TimePr
             var wait = next - now;
             try
             {
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct).ConfigureAwait(false);
+                if (wait > TimeSpan.Zero)
+                {
+                    using var early = CancellationTokenSource.CreateLinkedTokenSource(ct, job.WakeUp);
+                    try
+                    {
+                        await Task.Delay(wait, time, early.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        // woken early: run now
+                    }
+                }
                 logger.LogDebug("Running scheduled job {Job}", job.Name);
                 await job.RunAsync(ct).ConfigureAwait(false);
                 failures = 0;
