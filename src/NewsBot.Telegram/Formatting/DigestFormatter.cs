@@ -12,8 +12,8 @@ namespace NewsBot.Telegram.Formatting;
 /// </summary>
 public static class DigestFormatter
 {
-    /// <summary>Articles linked under one story of a digest; the rest are counted.</summary>
-    public const int MaxLinksPerStory = 5;
+    /// <summary>Articles linked under one story of a digest (as many as a model summary may cite); the rest are counted.</summary>
+    public const int MaxLinksPerStory = 6;
 
     public static IReadOnlyList<string> Digest(Digest digest, bool scheduled, int maxLength = TelegramHtml.MaxMessageLength)
     {
