@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NewsBot.Telegram.Commands;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
@@ -11,6 +12,7 @@ namespace NewsBot.Telegram.Hosting;
 public sealed class TelegramStartup(
     ITelegramBotClient bot,
     BotIdentity identity,
+    TelegramCommandRouter commands,
     IOptions<TelegramOptions> options,
     TimeProvider time,
     LogRedaction redaction,
@@ -75,8 +77,8 @@ public sealed class TelegramStartup(
     /// <summary>Public commands for everyone; admins additionally see the admin commands in their private chat.</summary>
     private async Task SetCommandsAsync(CancellationToken ct)
     {
-        await bot.SetMyCommands(TelegramUpdateHandler.PublicCommands, cancellationToken: ct).ConfigureAwait(false);
-        var all = TelegramUpdateHandler.PublicCommands.Concat(TelegramUpdateHandler.AdminCommands).ToArray();
+        await bot.SetMyCommands(commands.Menu(admin: false), cancellationToken: ct).ConfigureAwait(false);
+        var all = commands.Menu(admin: true);
         foreach (var admin in options.Value.AdminUserIds.Distinct())
         {
             try

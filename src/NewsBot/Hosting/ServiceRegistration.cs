@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NewsBot.Core.Ingestion;
+using NewsBot.Core.Operations;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.Core.Text;
@@ -69,7 +70,11 @@ public static class ServiceRegistration
         services.AddSingleton<IngestionPipeline>();
         services.AddNewsBotSourcesAdapter();
         services.AddNewsBotAnswering(config);
-        services.AddSingleton<ISystemStatusProvider, HostStatusProvider>();
+        services.AddSingleton<FeedRegistration>();
+        // The status service asks "which answer mode" through IAnswerModeInfo, so only this line knows where the model is held.
+        services.AddSingleton<IAnswerModeInfo>(sp => new HostAnswerModeInfo(sp.GetRequiredService<AnsweringRegistration.LlmHolder>().Answerer));
+        services.AddSingleton<IStoreInfo, HostStoreInfo>();
+        services.AddSingleton<ISystemStatusProvider, SystemStatusService>();
         return services;
     }
 }
