@@ -3,6 +3,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NewsBot.Core.Ports;
+using Polly.Registry;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
@@ -18,8 +19,8 @@ namespace NewsBot.Telegram.Hosting;
 /// same data, ids re-chosen after a week without updates); TDLib then ignores the offset past its newest update and
 /// returns its queue from the start. A batch whose ids are all below the saved position is taken as such a
 /// renumbering: one warning, the old numbering's done ids are forgotten, and polling continues from the new ids.
-/// Network errors back off exponentially (capped, with jitter); 429 honours retry_after; 401 stops
-/// polling with a clear error and no crash loop.
+/// Failures are retried by the host's pipeline <see cref="TelegramRetry.ReconnectPipelineKey"/>: network errors back
+/// off exponentially (capped, with jitter), 429 honours retry_after; 401 stops polling with a clear error and no crash loop.
 /// </summary>
 public sealed class TelegramPollingService(
     ITelegramBotClient bot,
@@ -27,6 +28,7 @@ public sealed class TelegramPollingService(
     TelegramUpdateDispatcher dispatcher,
     IInboxStore inbox,
     IOptions<TelegramOptions> options,
+    ResiliencePipelineProvider<string> pipelines,
     TimeProvider time,
     LogRedaction redaction,
     ILogger<TelegramPollingService> logger) : BackgroundService
@@ -38,38 +40,33 @@ public sealed class TelegramPollingService(
         if (!await startup.InitializeAsync(webhook: false, stoppingToken).ConfigureAwait(false))
             return;
 
-        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        // reading the inbox and getUpdates are retried (backoff capped, retry_after honoured) until they work or the host
+        // stops, by the pipeline ReconnectPipelineKey; a rejected token (401) is not retried and stops polling
+        var reconnect = pipelines.GetPipeline(TelegramRetry.ReconnectPipelineKey);
         int? offset;
-        while (true)
+        try
         {
-            try
-            {
-                offset = await ResumeAsync(stoppingToken).ConfigureAwait(false);
-                break;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                var delay = backoff.Next();
-                logger.LogError("Reading the Telegram inbox failed, retrying in {Delay:0.#} s: {Error}", delay.TotalSeconds, redaction.Full(ex));
-                if (!await DelayAsync(delay, stoppingToken).ConfigureAwait(false))
-                    return;
-            }
+            offset = await reconnect.ExecuteAsync(async c => await ResumeAsync(c).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            logger.LogCritical("Reading the Telegram inbox failed with an error that retrying cannot fix; polling stopped: {Error}", redaction.Full(ex));
+            return;
         }
 
-        backoff.Reset();
         var timeout = options.Value.PollingTimeoutSeconds;
         while (!stoppingToken.IsCancellationRequested)
         {
             Update[] updates;
             try
             {
-                updates = await bot.GetUpdates(offset, limit: 100, timeout: timeout,
-                    allowedUpdates: TelegramStartup.AllowedUpdates, cancellationToken: stoppingToken).ConfigureAwait(false);
-                backoff.Reset();
+                var from = offset;
+                updates = await reconnect.ExecuteAsync(async c => await bot.GetUpdates(from, limit: 100, timeout: timeout,
+                    allowedUpdates: TelegramStartup.AllowedUpdates, cancellationToken: c).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -82,15 +79,8 @@ public sealed class TelegramPollingService(
             }
             catch (Exception ex)
             {
-                var delay = TelegramStartup.RetryAfter(ex) ?? backoff.Next();
-                if (ex is ApiRequestException { ErrorCode: 409 })
-                    logger.LogWarning("Telegram reports a conflict (another instance is polling with this token, or a webhook is set); retrying in {Delay:0.#} s: {Error}",
-                        delay.TotalSeconds, redaction.Describe(ex));
-                else
-                    logger.LogWarning("Polling Telegram failed, retrying in {Delay:0.#} s: {Error}", delay.TotalSeconds, redaction.Describe(ex));
-                if (!await DelayAsync(delay, stoppingToken).ConfigureAwait(false))
-                    break;
-                continue;
+                logger.LogCritical("Polling Telegram failed with an error that retrying cannot fix; polling stopped: {Error}", redaction.Full(ex));
+                return;
             }
 
             var batch = updates.OrderBy(u => u.Id).ToList();

@@ -5,7 +5,7 @@ using NewsBot.Sqlite;
 namespace NewsBot.Hosting;
 
 /// <summary>What /status and `newsbot status` report, gathered from every adapter.</summary>
-public sealed class HostStatusProvider(IArticleStore store, IArticleIndex index, IFeedStore feeds, Embedder embedder, AnsweringRegistration.LlmHolder llm, SqliteDatabase db) : ISystemStatusProvider
+public sealed class HostStatusProvider(IArticleStore store, IArticleIndex index, IFeedStore feeds, Embedder embedder, ILlmAnswererProvider llm, SqliteDatabase db) : ISystemStatusProvider
 {
     public async Task<SystemStatus> GetStatusAsync(CancellationToken ct = default)
     {

@@ -17,6 +17,7 @@ public static class ServiceRegistration
     {
         services.AddSingleton(ctx);
         services.AddSingleton(TimeProvider.System);
+        services.AddNewsBotResilience(config);
 
         services.AddSection<StorageOptions>(config, StorageOptions.SectionName);
         services.AddSection<IndexOptions>(config, IndexOptions.SectionName);
