@@ -18,6 +18,9 @@ public sealed class ResilienceOptions
     /// <summary>The waits between Qdrant retries (their number is <c>Qdrant:MaxRetries</c>).</summary>
     public QdrantResilienceOptions Qdrant { get; set; } = new();
 
+    /// <summary>The worker's scheduled jobs (feed polling …).</summary>
+    public ScheduledJobsResilienceOptions ScheduledJobs { get; set; } = new();
+
     public IEnumerable<string> Validate()
     {
         static IEnumerable<string> Check(string key, TimeSpan value, TimeSpan min, TimeSpan max)
@@ -27,6 +30,7 @@ public sealed class ResilienceOptions
         }
 
         if (Sources.MaxRetries is < 0 or > 10) yield return $"{SectionName}:Sources:MaxRetries: must be between 0 and 10 (got {Sources.MaxRetries}).";
+        if (ScheduledJobs.MaxRetries is < 0 or > 10) yield return $"{SectionName}:ScheduledJobs:MaxRetries: must be between 0 and 10 (got {ScheduledJobs.MaxRetries}).";
         if (Telegram.SendRetries is < 0 or > 10) yield return $"{SectionName}:Telegram:SendRetries: must be between 0 and 10 (got {Telegram.SendRetries}).";
         var second = TimeSpan.FromSeconds(1);
         foreach (var e in Check("Sources:Delay", Sources.Delay, TimeSpan.Zero, TimeSpan.FromMinutes(1))
@@ -39,7 +43,9 @@ public sealed class ResilienceOptions
                      .Concat(Check("Telegram:ReconnectMaxDelay", Telegram.ReconnectMaxDelay, TimeSpan.FromMilliseconds(10), TimeSpan.FromMinutes(30)))
                      .Concat(Check("Telegram:UpdateDelay", Telegram.UpdateDelay, TimeSpan.Zero, TimeSpan.FromMinutes(10)))
                      .Concat(Check("Qdrant:Delay", Qdrant.Delay, TimeSpan.Zero, TimeSpan.FromMinutes(1)))
-                     .Concat(Check("Qdrant:MaxDelay", Qdrant.MaxDelay, TimeSpan.Zero, TimeSpan.FromMinutes(5))))
+                     .Concat(Check("Qdrant:MaxDelay", Qdrant.MaxDelay, TimeSpan.Zero, TimeSpan.FromMinutes(5)))
+                     .Concat(Check("ScheduledJobs:Delay", ScheduledJobs.Delay, TimeSpan.Zero, TimeSpan.FromHours(1)))
+                     .Concat(Check("ScheduledJobs:MaxDelay", ScheduledJobs.MaxDelay, TimeSpan.Zero, TimeSpan.FromHours(6))))
             yield return e;
     }
 }
@@ -88,4 +94,15 @@ public sealed class QdrantResilienceOptions
     public TimeSpan Delay { get; set; } = TimeSpan.FromMilliseconds(250);
 
     public TimeSpan MaxDelay { get; set; } = TimeSpan.FromSeconds(4);
+}
+
+public sealed class ScheduledJobsResilienceOptions
+{
+    /// <summary>Retries of a failed run before the job waits for its next scheduled time.</summary>
+    public int MaxRetries { get; set; } = 3;
+
+    /// <summary>First wait (doubles each retry, with jitter).</summary>
+    public TimeSpan Delay { get; set; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan MaxDelay { get; set; } = TimeSpan.FromMinutes(15);
 }

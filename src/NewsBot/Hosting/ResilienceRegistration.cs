@@ -65,6 +65,8 @@ public static class ResilienceRegistration
             ConfigureTelegramReconnect(builder, TelegramOptionsOf(ctx.ServiceProvider), Redacted(ctx.ServiceProvider), Log(ctx.ServiceProvider, "Telegram")));
         services.AddResiliencePipeline(TelegramRetry.UpdatePipelineKey, (builder, ctx) =>
             ConfigureTelegramUpdates(builder, TelegramOptionsOf(ctx.ServiceProvider)));
+        services.AddResiliencePipeline(NewsBot.Worker.ScheduledJobsService.PipelineKey, (builder, ctx) =>
+            ConfigureScheduledJobs(builder, ctx.ServiceProvider.GetRequiredService<IOptions<ResilienceOptions>>().Value.ScheduledJobs, Log(ctx.ServiceProvider, "Worker")));
         return services;
     }
 
@@ -231,6 +233,28 @@ public static class ResilienceRegistration
             {
                 var e = args.Outcome.Exception!;
                 log.LogWarning("Telegram failed{Hint}, retrying in {Delay:0.#} s: {Error}", TelegramRetry.Hint(e), args.RetryDelay.TotalSeconds, describe(e));
+                return ValueTask.CompletedTask;
+            },
+        });
+    }
+
+    /// <summary>A failed run of a scheduled job (feed polling …): MaxRetries retries, waits doubling from Delay (with jitter) up to MaxDelay.</summary>
+    public static void ConfigureScheduledJobs(ResiliencePipelineBuilder builder, ScheduledJobsResilienceOptions o, ILogger log)
+    {
+        if (o.MaxRetries <= 0) return;
+        builder.AddRetry(new RetryStrategyOptions
+        {
+            MaxRetryAttempts = o.MaxRetries,
+            BackoffType = DelayBackoffType.Exponential,
+            UseJitter = true,
+            Delay = o.Delay,
+            MaxDelay = o.MaxDelay,
+            ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && !IsBug(e)
+                && !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)),
+            OnRetry = args =>
+            {
+                log.LogWarning("Scheduled job {Job} failed ({Error}); retrying in {Delay:0} s ({Retry} of {MaxRetries})",
+                    args.Context.OperationKey, args.Outcome.Exception?.Message, args.RetryDelay.TotalSeconds, args.AttemptNumber + 1, o.MaxRetries);
                 return ValueTask.CompletedTask;
             },
         });
