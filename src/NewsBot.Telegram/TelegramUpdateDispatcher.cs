@@ -263,7 +263,7 @@ public sealed class TelegramUpdateDispatcher : IDisposable
             if (attempts >= max)
                 _logger.LogError("Giving up on Telegram update {UpdateId} after {Attempts} failed attempts; marking it done", id, attempts);
             else
-                _logger.LogError("Giving up on Telegram update {UpdateId}: {Error} is a bug, not a transient failure; not retrying it, marking it done",
+                _logger.LogError("Giving up on Telegram update {UpdateId}: {Error} is not worth another attempt (a bug, or a refusal); marking it done",
                     id, ex.GetType().Name);
             await _inbox.MarkDoneAsync(Channel, id, CancellationToken.None).ConfigureAwait(false);
             return;

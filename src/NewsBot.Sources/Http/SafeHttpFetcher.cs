@@ -195,7 +195,7 @@ internal sealed class SafeHttpFetcher(
         catch (TimeoutRejectedException ex)
         {
             // the host's resilience handler bounds each try (Resilience:Sources:AttemptTimeout) and retries it
-            return new(FetchResult.Failed(requested, $"{url} did not answer within {ex.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s, retries included (setting Resilience:Sources:AttemptTimeout)", finalUrl: url), null);
+            return new(FetchResult.Failed(requested, $"{url} did not answer within {ex.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s on its last try (setting Resilience:Sources:AttemptTimeout)", finalUrl: url), null);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or SocketException or AuthenticationException or InvalidOperationException or OperationCanceledException)
         {

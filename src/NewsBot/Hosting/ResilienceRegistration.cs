@@ -271,7 +271,7 @@ public static class ResilienceRegistration
         {
             MaxRetryAttempts = int.MaxValue, // bounded by the stored attempts below
             ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } e && !TelegramRetry.IsFatal(e) && !IsBug(e)
-                && e is not OperationCanceledException
+                && !(e is OperationCanceledException && args.Context.CancellationToken.IsCancellationRequested)
                 && args.Context.Properties.GetValue(TelegramRetry.UpdateAttempts, int.MaxValue) < args.Context.Properties.GetValue(TelegramRetry.MaxUpdateAttempts, 0)),
             DelayGenerator = args => ValueTask.FromResult<TimeSpan?>(
                 o.UpdateDelay * Math.Pow(2, Math.Max(0, args.Context.Properties.GetValue(TelegramRetry.UpdateAttempts, 1) - 1))),

@@ -36,7 +36,7 @@ public sealed class ResiliencePipelineTests : IAsyncLifetime
         """;
 
     LoopbackServer _server = null!;
-    int _flaky, _limited;
+    int _flaky, _limited, _hanging;
 
     public async Task InitializeAsync()
     {
@@ -45,6 +45,11 @@ public sealed class ResiliencePipelineTests : IAsyncLifetime
             app.MapGet("/page", () => Results.Content(Page, "text/html"));
             app.MapGet("/flaky", () => Interlocked.Increment(ref _flaky) == 1 ? Results.StatusCode(503) : Results.Content(Page, "text/html"));
             app.MapGet("/missing", () => Results.StatusCode(404));
+            app.MapGet("/hang-once", async (HttpContext context) =>
+            {
+                if (Interlocked.Increment(ref _hanging) == 1) await Task.Delay(TimeSpan.FromSeconds(8), context.RequestAborted);
+                return Results.Content(Page, "text/html");
+            });
             app.MapGet("/limited", (HttpContext context) =>
             {
                 if (Interlocked.Increment(ref _limited) > 1) return Results.Content(Page, "text/html");
@@ -62,12 +67,13 @@ public sealed class ResiliencePipelineTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     /// <summary>The sources adapter with the host's resilience registration; retries wait 50 ms unless the site says otherwise.</summary>
-    static ServiceProvider SourcesWithRetries()
+    static ServiceProvider SourcesWithRetries(string attemptTimeout = "00:00:15")
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Resilience:Sources:Delay"] = "00:00:00.050",
             ["Resilience:Sources:MaxDelay"] = "00:00:00.100",
+            ["Resilience:Sources:AttemptTimeout"] = attemptTimeout,
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging();
@@ -93,6 +99,15 @@ public sealed class ResiliencePipelineTests : IAsyncLifetime
         var item = await ReadAsync(sp, _server.Url("/flaky"));
         Assert.Equal("Ferry service resumes", Assert.IsType<ExtractedItem>(item).Article.Title);
         Assert.Equal(2, _server.CountRequests("/flaky"));
+    }
+
+    [Fact]
+    public async Task A_try_that_times_out_is_made_again_within_the_download_timeout()
+    {
+        await using var sp = SourcesWithRetries(attemptTimeout: "00:00:01");
+        var item = await ReadAsync(sp, _server.Url("/hang-once"));
+        Assert.Equal("Ferry service resumes", Assert.IsType<ExtractedItem>(item).Article.Title);
+        Assert.Equal(2, _server.CountRequests("/hang-once"));
     }
 
     [Fact]
