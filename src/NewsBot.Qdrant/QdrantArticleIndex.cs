@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NewsBot.Core.Model;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
+using Polly;
 using Qdrant.Client;
 using Qdrant.Client.Grpc;
 
@@ -30,8 +31,9 @@ public sealed class QdrantArticleIndex : IArticleIndex
     /// <param name="client">A Qdrant client (see <see cref="QdrantConnection"/>); not disposed by the index.</param>
     /// <param name="options">Validated options (collection, batch size, retries; endpoint for messages).</param>
     /// <param name="rrfK">The k of reciprocal-rank fusion (<c>Index:RrfK</c>), the same as the embedded index's.</param>
+    /// <param name="pipeline">The host's Qdrant pipeline (<see cref="QdrantRetry.PipelineKey"/>); none: no retries.</param>
     public QdrantArticleIndex(IQdrantClient client, QdrantOptions options, int rrfK = ReciprocalRankFusion.DefaultK,
-        ILogger<QdrantArticleIndex>? logger = null, TimeProvider? time = null)
+        ILogger<QdrantArticleIndex>? logger = null, ResiliencePipeline? pipeline = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,19 +42,12 @@ public sealed class QdrantArticleIndex : IArticleIndex
         _options = options;
         _rrfK = rrfK;
         _log = logger ?? (ILogger)NullLogger.Instance;
-        _policy = new QdrantCallPolicy(options, _log, time ?? TimeProvider.System);
+        _policy = new QdrantCallPolicy(options, pipeline ?? ResiliencePipeline.Empty);
     }
 
     public string Provider => "qdrant";
 
     public string Collection => _options.Collection;
-
-    /// <summary>Replaces the wait between retries (tests record delays instead of sleeping).</summary>
-    internal Func<TimeSpan, CancellationToken, Task> RetryDelay
-    {
-        get => _policy.Delay;
-        set => _policy.Delay = value;
-    }
 
     public async Task EnsureReadyAsync(EmbeddingModelInfo model, CancellationToken ct = default)
     {

@@ -225,7 +225,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             Calibration = Calibrate(relevances, answering.RelevanceThreshold),
             AnswerMsP50 = Percentile(latencies, 0.5),
             AnswerMsP95 = Percentile(latencies, 0.95),
-            Mode = sp.GetRequiredService<NewsBot.Hosting.AnsweringRegistration.LlmHolder>().Answerer is null ? "extractive" : "llm",
+            Mode = sp.GetRequiredService<NewsBot.Hosting.ILlmAnswererProvider>().Answerer is null ? "extractive" : "llm",
             Failures = failures,
         };
     }

@@ -18,6 +18,7 @@ public static class ServiceRegistration
     {
         services.AddSingleton(ctx);
         services.AddSingleton(TimeProvider.System);
+        services.AddNewsBotResilience(config);
 
         services.AddSection<StorageOptions>(config, StorageOptions.SectionName);
         services.AddSection<IndexOptions>(config, IndexOptions.SectionName);
@@ -72,7 +73,7 @@ public static class ServiceRegistration
         services.AddNewsBotAnswering(config);
         services.AddSingleton<FeedRegistration>();
         // The status service asks "which answer mode" through IAnswerModeInfo, so only this line knows where the model is held.
-        services.AddSingleton<IAnswerModeInfo>(sp => new HostAnswerModeInfo(sp.GetRequiredService<AnsweringRegistration.LlmHolder>().Answerer));
+        services.AddSingleton<IAnswerModeInfo>(sp => new HostAnswerModeInfo(sp.GetRequiredService<ILlmAnswererProvider>().Answerer));
         services.AddSingleton<IStoreInfo, HostStoreInfo>();
         services.AddSingleton<ISystemStatusProvider, SystemStatusService>();
         return services;

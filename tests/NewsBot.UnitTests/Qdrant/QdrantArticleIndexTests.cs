@@ -3,6 +3,10 @@ using NewsBot.Core.Model;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.Core.Text;
+using NewsBot.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using NewsBot.UnitTests.Fakes;
 using NewsBot.Qdrant;
 using Qdrant.Client.Grpc;
 using static NewsBot.UnitTests.Qdrant.FakeQdrantClient;
@@ -20,13 +24,10 @@ public class QdrantArticleIndexTests
 
     QdrantArticleIndex Index(int rrfK = 60)
     {
-        var index = new QdrantArticleIndex(_fake.Client, _options, rrfK);
-        index.RetryDelay = (d, _) =>
-        {
-            _delays.Add(d);
-            return Task.CompletedTask;
-        };
-        return index;
+        // the host's Qdrant pipeline, on a clock that records each wait and lets it pass at once
+        var builder = new ResiliencePipelineBuilder { TimeProvider = new RecordingTimeProvider(_delays) };
+        ResilienceRegistration.ConfigureQdrant(builder, _options, new QdrantResilienceOptions(), NullLogger.Instance);
+        return new QdrantArticleIndex(_fake.Client, _options, rrfK, pipeline: builder.Build());
     }
 
     static ArticleRecord Record(string id) => new()
@@ -428,7 +429,13 @@ public class QdrantArticleIndexTests
     [Fact]
     public async Task Backoff_is_bounded()
     {
-        Assert.Equal(TimeSpan.FromSeconds(4), QdrantCallPolicy.Backoff(10));
+        _options.MaxRetries = 6;
+        _fake.Fail("QueryAsync", Rpc(StatusCode.Unavailable), times: 7);
+        await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().SearchAsync(Query()));
+        Assert.Equal([250, 500, 1000, 2000, 4000, 4000], _delays.Select(d => (int)d.TotalMilliseconds));
+        Assert.Equal(7, _fake.CallsOf("QueryAsync"));
+
+        _delays.Clear();
         _options.MaxRetries = 0;
         _fake.Fail("QueryAsync", Rpc(StatusCode.Unavailable), times: 1);
         var e = await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().SearchAsync(Query()));
