@@ -139,8 +139,8 @@ internal static class OnnxModelCache
             bool sawGraph = false;
             while (file.Position < end)
             {
-                if (!TryReadVarint(file, out ulong tag)) return false;
-                int number = (int)(tag >> 3);
+                if (!TryReadVarint(file, out ulong tag) || tag > uint.MaxValue) return false;
+                int number = WireFormat.GetTagFieldNumber((uint)tag);
                 switch (WireFormat.GetTagWireType((uint)tag))
                 {
                     case WireFormat.WireType.Varint:
