@@ -79,7 +79,7 @@ public sealed class ContractEmbedderFixture : IDisposable
     public ContractEmbedderFixture()
     {
         _generator = new OnnxEmbeddingGenerator(
-            new OnnxEmbeddingOptions { Model = nameof(LocalEmbeddingModel.MiniLM), Threads = 2, BatchSize = 8, MaxTokens = 256 },
+            new OnnxEmbeddingOptions { Model = nameof(LocalEmbeddingModel.MiniLM), Threads = 2, BatchSize = 8, MaxTokens = 256, Quantize = false },
             OnnxGeneratorFixture.SharedCacheDirectory);
         Embedder = new Embedder(_generator, OnnxEmbeddingProfiles.For(LocalEmbeddingModel.MiniLM));
         Model = new EmbeddingModelInfo(Embedder.Profile.Model, Embedder.Profile.Dimensions);
