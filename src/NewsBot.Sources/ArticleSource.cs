@@ -122,7 +122,7 @@ public sealed class ArticleSource : IArticleSource
                 await foreach (var item in _web.FeedItemsAsync(input, content.Url, content.Feed, trusted, skip: null, ct).ConfigureAwait(false))
                     yield return item;
                 if (content.Feed.Entries.Count + content.Feed.Errors.Count == 0)
-                    yield return new FailedItem(input, $"{input}: the feed has no items");
+                    yield return new FailedItem(input, "the feed has no items");
                 break;
             case WebContentKind.Page or WebContentKind.PlainText:
                 yield return WebReader.SafePageItem(input, content, _logger);
