@@ -75,9 +75,13 @@ internal static partial class FeedParser
 
     static bool IsMedia(XElement e) => e.Name.NamespaceName.StartsWith(MediaNsPrefix, StringComparison.Ordinal);
 
-    /// <summary>A child in the item's own namespace (RSS's &lt;description&gt;, not &lt;media:description&gt;), else any of that name.</summary>
+    /// <summary>
+    /// A child in the item's own namespace (RSS's &lt;description&gt;, not &lt;media:description&gt;), else one of that name
+    /// in another namespace that is not an extension's (a feed that mixes up its namespaces).
+    /// </summary>
     static XElement? OwnChild(XElement e, string localName) =>
-        e.Element(e.Name.Namespace + localName) ?? Child(e, localName);
+        e.Element(e.Name.Namespace + localName)
+        ?? e.Elements().FirstOrDefault(c => c.Name.LocalName == localName && !IsMedia(c) && c.Name.Namespace != ItunesNs);
 
     /// <summary>The last of several (feed parsers keep the last &lt;updated&gt; of an entry that has many).</summary>
     static XElement? LastChild(XElement e, string localName) => e.Elements().LastOrDefault(c => c.Name.LocalName == localName);

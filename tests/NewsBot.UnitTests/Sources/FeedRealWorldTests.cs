@@ -203,6 +203,8 @@ public sealed class FeedRealWorldTests
             <item><title>Video</title><link>https://m.example/1</link><media:group><media:description>In the group</media:description></media:group></item>
             <item><link>https://m.example/2</link><media:title>Media title</media:title><media:description type="html">&lt;p&gt;Html&lt;/p&gt;</media:description></item>
             <item><title>Podcast</title><link>https://m.example/3</link><itunes:summary>Episode text</itunes:summary></item>
+            <item><title>Plain</title><link>https://m.example/5</link><media:description>Line one
+            line two</media:description></item>
             <item><title>Both</title><link>https://m.example/4</link><media:description>media</media:description><description>the description</description></item>
             </channel></rss>
             """);
@@ -211,7 +213,8 @@ public sealed class FeedRealWorldTests
         Assert.Equal("Media title", feed.Entries[1].Title);
         Assert.Equal(new FeedText("<p>Html</p>", true), feed.Entries[1].Summary);
         Assert.Equal(new FeedText("Episode text", false), feed.Entries[2].Summary);
-        Assert.Equal("the description", feed.Entries[3].Summary!.Value);
+        Assert.False(feed.Entries[3].Summary!.IsHtml); // plain text, not read as HTML because its name is "description"
+        Assert.Equal("the description", feed.Entries[4].Summary!.Value);
     }
 
     [Theory]
