@@ -23,6 +23,8 @@ internal static class CharsetGuesser
     public static CharsetGuess Guess(ReadOnlySpan<byte> bytes)
     {
         var sample = bytes[..Math.Min(bytes.Length, SampleBytes)];
+        if (MostlyUtf8(sample))
+            return new(new UTF8Encoding(false), "read as UTF-8 (valid but for a few broken bytes, shown as \uFFFD)");
         if (LooksWestern(sample))
             return new(ContentDecoder.Windows1252, "read as Windows-1252 (Western text with accented letters)");
         if (CyrillicByCase(sample) is { } cyrillic)
@@ -44,9 +46,22 @@ internal static class CharsetGuesser
     {
         "tis-620" or "iso-8859-11" or "windows-874" => ContentDecoder.ResolveCharset("windows-874"),
         "iso-8859-8" or "iso-8859-8-i" or "windows-1255" => ContentDecoder.ResolveCharset("windows-1255"),
-        "ascii" or "utf-8" => null, // not what bytes that are not UTF-8 are
+        "ascii" or "utf-8" => null, // not what bytes that are not UTF-8 are (mostly-UTF-8 was recognised before)
         _ => ContentDecoder.ResolveCharset(name),
     };
+
+    /// <summary>UTF-8 with the odd broken byte (a truncated copy, one pasted Windows-1252 character): at most 2 % of its non-ASCII characters broken.</summary>
+    static bool MostlyUtf8(ReadOnlySpan<byte> bytes)
+    {
+        var text = Encoding.UTF8.GetString(bytes);
+        int nonAscii = 0, broken = 0;
+        foreach (var c in text)
+        {
+            if (c == '\uFFFD') broken++;
+            else if (c >= 0x80) nonAscii++;
+        }
+        return nonAscii >= 20 && broken * 50 <= nonAscii;
+    }
 
     /// <summary>
     /// High bytes that stand alone between ASCII letters (accents in Latin words), not in runs that make whole

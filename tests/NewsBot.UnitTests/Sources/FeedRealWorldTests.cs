@@ -167,6 +167,18 @@ public sealed class FeedRealWorldTests
     }
 
     [Fact]
+    public void Utf8_text_with_one_broken_byte_is_read_as_utf8_not_as_a_legacy_encoding()
+    {
+        const string russian = "Городской совет утвердил новый бюджет на следующий год. Основные расходы пойдут на ремонт дорог, школ и больниц.";
+        var bytes = Encoding.UTF8.GetBytes(russian).ToList();
+        bytes.Insert(40, 0xFF);
+
+        var decoded = ContentDecoder.Decode([.. bytes]);
+        Assert.False(decoded.Uncertain, decoded.Reason);
+        Assert.Equal(russian, decoded.Text.Replace("\uFFFD", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Windows_1252_smart_quotes_that_arrive_as_c1_controls_become_the_quotes_they_meant()
     {
         Assert.Equal("“Hi” – it’s €5", ContentDecoder.RepairC1Controls("\u0093Hi\u0094 \u0096 it\u0092s \u00805"));
