@@ -11,7 +11,9 @@ namespace NewsBot.UnitTests.Sources;
 /// The feed corpus (Sources/FeedCorpus): small feeds written from the RSS 0.91/1.0/2.0 and Atom specifications and
 /// the extensions real feeds use, each read as the bot reads a download (bytes decoded, then parsed), summarised and
 /// compared with its .expected.txt. A parser change that reads any of them differently fails here; when the change
-/// is intended, run with NEWSBOT_UPDATE_FEED_CORPUS=1 to rewrite the summaries, and review the diff.
+/// is intended, run with NEWSBOT_UPDATE_FEED_CORPUS=1 to rewrite the summaries, and review the diff. The feeds in
+/// legacy encodings (KOI8-R, Windows-1255, Shift_JIS, EUC-JP, EUC-KR, TIS-620, UTF-16/32 without a BOM…) are bytes,
+/// written by make-encoded.py in the folder from the texts in it; the others are plain text files.
 /// </summary>
 public sealed class FeedCorpusTests
 {
