@@ -121,6 +121,8 @@ public sealed class ArticleSource : IArticleSource
                 _logger.LogInformation("{Url} is a feed with {Count} items", url, content.Feed!.Entries.Count);
                 await foreach (var item in _web.FeedItemsAsync(input, content.Url, content.Feed, trusted, skip: null, ct).ConfigureAwait(false))
                     yield return item;
+                if (content.Feed.Entries.Count + content.Feed.Errors.Count == 0)
+                    yield return new FailedItem(input, "the feed has no items");
                 break;
             case WebContentKind.Page or WebContentKind.PlainText:
                 yield return WebReader.SafePageItem(input, content, _logger);
@@ -203,7 +205,10 @@ public sealed class ArticleSource : IArticleSource
                 return new FailedItem(path, $"{path}: binary file, not text ({binary})");
 
             bool html = extension is ".html" or ".htm" or ".xhtml";
-            var text = ContentDecoder.Decode(bytes, sniffMarkup: html).Text;
+            var decoded = ContentDecoder.Decode(bytes, sniffMarkup: html);
+            if (decoded.Uncertain)
+                return new FailedItem(path, $"{path}: not read, {decoded.Reason} (save it as UTF-8)");
+            var text = decoded.Text;
             if (string.IsNullOrWhiteSpace(text.Replace("\uFEFF", "", StringComparison.Ordinal)))
                 return new FailedItem(path, $"{path} is empty (only whitespace)");
 

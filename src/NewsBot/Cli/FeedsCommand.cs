@@ -53,6 +53,8 @@ public static class FeedsCommand
                         last_error = f.LastError,
                         consecutive_failures = f.ConsecutiveFailures,
                         items_ingested = f.ItemsIngested,
+                        skipped_last_poll = f.LastPollSkipped,
+                        skipped_why = f.LastPollSkippedWhy,
                     }),
                 });
             }
@@ -63,7 +65,9 @@ public static class FeedsCommand
                 {
                     var state = f.LastError is not null ? $"error: {f.LastError}" : f.LastPolledAt is null ? "never polled" : $"polled {CliOutput.IsoDate(f.LastPolledAt)}";
                     output.Line($"{f.Title ?? "(untitled)"} — {f.Url}");
-                    output.Line($"    {f.ItemsIngested} items, {state}");
+                    var skipped = f.LastPollSkipped > 0 ? $", {f.LastPollSkipped} skipped in the last poll: {f.LastPollSkippedWhy}"
+                        : f.LastPollSkippedWhy is { } note ? $", last poll: {note}" : "";
+                    output.Line($"    {f.ItemsIngested} items, {state}{skipped}");
                 }
             }
             return 0;
