@@ -184,7 +184,11 @@ public sealed class IngestionPipeline(
                 return await DuplicateAsync(n.Article, n.Similarity).ConfigureAwait(false);
         }
 
-        var id = article.Kind == SourceKind.File ? Identity.ForContent(contentHash) : Identity.ForUrl(article.SourceKey);
+        // a file is identified by its content, unless it names its web address (url: line, canonical link): then it is
+        // that web article, under the id a fetch of the page gives
+        var id = article.Kind == SourceKind.File && !UrlCanonicalizer.IsHttpUrl(article.SourceKey, out _)
+            ? Identity.ForContent(contentHash)
+            : Identity.ForUrl(article.SourceKey);
         string? replaces = existing is not null && existing.Id != id ? existing.Id : null;
         var textChunks = chunker.Chunk(paragraphs);
         var record = new ArticleRecord
