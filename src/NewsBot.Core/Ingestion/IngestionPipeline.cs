@@ -65,9 +65,6 @@ public sealed class IngestionPipeline(
         return results.Single();
     }
 
-    public async Task<IngestItemResult> IngestArticleAsync(string input, ExtractedArticle article, CancellationToken ct)
-        => await IngestItemAsync(new ExtractedItem(input, article), ct).ConfigureAwait(false);
-
     /// <summary>
     /// Articles whose chunks wait to be embedded together. Embedding the chunks of several articles in one model
     /// batch is about a quarter faster than article by article (news articles have two or three chunks each);
@@ -75,14 +72,24 @@ public sealed class IngestionPipeline(
     /// </summary>
     sealed class Batch
     {
-        public readonly List<object> Queue = []; // IngestItemResult (decided) or Pending, in input order
+        public readonly List<Prepared> Queue = []; // decided results and pending articles, in input order
 
-        public List<Pending> Pending => [.. Queue.OfType<Pending>()];
+        public List<Pending> Pending => [.. Queue.Select(q => q.Pending).OfType<Pending>()];
 
-        public int Passages => Queue.OfType<Pending>().Sum(p => p.Chunks.Count);
+        public int Passages => Pending.Sum(p => p.Chunks.Count);
     }
 
     sealed record Pending(string Input, ExtractedArticle Article, ArticleRecord Record, string? Replaces, bool Existed, List<TextChunk> Chunks);
+
+    /// <summary>What an item became: a decided <see cref="Result"/>, a <see cref="Pending"/> article, or (neither) a conflict with the batch.</summary>
+    readonly record struct Prepared(IngestItemResult? Result, Pending? Pending)
+    {
+        public bool IsConflict => Result is null && Pending is null;
+
+        public static implicit operator Prepared(IngestItemResult result) => new(result, null);
+
+        public static implicit operator Prepared(Pending pending) => new(null, pending);
+    }
 
     /// <summary>The largest number of passages gathered before the batch is embedded and written.</summary>
     int BatchPassages => Math.Max(1, Math.Min(embedder.Profile.MaxBatch, 32));
@@ -91,24 +98,20 @@ public sealed class IngestionPipeline(
     {
         List<IngestItemResult>? flushed = null;
         var prepared = await PrepareItemAsync(item, batch, ct).ConfigureAwait(false);
-        if (prepared is null)
+        if (prepared.IsConflict)
         {
             // it may repeat or duplicate an article still waiting in the batch: write those first, then decide
             flushed = [.. await FlushAsync(batch, ct).ConfigureAwait(false)];
-            prepared = await PrepareItemAsync(item, batch, ct).ConfigureAwait(false)
-                ?? throw new InvalidOperationException("An empty batch cannot conflict.");
+            prepared = await PrepareItemAsync(item, batch, ct).ConfigureAwait(false);
+            if (prepared.IsConflict) throw new InvalidOperationException("An empty batch cannot conflict.");
         }
-        if (prepared is IngestItemResult done)
+        if (prepared.Result is { } done && batch.Queue.Count == 0)
         {
-            if (batch.Queue.Count == 0)
-            {
-                if (flushed is null) return [done];
-                flushed.Add(done);
-                return flushed;
-            }
-            batch.Queue.Add(done);
+            if (flushed is null) return [done];
+            flushed.Add(done);
+            return flushed;
         }
-        else batch.Queue.Add((Pending)prepared);
+        batch.Queue.Add(prepared);
         if (batch.Passages >= BatchPassages)
         {
             flushed ??= [];
@@ -117,8 +120,8 @@ public sealed class IngestionPipeline(
         return (IReadOnlyList<IngestItemResult>?)flushed ?? [];
     }
 
-    /// <summary>A decided result, a <see cref="Pending"/> article, or null when it conflicts with the batch.</summary>
-    async Task<object?> PrepareItemAsync(SourceItem item, Batch batch, CancellationToken ct)
+    /// <summary>A decided result, a <see cref="Pending"/> article, or a conflict with the batch.</summary>
+    async Task<Prepared> PrepareItemAsync(SourceItem item, Batch batch, CancellationToken ct)
     {
         switch (item)
         {
@@ -129,7 +132,7 @@ public sealed class IngestionPipeline(
                 try
                 {
                     var prepared = await PrepareArticleAsync(e.Input, e.Article, batch, ct).ConfigureAwait(false);
-                    if (prepared is IngestItemResult r) await MarkSeenAsync(e.Article, r, ct).ConfigureAwait(false);
+                    if (prepared.Result is { } r) await MarkSeenAsync(e.Article, r, ct).ConfigureAwait(false);
                     return prepared;
                 }
                 catch (Exception ex) when (IsArticleFailure(ex, ct))
@@ -152,7 +155,7 @@ public sealed class IngestionPipeline(
             await feeds.MarkItemSeenAsync(feedUrl, itemId, ct).ConfigureAwait(false);
     }
 
-    async Task<object?> PrepareArticleAsync(string input, ExtractedArticle article, Batch batch, CancellationToken ct)
+    async Task<Prepared> PrepareArticleAsync(string input, ExtractedArticle article, Batch batch, CancellationToken ct)
     {
         var paragraphs = article.Paragraphs.Where(p => !string.IsNullOrWhiteSpace(p)).ToList();
         var body = string.Join("\n\n", paragraphs);
@@ -168,7 +171,7 @@ public sealed class IngestionPipeline(
         {
             if (p.Record.SourceKey == article.SourceKey || p.Record.ContentHash == contentHash
                 || MinHash.Similarity(p.Record.MinHash, minHash) >= options.NearDuplicateThreshold)
-                return null;
+                return default; // a conflict
         }
         var existing = await store.FindBySourceAsync(article.SourceKey, ct).ConfigureAwait(false);
         if (existing is not null && existing.ContentHash == contentHash)
@@ -277,7 +280,7 @@ public sealed class IngestionPipeline(
                 at += p.Chunks.Count;
             }
         }
-        var results = batch.Queue.Select(q => q is Pending p ? written[p] : (IngestItemResult)q).ToList();
+        var results = batch.Queue.Select(q => q.Pending is { } p ? written[p] : q.Result!).ToList();
         batch.Queue.Clear();
         return results;
     }
