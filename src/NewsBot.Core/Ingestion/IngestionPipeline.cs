@@ -167,13 +167,16 @@ public sealed class IngestionPipeline(
             : TextNormalizer.CleanInline(article.Title);
         var contentHash = Hashing.ContentHash(body);
         var minHash = MinHash.Compute(body);
+        var sourceKey = UrlCanonicalizer.IdentityKey(article.SourceKey);
         foreach (var p in batch.Pending)
         {
-            if (p.Record.SourceKey == article.SourceKey || p.Record.ContentHash == contentHash
+            if (p.Record.SourceKey == sourceKey || p.Record.ContentHash == contentHash
                 || MinHash.Similarity(p.Record.MinHash, minHash) >= options.NearDuplicateThreshold)
                 return default; // a conflict
         }
-        var existing = await store.FindBySourceAsync(article.SourceKey, ct).ConfigureAwait(false);
+        // before identities dropped "www.", an article was stored under its canonical URL as given
+        var existing = await store.FindBySourceAsync(sourceKey, ct).ConfigureAwait(false)
+                       ?? (sourceKey == article.SourceKey ? null : await store.FindBySourceAsync(article.SourceKey, ct).ConfigureAwait(false));
         if (existing is not null && existing.ContentHash == contentHash)
             return ResultFor(input, IngestStatus.Unchanged, existing, existing.ChunkCount);
 
@@ -189,15 +192,15 @@ public sealed class IngestionPipeline(
 
         // a file is identified by its content, unless it names its web address (url: line, canonical link): then it is
         // that web article, under the id a fetch of the page gives
-        var id = article.Kind == SourceKind.File && !UrlCanonicalizer.IsHttpUrl(article.SourceKey, out _)
+        var id = article.Kind == SourceKind.File && !UrlCanonicalizer.IsHttpUrl(sourceKey, out _)
             ? Identity.ForContent(contentHash)
-            : Identity.ForUrl(article.SourceKey);
+            : Identity.ForUrl(sourceKey);
         string? replaces = existing is not null && existing.Id != id ? existing.Id : null;
         var textChunks = chunker.Chunk(paragraphs);
         var record = new ArticleRecord
         {
             Id = id,
-            SourceKey = article.SourceKey,
+            SourceKey = sourceKey,
             Url = article.Url,
             Title = title,
             Author = article.Author,
@@ -214,7 +217,7 @@ public sealed class IngestionPipeline(
 
         async Task<IngestItemResult> DuplicateAsync(ArticleRecord original, double similarity)
         {
-            await store.RecordDuplicateAsync(new DuplicateRecord(article.SourceKey, article.Url, title, original.Id, similarity, time.GetUtcNow()), ct).ConfigureAwait(false);
+            await store.RecordDuplicateAsync(new DuplicateRecord(sourceKey, article.Url, title, original.Id, similarity, time.GetUtcNow()), ct).ConfigureAwait(false);
             logger.LogInformation("Duplicate {Input} of {ArticleId} ({Similarity:P0} similar)", input, original.Id, similarity);
             return new IngestItemResult
             {

@@ -127,6 +127,21 @@ public sealed class NamedUrlIngestionTests(ContractEmbedderFixture embed) : IAsy
     }
 
     [Fact]
+    public async Task Www_tracking_fragment_and_slash_variants_of_a_url_are_one_article()
+    {
+        var first = await IngestOne(WriteFile("a.txt", $"Late frost ruins apple blossom\nurl: https://www.frost.example/news/frost/?utm_source=x#top\n\n{Body}\n"));
+        Assert.Equal(IngestStatus.Added, first.Status);
+        Assert.Equal("https://www.frost.example/news/frost", first.Url); // the link keeps its www.
+        Assert.Equal(Identity.ForUrl("https://frost.example/news/frost"), first.ArticleId);
+
+        var edited = $"{Body}\n\nGrowers in the neighbouring valley reported lighter damage because their trees flowered a week later.";
+        var second = await IngestOne(WriteFile("b.txt", $"Late frost ruins apple blossom\nurl: https://frost.example/news/frost?fbclid=1\n\n{edited}\n"));
+        Assert.Equal(IngestStatus.Updated, second.Status);
+        Assert.Equal(first.ArticleId, second.ArticleId);
+        Assert.Equal(1, (await _store.GetCountsAsync()).Articles);
+    }
+
+    [Fact]
     public async Task A_file_without_a_web_address_keeps_its_file_link_and_content_identity()
     {
         var file = WriteFile("frost-local.txt", $"Late frost ruins apple blossom\nurl: not-a-web-address\n\n{Body}\n");
