@@ -108,7 +108,8 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
         if (content.Kind == WebContentKind.PlainText)
         {
             var parsed = ArticleTextParser.Parse(content.Text!, markdown: content.Fetch.MediaType is "text/markdown" or "text/x-markdown");
-            var key = UrlCanonicalizer.Canonicalize(url);
+            // the document's own url: line names the article, as a page's <link rel="canonical"> does below
+            var key = ArticleSource.CanonicalOrNull(parsed.Url) ?? UrlCanonicalizer.Canonicalize(url);
             return parsed.Paragraphs.Count == 0
                 ? new FailedItem(input, $"no article text found at {url}")
                 : new ExtractedItem(input, new ExtractedArticle(key, key, parsed.Title, parsed.Author, parsed.Outlet ?? HostOf(url), parsed.Published, parsed.Paragraphs, SourceKind.Page));
