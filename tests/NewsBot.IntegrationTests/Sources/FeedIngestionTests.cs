@@ -160,7 +160,7 @@ public sealed class FeedIngestionTests(ContractEmbedderFixture embed) : IAsyncLi
         // each item marked seen under its old key.
         var feedUrl = _server.Url("/notebook.xml").ToString();
         var page = UrlCanonicalizer.Canonicalize(_server.Url("/notebook"));
-        var old = await _pipeline.IngestArticleAsync(page, new ExtractedArticle(page, page, "Notebook entry 9", null, "Town Notebook", null, [Notes[8]], SourceKind.FeedItem), default);
+        var old = await _pipeline.IngestItemAsync(new ExtractedItem(page, new ExtractedArticle(page, page, "Notebook entry 9", null, "Town Notebook", null, [Notes[8]], SourceKind.FeedItem)), default);
         Assert.Equal(Identity.ForUrl(page), old.ArticleId);
         for (int i = 1; i <= 9; i++)
             await _host.Store.MarkItemSeenAsync(feedUrl, $"{_server.Url($"/notebook#entry-{i}")}#v={Hashing.Sha256Hex($"Notebook entry {i}\n{Notes[i - 1]}")[..16]}", default);
