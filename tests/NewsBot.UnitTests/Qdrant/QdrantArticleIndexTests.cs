@@ -538,7 +538,17 @@ public class QdrantArticleIndexTests
     public async Task Deleting_from_a_missing_collection_is_a_no_op()
     {
         _fake.Fail("DeleteAsync", Rpc(StatusCode.NotFound, "Collection `news` doesn't exist!"));
-        await Index().DeleteAsync("u1");
+
+        var error = await Xunit.Record.ExceptionAsync(() => Index().DeleteAsync("u1"));
+
+        Assert.Null(error);
+        Assert.Equal(["DeleteAsync"], _fake.Calls); // asked once: NotFound is an answer, not retried
+        Assert.Empty(_delays);
+        Assert.Empty(_fake.Deletes); // the failed call deleted nothing
+
+        // only a missing collection is a no-op: another refusal of the same call still fails
+        _fake.Fail("DeleteAsync", Rpc(StatusCode.PermissionDenied, "read-only key"));
+        await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().DeleteAsync("u1"));
     }
 
     [Fact]
