@@ -11,13 +11,30 @@ namespace NewsBot.Sqlite;
 /// </summary>
 internal sealed partial class InMemoryHybridIndex
 {
+    /// <summary>
+    /// The int8 scan keeps this many candidates per wanted hit for exact re-scoring (at least <see cref="MinimumRescored"/>):
+    /// int8 rounding can swap near-ties, and re-scoring 4 × k from the half-precision copy restores the exact order.
+    /// Raised from 2 × k / 100 in commit 2e30b58, where `bench` measured dense recall@10 against an exact float scan
+    /// at 1.0 at 100k and 1M chunks (0.993 at 10k: one near-tie in 300 queries; BENCHMARKS.md §2).
+    /// </summary>
+    const int RescoreFactor = 4;
+
+    /// <summary>The fewest int8 candidates re-scored, whatever k (see <see cref="RescoreFactor"/>).</summary>
+    const int MinimumRescored = 200;
+
+    /// <summary>
+    /// At most this many parallel parts for the scan: it is bound by memory bandwidth, which a few cores saturate;
+    /// more parts only add merging. The bench machine has 2 cores, so this cap has not been measured there.
+    /// </summary>
+    const int MaxScanParts = 8;
+
     List<(int Slot, float Score)> DenseSearch(float[] query, int k, CompiledFilter filter)
     {
         if (query.Length != _dim || _count == 0) return [];
         var q7 = new sbyte[_dim];
         float qScale = Int8Kernels.QuantizeQuery(query, q7, out int offset);
         if (qScale == 0) return [];
-        int rescore = Math.Max(k * 4, 200); // int8 candidates re-scored exactly: recall@10 against exact search stays at 1.0
+        int rescore = Math.Max(k * RescoreFactor, MinimumRescored);
         TopK approx;
         if (filter.RestrictSlots is { } restricted)
         {
@@ -26,7 +43,7 @@ internal sealed partial class InMemoryHybridIndex
         }
         else if (_count >= ParallelThreshold && Environment.ProcessorCount > 1)
         {
-            int parts = Math.Min(Environment.ProcessorCount, 8);
+            int parts = Math.Min(Environment.ProcessorCount, MaxScanParts);
             var partial = new TopK[parts];
             int per = (_count + parts - 1) / parts;
             Parallel.For(0, parts, p =>

@@ -31,6 +31,17 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
     /// </summary>
     public int SnapshotAfterChanges { get; set; } = 2000;
 
+    /// <summary>
+    /// Deleted chunks stay in memory as tomb-stones (skipped by every scan) until more than this many pile up and they
+    /// are over <see cref="RebuildDeletedFraction"/> of the slots; then the next sync rebuilds from the rows. A rebuild
+    /// costs seconds at 100k chunks (BENCHMARKS.md §2, load from rows), so small deletions never trigger one; set
+    /// with the in-memory index and not tuned since.
+    /// </summary>
+    const int RebuildMinimumDeleted = 1000;
+
+    /// <summary>The other rebuild condition: a fifth of the slots are tomb-stones (the scan then wastes a fifth of its reads).</summary>
+    const int RebuildDeletedFraction = 5;
+
     /// <summary>The file the in-memory search structures are saved to, beside the database.</summary>
     public string SnapshotPath => Path.Combine(db.DataDirectory, "index.snapshot");
 
@@ -312,7 +323,7 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
                     {
                         foreach (var rowId in deleted) _memory!.Remove(rowId);
                         // rebuild when tomb-stones pile up
-                        if (_memory!.DeletedCount > 1000 && _memory.DeletedCount > _memory.SlotCount / 5) full = true;
+                        if (_memory!.DeletedCount > RebuildMinimumDeleted && _memory.DeletedCount > _memory.SlotCount / RebuildDeletedFraction) full = true;
                     }
                     finally
                     {

@@ -1,6 +1,14 @@
 namespace NewsBot.Sqlite;
 
 /// <summary>Open-addressing map from term id to a dense term number (0, 1, 2, … in order of first sight).</summary>
+/// <remarks>
+/// Hand-written instead of <c>Dictionary&lt;uint, int&gt;</c> because the bulk load of the postings is one lookup per
+/// posting (18M at 100k chunks) and this table is measurably faster and smaller: 1.97M distinct ids looked up 18M times
+/// (skewed as term frequencies are) took 17–23 s here against 53–83 s for a Dictionary through
+/// CollectionsMarshal.GetValueRefOrAddDefault, 3.1–3.6× slower in three rounds, and held 41.9 MB against 57.9 MB
+/// (a throw-away console benchmark, December 2026, on the shared 2-core VM under heavy load, hence the absolute
+/// times; the ratio is what counts). Its term list also is the snapshot's term section, read back in one call.
+/// </remarks>
 internal sealed class TermTable
 {
     // key and number side by side: a lookup touches one cache line (number + 1; 0 marks an empty slot)
@@ -38,8 +46,6 @@ internal sealed class TermTable
     }
 
     public int Count { get; private set; }
-
-    public long Bytes => _entries.LongLength * 8 + _byNumber.LongLength * 4;
 
     int Home(uint key) => (int)((key * 0x9E3779B97F4A7C15UL) >> _shift);
 
