@@ -53,6 +53,16 @@ public static class ServiceRegistration
                 _ => IndexRegistration.CreateRemoteIndex(sp, provider),
             };
         });
+        // the term statistics of the same index, through their own port (the relevance checks judge alike on every index)
+        services.AddSingleton<ITermStatistics>(sp =>
+        {
+            var provider = sp.GetRequiredService<IOptions<IndexOptions>>().Value.Provider;
+            return provider switch
+            {
+                IndexProvider.Embedded => sp.GetRequiredService<SqliteArticleIndex>(),
+                _ => IndexRegistration.CreateRemoteTermStatistics(sp, provider),
+            };
+        });
 
         NewsBot.Qdrant.QdrantServiceCollectionExtensions.AddNewsBotQdrant(services, config);
         services.AddNewsBotEmbeddings(config);
