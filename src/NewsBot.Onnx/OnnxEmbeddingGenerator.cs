@@ -45,7 +45,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     volatile OnnxModelRuntime? _runtime;
     volatile bool _disposed;
 
-    /// <param name="options">Model, threads, batch size, token cap; <see cref="OnnxEmbeddingOptions.Provider"/> is ignored.</param>
+    /// <param name="options">Model, threads, batch size, token cap, int8 or float.</param>
     /// <param name="cacheDirectory">
     /// Where the model file is extracted when <see cref="OnnxEmbeddingOptions.CacheDirectory"/> is null
     /// (the host passes <c>{data dir}/cache</c>); when both are null, <c>{temp}/newsbot/cache</c>.

@@ -3,21 +3,15 @@ using System.ComponentModel.DataAnnotations;
 namespace NewsBot.Onnx;
 
 /// <summary>
-/// Configuration section <c>Embeddings</c>. The keys below matter only when <see cref="Provider"/> is
-/// <c>Local</c>; the OpenAI adapters read the same section for their own keys.
+/// What <see cref="OnnxEmbeddingGenerator"/> is built with. Not a configuration section: the host binds the
+/// <c>Embeddings</c> section into its one options class (<c>NewsBot.Hosting.EmbeddingsOptions</c>) and passes the
+/// local keys here; the defaults below are that class's (a test holds them equal).
 /// </summary>
 public sealed class OnnxEmbeddingOptions : IValidatableObject
 {
-    public const string SectionName = "Embeddings";
-
-    /// <summary>The provider that embeds: <c>Local</c> (this adapter, the default), <c>OpenAI</c> or <c>AzureOpenAI</c>.</summary>
-    [Required]
-    public string Provider { get; set; } = "Local";
-
     /// <summary>
     /// The local model: <c>MiniLM</c> (all-MiniLM-L6-v2, the default) or <c>ArcticXs</c> (snowflake-arctic-embed-xs).
-    /// A string rather than the enum, so that a remote provider's model name in the same key does not break binding;
-    /// it is checked only when <see cref="Provider"/> is <c>Local</c>.
+    /// A string, as the <c>Embeddings:Model</c> key it comes from (which also names remote models); checked by validation.
     /// </summary>
     public string Model { get; set; } = nameof(LocalEmbeddingModel.MiniLM);
 
@@ -40,14 +34,12 @@ public sealed class OnnxEmbeddingOptions : IValidatableObject
     /// Run an int8 copy of the model: every weight MatMul dynamically quantized (<see cref="OnnxInt8Quantizer"/>), made
     /// once and cached beside the extracted model. Faster on CPUs with int8 dot-product instructions (VNNI); vectors
     /// differ slightly from the float model's, so the index records another model id (<c>all-MiniLM-L6-v2-int8</c>)
-    /// and an index built with one setting must be rebuilt to switch. Off by default.
+    /// and an index built with one setting must be rebuilt to switch. On by default, as <c>Embeddings:Quantize</c> is.
     /// </summary>
-    public bool Quantize { get; set; }
+    public bool Quantize { get; set; } = true;
 
     /// <summary>Where the extracted model file is kept; null = the host's <c>{data dir}/cache</c>.</summary>
     public string? CacheDirectory { get; set; }
-
-    public bool IsLocal => string.Equals(Provider, "Local", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The configured <see cref="Model"/> as the enum (case-insensitive).</summary>
     public LocalEmbeddingModel GetModel() =>
@@ -61,9 +53,9 @@ public sealed class OnnxEmbeddingOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
-        if (IsLocal && !TryParseModel(Model, out _))
+        if (!TryParseModel(Model, out _))
             yield return new ValidationResult(
-                $"Embeddings:Model must be {string.Join(" or ", Enum.GetNames<LocalEmbeddingModel>())} for the Local provider (was '{Model}').",
+                $"Embeddings:Model must be {string.Join(" or ", Enum.GetNames<LocalEmbeddingModel>())} for the local model (was '{Model}').",
                 [nameof(Model)]);
     }
 

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Google.Protobuf;
+using NewsBot.Onnx.Proto;
 
 namespace NewsBot.Onnx;
 
@@ -21,7 +23,11 @@ public enum OnnxInt8Form
 /// <summary>How <see cref="OnnxInt8Quantizer"/> rewrites a model.</summary>
 public sealed record OnnxInt8QuantizerOptions
 {
-    /// <summary>The algorithm's version; part of the cache key, so a change of defaults or math yields a new file.</summary>
+    /// <summary>
+    /// The algorithm's version; part of the cache key, so a change of defaults or math yields a new file. Still v1
+    /// after the move from a hand-written protobuf rewriter to generated ONNX classes: the graph and weights written
+    /// are the same (OnnxInt8QuantizerMiniLMTests compares the embeddings), so a cached file of that release is reused.
+    /// </summary>
     public const string AlgorithmVersion = "int8-v1";
 
     public static OnnxInt8QuantizerOptions Default { get; } = new();
@@ -66,10 +72,12 @@ public sealed record OnnxInt8QuantizationReport(
 }
 
 /// <summary>
-/// Dynamic int8 quantization of an ONNX model's weight matrices, done on the protobuf wire format (no ONNX or
-/// protobuf schema code): every <c>MatMul</c> of the main graph whose second input is a 2-D float32 initializer
-/// (a weight <c>[K, N]</c>) becomes an int8 operator that ONNX Runtime's CPU provider runs with its integer GEMM
-/// (AVX512-VNNI / AVX-VNNI where present). Everything else is copied byte for byte.
+/// Dynamic int8 quantization of an ONNX model's weight matrices: every <c>MatMul</c> of the main graph whose second
+/// input is a 2-D float32 initializer (a weight <c>[K, N]</c>) becomes an int8 operator that ONNX Runtime's CPU
+/// provider runs with its integer GEMM (AVX512-VNNI / AVX-VNNI where present). The model is read and written through
+/// the ONNX message classes generated from <c>onnx_min.proto</c> (Google.Protobuf); fields that file does not name
+/// are kept as unknown fields and written back as they came, so everything but the rewritten nodes and weights
+/// survives (top-level fields may come back in another order, which protobuf readers ignore).
 /// </summary>
 /// <remarks>
 /// <para>Weights: symmetric int8 in [-127, 127], zero point 0 (the optional zero-point input is left out), scale
@@ -86,23 +94,10 @@ public sealed record OnnxInt8QuantizationReport(
 /// </remarks>
 public static class OnnxInt8Quantizer
 {
-    // ModelProto
-    const int ModelIrVersion = 1, ModelGraph = 7, ModelOpsetImport = 8;
-    // OperatorSetIdProto
-    const int OpsetDomain = 1, OpsetVersion = 2;
-    // GraphProto
-    const int GraphNode = 1, GraphInitializer = 5, GraphInput = 11, GraphOutput = 12, GraphValueInfo = 13;
-    // NodeProto
-    const int NodeInput = 1, NodeOutput = 2, NodeName = 3, NodeOpType = 4, NodeAttribute = 5, NodeDomain = 7;
-    // AttributeProto: g (GraphProto) and graphs (repeated GraphProto)
-    const int AttributeGraph = 6, AttributeGraphs = 11;
-    // TensorProto
-    const int TensorDims = 1, TensorDataType = 2, TensorSegment = 3, TensorFloatData = 4, TensorName = 8, TensorRawData = 9,
-        TensorExternalData = 13, TensorDataLocation = 14;
-    // ValueInfoProto
-    const int ValueInfoName = 1;
     // TensorProto.DataType
     const int Float = 1, Int8 = 3;
+    // TensorProto.DataLocation
+    const int External = 1;
 
     const string MicrosoftDomain = "com.microsoft";
 
@@ -113,170 +108,136 @@ public static class OnnxInt8Quantizer
         options ??= OnnxInt8QuantizerOptions.Default;
         if (!BitConverter.IsLittleEndian) throw new PlatformNotSupportedException("ONNX tensors are little-endian; this rewriter assumes a little-endian machine.");
 
-        var topFields = new List<ProtoField>();
-        ProtoField? graphField = null;
-        long irVersion = 0;
-        bool hasMicrosoftOpset = false;
-        var reader = new ProtoReader(model);
-        while (reader.Next(out var f))
+        ModelProto proto;
+        try
         {
-            topFields.Add(f);
-            if (f.Number == ModelGraph && f.Type == WireType.LengthDelimited)
-                graphField = graphField is null ? f : throw new InvalidDataException("The model has two graph fields.");
-            else if (f.Number == ModelIrVersion && f.Type == WireType.Varint)
-                irVersion = (long)f.Value;
-            else if (f.Number == ModelOpsetImport && f.Type == WireType.LengthDelimited)
-                hasMicrosoftOpset |= OpsetDomainOf(model[f.Payload]) == MicrosoftDomain;
+            proto = ModelProto.Parser.ParseFrom(model);
         }
-        if (graphField is not { } gf) throw new InvalidDataException("The model has no graph.");
+        catch (InvalidProtocolBufferException e)
+        {
+            throw new InvalidDataException($"Not a valid ONNX model: {e.Message}", e);
+        }
+        if (proto.Graph is not { } graph) throw new InvalidDataException("The model has no graph.");
 
-        var graphBytes = model[gf.Payload];
-        var graph = GraphInfo.Parse(graphBytes);
-        var plan = irVersion >= 4 ? Plan.Make(graphBytes, graph, options) : new Plan();
-
+        var info = GraphInfo.Of(graph);
+        int matMuls = graph.Node.Count(n => IsStandard(n, "MatMul"));
+        var plan = proto.IrVersion >= 4 ? Plan.Make(graph, info, options) : new Plan();
         if (plan.Nodes.Count == 0)
         {
-            report = new OnnxInt8QuantizationReport(graph.CountOps("MatMul"), 0, 0, 0, 0, 0, model.Length, model.Length);
+            report = new OnnxInt8QuantizationReport(matMuls, 0, 0, 0, 0, 0, model.Length, model.Length);
             return model.ToArray();
         }
 
-        var rewrittenGraph = WriteGraph(graphBytes, graph, plan, options);
+        Rewrite(graph, plan, options);
+        if (!proto.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
+            proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
 
-        int lastOpset = topFields.FindLastIndex(f => f.Number == ModelOpsetImport);
-        var output = new ProtoWriter(model.Length / 3);
-        for (int i = 0; i < topFields.Count; i++)
-        {
-            var f = topFields[i];
-            if (f.Start == gf.Start) output.WriteBytesField(ModelGraph, rewrittenGraph.WrittenSpan);
-            else output.WriteRaw(model[f.Whole]);
-
-            if (i == lastOpset && !hasMicrosoftOpset) WriteMicrosoftOpset(output);
-        }
-        if (lastOpset < 0 && !hasMicrosoftOpset) WriteMicrosoftOpset(output);
-
-        var result = output.WrittenSpan.ToArray();
+        var result = proto.ToByteArray();
         report = new OnnxInt8QuantizationReport(
-            graph.CountOps("MatMul"), plan.Nodes.Count, plan.Weights.Count, plan.Weights.Values.Count(w => w.DropFloat),
+            matMuls, plan.Nodes.Count, plan.Weights.Count, plan.Weights.Values.Count(w => w.DropFloat),
             plan.Nodes.Values.Count(n => n.BiasAdd >= 0), plan.InputQuantizers.Count, model.Length, result.Length);
         return result;
-
-        static void WriteMicrosoftOpset(ProtoWriter w) => w.WriteMessageField(ModelOpsetImport, m =>
-        {
-            m.WriteStringField(OpsetDomain, MicrosoftDomain);
-            m.WriteInt64Field(OpsetVersion, 1);
-        });
     }
 
-    static string OpsetDomainOf(ReadOnlySpan<byte> opset)
-    {
-        var r = new ProtoReader(opset);
-        while (r.Next(out var f))
-            if (f.Number == OpsetDomain && f.Type == WireType.LengthDelimited) return ProtoReader.String(opset, f);
-        return "";
-    }
+    static bool IsStandard(NodeProto node, string opType) => node.OpType == opType && node.Domain is "" or "ai.onnx";
 
-    static ProtoWriter WriteGraph(ReadOnlySpan<byte> graphBytes, GraphInfo graph, Plan plan, OnnxInt8QuantizerOptions options)
+    /// <summary>Replaces planned MatMuls (and folded Adds) by int8 nodes and puts each int8 weight after its float one.</summary>
+    static void Rewrite(GraphProto graph, Plan plan, OnnxInt8QuantizerOptions options)
     {
-        var w = new ProtoWriter(graphBytes.Length / 3);
-        int nodeIndex = 0, initializerIndex = 0;
+        var nodes = new List<NodeProto>(graph.Node.Count);
         var emittedInputQuantizers = new HashSet<string>(StringComparer.Ordinal);
-        var reader = new ProtoReader(graphBytes);
-        while (reader.Next(out var f))
+        for (int index = 0; index < graph.Node.Count; index++)
         {
-            switch (f.Number)
+            var node = graph.Node[index];
+            if (plan.RemovedNodes.Contains(index)) continue;
+            if (!plan.Nodes.TryGetValue(index, out var q))
             {
-                case GraphNode when f.Type == WireType.LengthDelimited:
-                {
-                    int index = nodeIndex++;
-                    if (plan.RemovedNodes.Contains(index)) break;
-                    if (!plan.Nodes.TryGetValue(index, out var q))
-                    {
-                        w.WriteRaw(graphBytes[f.Whole]);
-                        break;
-                    }
-                    var node = graph.Nodes[index];
-                    var weight = plan.Weights[node.Inputs[1]];
-                    string? bias = q.BiasAdd >= 0 ? q.BiasName : null;
-                    string output = q.Output;
-                    if (options.Form == OnnxInt8Form.DynamicQuantizeMatMul)
-                    {
-                        string[] inputs = bias is null
-                            ? [node.Inputs[0], weight.QuantizedName, weight.ScaleName]
-                            : [node.Inputs[0], weight.QuantizedName, weight.ScaleName, "", bias];
-                        WriteNode(w, q.NodeName, "DynamicQuantizeMatMul", MicrosoftDomain, inputs, [output]);
-                    }
-                    else
-                    {
-                        var a = plan.InputQuantizers[node.Inputs[0]];
-                        if (emittedInputQuantizers.Add(node.Inputs[0]))
-                            WriteNode(w, a.NodeName, "DynamicQuantizeLinear", "", [node.Inputs[0]], [a.Quantized, a.Scale, a.ZeroPoint]);
-                        string[] inputs = bias is null
-                            ? [a.Quantized, weight.QuantizedName, a.Scale, weight.ScaleName, a.ZeroPoint]
-                            : [a.Quantized, weight.QuantizedName, a.Scale, weight.ScaleName, a.ZeroPoint, "", bias];
-                        WriteNode(w, q.NodeName, "MatMulIntegerToFloat", MicrosoftDomain, inputs, [output]);
-                    }
-                    break;
-                }
-                case GraphInitializer when f.Type == WireType.LengthDelimited:
-                {
-                    var init = graph.Initializers[initializerIndex++];
-                    if (init.Name is { } name && plan.Weights.TryGetValue(name, out var weight) && init.Index == weight.InitializerIndex)
-                    {
-                        if (!weight.DropFloat) w.WriteRaw(graphBytes[f.Whole]);
-                        WriteQuantizedWeight(w, graphBytes, init, weight, options.PerColumn);
-                    }
-                    else
-                    {
-                        w.WriteRaw(graphBytes[f.Whole]);
-                    }
-                    break;
-                }
-                case GraphValueInfo when f.Type == WireType.LengthDelimited:
-                    // Drop shape information for values that no longer exist (a MatMul output folded into its bias Add).
-                    if (!plan.RemovedValues.Contains(ValueInfoNameOf(graphBytes[f.Payload]) ?? ""))
-                        w.WriteRaw(graphBytes[f.Whole]);
-                    break;
-                default:
-                    w.WriteRaw(graphBytes[f.Whole]);
-                    break;
+                nodes.Add(node);
+                continue;
+            }
+            var weight = plan.Weights[node.Input[1]];
+            string? bias = q.BiasAdd >= 0 ? q.BiasName : null;
+            if (options.Form == OnnxInt8Form.DynamicQuantizeMatMul)
+            {
+                string[] inputs = bias is null
+                    ? [node.Input[0], weight.QuantizedName, weight.ScaleName]
+                    : [node.Input[0], weight.QuantizedName, weight.ScaleName, "", bias];
+                nodes.Add(Node(q.NodeName, "DynamicQuantizeMatMul", MicrosoftDomain, inputs, [q.Output]));
+            }
+            else
+            {
+                var a = plan.InputQuantizers[node.Input[0]];
+                if (emittedInputQuantizers.Add(node.Input[0]))
+                    nodes.Add(Node(a.NodeName, "DynamicQuantizeLinear", "", [node.Input[0]], [a.Quantized, a.Scale, a.ZeroPoint]));
+                string[] inputs = bias is null
+                    ? [a.Quantized, weight.QuantizedName, a.Scale, weight.ScaleName, a.ZeroPoint]
+                    : [a.Quantized, weight.QuantizedName, a.Scale, weight.ScaleName, a.ZeroPoint, "", bias];
+                nodes.Add(Node(q.NodeName, "MatMulIntegerToFloat", MicrosoftDomain, inputs, [q.Output]));
             }
         }
-        return w;
+        graph.Node.Clear();
+        graph.Node.AddRange(nodes);
+
+        var initializers = new List<TensorProto>(graph.Initializer.Count + plan.Weights.Count * 2);
+        for (int index = 0; index < graph.Initializer.Count; index++)
+        {
+            var init = graph.Initializer[index];
+            if (init.HasName && plan.Weights.TryGetValue(init.Name, out var weight) && index == weight.InitializerIndex)
+            {
+                if (!weight.DropFloat) initializers.Add(init);
+                initializers.AddRange(QuantizedWeight(init, weight, options.PerColumn));
+            }
+            else
+            {
+                initializers.Add(init);
+            }
+        }
+        graph.Initializer.Clear();
+        graph.Initializer.AddRange(initializers);
+
+        // Drop shape information for values that no longer exist (a MatMul output folded into its bias Add).
+        var kept = graph.ValueInfo.Where(v => !plan.RemovedValues.Contains(v.Name)).ToList();
+        graph.ValueInfo.Clear();
+        graph.ValueInfo.AddRange(kept);
     }
 
-    static void WriteNode(ProtoWriter w, string name, string opType, string domain, string[] inputs, string[] outputs) =>
-        w.WriteMessageField(GraphNode, n =>
-        {
-            foreach (var i in inputs) n.WriteStringField(NodeInput, i);
-            foreach (var o in outputs) n.WriteStringField(NodeOutput, o);
-            n.WriteStringField(NodeName, name);
-            n.WriteStringField(NodeOpType, opType);
-            if (domain.Length > 0) n.WriteStringField(NodeDomain, domain);
-        });
+    static NodeProto Node(string name, string opType, string domain, string[] inputs, string[] outputs)
+    {
+        var node = new NodeProto { Name = name, OpType = opType };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        if (domain.Length > 0) node.Domain = domain;
+        return node;
+    }
 
-    static void WriteQuantizedWeight(ProtoWriter w, ReadOnlySpan<byte> graphBytes, InitializerInfo init, PlannedWeight weight, bool perColumn)
+    static TensorProto[] QuantizedWeight(TensorProto init, PlannedWeight weight, bool perColumn)
     {
         int k = checked((int)init.Dims[0]), n = checked((int)init.Dims[1]);
-        var values = MemoryMarshal.Cast<byte, float>(graphBytes[init.Data]);
+        var values = FloatValues(init);
         var scales = new float[perColumn ? n : 1];
         var quantized = new byte[values.Length];
         QuantizeSymmetric(values, k, n, scales, MemoryMarshal.Cast<byte, sbyte>(quantized.AsSpan()));
 
-        w.WriteMessageField(GraphInitializer, t =>
-        {
-            t.WriteInt64Field(TensorDims, k);
-            t.WriteInt64Field(TensorDims, n);
-            t.WriteInt64Field(TensorDataType, Int8);
-            t.WriteStringField(TensorName, weight.QuantizedName);
-            t.WriteBytesField(TensorRawData, quantized);
-        });
-        w.WriteMessageField(GraphInitializer, t =>
-        {
-            if (perColumn) t.WriteInt64Field(TensorDims, n); // else a scalar: no dims
-            t.WriteInt64Field(TensorDataType, Float);
-            t.WriteStringField(TensorName, weight.ScaleName);
-            t.WriteBytesField(TensorRawData, MemoryMarshal.AsBytes(scales.AsSpan()));
-        });
+        var q = new TensorProto { DataType = Int8, Name = weight.QuantizedName, RawData = ByteString.CopyFrom(quantized) };
+        q.Dims.Add([k, n]);
+        var s = new TensorProto { DataType = Float, Name = weight.ScaleName, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(scales.AsSpan())) };
+        if (perColumn) s.Dims.Add(n); // else a scalar: no dims
+        return [q, s];
+    }
+
+    /// <summary>A plain float tensor's values (<see cref="IsPlainFloat"/>): its raw_data, or its float_data.</summary>
+    static ReadOnlySpan<float> FloatValues(TensorProto t) =>
+        t.HasRawData ? MemoryMarshal.Cast<byte, float>(t.RawData.Span) : t.FloatData.ToArray();
+
+    /// <summary>A float32 tensor stored in this file, whole, in one data field (little-endian raw_data or float_data).</summary>
+    static bool IsPlainFloat(TensorProto t)
+    {
+        if (t.DataType != Float || t.Segment is not null || t.DataLocation == External || t.ExternalData.Count > 0) return false;
+        if (t.Dims.Any(d => d < 0)) return false;
+        long count = t.Dims.Aggregate(1L, (a, d) => a * d);
+        return t.HasRawData
+            ? t.FloatData.Count == 0 && t.RawData.Length == count * sizeof(float)
+            : t.FloatData.Count == count && count > 0;
     }
 
     /// <summary>
@@ -315,166 +276,37 @@ public static class OnnxInt8Quantizer
         }
     }
 
-    static string? ValueInfoNameOf(ReadOnlySpan<byte> valueInfo)
-    {
-        var r = new ProtoReader(valueInfo);
-        while (r.Next(out var f))
-            if (f.Number == ValueInfoName && f.Type == WireType.LengthDelimited) return ProtoReader.String(valueInfo, f);
-        return null;
-    }
-
-    sealed record NodeInfo(int Index, string OpType, string Domain, string Name, List<string> Inputs, List<string> Outputs, bool HasSubgraph)
-    {
-        public bool IsStandard(string opType) => OpType == opType && Domain is "" or "ai.onnx";
-    }
-
-    sealed record InitializerInfo(int Index, string? Name, long[] Dims, int DataType, Range Data, bool HasData, bool External)
-    {
-        public long ElementCount => Dims.Aggregate(1L, (a, d) => a * d);
-
-        /// <summary>A float32 tensor stored in this file, whole, little-endian (raw_data or packed float_data).</summary>
-        public bool IsPlainFloat(ReadOnlySpan<byte> graphBytes) =>
-            DataType == Float && HasData && !External && Dims.All(d => d >= 0) &&
-            graphBytes[Data].Length == ElementCount * sizeof(float);
-    }
-
+    /// <summary>Names, graph inputs and outputs, initializers by name (the first of a name wins), subgraph presence.</summary>
     sealed class GraphInfo
     {
-        public List<NodeInfo> Nodes { get; } = [];
-        public List<InitializerInfo> Initializers { get; } = [];
-        public Dictionary<string, InitializerInfo> InitializersByName { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, (int Index, TensorProto Tensor)> InitializersByName { get; } = new(StringComparer.Ordinal);
         public HashSet<string> GraphInputs { get; } = new(StringComparer.Ordinal);
         public HashSet<string> GraphOutputs { get; } = new(StringComparer.Ordinal);
         public HashSet<string> Names { get; } = new(StringComparer.Ordinal);
         public bool HasSubgraphs { get; private set; }
 
-        public int CountOps(string opType) => Nodes.Count(n => n.IsStandard(opType));
-
-        public static GraphInfo Parse(ReadOnlySpan<byte> graph)
+        public static GraphInfo Of(GraphProto graph)
         {
             var info = new GraphInfo();
-            var reader = new ProtoReader(graph);
-            while (reader.Next(out var f))
+            foreach (var node in graph.Node)
             {
-                if (f.Type != WireType.LengthDelimited) continue;
-                var payload = graph[f.Payload];
-                switch (f.Number)
-                {
-                    case GraphNode:
-                        var node = ParseNode(info.Nodes.Count, payload);
-                        info.Nodes.Add(node);
-                        info.HasSubgraphs |= node.HasSubgraph;
-                        info.Names.UnionWith(node.Inputs);
-                        info.Names.UnionWith(node.Outputs);
-                        info.Names.Add(node.Name);
-                        break;
-                    case GraphInitializer:
-                        var init = ParseInitializer(info.Initializers.Count, payload, f.PayloadStart);
-                        info.Initializers.Add(init);
-                        if (init.Name is { } name)
-                        {
-                            info.InitializersByName.TryAdd(name, init);
-                            info.Names.Add(name);
-                        }
-                        break;
-                    case GraphInput or GraphOutput or GraphValueInfo:
-                        if (ValueInfoNameOf(payload) is { } valueName)
-                        {
-                            info.Names.Add(valueName);
-                            if (f.Number == GraphInput) info.GraphInputs.Add(valueName);
-                            if (f.Number == GraphOutput) info.GraphOutputs.Add(valueName);
-                        }
-                        break;
-                }
+                info.HasSubgraphs |= node.Attribute.Any(a => a.G is not null || a.Graphs.Count > 0);
+                info.Names.UnionWith(node.Input);
+                info.Names.UnionWith(node.Output);
+                info.Names.Add(node.Name);
             }
+            for (int i = 0; i < graph.Initializer.Count; i++)
+            {
+                var init = graph.Initializer[i];
+                if (!init.HasName) continue;
+                info.InitializersByName.TryAdd(init.Name, (i, init));
+                info.Names.Add(init.Name);
+            }
+            foreach (var v in graph.Input.Concat(graph.Output).Concat(graph.ValueInfo).Where(v => v.HasName))
+                info.Names.Add(v.Name);
+            info.GraphInputs.UnionWith(graph.Input.Where(v => v.HasName).Select(v => v.Name));
+            info.GraphOutputs.UnionWith(graph.Output.Where(v => v.HasName).Select(v => v.Name));
             return info;
-        }
-
-        static NodeInfo ParseNode(int index, ReadOnlySpan<byte> node)
-        {
-            List<string> inputs = [], outputs = [];
-            string opType = "", domain = "", name = "";
-            bool hasSubgraph = false;
-            var r = new ProtoReader(node);
-            while (r.Next(out var f))
-            {
-                if (f.Type != WireType.LengthDelimited) continue;
-                switch (f.Number)
-                {
-                    case NodeInput: inputs.Add(ProtoReader.String(node, f)); break;
-                    case NodeOutput: outputs.Add(ProtoReader.String(node, f)); break;
-                    case NodeName: name = ProtoReader.String(node, f); break;
-                    case NodeOpType: opType = ProtoReader.String(node, f); break;
-                    case NodeDomain: domain = ProtoReader.String(node, f); break;
-                    case NodeAttribute:
-                        var attribute = node[f.Payload];
-                        var ar = new ProtoReader(attribute);
-                        while (ar.Next(out var af))
-                            hasSubgraph |= af.Number is AttributeGraph or AttributeGraphs;
-                        break;
-                }
-            }
-            return new NodeInfo(index, opType, domain, name, inputs, outputs, hasSubgraph);
-        }
-
-        /// <param name="offset">Where <paramref name="tensor"/> starts in the graph's bytes (ranges are kept relative to the graph).</param>
-        static InitializerInfo ParseInitializer(int index, ReadOnlySpan<byte> tensor, int offset)
-        {
-            var dims = new List<long>();
-            int dataType = 0;
-            string? name = null;
-            Range data = default;
-            bool hasData = false, external = false, unsupportedLayout = false;
-            var r = new ProtoReader(tensor);
-            while (r.Next(out var f))
-            {
-                switch (f.Number)
-                {
-                    case TensorDims when f.Type == WireType.Varint:
-                        dims.Add((long)f.Value);
-                        break;
-                    case TensorDims when f.Type == WireType.LengthDelimited: // packed
-                        var packed = new ProtoReader(PrefixAsVarintFields(tensor[f.Payload]));
-                        while (packed.Next(out var d)) dims.Add((long)d.Value);
-                        break;
-                    case TensorDataType when f.Type == WireType.Varint:
-                        dataType = (int)f.Value;
-                        break;
-                    case TensorName when f.Type == WireType.LengthDelimited:
-                        name = ProtoReader.String(tensor, f);
-                        break;
-                    case TensorRawData or TensorFloatData when f.Type == WireType.LengthDelimited:
-                        unsupportedLayout |= hasData; // two data fields
-                        data = (offset + f.PayloadStart)..(offset + f.End);
-                        hasData = true;
-                        break;
-                    case TensorFloatData: // unpacked repeated floats: legal, rare, not handled
-                    case TensorSegment:
-                        unsupportedLayout = true;
-                        break;
-                    case TensorExternalData:
-                        external = true;
-                        break;
-                    case TensorDataLocation when f.Type == WireType.Varint:
-                        external |= f.Value == 1;
-                        break;
-                }
-            }
-            return new InitializerInfo(index, name, [.. dims], dataType, data, hasData && !unsupportedLayout, external);
-        }
-
-        /// <summary>Reads a packed varint list by giving each value a field-1 varint tag (cheap; dims lists are tiny).</summary>
-        static byte[] PrefixAsVarintFields(ReadOnlySpan<byte> packed)
-        {
-            var bytes = new List<byte>(packed.Length * 2);
-            bool atStart = true;
-            foreach (var b in packed)
-            {
-                if (atStart) bytes.Add(0x08);
-                bytes.Add(b);
-                atStart = b < 0x80;
-            }
-            return [.. bytes];
         }
     }
 
@@ -495,68 +327,70 @@ public static class OnnxInt8Quantizer
         public HashSet<int> RemovedNodes { get; } = [];
         public HashSet<string> RemovedValues { get; } = new(StringComparer.Ordinal);
 
-        public static Plan Make(ReadOnlySpan<byte> graphBytes, GraphInfo graph, OnnxInt8QuantizerOptions options)
+        public static Plan Make(GraphProto graph, GraphInfo info, OnnxInt8QuantizerOptions options)
         {
             var plan = new Plan();
-            var names = new HashSet<string>(graph.Names, StringComparer.Ordinal);
+            var names = new HashSet<string>(info.Names, StringComparer.Ordinal);
 
             var consumers = new Dictionary<string, List<int>>(StringComparer.Ordinal);
-            foreach (var node in graph.Nodes)
-                foreach (var input in node.Inputs.Distinct())
+            for (int index = 0; index < graph.Node.Count; index++)
+                foreach (var input in graph.Node[index].Input.Distinct())
                 {
                     if (!consumers.TryGetValue(input, out var list)) consumers[input] = list = [];
-                    list.Add(node.Index);
+                    list.Add(index);
                 }
 
-            foreach (var node in graph.Nodes)
+            for (int index = 0; index < graph.Node.Count; index++)
             {
-                if (!node.IsStandard("MatMul") || node.Inputs.Count != 2 || node.Outputs.Count != 1) continue;
-                string weightName = node.Inputs[1];
-                if (weightName == node.Inputs[0] || node.Inputs[0].Length == 0) continue;
-                if (!graph.InitializersByName.TryGetValue(weightName, out var weight)) continue;
-                if (graph.GraphInputs.Contains(weightName)) continue; // overridable at run time: not a constant
-                if (weight.Dims.Length != 2 || weight.Dims[0] < 1 || weight.Dims[1] < 1 || !weight.IsPlainFloat(graphBytes)) continue;
+                var node = graph.Node[index];
+                if (!IsStandard(node, "MatMul") || node.Input.Count != 2 || node.Output.Count != 1) continue;
+                string weightName = node.Input[1];
+                if (weightName == node.Input[0] || node.Input[0].Length == 0) continue;
+                if (!info.InitializersByName.TryGetValue(weightName, out var weight)) continue;
+                if (info.GraphInputs.Contains(weightName)) continue; // overridable at run time: not a constant
+                var dims = weight.Tensor.Dims;
+                if (dims.Count != 2 || dims[0] < 1 || dims[1] < 1 || !IsPlainFloat(weight.Tensor)) continue;
 
                 if (!plan.Weights.ContainsKey(weightName))
                     plan.Weights[weightName] = new PlannedWeight(weight.Index, Fresh(names, weightName + "_int8"), Fresh(names, weightName + "_scale"));
 
-                string output = node.Outputs[0];
+                string output = node.Output[0];
                 int biasAdd = -1;
                 string? biasName = null;
-                if (options.FoldBias && !graph.GraphOutputs.Contains(output) &&
+                if (options.FoldBias && !info.GraphOutputs.Contains(output) &&
                     consumers.TryGetValue(output, out var users) && users.Count == 1 &&
-                    graph.Nodes[users[0]] is { } add && add.IsStandard("Add") && add.Inputs.Count == 2 && add.Outputs.Count == 1 &&
-                    !plan.RemovedNodes.Contains(add.Index))
+                    graph.Node[users[0]] is { } add && IsStandard(add, "Add") && add.Input.Count == 2 && add.Output.Count == 1 &&
+                    !plan.RemovedNodes.Contains(users[0]))
                 {
-                    string other = add.Inputs[0] == output ? add.Inputs[1] : add.Inputs[0];
-                    if (other != output && graph.InitializersByName.TryGetValue(other, out var b) && !graph.GraphInputs.Contains(other) &&
-                        b.Dims.Length == 1 && b.Dims[0] == weight.Dims[1] && b.IsPlainFloat(graphBytes))
+                    string other = add.Input[0] == output ? add.Input[1] : add.Input[0];
+                    if (other != output && info.InitializersByName.TryGetValue(other, out var b) && !info.GraphInputs.Contains(other) &&
+                        b.Tensor.Dims.Count == 1 && b.Tensor.Dims[0] == dims[1] && IsPlainFloat(b.Tensor))
                     {
-                        biasAdd = add.Index;
+                        biasAdd = users[0];
                         biasName = other;
-                        plan.RemovedNodes.Add(add.Index);
+                        plan.RemovedNodes.Add(users[0]);
                         plan.RemovedValues.Add(output);
-                        output = add.Outputs[0];
+                        output = add.Output[0];
                     }
                 }
 
-                if (options.Form == OnnxInt8Form.MatMulIntegerToFloat && !plan.InputQuantizers.ContainsKey(node.Inputs[0]))
+                if (options.Form == OnnxInt8Form.MatMulIntegerToFloat && !plan.InputQuantizers.ContainsKey(node.Input[0]))
                 {
-                    string a = node.Inputs[0];
+                    string a = node.Input[0];
                     plan.InputQuantizers[a] = new InputQuantizer(
                         Fresh(names, a + "_DynamicQuantizeLinear"), Fresh(names, a + "_quantized"), Fresh(names, a + "_scale"), Fresh(names, a + "_zero_point"));
                 }
 
                 string nodeName = Fresh(names, (node.Name.Length > 0 ? node.Name : output) + "_int8");
-                plan.Nodes[node.Index] = new PlannedNode(nodeName, output, biasAdd, biasName);
+                plan.Nodes[index] = new PlannedNode(nodeName, output, biasAdd, biasName);
             }
 
             // A float weight goes only when every reader of it is a rewritten MatMul reading it as the weight, and no
             // subgraph could read it from the outer scope.
             foreach (var (name, weight) in plan.Weights)
             {
-                weight.DropFloat = !graph.HasSubgraphs && !graph.GraphOutputs.Contains(name) &&
-                    consumers[name].All(i => plan.Nodes.ContainsKey(i) && graph.Nodes[i].Inputs[0] != name);
+                weight.DropFloat = !info.HasSubgraphs && !info.GraphOutputs.Contains(name) &&
+                    consumers[name].All(i => plan.Nodes.ContainsKey(i) && graph.Node[i].Input[0] != name);
             }
             return plan;
         }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Google.Protobuf;
 
 namespace NewsBot.Onnx;
 
@@ -126,7 +127,8 @@ internal static class OnnxModelCache
 
     /// <summary>
     /// Whether the file is a protobuf message whose top-level fields (an ONNX ModelProto's: a handful, the graph
-    /// among them) end exactly at the end of the file. Reads a few bytes per field and seeks over the rest.
+    /// among them) end exactly at the end of the file. Reads a few bytes per field and seeks over the rest: a parse
+    /// with Google.Protobuf would read the whole 60–90 MB model on every start, so this walk stays hand-written.
     /// </summary>
     internal static bool IsCompleteModelFile(string path)
     {
@@ -137,20 +139,20 @@ internal static class OnnxModelCache
             bool sawGraph = false;
             while (file.Position < end)
             {
-                if (!TryReadVarint(file, out ulong tag)) return false;
-                int number = (int)(tag >> 3);
-                switch ((WireType)(tag & 7))
+                if (!TryReadVarint(file, out ulong tag) || tag > uint.MaxValue) return false;
+                int number = WireFormat.GetTagFieldNumber((uint)tag);
+                switch (WireFormat.GetTagWireType((uint)tag))
                 {
-                    case WireType.Varint:
+                    case WireFormat.WireType.Varint:
                         if (!TryReadVarint(file, out _)) return false;
                         break;
-                    case WireType.Fixed64:
+                    case WireFormat.WireType.Fixed64:
                         file.Seek(8, SeekOrigin.Current);
                         break;
-                    case WireType.Fixed32:
+                    case WireFormat.WireType.Fixed32:
                         file.Seek(4, SeekOrigin.Current);
                         break;
-                    case WireType.LengthDelimited:
+                    case WireFormat.WireType.LengthDelimited:
                         if (!TryReadVarint(file, out ulong length) || length > (ulong)(end - file.Position)) return false;
                         file.Seek((long)length, SeekOrigin.Current);
                         sawGraph |= number == 7;

@@ -2,11 +2,11 @@ using System.ClientModel;
 using System.Globalization;
 using System.Net;
 using System.Text;
-using Microsoft.Extensions.Logging;
 using Microsoft.SemanticKernel;
 using NewsBot.Core.Answering;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Text;
+using Polly;
 
 namespace NewsBot.OpenAI;
 
@@ -14,8 +14,9 @@ namespace NewsBot.OpenAI;
 /// The language-model answerer: Semantic Kernel prompt functions loaded from the prompt directory
 /// (<c>Answer</c>, <c>CondenseQuestion</c>) on an OpenAI-compatible chat model. Sources are passed as
 /// template variables, which Semantic Kernel encodes, so text inside an article cannot open a new
-/// message or role. Transient failures (429 — honouring Retry-After —, 5xx, timeouts, empty output)
-/// are retried a bounded number of times; then the caller falls back to the extractive answer.
+/// message or role. Each model call runs through the host's pipeline <see cref="LlmRetry.PipelineKey"/>, which
+/// retries transient failures (429 — honouring Retry-After —, 5xx, timeouts, empty or malformed output) a bounded
+/// number of times; then the caller falls back to the extractive answer.
 /// </summary>
 public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
 {
@@ -23,15 +24,16 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
     readonly KernelFunction _answer;
     readonly KernelFunction _condense;
     readonly LlmOptions _options;
+    readonly ResiliencePipeline _pipeline;
     readonly TimeProvider _time;
-    readonly ILogger _log;
 
-    public SemanticKernelAnswerer(Kernel kernel, string promptsDirectory, LlmOptions options, TimeProvider time, ILogger<SemanticKernelAnswerer> logger)
+    /// <param name="pipeline">The host's pipeline <see cref="LlmRetry.PipelineKey"/> (retries of failed model calls).</param>
+    public SemanticKernelAnswerer(Kernel kernel, string promptsDirectory, LlmOptions options, ResiliencePipeline pipeline, TimeProvider time)
     {
         _kernel = kernel;
         _options = options;
+        _pipeline = pipeline;
         _time = time;
-        _log = logger;
         if (!Directory.Exists(Path.Combine(promptsDirectory, "Answer")) || !Directory.Exists(Path.Combine(promptsDirectory, "CondenseQuestion")))
             throw new InvalidOperationException($"Llm:PromptsDirectory: '{promptsDirectory}' must contain the prompt folders Answer/ and CondenseQuestion/ (each with skprompt.txt and config.json).");
         var plugin = kernel.CreatePluginFromPromptDirectory(promptsDirectory, "NewsBot");
@@ -97,39 +99,51 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
 
     async Task<string> InvokeWithRetriesAsync(KernelFunction function, KernelArguments args, string what, CancellationToken ct)
     {
-        for (int attempt = 0; ; attempt++)
+        int attempts = 0;
+        try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(_options.Timeout);
-            TimeSpan? wait = null;
-            string reason;
-            try
+            return await _pipeline.ExecuteAsync(async c =>
             {
-                var result = await _kernel.InvokeAsync(function, args, timeout.Token).ConfigureAwait(false);
-                // a reply cut off at the token limit is not an answer; the same request would be cut off again
-                if (result.Metadata?.TryGetValue("FinishReason", out var finish) == true && string.Equals(finish?.ToString(), "length", StringComparison.OrdinalIgnoreCase))
-                    throw new LlmException($"The language model's {what} reply was cut off at its token limit (raise max_tokens in prompts/{function.Name}/config.json).");
-                var text = WithoutThinking(result.GetValue<string>() ?? "").Trim();
-                if (!string.IsNullOrEmpty(text)) return text;
-                reason = "empty answer";
-            }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-            {
-                reason = $"timed out after {_options.Timeout.TotalSeconds:0}s";
-            }
-            catch (Exception ex) when (Classify(ex, _time.GetUtcNow(), _options.ApiKey) is { } c)
-            {
-                if (!c.Transient) throw new LlmException($"The language model refused the {what} request: {c.Reason}", ex);
-                reason = c.Reason;
-                wait = c.RetryAfter;
-            }
-            if (attempt >= _options.MaxRetries)
-                throw new LlmException($"The language model failed the {what} request {attempt + 1} times (last: {reason}).");
-            if (wait is { } ra && ra > _options.MaxRetryAfter)
-                throw new LlmException($"The language model asked to wait {ra.TotalSeconds:0}s ({reason}), longer than Llm:MaxRetryAfter.");
-            var delay = wait ?? TimeSpan.FromMilliseconds(_options.RetryDelay.TotalMilliseconds * Math.Pow(2, attempt));
-            _log.LogWarning("Language model {What} attempt {Attempt} failed ({Reason}); retrying in {Delay} ms", what, attempt + 1, reason, (int)delay.TotalMilliseconds);
-            await Task.Delay(delay, _time, ct).ConfigureAwait(false);
+                attempts++;
+                return await InvokeOnceAsync(function, args, what, c).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
+        }
+        catch (LlmAttemptFailure f) when (!f.Transient)
+        {
+            throw new LlmException($"The language model refused the {what} request: {f.Reason}", f.InnerException);
+        }
+        catch (LlmAttemptFailure f) when (attempts <= _options.MaxRetries && f.RetryAfter is { } ra && ra > _options.MaxRetryAfter)
+        {
+            throw new LlmException($"The language model asked to wait {ra.TotalSeconds:0}s ({f.Reason}), longer than Llm:MaxRetryAfter.");
+        }
+        catch (LlmAttemptFailure f)
+        {
+            throw new LlmException($"The language model failed the {what} request {attempts} times (last: {f.Reason}).");
+        }
+    }
+
+    /// <summary>One model call within Llm:Timeout; a failure worth telling apart is thrown as <see cref="LlmAttemptFailure"/>.</summary>
+    async Task<string> InvokeOnceAsync(KernelFunction function, KernelArguments args, string what, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_options.Timeout);
+        try
+        {
+            var result = await _kernel.InvokeAsync(function, args, timeout.Token).ConfigureAwait(false);
+            // a reply cut off at the token limit is not an answer; the same request would be cut off again
+            if (result.Metadata?.TryGetValue("FinishReason", out var finish) == true && string.Equals(finish?.ToString(), "length", StringComparison.OrdinalIgnoreCase))
+                throw new LlmException($"The language model's {what} reply was cut off at its token limit (raise max_tokens in prompts/{function.Name}/config.json).");
+            var text = WithoutThinking(result.GetValue<string>() ?? "").Trim();
+            if (!string.IsNullOrEmpty(text)) return text;
+            throw new LlmAttemptFailure(true, "empty answer", null);
+        }
+        catch (OperationCanceledException e) when (!ct.IsCancellationRequested)
+        {
+            throw new LlmAttemptFailure(true, $"timed out after {_options.Timeout.TotalSeconds:0}s", null, e);
+        }
+        catch (Exception ex) when (ex is not LlmException and not LlmAttemptFailure && Classify(ex, _time.GetUtcNow(), _options.ApiKey) is { } c)
+        {
+            throw new LlmAttemptFailure(c.Transient, c.Reason, c.RetryAfter, ex);
         }
     }
 
@@ -173,8 +187,9 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
             return new Failure(true, "network error: " + ex.Message, null);
         if (ex is KernelException or System.Text.Json.JsonException || ex.InnerException is System.Text.Json.JsonException)
             return new Failure(true, "malformed response: " + ex.Message, null);
-        // a 200 without choices ({"choices":[]}, or only {"error":…} from some proxies) fails inside the client
-        if (ex is ArgumentOutOfRangeException or InvalidOperationException or NullReferenceException)
+        // a 200 without choices ({"choices":[]}, or only {"error":…} from some proxies) fails inside the client;
+        // a NullReferenceException is a bug, never a server's fault: it is not retried
+        if (ex is ArgumentOutOfRangeException or InvalidOperationException)
             return new Failure(true, "malformed response: " + ex.GetType().Name, null);
         return null;
     }
@@ -211,6 +226,27 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
 
     [System.Text.RegularExpressions.GeneratedRegex(@"^[*_]*(?:(?:standalone|rewritten|reformulated|rephrased|new)\s+)?question\s*[:：]\s*[*_]*\s*", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
     private static partial System.Text.RegularExpressions.Regex QuestionPrefix();
+}
+
+/// <summary>What the answerer retries, and the key of the pipeline the host registers for model calls.</summary>
+public static class LlmRetry
+{
+    public const string PipelineKey = "newsbot-llm";
+
+    /// <summary>A failed model call worth another try: 408/429/5xx, network errors, timeouts, empty or malformed output.</summary>
+    public static bool IsTransient(Exception e) => e is LlmAttemptFailure { Transient: true };
+
+    /// <summary>The wait the server asked for (retry-after-ms, else Retry-After in seconds or as an HTTP date), if any.</summary>
+    public static TimeSpan? RetryAfter(Exception e) => (e as LlmAttemptFailure)?.RetryAfter;
+}
+
+/// <summary>One model call failed; <see cref="Transient"/> says whether another try may help.</summary>
+public sealed class LlmAttemptFailure(bool transient, string reason, TimeSpan? retryAfter, Exception? inner = null)
+    : Exception($"The language model call failed: {reason}", inner)
+{
+    public bool Transient { get; } = transient;
+    public string Reason { get; } = reason;
+    public TimeSpan? RetryAfter { get; } = retryAfter;
 }
 
 /// <summary>The language model could not give an answer (after retries, or refused the request).</summary>

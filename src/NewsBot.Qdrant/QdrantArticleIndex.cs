@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using NewsBot.Core.Model;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
+using Polly;
 using Qdrant.Client;
 using Qdrant.Client.Grpc;
 
@@ -18,7 +19,7 @@ namespace NewsBot.Qdrant;
 /// Only chunks live here; the article registry, feeds and conversations stay in the embedded SQLite database.
 /// Thread-safe; one instance per process (it holds no connection itself — the <see cref="IQdrantClient"/> does).
 /// </summary>
-public sealed class QdrantArticleIndex : IArticleIndex
+public sealed class QdrantArticleIndex : IArticleIndex, ITermStatistics
 {
     readonly IQdrantClient _client;
     readonly QdrantOptions _options;
@@ -26,12 +27,14 @@ public sealed class QdrantArticleIndex : IArticleIndex
     readonly ILogger _log;
     readonly QdrantCallPolicy _policy;
     volatile int _dimensions;
+    volatile bool _keepsTerms;
 
     /// <param name="client">A Qdrant client (see <see cref="QdrantConnection"/>); not disposed by the index.</param>
     /// <param name="options">Validated options (collection, batch size, retries; endpoint for messages).</param>
     /// <param name="rrfK">The k of reciprocal-rank fusion (<c>Index:RrfK</c>), the same as the embedded index's.</param>
+    /// <param name="pipeline">The host's Qdrant pipeline (<see cref="QdrantRetry.PipelineKey"/>); none: no retries.</param>
     public QdrantArticleIndex(IQdrantClient client, QdrantOptions options, int rrfK = ReciprocalRankFusion.DefaultK,
-        ILogger<QdrantArticleIndex>? logger = null, TimeProvider? time = null)
+        ILogger<QdrantArticleIndex>? logger = null, ResiliencePipeline? pipeline = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
@@ -40,19 +43,12 @@ public sealed class QdrantArticleIndex : IArticleIndex
         _options = options;
         _rrfK = rrfK;
         _log = logger ?? (ILogger)NullLogger.Instance;
-        _policy = new QdrantCallPolicy(options, _log, time ?? TimeProvider.System);
+        _policy = new QdrantCallPolicy(options, pipeline ?? ResiliencePipeline.Empty);
     }
 
     public string Provider => "qdrant";
 
     public string Collection => _options.Collection;
-
-    /// <summary>Replaces the wait between retries (tests record delays instead of sleeping).</summary>
-    internal Func<TimeSpan, CancellationToken, Task> RetryDelay
-    {
-        get => _policy.Delay;
-        set => _policy.Delay = value;
-    }
 
     public async Task EnsureReadyAsync(EmbeddingModelInfo model, CancellationToken ct = default)
     {
@@ -74,7 +70,19 @@ public sealed class QdrantArticleIndex : IArticleIndex
         var info = await _policy.RunAsync("read the collection", c => _client.GetCollectionInfoAsync(Collection, c), ct).ConfigureAwait(false);
         Validate(info, model);
         await EnsurePayloadIndexesAsync(info, ct).ConfigureAwait(false);
+        _keepsTerms = KeepsTerms(info);
         _dimensions = model.Dimensions;
+    }
+
+    /// <summary>Whether the collection's points carry their term ids (schema 2 and later), for the term statistics.</summary>
+    bool KeepsTerms(CollectionInfo info)
+    {
+        bool keeps = info.Config?.Metadata is { } meta && meta.TryGetValue(QdrantSchema.SchemaMetadataKey, out var v)
+                     && v.KindCase == Value.KindOneofCase.IntegerValue && v.IntegerValue >= 2;
+        if (!keeps)
+            _log.LogWarning("The Qdrant collection {Collection} was written before points carried their lexical terms: questions are " +
+                            "judged without term statistics until it is rebuilt (newsbot reindex)", Collection);
+        return keeps;
     }
 
     static bool IsAlreadyExists(RpcException r)
@@ -202,43 +210,84 @@ public sealed class QdrantArticleIndex : IArticleIndex
             throw new IndexModelMismatchException(
                 $"The query vector has {query.Dense.Length} dimensions but the Qdrant collection '{Collection}' holds {_dimensions}-dimensional vectors. Run `newsbot reindex`.");
 
-        var plan = QdrantMapping.BuildQuery(query, _rrfK);
-        var points = await _policy.RunAsync("search", c => _client.QueryAsync(
+        // Each leg is its own query (both in flight at once) and NewsBot fuses them, with the fusion the embedded index
+        // uses: Qdrant's server-side RRF breaks ties its own way, so the two indexes would order the same data apart.
+        bool hybrid = dense && lexical;
+        var denseLeg = dense ? RunLegAsync(QdrantMapping.LegQuery(query, denseLeg: true, hybrid), ct) : Task.FromResult<IReadOnlyList<ScoredPoint>>([]);
+        var lexicalLeg = lexical ? RunLegAsync(QdrantMapping.LegQuery(query, denseLeg: false, hybrid), ct) : Task.FromResult<IReadOnlyList<ScoredPoint>>([]);
+        await Task.WhenAll(denseLeg, lexicalLeg).ConfigureAwait(false);
+
+        var found = new Dictionary<ChunkKey, (SearchHit Hit, ScoredPoint Point)>();
+        var fused = HybridFusion.Fuse(Candidates(await denseLeg.ConfigureAwait(false)), Candidates(await lexicalLeg.ConfigureAwait(false)),
+            query, _rrfK, ChunkKey.Order);
+        var hits = new List<SearchHit>(fused.Count);
+        foreach (var c in fused)
+        {
+            var (hit, point) = found[c.Key];
+            hits.Add(hit with
+            {
+                Score = c.Score,
+                DenseScore = c.DenseScore ?? (dense ? DenseScoreOf(point, query.Dense) : null),
+                LexicalScore = c.LexicalScore,
+                DenseRank = c.DenseRank,
+                LexicalRank = c.LexicalRank,
+            });
+        }
+        return hits;
+
+        List<LegCandidate<ChunkKey>> Candidates(IReadOnlyList<ScoredPoint> points)
+        {
+            var leg = new List<LegCandidate<ChunkKey>>(points.Count);
+            foreach (var p in points)
+            {
+                var hit = QdrantMapping.ToHit(p.Payload);
+                var key = new ChunkKey(hit.ArticleId, hit.Position);
+                // the lexical leg's copy carries the dense vector (for the cosine of the hits only it found)
+                if (!found.TryGetValue(key, out var seen) || seen.Point.Vectors is null) found[key] = (hit, p);
+                leg.Add(new LegCandidate<ChunkKey>(key, p.Score));
+            }
+            return leg;
+        }
+    }
+
+    Task<IReadOnlyList<ScoredPoint>> RunLegAsync(QueryPlan plan, CancellationToken ct)
+        => _policy.RunAsync("search", c => _client.QueryAsync(
             Collection,
             query: plan.Query,
-            prefetch: plan.Prefetch.Count == 0 ? null : plan.Prefetch,
             usingVector: plan.Using,
             filter: plan.Filter,
             limit: plan.Limit,
-            payloadSelector: new WithPayloadSelector { Enable = true },
+            payloadSelector: plan.Payload,
             vectorsSelector: plan.Vectors,
-            cancellationToken: c), ct).ConfigureAwait(false);
+            cancellationToken: c), ct);
 
-        var hits = new List<SearchHit>(points.Count);
-        for (int i = 0; i < points.Count; i++)
+    /// <summary>A chunk as both indexes know it; equal leg scores are ordered by article id, then position.</summary>
+    readonly record struct ChunkKey(string ArticleId, int Position)
+    {
+        public static IComparer<ChunkKey> Order { get; } = Comparer<ChunkKey>.Create((x, y) =>
         {
-            var p = points[i];
-            var hit = QdrantMapping.ToHit(p.Payload);
-            int rank = i + 1;
-            if (plan.Fused)
-            {
-                hit = hit with
-                {
-                    Score = p.Score,
-                    DenseScore = DenseScoreOf(p, query.Dense),
-                };
-            }
-            else
-            {
-                // one leg: the same rank-based score the embedded index gives a single leg, weight/(k + rank)
-                double score = (dense ? query.DenseWeight : query.LexicalWeight) / (_rrfK + rank);
-                hit = dense
-                    ? hit with { Score = score, DenseScore = p.Score, DenseRank = rank }
-                    : hit with { Score = score, LexicalScore = p.Score, LexicalRank = rank };
-            }
-            hits.Add(hit);
-        }
-        return hits;
+            int byArticle = string.CompareOrdinal(x.ArticleId, y.ArticleId);
+            return byArticle != 0 ? byArticle : x.Position.CompareTo(y.Position);
+        });
+    }
+
+    /// <summary>
+    /// Document frequencies counted by Qdrant: the points whose term list (<see cref="QdrantSchema.Terms"/>) holds each
+    /// term, out of all points, so they equal the embedded index's on the same chunks. One exact count per term, all in
+    /// flight at once (a question has a dozen terms and pairs; each count reads the payload index of one value).
+    /// None from a collection written before points carried their terms (the caller then judges without them).
+    /// </summary>
+    public async Task<TermFrequencies> GetDocumentFrequenciesAsync(IReadOnlyList<uint> termIds, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(termIds);
+        if (!_keepsTerms) return TermFrequencies.None(termIds.Count);
+        var total = _policy.RunAsync("count points", c => _client.CountAsync(Collection, exact: true, cancellationToken: c), ct);
+        var counts = termIds.Select(id => _policy.RunAsync("count a term's points",
+            c => _client.CountAsync(Collection, QdrantMapping.TermFilter(id), exact: true, cancellationToken: c), ct)).ToList();
+        await Task.WhenAll(counts.Append(total)).ConfigureAwait(false);
+        var df = new long[termIds.Count];
+        for (int i = 0; i < df.Length; i++) df[i] = (long)await counts[i].ConfigureAwait(false);
+        return new TermFrequencies(df, (long)await total.ConfigureAwait(false));
     }
 
     /// <summary>

@@ -1,35 +1,31 @@
 using Grpc.Core;
-using Microsoft.Extensions.Logging;
 using NewsBot.Core.Ports;
+using Polly;
 using Qdrant.Client;
 
 namespace NewsBot.Qdrant;
 
-/// <summary>
-/// Runs Qdrant calls: retries transient gRPC failures (Unavailable, DeadlineExceeded, ResourceExhausted, Aborted)
-/// with bounded exponential backoff, then gives up with one <see cref="IndexUnavailableException"/> that names
-/// Qdrant, the endpoint and the setting to check; non-transient failures are not retried and are wrapped the same way.
-/// Cancellation by the caller passes through as <see cref="OperationCanceledException"/>.
-/// </summary>
-internal sealed class QdrantCallPolicy(QdrantOptions options, ILogger logger, TimeProvider time)
+/// <summary>What the Qdrant adapter retries; how often and how long to wait is configured by the host (one place for every pipeline).</summary>
+public static class QdrantRetry
 {
-    /// <summary>First backoff; each retry doubles it, up to <see cref="MaxDelay"/>.</summary>
-    public static readonly TimeSpan BaseDelay = TimeSpan.FromMilliseconds(250);
+    /// <summary>The key of the pipeline the host registers for Qdrant calls.</summary>
+    public const string PipelineKey = "newsbot-qdrant";
 
-    public static readonly TimeSpan MaxDelay = TimeSpan.FromSeconds(4);
-
-    /// <summary>Waits between attempts (tests replace it to record delays instead of sleeping).</summary>
-    public Func<TimeSpan, CancellationToken, Task> Delay { get; set; } = (d, ct) => Task.Delay(d, time, ct);
+    /// <summary>Transient gRPC failures: Unavailable, DeadlineExceeded, ResourceExhausted, Aborted. Anything else is not retried.</summary>
+    public static bool IsTransient(Exception e) => e is RpcException r && IsTransient(r.StatusCode);
 
     public static bool IsTransient(StatusCode code)
         => code is StatusCode.Unavailable or StatusCode.DeadlineExceeded or StatusCode.ResourceExhausted or StatusCode.Aborted;
+}
 
-    public static TimeSpan Backoff(int retry)
-    {
-        var ms = BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Max(0, retry - 1));
-        return TimeSpan.FromMilliseconds(Math.Min(ms, MaxDelay.TotalMilliseconds));
-    }
-
+/// <summary>
+/// Runs Qdrant calls through the host's resilience pipeline (<see cref="QdrantRetry.PipelineKey"/>: transient gRPC
+/// failures retried with bounded exponential backoff), then gives up with one <see cref="IndexUnavailableException"/>
+/// that names Qdrant, the endpoint and the setting to check; non-transient failures are not retried and are wrapped the
+/// same way. Cancellation by the caller passes through as <see cref="OperationCanceledException"/>.
+/// </summary>
+internal sealed class QdrantCallPolicy(QdrantOptions options, ResiliencePipeline pipeline)
+{
     public async Task RunAsync(string operation, Func<CancellationToken, Task> call, CancellationToken ct)
         => await RunAsync<bool>(operation, async c =>
         {
@@ -39,34 +35,37 @@ internal sealed class QdrantCallPolicy(QdrantOptions options, ILogger logger, Ti
 
     public async Task<T> RunAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
-        int attempts = Math.Max(0, options.MaxRetries) + 1;
-        for (int attempt = 1; ; attempt++)
+        ct.ThrowIfCancellationRequested();
+        int attempts = 0;
+        // the operation name reaches the pipeline's retry log through the context
+        var context = ResilienceContextPool.Shared.Get(operation, ct);
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            try
+            return await pipeline.ExecuteAsync(async ctx =>
             {
-                return await call(ct).ConfigureAwait(false);
-            }
-            catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(ct);
-            }
-            catch (RpcException e) when (IsTransient(e.StatusCode) && !ct.IsCancellationRequested)
-            {
-                if (attempt >= attempts) throw GaveUp(operation, e, attempts);
-                var delay = Backoff(attempt);
-                logger.LogWarning("Qdrant {Operation} at {Endpoint} failed with gRPC {Status} (attempt {Attempt} of {Attempts}); retrying in {DelayMs} ms",
-                    operation, options.DisplayEndpoint, e.StatusCode, attempt, attempts, (int)delay.TotalMilliseconds);
-                await Delay(delay, ct).ConfigureAwait(false);
-            }
-            catch (RpcException e)
-            {
-                throw Rejected(operation, e);
-            }
-            catch (QdrantException e)
-            {
-                throw new IndexUnavailableException($"Qdrant at {options.DisplayEndpoint} could not {operation} in collection '{options.Collection}': {e.Message}", e);
-            }
+                attempts++;
+                return await call(ctx.CancellationToken).ConfigureAwait(false);
+            }, context).ConfigureAwait(false);
+        }
+        catch (RpcException e) when (e.StatusCode == StatusCode.Cancelled && ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
+        catch (RpcException e) when (QdrantRetry.IsTransient(e.StatusCode) && !ct.IsCancellationRequested)
+        {
+            throw GaveUp(operation, e, attempts);
+        }
+        catch (RpcException e)
+        {
+            throw Rejected(operation, e);
+        }
+        catch (QdrantException e)
+        {
+            throw new IndexUnavailableException($"Qdrant at {options.DisplayEndpoint} could not {operation} in collection '{options.Collection}': {e.Message}", e);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
 

@@ -43,7 +43,17 @@ public static class QdrantSchema
     /// <summary>Collection metadata: the layout version of points and payload.</summary>
     public const string SchemaMetadataKey = "newsbot_schema";
 
-    public const int SchemaVersion = 1;
+    /// <summary>
+    /// 2: points carry <see cref="Terms"/>, the ids of their lexical terms, for the term statistics. Collections of
+    /// version 1 still search; their term statistics are empty until they are rebuilt (`newsbot reindex`).
+    /// </summary>
+    public const int SchemaVersion = 2;
+
+    /// <summary>
+    /// The ids of the chunk's lexical terms (the indices of its sparse vector), an indexed integer list: the number
+    /// of points holding a term is its document frequency, which Qdrant's IDF uses but does not expose.
+    /// </summary>
+    public const string Terms = "terms";
 
     /// <summary>The payload indexes created with the collection.</summary>
     public static IReadOnlyList<(string Field, PayloadSchemaType Type)> PayloadIndexes { get; } =
@@ -52,6 +62,7 @@ public static class QdrantSchema
         (OutletLower, PayloadSchemaType.Keyword),
         (PublishedAt, PayloadSchemaType.Datetime),
         (Position, PayloadSchemaType.Integer),
+        (Terms, PayloadSchemaType.Integer),
     ];
 }
 
@@ -125,6 +136,9 @@ internal static class QdrantMapping
             Vectors = new Vectors { Vectors_ = vectors },
         };
         foreach (var (k, v) in ToPayload(c)) point.Payload[k] = v;
+        var terms = new global::Qdrant.Client.Grpc.ListValue();
+        foreach (var id in c.Sparse.Indices ?? []) terms.Values.Add(new QValue { IntegerValue = id });
+        point.Payload[QdrantSchema.Terms] = new QValue { ListValue = terms };
         return point;
     }
 
@@ -238,12 +252,6 @@ internal static class QdrantMapping
         return f;
     }
 
-    /// <summary>
-    /// The Qdrant RRF constant that reproduces <see cref="ReciprocalRankFusion"/>: Qdrant scores a point at
-    /// zero-based position p as 1/(k + p), NewsBot at one-based rank r as 1/(k + r), so Qdrant's k is NewsBot's k + 1.
-    /// </summary>
-    public static uint QdrantRrfK(int rrfK) => checked((uint)(rrfK + 1));
-
     /// <summary>Which legs a query runs: none (nothing to search with), one, or both fused.</summary>
     public static (bool Dense, bool Lexical) Legs(HybridQuery q) => q.Mode switch
     {
@@ -253,61 +261,37 @@ internal static class QdrantMapping
     };
 
     /// <summary>
-    /// The one Query API request of a search. Hybrid: a dense and a sparse prefetch (same filter, CandidatesPerLeg
-    /// each) fused by RRF, returning payload and the dense vector (for the cosine of each hit). One leg: a plain
-    /// nearest query on that vector, with payload.
+    /// The Query API request of one leg of a search: a nearest query on the dense or the sparse vector under the
+    /// query's filter, with payload (but not the term list, which only the term statistics read). Both legs of a hybrid
+    /// search return <c>CandidatesPerLeg</c> (at least <c>Top</c>) and are fused by NewsBot (<c>HybridFusion</c>) as the
+    /// embedded index's are; the lexical leg then also returns the dense vector, for the cosine of the hits only it
+    /// found. A single leg needs only <c>Top</c>.
     /// </summary>
-    /// <summary>RRF with the embedded index's k and the legs' weights (dense prefetch first, then sparse).</summary>
-    public static Rrf RrfFor(HybridQuery q, int rrfK)
+    public static QueryPlan LegQuery(HybridQuery q, bool denseLeg, bool hybrid)
     {
-        var rrf = new Rrf { K = QdrantRrfK(rrfK) };
-        if (q.DenseWeight != 1.0 || q.LexicalWeight != 1.0)
-            rrf.Weights.AddRange([(float)q.DenseWeight, (float)q.LexicalWeight]);
-        return rrf;
+        var input = denseLeg
+            ? new Query { Nearest = new VectorInput { Dense = new DenseVector { Data = { q.Dense } } } }
+            : new Query { Nearest = new VectorInput { Sparse = ToGrpc(q.Sparse) } };
+        var payload = new WithPayloadSelector { Exclude = new PayloadExcludeSelector { Fields = { QdrantSchema.Terms } } };
+        return new QueryPlan(
+            input,
+            Using: denseLeg ? QdrantSchema.DenseVector : QdrantSchema.LexicalVector,
+            Filter: BuildFilter(q.Filter),
+            Limit: (ulong)(hybrid ? Math.Max(q.CandidatesPerLeg, q.Top) : q.Top),
+            Payload: payload,
+            Vectors: hybrid && !denseLeg
+                ? new WithVectorsSelector { Include = new VectorsSelector { Names = { QdrantSchema.DenseVector } } }
+                : new WithVectorsSelector { Enable = false });
     }
 
-    public static QueryPlan BuildQuery(HybridQuery q, int rrfK)
+    /// <summary>Points whose term list holds <paramref name="termId"/> (counted for its document frequency).</summary>
+    public static QFilter TermFilter(uint termId)
     {
-        var filter = BuildFilter(q.Filter);
-        int perLeg = Math.Max(q.CandidatesPerLeg, q.Top);
-        var (dense, lexical) = Legs(q);
-        var denseInput = new Query { Nearest = new VectorInput { Dense = new DenseVector { Data = { q.Dense } } } };
-        var sparseInput = new Query { Nearest = new VectorInput { Sparse = ToGrpc(q.Sparse) } };
-        if (dense && lexical)
-        {
-            var densePrefetch = new PrefetchQuery { Query = denseInput, Using = QdrantSchema.DenseVector, Limit = (ulong)perLeg };
-            var sparsePrefetch = new PrefetchQuery { Query = sparseInput, Using = QdrantSchema.LexicalVector, Limit = (ulong)perLeg };
-            if (filter is not null)
-            {
-                densePrefetch.Filter = filter;
-                sparsePrefetch.Filter = filter.Clone();
-            }
-            return new QueryPlan(
-                new Query { Rrf = RrfFor(q, rrfK) },
-                [densePrefetch, sparsePrefetch],
-                Using: null,
-                Filter: null,
-                Limit: (ulong)q.Top,
-                Vectors: new WithVectorsSelector { Include = new VectorsSelector { Names = { QdrantSchema.DenseVector } } },
-                Fused: true);
-        }
-        return new QueryPlan(
-            dense ? denseInput : sparseInput,
-            [],
-            Using: dense ? QdrantSchema.DenseVector : QdrantSchema.LexicalVector,
-            Filter: filter,
-            Limit: (ulong)q.Top,
-            Vectors: new WithVectorsSelector { Enable = false },
-            Fused: false);
+        var f = new QFilter();
+        f.Must.Add(new Condition { Field = new FieldCondition { Key = QdrantSchema.Terms, Match = new QMatch { Integer = termId } } });
+        return f;
     }
 }
 
-/// <summary>The arguments of one <c>QueryAsync</c> call.</summary>
-internal sealed record QueryPlan(
-    Query Query,
-    IReadOnlyList<PrefetchQuery> Prefetch,
-    string? Using,
-    QFilter? Filter,
-    ulong Limit,
-    WithVectorsSelector Vectors,
-    bool Fused);
+/// <summary>The arguments of one <c>QueryAsync</c> call (one leg of a search).</summary>
+internal sealed record QueryPlan(Query Query, string Using, QFilter? Filter, ulong Limit, WithPayloadSelector Payload, WithVectorsSelector Vectors);

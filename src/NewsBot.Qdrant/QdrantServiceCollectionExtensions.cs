@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NewsBot.Core.Retrieval;
+using Polly.Registry;
 using Qdrant.Client;
 
 namespace NewsBot.Qdrant;
@@ -15,7 +16,9 @@ public static class QdrantServiceCollectionExtensions
     /// <see cref="QdrantOptionsValidator"/> (validated on start when <c>Index:Provider</c> is <c>Qdrant</c>, otherwise on
     /// first use), a singleton <see cref="QdrantConnection"/> and <see cref="IQdrantClient"/>, and a singleton
     /// <see cref="QdrantArticleIndex"/> whose RRF constant is <see cref="RetrievalOptions.RrfK"/> when the host
-    /// registers <see cref="RetrievalOptions"/>, else <c>Index:RrfK</c> (default 10). It does not register
+    /// registers <see cref="RetrievalOptions"/>, else <c>Index:RrfK</c> (default 10), running its calls through the
+    /// pipeline <see cref="QdrantRetry.PipelineKey"/> that the host registers (Polly <c>AddResiliencePipeline</c>; without any
+    /// pipeline registry the calls are not retried). It does not register
     /// <c>IArticleIndex</c>: the host picks the index by <c>Index:Provider</c>. Nothing connects until the first call.
     /// </summary>
     public static IServiceCollection AddNewsBotQdrant(this IServiceCollection services, IConfiguration configuration)
@@ -38,7 +41,8 @@ public static class QdrantServiceCollectionExtensions
             sp.GetRequiredService<IOptions<QdrantOptions>>().Value,
             sp.GetService<RetrievalOptions>()?.RrfK ?? configuration.GetValue("Index:RrfK", ReciprocalRankFusion.DefaultK),
             sp.GetService<ILogger<QdrantArticleIndex>>(),
-            sp.GetService<TimeProvider>()));
+            // standalone (no pipeline registry at all): no retries; a registry without the key fails loudly
+            sp.GetService<ResiliencePipelineProvider<string>>()?.GetPipeline(QdrantRetry.PipelineKey)));
         return services;
     }
 }

@@ -121,6 +121,8 @@ public sealed class ArticleSource : IArticleSource
                 _logger.LogInformation("{Url} is a feed with {Count} items", url, content.Feed!.Entries.Count);
                 await foreach (var item in _web.FeedItemsAsync(input, content.Url, content.Feed, trusted, skip: null, ct).ConfigureAwait(false))
                     yield return item;
+                if (content.Feed.Entries.Count + content.Feed.Errors.Count == 0)
+                    yield return new FailedItem(input, "the feed has no items");
                 break;
             case WebContentKind.Page or WebContentKind.PlainText:
                 yield return WebReader.SafePageItem(input, content, _logger);
@@ -181,6 +183,14 @@ public sealed class ArticleSource : IArticleSource
             .ToList();
     }
 
+    /// <summary>
+    /// The canonical form of a document's own <c>url:</c> line when it is an http(s) URL: a saved copy of a web article
+    /// is that article (its link in citations, its identity for updates and duplicates), like an HTML file's
+    /// <c>&lt;link rel="canonical"&gt;</c>. Null for anything else (a relative or non-web link).
+    /// </summary>
+    internal static string? CanonicalOrNull(string? url) =>
+        url is not null && UrlCanonicalizer.IsHttpUrl(url, out var uri) ? UrlCanonicalizer.Canonicalize(uri) : null;
+
     async Task<SourceItem> ReadFileAsync(string path, bool explicitFile, CancellationToken ct)
     {
         var extension = Path.GetExtension(path).ToLowerInvariant();
@@ -203,7 +213,10 @@ public sealed class ArticleSource : IArticleSource
                 return new FailedItem(path, $"{path}: binary file, not text ({binary})");
 
             bool html = extension is ".html" or ".htm" or ".xhtml";
-            var text = ContentDecoder.Decode(bytes, sniffMarkup: html).Text;
+            var decoded = ContentDecoder.Decode(bytes, sniffMarkup: html);
+            if (decoded.Uncertain)
+                return new FailedItem(path, $"{path}: not read, {decoded.Reason} (save it as UTF-8)");
+            var text = decoded.Text;
             if (string.IsNullOrWhiteSpace(text.Replace("\uFEFF", "", StringComparison.Ordinal)))
                 return new FailedItem(path, $"{path} is empty (only whitespace)");
 
@@ -212,12 +225,14 @@ public sealed class ArticleSource : IArticleSource
             if (html)
             {
                 var page = HtmlArticleExtractor.Extract(text, null);
-                article = new ExtractedArticle(fileUri, fileUri, page.Title, page.Author, page.Outlet, page.Published, page.Paragraphs, SourceKind.File);
+                var key = page.CanonicalUrl ?? fileUri; // already canonical (http(s) only)
+                article = new ExtractedArticle(key, key, page.Title, page.Author, page.Outlet, page.Published, page.Paragraphs, SourceKind.File);
             }
             else
             {
                 var parsed = ArticleTextParser.Parse(text, markdown: extension is ".md" or ".markdown");
-                article = new ExtractedArticle(fileUri, fileUri, parsed.Title, parsed.Author, parsed.Outlet, parsed.Published, parsed.Paragraphs, SourceKind.File);
+                var key = CanonicalOrNull(parsed.Url) ?? fileUri;
+                article = new ExtractedArticle(key, key, parsed.Title, parsed.Author, parsed.Outlet, parsed.Published, parsed.Paragraphs, SourceKind.File);
             }
             if (article.Paragraphs.Count == 0)
                 return new FailedItem(path, $"no article text found in {path} (a title line alone is not an article)");

@@ -13,7 +13,7 @@ namespace NewsBot.Sources;
 /// committing them; a corrected item is a new version), and the feed's new state saved when the enumeration
 /// ends — also when it fails or the caller stops early. New validators are kept only when every item was read.
 /// </summary>
-public sealed class FeedPoller : IFeedPoller
+public sealed partial class FeedPoller : IFeedPoller
 {
     readonly WebReader _web;
     readonly IFeedStore _store;
@@ -68,13 +68,19 @@ public sealed class FeedPoller : IFeedPoller
             }
 
             int fresh = 0, failed = 0;
+            if (content.Feed.Entries.Count + content.Feed.Errors.Count == 0) state.Skips.Add("the feed has no items");
             await foreach (var item in _web.FeedItemsAsync(feed.Url, content.Url, content.Feed, feed.Trusted, IsSeenAsync, ct).ConfigureAwait(false))
             {
                 fresh++;
-                if (item is FailedItem) failed++;
+                if (item is FailedItem f)
+                {
+                    failed++;
+                    state.Skips.Add(f.Error.StartsWith(feed.Url + ": ", StringComparison.Ordinal) ? f.Error[(feed.Url.Length + 2)..] : f.Error);
+                }
                 yield return item;
             }
             state.AllItemsRead = failed == 0;
+            state.Skipped = failed;
             _logger.LogInformation("Feed {Url}: {Items} items, {New} new", feed.Url, content.Feed.Entries.Count + content.Feed.Errors.Count, fresh);
         }
         finally
@@ -92,6 +98,7 @@ public sealed class FeedPoller : IFeedPoller
             if (await _store.IsItemSeenAsync(feed.Url, key, token).ConfigureAwait(false)) return true;
             // seen before upgrading, under its id alone: taken as this version (no page fetched again, nothing
             // deleted comes back); a later correction changes the key and is read
+            if (entry.SharesLink) return false; // its old keys were shared with other items: read it once more
             var legacy = WebReader.ItemId(entry);
             return legacy != key && await _store.MoveSeenItemAsync(feed.Url, legacy, key, token).ConfigureAwait(false);
         }
@@ -106,7 +113,20 @@ public sealed class FeedPoller : IFeedPoller
         public string? Title { get; set; }
         /// <summary>Every item was read (none failed, the caller did not stop early): only then may the next poll ask "modified since?".</summary>
         public bool AllItemsRead { get; set; }
+        public int Skipped { get; set; }
+        public List<string> Skips { get; } = [];
+
+        /// <summary>The reasons, alike ones counted together ("2× item has no text…"), the first three, each kept short.</summary>
+        public string? Why()
+        {
+            if (Skips.Count == 0) return null;
+            var groups = Skips.Select(s => ItemNumber().Replace(s, "item")).GroupBy(s => s, StringComparer.Ordinal)
+                .Select(g => (g.Count() > 1 ? $"{g.Count()}× " : "") + TextNormalizer.Truncate(g.Key, 160)).ToList();
+            return string.Join("; ", groups.Take(3)) + (groups.Count > 3 ? $"; and {groups.Count - 3} other reasons" : "");
+        }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bitem \d+\b")] private static partial System.Text.RegularExpressions.Regex ItemNumber();
 
     async Task SaveStateAsync(FeedRecord feed, PollState state, DateTimeOffset startedAt)
     {
@@ -126,6 +146,8 @@ public sealed class FeedPoller : IFeedPoller
                     LastError = null,
                     ConsecutiveFailures = 0,
                     Title = string.IsNullOrWhiteSpace(state.Title) ? current.Title : state.Title,
+                    LastPollSkipped = state.Skipped,
+                    LastPollSkippedWhy = state.Why(),
                 }
                 : current with
                 {

@@ -12,6 +12,15 @@ namespace NewsBot.Sources;
 /// <summary>Registers the sources adapter.</summary>
 public static class SourcesServiceCollectionExtensions
 {
+    /// <summary>The named HttpClient for operator URLs (the host adds its resilience handler to it).</summary>
+    public const string TrustedHttpClient = SafeHttpFetcher.TrustedClientName;
+
+    /// <summary>The named HttpClient for chat URLs, every connection through the SSRF guard.</summary>
+    public const string UntrustedHttpClient = SafeHttpFetcher.UntrustedClientName;
+
+    /// <summary>The SSRF guard refused the address: retrying cannot change that.</summary>
+    public static bool IsRefusedByGuard(Exception e) => e is BlockedAddressException;
+
     /// <summary>
     /// Registers <see cref="IArticleSource"/> (and <see cref="ArticleSource"/>), <see cref="IFeedPoller"/>,
     /// <see cref="IOpmlReader"/> and the named HTTP clients <c>newsbot-sources</c> (operator URLs) and

@@ -48,7 +48,10 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
         if (ContentDecoder.DescribeBinary(fetch.Body) is { } binary)
             return new WebContent(WebContentKind.Failed, fetch, Error: $"unsupported content at {finalUrl}: {binary}, not a web page or feed (content type {fetch.MediaType ?? "not given"})");
 
-        var text = ContentDecoder.Decode(fetch.Body, fetch.Charset, sniffMarkup: true).Text;
+        var decoded = ContentDecoder.Decode(fetch.Body, fetch.Charset, sniffMarkup: true);
+        if (decoded.Uncertain) // garbage is worse than nothing: say so rather than store mojibake
+            return new WebContent(WebContentKind.Failed, fetch, Error: $"{finalUrl} was not read: {decoded.Reason} (the server declares no charset)");
+        var text = decoded.Text;
         var root = FeedParser.RootElementName(text);
         if (FeedParser.FormatOf(root) is not null)
         {
@@ -105,7 +108,8 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
         if (content.Kind == WebContentKind.PlainText)
         {
             var parsed = ArticleTextParser.Parse(content.Text!, markdown: content.Fetch.MediaType is "text/markdown" or "text/x-markdown");
-            var key = UrlCanonicalizer.Canonicalize(url);
+            // the document's own url: line names the article, as a page's <link rel="canonical"> does below
+            var key = ArticleSource.CanonicalOrNull(parsed.Url) ?? UrlCanonicalizer.Canonicalize(url);
             return parsed.Paragraphs.Count == 0
                 ? new FailedItem(input, $"no article text found at {url}")
                 : new ExtractedItem(input, new ExtractedArticle(key, key, parsed.Title, parsed.Author, parsed.Outlet ?? HostOf(url), parsed.Published, parsed.Paragraphs, SourceKind.Page));
@@ -141,18 +145,21 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
 
     /// <summary>The id under which a feed item is remembered: its guid/id, else its link, else a hash of its title and text.</summary>
     public static string ItemId(FeedEntry entry) =>
-        entry.Id ?? entry.Link?.ToString() ?? "sha256:" + Hashing.Sha256Hex($"{entry.Title}\n{entry.Content?.Value ?? entry.Summary?.Value}");
+        entry.Id ?? entry.Link?.ToString() ?? "sha256:" + Hashing.Sha256Hex(FeedItemIdentity.Fingerprint(entry));
 
     /// <summary>
     /// What a poll remembers of an item: its id and a fingerprint of its title and text, so that an item the
     /// publisher corrects under the same link or guid is read again (and updated) rather than skipped as seen.
+    /// Items that share their link with others are marked ("+own"): before they had keys of their own they were all
+    /// written over one article, so a data directory from then has them seen but lost; the new key reads them once.
     /// </summary>
     public static string SeenKey(FeedEntry entry)
     {
         var id = ItemId(entry);
-        return id.StartsWith("sha256:", StringComparison.Ordinal)
+        var key = id.StartsWith("sha256:", StringComparison.Ordinal)
             ? id // already a fingerprint of title and text
-            : $"{id}#v={Hashing.Sha256Hex($"{entry.Title}\n{entry.Content?.Value ?? entry.Summary?.Value}")[..16]}";
+            : $"{id}#v={Hashing.Sha256Hex(FeedItemIdentity.Fingerprint(entry))[..16]}";
+        return entry.SharesLink ? key + "+own" : key;
     }
 
     async Task<SourceItem> SafeFeedItemAsync(string feedUrl, Uri fetchedFrom, ParsedFeed feed, FeedEntry entry, bool trusted, CancellationToken ct)
@@ -184,7 +191,8 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
         string? pageTitle = null, pageOutlet = null;
         IReadOnlyList<string> paragraphs = best;
 
-        if (Words(content) < SubstantialWords && entry.Link is { } link)
+        // an item that shares its page with others (permalinks "page#post-3") has its own text only in the feed
+        if (Words(content) < SubstantialWords && entry.Link is { } link && !(entry.SharesLink && best.Count > 0))
         {
             var page = await FetchAsync(link, trusted, null, ct).ConfigureAwait(false);
             string? problem = page.Error;
@@ -223,8 +231,11 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
         if (paragraphs.Count == 0)
             return new FailedItem(input, $"{feedUrl}: item {entry.Index} has no text and no link to read it from");
 
-        var sourceKey = entry.Link is { } l ? UrlCanonicalizer.Canonicalize(l) : $"urn:feed:{feedUrl}#{entry.Id ?? ItemId(entry)}";
-        var url = entry.Link is not null ? sourceKey : feedUrl;
+        var sourceKey = entry.Link is { } l ? entry.LinkKey ?? UrlCanonicalizer.Canonicalize(l) : $"urn:feed:{feedUrl}#{entry.Id ?? ItemId(entry)}";
+        // the link users follow: the canonical URL, with the item's #fragment when that is what tells it apart
+        var url = entry.Link is not { } link2 ? feedUrl
+            : entry.SharesLink && link2.Fragment.Length > 1 ? $"{UrlCanonicalizer.Canonicalize(link2)}{link2.Fragment}"
+            : UrlCanonicalizer.Canonicalize(link2);
         var outlet = NullIfEmpty(feed.Title) ?? pageOutlet ?? HostOf(fetchedFrom);
         var article = new ExtractedArticle(sourceKey, url, entry.Title ?? pageTitle ?? "", author, outlet, published, paragraphs, SourceKind.FeedItem)
         {
@@ -234,12 +245,14 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
         return new ExtractedItem(input, article);
     }
 
+    /// <summary>The paragraphs of a feed text; a "…" or "[more]" with no letter or digit is no text.</summary>
     static List<string> Paragraphs(FeedText? text)
     {
         if (text is null || string.IsNullOrWhiteSpace(text.Value)) return [];
-        return text.IsHtml
+        var paragraphs = text.IsHtml
             ? HtmlArticleExtractor.FragmentToParagraphs(text.Value)
             : ArticleTextParser.RemoveFooter(TextNormalizer.SplitParagraphs(text.Value, lineIsParagraph: false));
+        return paragraphs.Any(p => p.Any(char.IsLetterOrDigit)) ? paragraphs : [];
     }
 
     static int Words(IReadOnlyList<string> paragraphs) => paragraphs.Sum(p => p.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length);

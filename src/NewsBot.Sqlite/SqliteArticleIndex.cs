@@ -13,7 +13,7 @@ namespace NewsBot.Sqlite;
 /// running worker) writes: every write bumps a generation counter, and a search first loads rows added
 /// and drops rows deleted since the generation it knows.
 /// </summary>
-public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Core.Retrieval.ReciprocalRankFusion.DefaultK, ILogger<SqliteArticleIndex>? logger = null) : IArticleIndex, ITermStatistics, IPreloadable, IDisposable
+public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Core.Retrieval.ReciprocalRankFusion.DefaultK, ILogger<SqliteArticleIndex>? logger = null) : IArticleIndex, ITermStatistics, IPreloadable, IDisposable
 {
     readonly ILogger _log = logger ?? NullLogger<SqliteArticleIndex>.Instance;
     readonly ReaderWriterLockSlim _lock = new(LockRecursionPolicy.NoRecursion);
@@ -30,6 +30,17 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
     /// every change; negative never). A process then starts from the snapshot and loads only what changed.
     /// </summary>
     public int SnapshotAfterChanges { get; set; } = 2000;
+
+    /// <summary>
+    /// Deleted chunks stay in memory as tomb-stones (skipped by every scan) until more than this many pile up and they
+    /// are over <see cref="RebuildDeletedFraction"/> of the slots; then the next sync rebuilds from the rows. A rebuild
+    /// costs seconds at 100k chunks (BENCHMARKS.md §2, load from rows), so small deletions never trigger one; set
+    /// with the in-memory index and not tuned since.
+    /// </summary>
+    const int RebuildMinimumDeleted = 1000;
+
+    /// <summary>The other rebuild condition: a fifth of the slots are tomb-stones (the scan then wastes a fifth of its reads).</summary>
+    const int RebuildDeletedFraction = 5;
 
     /// <summary>The file the in-memory search structures are saved to, beside the database.</summary>
     public string SnapshotPath => Path.Combine(db.DataDirectory, "index.snapshot");
@@ -312,7 +323,7 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
                     {
                         foreach (var rowId in deleted) _memory!.Remove(rowId);
                         // rebuild when tomb-stones pile up
-                        if (_memory!.DeletedCount > 1000 && _memory.DeletedCount > _memory.SlotCount / 5) full = true;
+                        if (_memory!.DeletedCount > RebuildMinimumDeleted && _memory.DeletedCount > _memory.SlotCount / RebuildDeletedFraction) full = true;
                     }
                     finally
                     {
@@ -405,137 +416,6 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
         }
     }
 
-    /// <summary>Drops the in-memory structures; the next search loads them again (from the snapshot when there is one).</summary>
-    public void ReleaseMemory()
-    {
-        _syncLock.Wait();
-        try
-        {
-            _lock.EnterWriteLock();
-            try
-            {
-                _memory = null;
-                _snapshotTried = false;
-                _maxRowId = 0;
-                _lastDeletionSeq = 0;
-                Volatile.Write(ref _syncedGeneration, -1);
-            }
-            finally
-            {
-                _lock.ExitWriteLock();
-            }
-        }
-        finally
-        {
-            _syncLock.Release();
-        }
-    }
-
-    /// <summary>Brings the in-memory structures up to date and saves them to <see cref="SnapshotPath"/> now.</summary>
-    public async Task SaveSnapshotAsync(CancellationToken ct = default)
-    {
-        await SyncAsync(ct).ConfigureAwait(false);
-        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
-        await _syncLock.WaitAsync(ct).ConfigureAwait(false);
-        try
-        {
-            if (_memory is not null) await WriteSnapshotAsync(conn, Volatile.Read(ref _syncedGeneration), ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            _syncLock.Release();
-        }
-    }
-
-    /// <summary>Starts from the saved snapshot when it belongs to this database and model and nothing it holds was lost.</summary>
-    async Task TryLoadSnapshotAsync(SqliteConnection conn, CancellationToken ct)
-    {
-        var path = SnapshotPath;
-        if (!File.Exists(path)) return;
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        try
-        {
-            var (model, dim) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
-            var instance = await db.GetMetaAsync("instance_id", ct).ConfigureAwait(false);
-            long maxRowId, maxDeletion;
-            await using (var cmd = conn.Command("SELECT (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'chunks'), (SELECT COALESCE(MAX(seq), 0) FROM chunk_deletions)"))
-            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
-            {
-                await r.ReadAsync(ct).ConfigureAwait(false);
-                maxRowId = r.GetInt64(0);
-                maxDeletion = r.GetInt64(1);
-            }
-            InMemoryHybridIndex memory;
-            SnapshotHeader header;
-            await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 20, FileOptions.SequentialScan))
-                (memory, header) = InMemoryHybridIndex.ReadFrom(file);
-            string? why = header.InstanceId != instance ? "it belongs to another database"
-                : header.Model != model || memory.Dimensions != dim ? "it was built with another embedding model"
-                : header.MaxRowId > maxRowId || header.LastDeletionSeq > maxDeletion ? "it is newer than the database"
-                : null;
-            if (why is not null)
-            {
-                _log.LogInformation("Index snapshot {Path} ignored: {Reason}", path, why);
-                return;
-            }
-            _memory = memory;
-            _maxRowId = header.MaxRowId;
-            _lastDeletionSeq = header.LastDeletionSeq;
-            _changesSinceSnapshot = 0;
-            _log.LogDebug("Index snapshot loaded: {Chunks} chunks in {Ms} ms", memory.LiveCount, sw.ElapsedMilliseconds);
-        }
-        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or EndOfStreamException or OutOfMemoryException)
-        {
-            _log.LogWarning("Index snapshot {Path} could not be read ({Error}); loading the index from the database", path, ex.Message);
-        }
-    }
-
-    /// <summary>Saves the in-memory structures (atomically: a temporary file renamed over the old snapshot).</summary>
-    async Task WriteSnapshotAsync(SqliteConnection conn, long generation, CancellationToken ct)
-    {
-        var (model, _) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
-        var instance = await db.GetMetaAsync("instance_id", ct).ConfigureAwait(false);
-        if (model is null || instance is null) return;
-        var path = SnapshotPath;
-        var tmp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        try
-        {
-            var header = new SnapshotHeader(instance, model, generation, _maxRowId, _lastDeletionSeq);
-            // Only syncs change the structures, and they hold _syncLock, as this caller does: merging the delta
-            // needs the write lock briefly; writing the file needs only the read lock, so searches go on meanwhile.
-            // Both are synchronous: the locks belong to this thread and must not span an await.
-            _lock.EnterWriteLock();
-            try
-            {
-                _memory!.MergeDelta();
-            }
-            finally
-            {
-                _lock.ExitWriteLock();
-            }
-            _lock.EnterReadLock();
-            try
-            {
-                using var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-                _memory.WriteTo(file, header);
-                file.Flush(flushToDisk: true);
-            }
-            finally
-            {
-                _lock.ExitReadLock();
-            }
-            File.Move(tmp, path, overwrite: true);
-            _changesSinceSnapshot = 0;
-            _log.LogDebug("Index snapshot written to {Path} in {Ms} ms", path, sw.ElapsedMilliseconds);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            _log.LogWarning("Index snapshot {Path} could not be written ({Error}); the next start loads the index from the database", path, ex.Message);
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
-    }
-
     static async Task<long> ReadGenerationAsync(SqliteConnection conn, CancellationToken ct)
     {
         await using var cmd = conn.Command("SELECT value FROM meta WHERE key = 'generation'");
@@ -543,26 +423,15 @@ public sealed class SqliteArticleIndex(SqliteDatabase db, int rrfK = NewsBot.Cor
         return v is string s && long.TryParse(s, out var g) ? g : Convert.ToInt64(v ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
     }
 
-    public (long[] DocumentFrequencies, long Chunks) GetDocumentFrequencies(IReadOnlyList<uint> termIds)
+    /// <summary>Document frequencies from the in-memory postings (loading them first, as a search would).</summary>
+    public async Task<TermFrequencies> GetDocumentFrequenciesAsync(IReadOnlyList<uint> termIds, CancellationToken ct = default)
     {
+        ArgumentNullException.ThrowIfNull(termIds);
+        await SyncAsync(ct).ConfigureAwait(false);
         _lock.EnterReadLock();
         try
         {
-            return _memory?.DocumentFrequencies(termIds) ?? (new long[termIds.Count], 0);
-        }
-        finally
-        {
-            _lock.ExitReadLock();
-        }
-    }
-
-    /// <summary>Memory held by the in-memory search structures (for `bench` and `status`).</summary>
-    public long InMemoryBytes()
-    {
-        _lock.EnterReadLock();
-        try
-        {
-            return _memory?.EstimatedBytes() ?? 0;
+            return _memory is null ? TermFrequencies.None(termIds.Count) : _memory.DocumentFrequencies(termIds);
         }
         finally
         {

@@ -2,10 +2,14 @@ using NewsBot.Core.Ports;
 
 namespace NewsBot.Sqlite;
 
-/// <summary>Registered feeds, their polling state and the item ids seen, in the embedded database.</summary>
+/// <summary>
+/// Registered feeds, their polling state and the item ids seen, in the embedded database. What the last poll skipped
+/// is kept in the meta table under "feed_skipped:URL" (a count, a line break, the reasons), which needs no schema change.
+/// </summary>
 public sealed class SqliteFeedStore(SqliteDatabase db) : IFeedStore
 {
     const string Columns = "url, title, etag, last_modified, last_polled_ms, last_success_ms, last_error, consecutive_failures, added_ms, added_by, trusted, items_ingested";
+    const string Select = $"SELECT {Columns}, (SELECT value FROM meta WHERE key = 'feed_skipped:' || feeds.url) FROM feeds";
 
     public async Task<bool> AddFeedAsync(FeedRecord feed, CancellationToken ct = default)
     {
@@ -18,14 +22,14 @@ public sealed class SqliteFeedStore(SqliteDatabase db) : IFeedStore
     public async Task<bool> RemoveFeedAsync(string url, CancellationToken ct = default)
     {
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = conn.Command("DELETE FROM feed_items WHERE feed_url = $u; DELETE FROM feeds WHERE url = $u; SELECT changes();").With("$u", url);
+        await using var cmd = conn.Command("DELETE FROM feed_items WHERE feed_url = $u; DELETE FROM meta WHERE key = 'feed_skipped:' || $u; DELETE FROM feeds WHERE url = $u; SELECT changes();").With("$u", url);
         return Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 
     public async Task<FeedRecord?> GetFeedAsync(string url, CancellationToken ct = default)
     {
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = conn.Command($"SELECT {Columns} FROM feeds WHERE url = $u").With("$u", url);
+        await using var cmd = conn.Command($"{Select} WHERE url = $u").With("$u", url);
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         return await r.ReadAsync(ct).ConfigureAwait(false) ? Read(r) : null;
     }
@@ -33,7 +37,7 @@ public sealed class SqliteFeedStore(SqliteDatabase db) : IFeedStore
     public async Task<IReadOnlyList<FeedRecord>> ListFeedsAsync(CancellationToken ct = default)
     {
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = conn.Command($"SELECT {Columns} FROM feeds ORDER BY added_ms, url");
+        await using var cmd = conn.Command($"{Select} ORDER BY added_ms, url");
         var list = new List<FeedRecord>();
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(Read(r));
@@ -45,9 +49,13 @@ public sealed class SqliteFeedStore(SqliteDatabase db) : IFeedStore
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = conn.Command("""
             UPDATE feeds SET title = $title, etag = $etag, last_modified = $lm, last_polled_ms = $lp, last_success_ms = $ls, last_error = $le,
-                consecutive_failures = $cf, added_by = $by, trusted = $trusted, items_ingested = $items WHERE url = $url
+                consecutive_failures = $cf, added_by = $by, trusted = $trusted, items_ingested = $items WHERE url = $url;
+            DELETE FROM meta WHERE key = 'feed_skipped:' || $url AND $skipped IS NULL;
+            INSERT OR REPLACE INTO meta(key, value) SELECT 'feed_skipped:' || $url, $skipped WHERE $skipped IS NOT NULL AND EXISTS (SELECT 1 FROM feeds WHERE url = $url);
             """);
         Bind(cmd, feed);
+        cmd.With("$skipped", feed.LastPollSkipped == 0 && feed.LastPollSkippedWhy is null ? null
+            : $"{feed.LastPollSkipped.ToString(System.Globalization.CultureInfo.InvariantCulture)}\n{feed.LastPollSkippedWhy}");
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
@@ -99,5 +107,10 @@ public sealed class SqliteFeedStore(SqliteDatabase db) : IFeedStore
         AddedBy = r.GetString(9),
         Trusted = r.GetInt64(10) != 0,
         ItemsIngested = r.GetInt64(11),
+        LastPollSkipped = SkippedCount(r.GetStringOrNull(12)),
+        LastPollSkippedWhy = r.GetStringOrNull(12) is { } s && s.IndexOf('\n') is var nl and >= 0 && nl + 1 < s.Length ? s[(nl + 1)..] : null,
     };
+
+    static int SkippedCount(string? stored) =>
+        stored is not null && int.TryParse(stored.AsSpan(0, Math.Max(0, stored.IndexOf('\n'))), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
 }

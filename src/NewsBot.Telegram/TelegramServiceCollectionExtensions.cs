@@ -2,6 +2,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using NewsBot.Core.Operations;
+using NewsBot.Core.Ports;
+using NewsBot.Telegram.Callbacks;
+using NewsBot.Telegram.Commands;
 using NewsBot.Telegram.Conversation;
 using NewsBot.Telegram.Hosting;
 using Telegram.Bot;
@@ -19,7 +23,8 @@ public static class TelegramServiceCollectionExtensions
     /// <c>Telegram:BotToken</c> is set — <see cref="TelegramPollingService"/> (no WebhookUrl) or
     /// <see cref="TelegramWebhookService"/> (WebhookUrl set; also call <c>app.MapTelegramWebhook()</c>).
     /// The host must register <c>IAnswerService</c>, <c>IInboxStore</c>, <c>IArticleStore</c>, <c>IFeedStore</c>
-    /// and <c>IFeedPoller</c>; <c>ISystemStatusProvider</c> is optional (richer /status).
+    /// and <c>IFeedPoller</c>; when it registers no <c>ISystemStatusProvider</c>, /status reports counts and feeds
+    /// from <see cref="SystemStatusService"/> with whatever optional parts (index, embedder, answer mode, store) it has.
     /// </summary>
     public static IServiceCollection AddNewsBotTelegram(this IServiceCollection services, IConfiguration configuration)
     {
@@ -64,10 +69,30 @@ public static class TelegramServiceCollectionExtensions
         services.TryAddSingleton<UserRateLimiter>();
         services.TryAddSingleton<SourcesCache>();
         services.TryAddSingleton<TelegramSender>();
+        services.TryAddSingleton<MessageClassifier>();
+        services.TryAddSingleton<QuestionAnswerer>();
+        services.TryAddSingleton<IChatAdmins, TelegramChatAdmins>();
+        services.TryAddSingleton<TelegramCommandRouter>();
+        services.TryAddSingleton<TelegramCallbackRouter>();
         services.TryAddSingleton<TelegramUpdateHandler>();
         services.TryAddSingleton<TelegramUpdateDispatcher>();
         services.TryAddSingleton<TelegramStartup>();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITelegramCallbackHandler, SourcesCallbackHandler>());
+        services.TryAddSingleton<FeedRegistration>();
+        services.TryAddSingleton<ISystemStatusProvider, SystemStatusService>();
+
+        // Commands, in the order /help and the command menu list them (admin-only ones come last there anyway).
+        services.AddTelegramCommand<AskCommand>();
+        services.AddTelegramCommand<NewCommand>();
+        services.AddTelegramCommand<SourcesCommand>();
+        services.AddTelegramCommand<FeedsCommand>();
+        services.AddTelegramCommand<HelpCommand>();
+        services.AddTelegramCommand<StartCommand>();
+        services.AddTelegramCommand<AddFeedCommand>();
+        services.AddTelegramCommand<RemoveFeedCommand>();
+        services.AddTelegramCommand<StatusCommand>();
+
+        // Inline-button handlers, one per callback-data prefix.
+        services.AddTelegramCallback<SourcesCallbackHandler>();
 
         if (enabled)
         {
@@ -76,6 +101,22 @@ public static class TelegramServiceCollectionExtensions
             else
                 services.AddHostedService<TelegramWebhookService>();
         }
+        return services;
+    }
+
+    /// <summary>Registers a slash command (see <see cref="ITelegramCommand"/>); registering the same class twice is a no-op.</summary>
+    public static IServiceCollection AddTelegramCommand<TCommand>(this IServiceCollection services)
+        where TCommand : class, ITelegramCommand
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITelegramCommand, TCommand>());
+        return services;
+    }
+
+    /// <summary>Registers an inline-button handler (see <see cref="ITelegramCallbackHandler"/>).</summary>
+    public static IServiceCollection AddTelegramCallback<THandler>(this IServiceCollection services)
+        where THandler : class, ITelegramCallbackHandler
+    {
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITelegramCallbackHandler, THandler>());
         return services;
     }
 }

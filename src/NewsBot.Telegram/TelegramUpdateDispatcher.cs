@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NewsBot.Core.Ports;
 using NewsBot.Telegram.Conversation;
+using Polly;
+using Polly.Registry;
 using Telegram.Bot;
 using Telegram.Bot.Types;
 
@@ -33,7 +35,7 @@ public sealed class TelegramUpdateDispatcher : IDisposable
     private readonly TelegramUpdateHandler _handler;
     private readonly IInboxStore _inbox;
     private readonly IOptions<TelegramOptions> _options;
-    private readonly TimeProvider _time;
+    private readonly ResiliencePipeline _updatePipeline;
     private readonly LogRedaction _redaction;
     private readonly ILogger<TelegramUpdateDispatcher> _logger;
 
@@ -47,12 +49,12 @@ public sealed class TelegramUpdateDispatcher : IDisposable
     private bool _open;
 
     public TelegramUpdateDispatcher(TelegramUpdateHandler handler, IInboxStore inbox, IOptions<TelegramOptions> options,
-        TimeProvider time, LogRedaction redaction, ILogger<TelegramUpdateDispatcher> logger)
+        ResiliencePipelineProvider<string> pipelines, LogRedaction redaction, ILogger<TelegramUpdateDispatcher> logger)
     {
         _handler = handler;
         _inbox = inbox;
         _options = options;
-        _time = time;
+        _updatePipeline = pipelines.GetPipeline(TelegramRetry.UpdatePipelineKey);
         _redaction = redaction;
         _logger = logger;
         _slots = new SemaphoreSlim(options.Value.MaxConcurrentChats, options.Value.MaxConcurrentChats);
@@ -208,61 +210,77 @@ public sealed class TelegramUpdateDispatcher : IDisposable
             return;
         }
 
-        while (true)
+        if (attempts >= max)
         {
-            if (attempts >= max)
-            {
-                _logger.LogError("Giving up on Telegram update {UpdateId} after {Attempts} failed attempts; marking it done", id, attempts);
-                await _inbox.MarkDoneAsync(Channel, id, ct).ConfigureAwait(false);
-                return;
-            }
+            _logger.LogError("Giving up on Telegram update {UpdateId} after {Attempts} failed attempts; marking it done", id, attempts);
+            await _inbox.MarkDoneAsync(Channel, id, ct).ConfigureAwait(false);
+            return;
+        }
 
-            try
+        // The update runs again after a failure through the host's pipeline UpdatePipelineKey (while fewer than
+        // MaxUpdateAttempts were made; not after a bug or a permanent refusal). Its waits end when the dispatcher stops
+        // (the update stays pending); the handler itself runs until the host's shutdown token fires (_abort).
+        var context = ResilienceContextPool.Shared.Get(_stopping.Token);
+        context.Properties.Set(TelegramRetry.UpdateAttempts, attempts);
+        context.Properties.Set(TelegramRetry.MaxUpdateAttempts, max);
+        try
+        {
+            await _updatePipeline.ExecuteAsync(async c =>
             {
                 await _inbox.RecordAttemptAsync(Channel, id, ct).ConfigureAwait(false);
-                attempts++;
-                await _handler.HandleAsync(work.Update, ct).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                _logger.LogInformation("Telegram update {UpdateId} abandoned at shutdown; it stays pending", id);
-                return;
-            }
-            catch (TelegramPermanentSendException ex)
-            {
-                // Blocked, kicked, chat gone…: running the update again would only compute the answer again.
-                _logger.LogWarning("Giving up on Telegram update {UpdateId}: Telegram will not deliver {Method} to chat {ChatId} ({Error}); not retrying it",
-                    id, ex.Method, ex.ChatId, _redaction.Describe(ex.InnerException ?? ex));
-                await _inbox.MarkDoneAsync(Channel, id, CancellationToken.None).ConfigureAwait(false);
-                return;
-            }
-            catch (Exception ex)
-            {
-                _logger.LogWarning("Handling Telegram update {UpdateId} failed (attempt {Attempt} of {Max}): {Error}",
-                    id, attempts, max, _redaction.Full(ex));
-                if (attempts >= max)
-                    continue;
+                c.Properties.Set(TelegramRetry.UpdateAttempts, ++attempts);
                 try
                 {
-                    await Task.Delay(TimeSpan.FromSeconds(Math.Pow(2, attempts)), _time, _stopping.Token).ConfigureAwait(false);
+                    await _handler.HandleAsync(work.Update, ct).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException)
+                catch (Exception ex) when (ex is not TelegramPermanentSendException && !(ex is OperationCanceledException && ct.IsCancellationRequested))
                 {
-                    return; // shutting down: stays pending
+                    _logger.LogWarning("Handling Telegram update {UpdateId} failed (attempt {Attempt} of {Max}): {Error}",
+                        id, attempts, max, _redaction.Full(ex));
+                    throw;
                 }
-                continue;
-            }
-
-            try
-            {
-                await _inbox.MarkDoneAsync(Channel, id, CancellationToken.None).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                _logger.LogError("Telegram update {UpdateId} was handled but could not be marked done (it may be handled again after restart): {Error}",
-                    id, _redaction.Describe(ex));
-            }
+            }, context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            _logger.LogInformation("Telegram update {UpdateId} abandoned at shutdown; it stays pending", id);
             return;
+        }
+        catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
+        {
+            return; // shutting down while waiting to run it again: stays pending
+        }
+        catch (TelegramPermanentSendException ex)
+        {
+            // Blocked, kicked, chat gone…: running the update again would only compute the answer again.
+            _logger.LogWarning("Giving up on Telegram update {UpdateId}: Telegram will not deliver {Method} to chat {ChatId} ({Error}); not retrying it",
+                id, ex.Method, ex.ChatId, _redaction.Describe(ex.InnerException ?? ex));
+            await _inbox.MarkDoneAsync(Channel, id, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        catch (Exception ex)
+        {
+            if (attempts >= max)
+                _logger.LogError("Giving up on Telegram update {UpdateId} after {Attempts} failed attempts; marking it done", id, attempts);
+            else
+                _logger.LogError("Giving up on Telegram update {UpdateId}: {Error} is not worth another attempt (a bug, or a refusal); marking it done",
+                    id, ex.GetType().Name);
+            await _inbox.MarkDoneAsync(Channel, id, CancellationToken.None).ConfigureAwait(false);
+            return;
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        try
+        {
+            await _inbox.MarkDoneAsync(Channel, id, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            _logger.LogError("Telegram update {UpdateId} was handled but could not be marked done (it may be handled again after restart): {Error}",
+                id, _redaction.Describe(ex));
         }
     }
 

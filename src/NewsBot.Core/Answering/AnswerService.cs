@@ -122,7 +122,10 @@ public sealed partial class AnswerService(
         else
         {
             var sw = Stopwatch.StartNew();
-            result = await ComposeAsync(question, standalone, parsed.SearchText, rewrite.IsFollowUp ? rewrite.Focus : null, rewrite.IsFollowUp ? history[^1].Answer : null, retrieval.QueryVector, hits, lang, now, ct).ConfigureAwait(false);
+            result = await ComposeAsync(new AnswerComposition(question, standalone, parsed.SearchText, retrieval.QueryVector, hits, lang, now)
+            {
+                Focus = rewrite.IsFollowUp ? rewrite.Focus : null, PreviousAnswer = rewrite.IsFollowUp ? history[^1].Answer : null,
+            }, ct).ConfigureAwait(false);
             timings["answer"] = sw.Elapsed.TotalMilliseconds;
         }
         timings["total"] = total.Elapsed.TotalMilliseconds;
@@ -166,7 +169,7 @@ public sealed partial class AnswerService(
         var queryTerms = LexicalAnalyzer.QueryTerms(question).Distinct().ToList();
         double best = 0;
         double total = queryTerms.Sum(W);
-        foreach (var h in hits.Take(3))
+        foreach (var h in hits.Take(RelevancePassages))
         {
             double coverage = 0;
             if (total > 0)
@@ -198,13 +201,16 @@ public sealed partial class AnswerService(
                     break;
                 }
             }
-            best -= MissingNamePenalty * Math.Min(missing, 2);
+            best -= MissingNamePenalty * Math.Min(missing, MaxMissingNames);
         }
         return best;
     }
 
-    /// <summary>How much each name or number that appears in no source lowers <see cref="Relevance"/>.</summary>
+    /// <summary>How much each name or number that appears in no source lowers <see cref="Relevance"/>, for at most <see cref="MaxMissingNames"/>.</summary>
     public const double MissingNamePenalty = 0.15;
+
+    /// <summary>How many passages (best first) <see cref="Relevance"/> takes the best of; how many missing names count at most.</summary>
+    const int RelevancePassages = 3, MaxMissingNames = 2;
 
     /// <summary>The question's names (capitalised words after the first) and multi-digit numbers, with their stemmed terms and word positions.</summary>
     static List<(int Index, bool IsName, bool NextIsAdjacent, List<string> Terms)> SalientWords(string question)
@@ -228,38 +234,53 @@ public sealed partial class AnswerService(
     /// <summary>The share of cosine similarity in <see cref="Relevance"/> (the rest is weighted word coverage).</summary>
     public const double RelevanceDenseWeight = 0.5;
 
-    async Task<AnswerResult> ComposeAsync(string question, string standalone, string searchText, string? focus, string? previousAnswer, float[] queryVector, IReadOnlyList<SearchHit> hits, string lang, DateTimeOffset now, CancellationToken ct)
+    async Task<AnswerResult> ComposeAsync(AnswerComposition c, CancellationToken ct)
     {
         string? note = null;
         if (llm is not null)
         {
-            var sources = BuildSources(hits);
-            try
-            {
-                // the model is told the local date, the one "today" and "yesterday" were filtered by
-                var raw = (await llm.AnswerAsync(standalone, sources.Select(s => s.Prompt).ToList(), TimeZoneInfo.ConvertTime(now, _zone), ct).ConfigureAwait(false)).Trim();
-                var check = Citations.Check(raw, sources.Count);
-                // "NO_ANSWER: …" as asked, or dressed up ("**NO_ANSWER:** …", "I'm sorry. NO_ANSWER: …") without a citation
-                if (NoAnswerMessage(raw, startOnly: check.CitedSources.Count > 0) is { } message)
-                    return Refusal(question, standalone, hits, lang, message.Length > 0 ? message : null, AnswerMode.Llm);
-                if (check.CitedSources.Count > 0)
-                {
-                    if (check.Dropped > 0) logger.LogInformation("Dropped {Count} citation markers that pointed at no source", check.Dropped);
-                    var citations = check.CitedSources.Select((orig, i) => ToCitation(i + 1, sources[orig - 1].Hits)).ToList();
-                    return new AnswerResult
-                    {
-                        Question = question, StandaloneQuery = standalone, Answer = check.Text, Refused = false, Mode = AnswerMode.Llm, Citations = citations,
-                    };
-                }
-                logger.LogWarning("The language model's answer cited no valid source; answering extractively instead");
-                note = Language.UncitedNote(lang);
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-            {
-                logger.LogWarning("The language model failed ({Error}); answering extractively instead", ex.Message);
-                note = Language.FallbackNote(lang);
-            }
+            (var answered, note) = await ComposeWithLlmAsync(llm, c, ct).ConfigureAwait(false);
+            if (answered is not null) return answered;
         }
+        return await ComposeExtractivelyAsync(c, note, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>The language model's answer, or null and the note that says why the answer is extractive.</summary>
+    async Task<(AnswerResult? Answer, string? Note)> ComposeWithLlmAsync(ILlmAnswerer model, AnswerComposition c, CancellationToken ct)
+    {
+        var (question, standalone, hits, lang, now) = (c.Question, c.Standalone, c.Hits, c.Lang, c.Now);
+        var sources = BuildSources(hits);
+        try
+        {
+            // the model is told the local date, the one "today" and "yesterday" were filtered by
+            var raw = (await model.AnswerAsync(standalone, sources.Select(s => s.Prompt).ToList(), TimeZoneInfo.ConvertTime(now, _zone), ct).ConfigureAwait(false)).Trim();
+            var check = Citations.Check(raw, sources.Count);
+            // "NO_ANSWER: …" as asked, or dressed up ("**NO_ANSWER:** …", "I'm sorry. NO_ANSWER: …") without a citation
+            if (NoAnswerMessage(raw, startOnly: check.CitedSources.Count > 0) is { } message)
+                return (Refusal(question, standalone, hits, lang, message.Length > 0 ? message : null, AnswerMode.Llm), null);
+            if (check.CitedSources.Count > 0)
+            {
+                if (check.Dropped > 0) logger.LogInformation("Dropped {Count} citation markers that pointed at no source", check.Dropped);
+                var citations = check.CitedSources.Select((orig, i) => ToCitation(i + 1, sources[orig - 1].Hits)).ToList();
+                return (new AnswerResult
+                {
+                    Question = question, StandaloneQuery = standalone, Answer = check.Text, Refused = false, Mode = AnswerMode.Llm, Citations = citations,
+                }, null);
+            }
+            logger.LogWarning("The language model's answer cited no valid source; answering extractively instead");
+            return (null, Language.UncitedNote(lang));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
+        {
+            logger.LogWarning("The language model failed ({Error}); answering extractively instead", ex.Message);
+            return (null, Language.FallbackNote(lang));
+        }
+    }
+
+    /// <summary>The extractive answer (after a language model's failure, with its <paramref name="note"/>), or a refusal.</summary>
+    async Task<AnswerResult> ComposeExtractivelyAsync(AnswerComposition c, string? note, CancellationToken ct)
+    {
+        var (question, standalone, searchText, queryVector, hits, lang) = (c.Question, c.Standalone, c.SearchText, c.QueryVector, c.Hits, c.Lang);
 
         // a year or model number the question asks about ("the 2016 referendum", "the Xbox 360"): sources that never
         // mention it are about something else, however close their words
@@ -275,7 +296,7 @@ public sealed partial class AnswerService(
         }
         // the answer may sit in a passage of a well-ranked article that ranked below the cut ("according to Bill Thompson's column")
         if (options.ReadWholeArticles > 0) hits = await WithRestOfTopArticlesAsync(searchText, queryVector, hits, options.ReadWholeArticles, ct).ConfigureAwait(false);
-        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, focus, previousAnswer, ct).ConfigureAwait(false);
+        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct).ConfigureAwait(false);
         // a "how many" or "when" question whose best source gives no number or date is not answered by it
         if (answer is { HoldsAskedKind: false })
         {

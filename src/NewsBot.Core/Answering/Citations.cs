@@ -65,9 +65,6 @@ public static partial class Citations
         return new CitationCheck(text, order, dropped);
     }
 
-    /// <summary>Numbers cited in a text (after <see cref="Check"/>), in order of first use.</summary>
-    public static bool HasCitation(string text) => Marker().IsMatch(text);
-
     // [2] [1, 3] [2-3] [Source 2] [Sources 1 and 3] [^2] [1†source] 【1】 【4:0†source】
     // A label ("†source") has no spaces or separators, and ":0" only comes before one, so every way through the
     // repeated part is unambiguous (no catastrophic backtracking on an unclosed marker) and "[10:30]" is a time.

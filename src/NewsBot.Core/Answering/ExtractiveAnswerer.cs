@@ -49,7 +49,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                     var prior = before;
                     before = s;
                     var words = s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
-                    if (words < 4 || words > 90) continue;
+                    if (words < MinSentenceWords || words > MaxSentenceWords) continue;
                     var canonical = TextNormalizer.Canonical(s);
                     if (!seen.Add(hits[rank].ArticleId + "|" + canonical)) continue;
                     if (said.Length > 0 && canonical.Length > 20 && said.Contains(canonical, StringComparison.Ordinal)) continue;
@@ -63,7 +63,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         var qTerms = LexicalAnalyzer.QueryTerms(question).Distinct().ToList();
         var focusTerms = focus is null ? [] : LexicalAnalyzer.QueryTerms(focus).Distinct().ToHashSet();
         float[]? focusVector = focusTerms.Count > 0 ? await embedder.EmbedQueryAsync(focus!, ct).ConfigureAwait(false) : null;
-        double Weight(string t) => focusTerms.Count == 0 || focusTerms.Contains(t) ? 1.0 : 0.35;
+        double Weight(string t) => focusTerms.Count == 0 || focusTerms.Contains(t) ? 1.0 : NonFocusTermWeight;
         var termLists = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Text)).ToList();
         var sentenceTerms = termLists.Select(t => t.ToHashSet()).ToList();
         // the question's neighbouring word pairs ("new manager", "interest rates"): a sentence holding the pair says the same thing, not just the same words
@@ -84,7 +84,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         if (questionNames.Count > 0)
             foreach (var group in hits.GroupBy(h => h.ArticleId))
             {
-                var words = FollowUpRewriter.Word().Matches(group.First().Title + " " + string.Join(" ", group.Select(h => h.Text)))
+                var words = WordTokenizer.Words(group.First().Title + " " + string.Join(" ", group.Select(h => h.Text)))
                     .Select(m => Possessive().Replace(m.Value, "")).ToHashSet(StringComparer.OrdinalIgnoreCase);
                 articleNames[group.Key] = questionNames.Count(words.Contains) / (double)questionNames.Count;
             }
@@ -95,23 +95,23 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         for (int i = 0; i < candidates.Count; i++)
         {
             double dense = VectorMath.Dot(vectors[i], queryVector);
-            if (focusVector is not null) dense = 0.4 * dense + 0.6 * VectorMath.Dot(vectors[i], focusVector);
+            if (focusVector is not null) dense = (1 - FocusDenseShare) * dense + FocusDenseShare * VectorMath.Dot(vectors[i], focusVector);
             double coverage = 0;
             if (idfTotal > 0)
             {
                 foreach (var t in qTerms)
                 {
                     if (sentenceTerms[i].Contains(t)) coverage += idf[t];
-                    else if (titleTerms[i].Contains(t)) coverage += 0.35 * idf[t]; // the headline gives the sentence its topic
+                    else if (titleTerms[i].Contains(t)) coverage += HeadlineTermWeight * idf[t]; // the headline gives the sentence its topic
                 }
                 coverage /= idfTotal;
             }
             double bonus = typeBonus[i] = AnswerTypeBonus(kind, candidates[i].Text, questionWords);
             if (roles.Count > 0 && RoleBesideNewName(candidates[i].Text, roles, questionWords)) bonus += RoleWeight;
             if (qPairs.Count > 0) bonus += PairWeight * Pairs(termLists[i]).Count(qPairs.Contains) / (double)qPairs.Count;
-            double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.ArticleId]) + 0.02 / (1 + candidates[i].Rank)
+            double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.ArticleId]) + PassagePrior / (1 + candidates[i].Rank)
                 + NameWeight * articleNames.GetValueOrDefault(candidates[i].Hit.ArticleId);
-            scored.Add((i, 0.5 * dense + 0.4 * coverage + bonus + prior));
+            scored.Add((i, DenseWeight * dense + CoverageWeight * coverage + bonus + prior));
         }
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));
 
@@ -121,10 +121,10 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         foreach (var (i, score) in scored)
         {
             if (chosen.Count >= maxSentences) break;
-            if (chosen.Count > 0 && score < best * 0.8) break;
+            if (chosen.Count > 0 && score < best * FollowingSentenceShare) break;
             var words = candidates[i].Text.Split(' ').Length;
-            if (chosen.Count > 0 && totalWords + words > 120) continue;
-            if (chosen.Any(j => Jaccard(sentenceTerms[i], sentenceTerms[j]) > 0.5)) continue;
+            if (chosen.Count > 0 && totalWords + words > MaxAnswerWords) continue;
+            if (chosen.Any(j => Jaccard(sentenceTerms[i], sentenceTerms[j]) > RepeatJaccard)) continue;
             chosen.Add(i);
             totalWords += words;
         }
@@ -135,7 +135,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             var text = candidates[i].Text;
             var first = text.Split(' ', 2)[0].Trim('“', '"', '‘', '\'');
             if (!Anaphora.Contains(first) || !previous.TryGetValue(i, out var before)) return text;
-            if (chosen.Any(j => candidates[j].Text == before) || before.Split(' ').Length > 45) return text;
+            if (chosen.Any(j => candidates[j].Text == before) || before.Split(' ').Length > MaxContextWords) return text;
             return before + " " + text;
         }
 
@@ -167,9 +167,6 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
     static readonly HashSet<string> Anaphora = new(StringComparer.Ordinal) { "He", "She", "They", "It", "This", "That", "These", "Those", "His", "Her", "Their", "Its", "Such" };
 
-    /// <summary>How much being retrieved first counts for an article's sentences (halved for the second article, …).</summary>
-    public const double ArticlePrior = 0.04;
-
     /// <summary>"According to Outlet (12 March 2025):" — or the headline when the outlet is unknown.</summary>
     public static string Lead(SearchHit hit)
     {
@@ -196,14 +193,11 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return s + $" [{n}].";
     }
 
-    /// <summary>How much a sentence gains when its article mentions every name in the question.</summary>
-    const double NameWeight = 0.06;
-
     /// <summary>The question's names: capitalised words after the first, possessives stripped, stop words left out.</summary>
     internal static List<string> Names(string question)
     {
         var names = new List<string>();
-        foreach (Match m in FollowUpRewriter.Word().Matches(question))
+        foreach (Match m in WordTokenizer.Words(question))
         {
             if (m.Index == 0) continue;
             var w = Possessive().Replace(m.Value, "");
@@ -212,9 +206,6 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         }
         return names;
     }
-
-    /// <summary>How much a sentence that holds all of the question's word pairs gains.</summary>
-    const double PairWeight = 0.1;
 
     static IEnumerable<string> Pairs(List<string> terms)
     {
@@ -259,11 +250,11 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// </summary>
     static double AnswerTypeBonus(QuestionKind kind, string sentence, HashSet<string> questionWords) => kind switch
     {
-        QuestionKind.Quantity => NewNumber(sentence, questionWords) ? 0.08 : -0.04,
-        QuestionKind.Time => HasDate().IsMatch(sentence) ? 0.08 : -0.02,
-        QuestionKind.Person => NewPersonName(sentence, questionWords) ? 0.08 : -0.04,
-        QuestionKind.Entity or QuestionKind.Place => NewName(sentence, questionWords, null) ? 0.08 : -0.04,
-        QuestionKind.Country => NewName(sentence, questionWords, Countries.IsCountryWord) ? 0.08 : -0.04,
+        QuestionKind.Quantity => NewNumber(sentence, questionWords) ? AnswerKindBonus : -MissingKindPenalty,
+        QuestionKind.Time => HasDate().IsMatch(sentence) ? AnswerKindBonus : -MissingDatePenalty,
+        QuestionKind.Person => NewPersonName(sentence, questionWords) ? AnswerKindBonus : -MissingKindPenalty,
+        QuestionKind.Entity or QuestionKind.Place => NewName(sentence, questionWords, null) ? AnswerKindBonus : -MissingKindPenalty,
+        QuestionKind.Country => NewName(sentence, questionWords, Countries.IsCountryWord) ? AnswerKindBonus : -MissingKindPenalty,
         _ => 0,
     };
 
@@ -271,7 +262,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     internal static HashSet<string> QuestionWords(string question)
     {
         var set = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (Match m in FollowUpRewriter.Word().Matches(question))
+        foreach (Match m in WordTokenizer.Words(question))
         {
             var w = Possessive().Replace(m.Value, "");
             set.Add(w);
@@ -282,7 +273,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
     static bool NewNumber(string sentence, HashSet<string> questionWords)
     {
-        foreach (Match m in FollowUpRewriter.Word().Matches(sentence))
+        foreach (Match m in WordTokenizer.Words(sentence))
         {
             var w = m.Value;
             if (!w.Any(char.IsDigit) && !NumberWord().IsMatch(w)) continue;
@@ -294,7 +285,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <summary>A capitalised word the question does not contain — mid-sentence, or opening the sentence when it is not a common word ("Poland has rejected…").</summary>
     static bool NewName(string sentence, HashSet<string> questionWords, Func<string, bool>? kind)
     {
-        foreach (Match m in FollowUpRewriter.Word().Matches(sentence))
+        foreach (Match m in WordTokenizer.Words(sentence))
         {
             var w = Possessive().Replace(m.Value, "");
             if (w.Length < 2 || !char.IsUpper(w[0])) continue;
@@ -324,9 +315,6 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     static List<string> NameParts(string name)
         => name.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => Possessive().Replace(p, "")).ToList();
 
-    /// <summary>How much a sentence gains that names a new person right beside the role the question asks about.</summary>
-    const double RoleWeight = 0.06;
-
     static readonly HashSet<string> Roles = new(StringComparer.OrdinalIgnoreCase)
     {
         "chairman", "chairwoman", "chair", "chief", "head", "captain", "manager", "boss", "coach", "director", "president", "leader", "executive",
@@ -337,19 +325,19 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
     /// <summary>The role nouns the question names ("chairman", "captain", "manager").</summary>
     internal static HashSet<string> RoleWords(string question)
-        => FollowUpRewriter.Word().Matches(question).Select(m => Possessive().Replace(m.Value, "")).Where(Roles.Contains).ToHashSet(StringComparer.OrdinalIgnoreCase);
+        => WordTokenizer.Words(question).Select(m => Possessive().Replace(m.Value, "")).Where(Roles.Contains).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>A person's name the question does not give, within four words of one of the roles ("UKIP chairman Petrina Holdsworth", "Rory Armes, studio general manager").</summary>
     internal static bool RoleBesideNewName(string sentence, HashSet<string> roles, HashSet<string> questionWords)
     {
-        var words = FollowUpRewriter.Word().Matches(sentence).ToList();
+        var words = WordTokenizer.Words(sentence).ToList();
         foreach (Match m in PersonName().Matches(sentence))
         {
             var parts = NameParts(m.Value);
             if (parts.Count < 2 || parts.All(questionWords.Contains) || parts.Any(OrganisationWords.Contains)) continue;
             int first = words.FindIndex(w => w.Index >= m.Index), last = words.FindLastIndex(w => w.Index < m.Index + m.Length);
             if (first < 0 || last < 0) continue;
-            for (int j = Math.Max(0, first - 4); j <= Math.Min(words.Count - 1, last + 4); j++)
+            for (int j = Math.Max(0, first - RoleWindowWords); j <= Math.Min(words.Count - 1, last + RoleWindowWords); j++)
                 if ((j < first || j > last) && roles.Contains(Possessive().Replace(words[j].Value, ""))) return true;
         }
         return false;

@@ -71,7 +71,7 @@ public static partial class FollowUpRewriter
     public static IEnumerable<string> TopicWords(string text)
     {
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
-        foreach (Match m in Word().Matches(text))
+        foreach (Match m in WordTokenizer.Words(text))
         {
             var w = m.Value;
             var lower = w.ToLowerInvariant();
@@ -94,8 +94,4 @@ public static partial class FollowUpRewriter
 
     [GeneratedRegex(@"\b\p{Lu}[\p{Ll}\p{Lu}]+")]
     private static partial Regex CapitalisedName();
-
-    /// <summary>A word as written: letters and digits with inner apostrophes, hyphens and dots ("Russia's", "Kilroy-Silk", "3.5").</summary>
-    [GeneratedRegex(@"[\p{L}\p{N}][\p{L}\p{N}'’\-\.]*[\p{L}\p{N}]|[\p{L}\p{N}]")]
-    internal static partial Regex Word();
 }

@@ -65,9 +65,6 @@ public sealed class IngestionPipeline(
         return results.Single();
     }
 
-    public async Task<IngestItemResult> IngestArticleAsync(string input, ExtractedArticle article, CancellationToken ct)
-        => await IngestItemAsync(new ExtractedItem(input, article), ct).ConfigureAwait(false);
-
     /// <summary>
     /// Articles whose chunks wait to be embedded together. Embedding the chunks of several articles in one model
     /// batch is about a quarter faster than article by article (news articles have two or three chunks each);
@@ -75,14 +72,24 @@ public sealed class IngestionPipeline(
     /// </summary>
     sealed class Batch
     {
-        public readonly List<object> Queue = []; // IngestItemResult (decided) or Pending, in input order
+        public readonly List<Prepared> Queue = []; // decided results and pending articles, in input order
 
-        public List<Pending> Pending => [.. Queue.OfType<Pending>()];
+        public List<Pending> Pending => [.. Queue.Select(q => q.Pending).OfType<Pending>()];
 
-        public int Passages => Queue.OfType<Pending>().Sum(p => p.Chunks.Count);
+        public int Passages => Pending.Sum(p => p.Chunks.Count);
     }
 
     sealed record Pending(string Input, ExtractedArticle Article, ArticleRecord Record, string? Replaces, bool Existed, List<TextChunk> Chunks);
+
+    /// <summary>What an item became: a decided <see cref="Result"/>, a <see cref="Pending"/> article, or (neither) a conflict with the batch.</summary>
+    readonly record struct Prepared(IngestItemResult? Result, Pending? Pending)
+    {
+        public bool IsConflict => Result is null && Pending is null;
+
+        public static implicit operator Prepared(IngestItemResult result) => new(result, null);
+
+        public static implicit operator Prepared(Pending pending) => new(null, pending);
+    }
 
     /// <summary>The largest number of passages gathered before the batch is embedded and written.</summary>
     int BatchPassages => Math.Max(1, Math.Min(embedder.Profile.MaxBatch, 32));
@@ -91,24 +98,20 @@ public sealed class IngestionPipeline(
     {
         List<IngestItemResult>? flushed = null;
         var prepared = await PrepareItemAsync(item, batch, ct).ConfigureAwait(false);
-        if (prepared is null)
+        if (prepared.IsConflict)
         {
             // it may repeat or duplicate an article still waiting in the batch: write those first, then decide
             flushed = [.. await FlushAsync(batch, ct).ConfigureAwait(false)];
-            prepared = await PrepareItemAsync(item, batch, ct).ConfigureAwait(false)
-                ?? throw new InvalidOperationException("An empty batch cannot conflict.");
+            prepared = await PrepareItemAsync(item, batch, ct).ConfigureAwait(false);
+            if (prepared.IsConflict) throw new InvalidOperationException("An empty batch cannot conflict.");
         }
-        if (prepared is IngestItemResult done)
+        if (prepared.Result is { } done && batch.Queue.Count == 0)
         {
-            if (batch.Queue.Count == 0)
-            {
-                if (flushed is null) return [done];
-                flushed.Add(done);
-                return flushed;
-            }
-            batch.Queue.Add(done);
+            if (flushed is null) return [done];
+            flushed.Add(done);
+            return flushed;
         }
-        else batch.Queue.Add((Pending)prepared);
+        batch.Queue.Add(prepared);
         if (batch.Passages >= BatchPassages)
         {
             flushed ??= [];
@@ -117,8 +120,8 @@ public sealed class IngestionPipeline(
         return (IReadOnlyList<IngestItemResult>?)flushed ?? [];
     }
 
-    /// <summary>A decided result, a <see cref="Pending"/> article, or null when it conflicts with the batch.</summary>
-    async Task<object?> PrepareItemAsync(SourceItem item, Batch batch, CancellationToken ct)
+    /// <summary>A decided result, a <see cref="Pending"/> article, or a conflict with the batch.</summary>
+    async Task<Prepared> PrepareItemAsync(SourceItem item, Batch batch, CancellationToken ct)
     {
         switch (item)
         {
@@ -129,7 +132,7 @@ public sealed class IngestionPipeline(
                 try
                 {
                     var prepared = await PrepareArticleAsync(e.Input, e.Article, batch, ct).ConfigureAwait(false);
-                    if (prepared is IngestItemResult r) await MarkSeenAsync(e.Article, r, ct).ConfigureAwait(false);
+                    if (prepared.Result is { } r) await MarkSeenAsync(e.Article, r, ct).ConfigureAwait(false);
                     return prepared;
                 }
                 catch (Exception ex) when (IsArticleFailure(ex, ct))
@@ -152,7 +155,7 @@ public sealed class IngestionPipeline(
             await feeds.MarkItemSeenAsync(feedUrl, itemId, ct).ConfigureAwait(false);
     }
 
-    async Task<object?> PrepareArticleAsync(string input, ExtractedArticle article, Batch batch, CancellationToken ct)
+    async Task<Prepared> PrepareArticleAsync(string input, ExtractedArticle article, Batch batch, CancellationToken ct)
     {
         var paragraphs = article.Paragraphs.Where(p => !string.IsNullOrWhiteSpace(p)).ToList();
         var body = string.Join("\n\n", paragraphs);
@@ -164,13 +167,16 @@ public sealed class IngestionPipeline(
             : TextNormalizer.CleanInline(article.Title);
         var contentHash = Hashing.ContentHash(body);
         var minHash = MinHash.Compute(body);
+        var sourceKey = UrlCanonicalizer.IdentityKey(article.SourceKey);
         foreach (var p in batch.Pending)
         {
-            if (p.Record.SourceKey == article.SourceKey || p.Record.ContentHash == contentHash
+            if (p.Record.SourceKey == sourceKey || p.Record.ContentHash == contentHash
                 || MinHash.Similarity(p.Record.MinHash, minHash) >= options.NearDuplicateThreshold)
-                return null;
+                return default; // a conflict
         }
-        var existing = await store.FindBySourceAsync(article.SourceKey, ct).ConfigureAwait(false);
+        // before identities dropped "www.", an article was stored under its canonical URL as given
+        var existing = await store.FindBySourceAsync(sourceKey, ct).ConfigureAwait(false)
+                       ?? (sourceKey == article.SourceKey ? null : await store.FindBySourceAsync(article.SourceKey, ct).ConfigureAwait(false));
         if (existing is not null && existing.ContentHash == contentHash)
             return ResultFor(input, IngestStatus.Unchanged, existing, existing.ChunkCount);
 
@@ -184,13 +190,17 @@ public sealed class IngestionPipeline(
                 return await DuplicateAsync(n.Article, n.Similarity).ConfigureAwait(false);
         }
 
-        var id = article.Kind == SourceKind.File ? Identity.ForContent(contentHash) : Identity.ForUrl(article.SourceKey);
+        // a file is identified by its content, unless it names its web address (url: line, canonical link): then it is
+        // that web article, under the id a fetch of the page gives
+        var id = article.Kind == SourceKind.File && !UrlCanonicalizer.IsHttpUrl(sourceKey, out _)
+            ? Identity.ForContent(contentHash)
+            : Identity.ForUrl(sourceKey);
         string? replaces = existing is not null && existing.Id != id ? existing.Id : null;
         var textChunks = chunker.Chunk(paragraphs);
         var record = new ArticleRecord
         {
             Id = id,
-            SourceKey = article.SourceKey,
+            SourceKey = sourceKey,
             Url = article.Url,
             Title = title,
             Author = article.Author,
@@ -207,7 +217,7 @@ public sealed class IngestionPipeline(
 
         async Task<IngestItemResult> DuplicateAsync(ArticleRecord original, double similarity)
         {
-            await store.RecordDuplicateAsync(new DuplicateRecord(article.SourceKey, article.Url, title, original.Id, similarity, time.GetUtcNow()), ct).ConfigureAwait(false);
+            await store.RecordDuplicateAsync(new DuplicateRecord(sourceKey, article.Url, title, original.Id, similarity, time.GetUtcNow()), ct).ConfigureAwait(false);
             logger.LogInformation("Duplicate {Input} of {ArticleId} ({Similarity:P0} similar)", input, original.Id, similarity);
             return new IngestItemResult
             {
@@ -273,7 +283,7 @@ public sealed class IngestionPipeline(
                 at += p.Chunks.Count;
             }
         }
-        var results = batch.Queue.Select(q => q is Pending p ? written[p] : (IngestItemResult)q).ToList();
+        var results = batch.Queue.Select(q => q.Pending is { } p ? written[p] : q.Result!).ToList();
         batch.Queue.Clear();
         return results;
     }

@@ -11,8 +11,9 @@ public enum SourceKind
 /// <summary>
 /// An article as extracted from a file, a web page or a feed item, before it is chunked and indexed.
 /// </summary>
-/// <param name="SourceKey">Identity of the source: the canonical URL (tracking parameters stripped) or a file:// URI.</param>
-/// <param name="Url">The link shown to users (canonical URL, or file:// URI for files).</param>
+/// <param name="SourceKey">Identity of the source: the canonical URL (tracking parameters stripped; for a file, the one its
+/// <c>url:</c> line or <c>&lt;link rel="canonical"&gt;</c> gives) or else a file:// URI.</param>
+/// <param name="Url">The link shown to users (the same canonical URL, or the file:// URI of a file that names none).</param>
 /// <param name="Paragraphs">Body text, one entry per paragraph, already cleaned (no navigation, footers, markup).</param>
 public sealed record ExtractedArticle(
     string SourceKey,

@@ -38,13 +38,23 @@ public interface IArticleIndex
 }
 
 /// <summary>
-/// An index that can say how many chunks contain each term (the embedded store can; Qdrant keeps its IDF
-/// to itself). Used to weigh a question's rare words when judging whether the sources cover it.
+/// How many chunks contain each term: both indexes keep it (the embedded one from its postings, Qdrant by counting
+/// the points whose term list holds it), so that the relevance checks that weigh a question's rare words, and refuse
+/// questions whose names no source contains, judge the same data the same way on every index.
 /// </summary>
 public interface ITermStatistics
 {
-    /// <summary>Document frequencies of <paramref name="termIds"/> and the number of chunks.</summary>
-    (long[] DocumentFrequencies, long Chunks) GetDocumentFrequencies(IReadOnlyList<uint> termIds);
+    /// <summary>
+    /// Document frequencies of <paramref name="termIds"/> and the number of chunks; <see cref="TermFrequencies.Chunks"/>
+    /// is 0 when the index has no statistics to give (empty, or a Qdrant collection written before it kept term lists).
+    /// </summary>
+    Task<TermFrequencies> GetDocumentFrequenciesAsync(IReadOnlyList<uint> termIds, CancellationToken ct = default);
+}
+
+/// <summary>Document frequencies, in the order of the terms asked for, and the number of chunks they are out of.</summary>
+public sealed record TermFrequencies(long[] DocumentFrequencies, long Chunks)
+{
+    public static TermFrequencies None(int terms) => new(new long[terms], 0);
 }
 
 /// <summary>An index that loads search structures into memory, which can start while the query is embedded.</summary>

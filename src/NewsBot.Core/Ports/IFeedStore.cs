@@ -17,6 +17,10 @@ public sealed record FeedRecord
     /// <summary>Feeds added by the operator may point at private addresses; feeds from chats pass the SSRF guard.</summary>
     public bool Trusted { get; init; } = true;
     public long ItemsIngested { get; init; }
+    /// <summary>Items the last poll could not read (broken XML, no text, an unreadable encoding, a failed page).</summary>
+    public int LastPollSkipped { get; init; }
+    /// <summary>Why they were skipped (the first few reasons), or a note on the whole poll ("the feed has no items").</summary>
+    public string? LastPollSkippedWhy { get; init; }
 }
 
 public interface IFeedStore

@@ -185,33 +185,14 @@ public static partial class ArticleTextParser
         return result;
     }
 
-    /// <summary>Markdown to plain paragraphs: headings, emphasis, links, images, code fences, lists and quotes reduced to their text.</summary>
-    public static string MarkdownToText(string md)
-    {
-        var lines = md.Split('\n');
-        var outLines = new List<string>();
-        bool fence = false;
-        foreach (var raw in lines)
-        {
-            var l = raw;
-            if (l.TrimStart().StartsWith("```") || l.TrimStart().StartsWith("~~~")) { fence = !fence; outLines.Add(""); continue; }
-            if (fence) { outLines.Add(l); continue; }
-            if (HtmlComment().IsMatch(l)) l = HtmlComment().Replace(l, "");
-            var t = l.Trim();
-            if (t.Length > 0 && (t.Trim('-', '*', '_', ' ').Length == 0 || t.Trim('=', ' ').Length == 0) && t.Length >= 3) { outLines.Add(""); continue; } // rules, setext underlines
-            if (HeadingPrefix().IsMatch(t))
-            {
-                outLines.Add("");
-                outLines.Add(StripMarkdownInline(HeadingPrefix().Replace(t, "")));
-                outLines.Add("");
-                continue;
-            }
-            t = ListOrQuotePrefix().Replace(t, "");
-            outLines.Add(StripMarkdownInline(t));
-        }
-        return string.Join('\n', outLines);
-    }
+    /// <summary>Markdown to plain paragraphs (<see cref="MarkdownText"/>, on Markdig).</summary>
+    public static string MarkdownToText(string md) => MarkdownText.ToText(md);
 
+    /// <summary>
+    /// One line's inline Markdown (the title, a metadata line) reduced to its text. Kept as a few regexes rather
+    /// than Markdig: it runs on plain-text files' lines too, where a full parser would read backslashes, entities
+    /// or a leading "1." or "#" as markup.
+    /// </summary>
     public static string StripMarkdownInline(string s)
     {
         s = Image().Replace(s, "$1");
@@ -231,11 +212,9 @@ public static partial class ArticleTextParser
     [GeneratedRegex(@"^(?:by|words by|written by|story by)\s+(?<name>[\p{L}][\p{L}\p{M}.'’\- ]{1,80}(?:\s+(?:and|&)\s+[\p{L}][\p{L}\p{M}.'’\- ]{1,60})?)$", RegexOptions.IgnoreCase)] private static partial Regex Byline();
     [GeneratedRegex(@"^(?<key>[A-Za-z_][A-Za-z_ ]{0,20}):\s+(?<value>.+)$")] private static partial Regex MetadataLine();
     [GeneratedRegex(@"\n\s*\n")] private static partial Regex BlankLine();
-    [GeneratedRegex(@"^(?:[-*+]\s+|\d{1,3}[.)]\s+|>\s?)+")] private static partial Regex ListOrQuotePrefix();
     [GeneratedRegex(@"!\[([^\]]*)\]\([^)]*\)")] private static partial Regex Image();
     [GeneratedRegex(@"\[([^\]]+)\]\([^)]*\)")] private static partial Regex Link();
     [GeneratedRegex(@"\[([^\]]+)\]\[[^\]]*\]")] private static partial Regex RefLink();
     [GeneratedRegex(@"(?<![\w*])[*_]([^*_\n]+)[*_](?![\w*])")] private static partial Regex Emphasis();
     [GeneratedRegex(@"</?[A-Za-z][^>]*>")] private static partial Regex HtmlTag();
-    [GeneratedRegex(@"<!--.*?-->")] private static partial Regex HtmlComment();
 }

@@ -12,7 +12,11 @@ public static class Hashing
     /// <summary>Content hash of an article body, insensitive to whitespace, case and punctuation.</summary>
     public static string ContentHash(string body) => Sha256Hex(TextNormalizer.Canonical(body));
 
-    /// <summary>32-bit FNV-1a of a string's UTF-16 code units (stable across runs and platforms).</summary>
+    // FNV-1a stays hand-written: System.IO.Hashing (the BCL's non-cryptographic hashes) offers CRC-32/64 and xxHash
+    // but no FNV, and these values are persisted (sparse term ids in every index, MinHash signatures), so another
+    // algorithm would break existing data directories. HashingStabilityTests pins them.
+
+    /// <summary>32-bit FNV-1a over a string's UTF-16 code units as little-endian bytes (stable across runs and platforms).</summary>
     public static uint Fnv1a32(ReadOnlySpan<char> s)
     {
         uint h = 2166136261;
@@ -26,7 +30,7 @@ public static class Hashing
         return h;
     }
 
-    /// <summary>64-bit FNV-1a.</summary>
+    /// <summary>64-bit FNV-1a over the same bytes.</summary>
     public static ulong Fnv1a64(ReadOnlySpan<char> s)
     {
         ulong h = 14695981039346656037;

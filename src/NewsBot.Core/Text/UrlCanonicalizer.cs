@@ -53,4 +53,17 @@ public static class UrlCanonicalizer
     }
 
     public static string Canonicalize(string url) => IsHttpUrl(url, out var u) ? Canonicalize(u) : url.Trim();
+
+    /// <summary>
+    /// The identity of an article at a canonical URL: the URL without a leading <c>www.</c> on its host, since news sites
+    /// serve the same story under both (anything else is returned as given). Links keep the <c>www.</c>: some hosts
+    /// answer only under it.
+    /// </summary>
+    public static string IdentityKey(string canonicalUrl)
+    {
+        if (!IsHttpUrl(canonicalUrl, out var u) || !u.Host.StartsWith("www.", StringComparison.OrdinalIgnoreCase) || u.Host.Length <= 4)
+            return canonicalUrl;
+        int at = canonicalUrl.IndexOf("www.", StringComparison.OrdinalIgnoreCase);
+        return canonicalUrl.Remove(at, 4);
+    }
 }

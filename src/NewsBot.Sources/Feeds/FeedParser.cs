@@ -32,8 +32,12 @@ internal sealed record FeedEntry
     public string? Author { get; init; }
     /// <summary>The full text (content:encoded, Atom content), when given.</summary>
     public FeedText? Content { get; init; }
-    /// <summary>The summary (RSS description, Atom summary).</summary>
+    /// <summary>The summary (RSS description, Atom summary, or the text of an extension: media:description, itunes:summary).</summary>
     public FeedText? Summary { get; init; }
+    /// <summary>The source key of the article the item becomes, when it has a link (see <see cref="FeedItemIdentity"/>).</summary>
+    public string? LinkKey { get; init; }
+    /// <summary>Other items of the feed share the item's canonical link: its key is its own, not the plain URL.</summary>
+    public bool SharesLink { get; init; }
 }
 
 /// <summary>An item that could not be read; the rest of the feed still counts.</summary>
@@ -67,14 +71,18 @@ internal static partial class FeedParser
     public static string? RootElementName(string text)
     {
         var tag = RootStartTag(text, out bool htmlDoctype);
-        if (htmlDoctype) return "html";
-        if (tag is null) return null;
+        if (tag is null) return htmlDoctype ? "html" : null;
         var name = tag.Groups["name"].Value;
         int colon = name.IndexOf(':');
-        return colon >= 0 ? name[(colon + 1)..] : name;
+        var local = colon >= 0 ? name[(colon + 1)..] : name;
+        return htmlDoctype && FormatOf(local) is null ? "html" : local; // "<!doctype html><p>…" is a page
     }
 
-    /// <summary>The start tag of the root element, skipping the XML declaration, processing instructions, comments and the doctype.</summary>
+    /// <summary>
+    /// The start tag of the root element, skipping the XML declaration, processing instructions, comments and the
+    /// doctype, including its internal subset (<c>&lt;!DOCTYPE rss [&lt;!ENTITY …&gt;]&gt;</c>). An HTML doctype is
+    /// noted but does not decide: an XHTML doctype before &lt;rss&gt; still makes a feed.
+    /// </summary>
     static Match? RootStartTag(string text, out bool htmlDoctype)
     {
         htmlDoctype = false;
@@ -85,7 +93,12 @@ internal static partial class FeedParser
             if (i >= text.Length || text[i] != '<') return null;
             if (string.CompareOrdinal(text, i, "<?", 0, 2) == 0) { i = Skip(text, i, "?>"); continue; }
             if (string.CompareOrdinal(text, i, "<!--", 0, 4) == 0) { i = Skip(text, i, "-->"); continue; }
-            if (string.Compare(text, i, "<!DOCTYPE html", 0, 14, StringComparison.OrdinalIgnoreCase) == 0) { htmlDoctype = true; return null; }
+            if (string.Compare(text, i, "<!DOCTYPE", 0, 9, StringComparison.OrdinalIgnoreCase) == 0)
+            {
+                htmlDoctype |= DoctypeName().Match(text, i + 9) is { Success: true } d && d.Index == i + 9 && d.Groups[1].Value.Equals("html", StringComparison.OrdinalIgnoreCase);
+                i = SkipDoctype(text, i);
+                continue;
+            }
             if (string.CompareOrdinal(text, i, "<!", 0, 2) == 0) { i = Skip(text, i, ">"); continue; }
             var m = StartTag().Match(text, i);
             return m.Success && m.Index == i ? m : null;
@@ -96,6 +109,46 @@ internal static partial class FeedParser
             int k = text.IndexOf(end, from + 2, StringComparison.Ordinal);
             return k < 0 ? text.Length : k + end.Length;
         }
+    }
+
+    /// <summary>The end of a doctype: the first '&gt;' outside quotes and outside the [internal subset].</summary>
+    static int SkipDoctype(string text, int from)
+    {
+        char quote = '\0';
+        int depth = 0;
+        for (int k = from + 9; k < text.Length; k++)
+        {
+            char c = text[k];
+            if (quote != '\0') { if (c == quote) quote = '\0'; }
+            else if (c is '"' or '\'') quote = c;
+            else if (c == '[') depth++;
+            else if (c == ']') depth = Math.Max(0, depth - 1);
+            else if (c == '>' && depth == 0) return k + 1;
+        }
+        return text.Length;
+    }
+
+    /// <summary>
+    /// Why a doctype is refused, or null. Entities are never expanded (the reader ignores the DTD), so the internal
+    /// subset is harmless to reading; but an entity defined by other entities is the shape of an expansion bomb
+    /// ("billion laughs"), and a document built that way is refused rather than read with its references as text.
+    /// </summary>
+    static string? RefusedDoctype(string text)
+    {
+        if (RootStartTag(text, out _) is not { } root) return null;
+        var prolog = text[..root.Index];
+        int open = prolog.IndexOf("<!DOCTYPE", StringComparison.OrdinalIgnoreCase);
+        if (open < 0 || prolog.IndexOf('[', open) < 0) return null;
+        var declared = EntityDeclaration().Matches(prolog).Select(m => m.Groups["name"].Value).ToHashSet(StringComparer.Ordinal);
+        foreach (Match m in EntityDeclaration().Matches(prolog))
+        {
+            foreach (Match r in EntityReference().Matches(m.Groups["value"].Value))
+            {
+                if (declared.Contains(r.Groups[1].Value))
+                    return $"refused: its DOCTYPE defines the entity '{m.Groups["name"].Value}' by other entities (the shape of an XML expansion bomb)";
+            }
+        }
+        return null;
     }
 
     /// <summary>The feed format of a root element name, if it is one.</summary>
@@ -118,8 +171,13 @@ internal static partial class FeedParser
                 ? "not an RSS or Atom feed: it is an HTML page"
                 : $"not an RSS or Atom feed: the root element is <{rootName}>, expected <rss>, <rdf:RDF> or <feed>");
 
+        if (RefusedDoctype(text) is { } refused)
+            return new(null, $"not a feed that can be read safely: {refused}");
+
+        text = RepairC1References(text);
         var doc = TryLoad(text, out var xmlError) ?? TryLoad(Repair(text), out _);
-        return doc?.Root is { } root ? FromDocument(root, format, feedUrl) : FromFragments(text, format, feedUrl, xmlError);
+        var result = doc?.Root is { } root ? FromDocument(root, format, feedUrl) : FromFragments(text, format, feedUrl, xmlError);
+        return result.Feed is { } feed ? result with { Feed = feed with { Entries = FeedItemIdentity.Assign(feed.Entries) } } : result;
     }
 
     static XDocument? TryLoad(string text, out string? error)
@@ -147,7 +205,8 @@ internal static partial class FeedParser
         switch (format)
         {
             case FeedFormat.Rss2:
-                var channel = Child(root, "channel");
+                // items straight under <rss>, without a <channel>, are read as feed parsers read them
+                var channel = Child(root, "channel") ?? (Child(root, "item") is null ? null : root);
                 if (channel is null) return new(null, "not a valid RSS feed: <rss> has no <channel>");
                 title = PlainText(Child(channel, "title")?.Value);
                 link = ResolveLink(feedUrl, Child(channel, "link")?.Value);
@@ -270,104 +329,6 @@ internal static partial class FeedParser
         }
     }
 
-    static FeedEntry ParseRssItem(XElement item, FeedFormat format, Uri? feedUrl, int index)
-    {
-        var guidElement = Child(item, "guid");
-        var guid = NullIfEmpty(guidElement?.Value.Trim());
-        var about = NullIfEmpty(item.Attribute(RdfNs + "about")?.Value.Trim());
-        var link = ResolveLink(feedUrl, Child(item, "link")?.Value);
-        if (link is null && guid is not null && !string.Equals(guidElement?.Attribute("isPermaLink")?.Value, "false", StringComparison.OrdinalIgnoreCase))
-            link = ResolveLink(feedUrl, guid);
-        if (link is null && about is not null) link = ResolveLink(feedUrl, about);
-        var content = item.Element(ContentNs + "encoded")?.Value;
-        var description = Child(item, "description")?.Value;
-        return new FeedEntry
-        {
-            Index = index,
-            Title = NullIfEmpty(PlainText(Child(item, "title")?.Value)),
-            Link = link,
-            Id = guid ?? about,
-            Published = DateParsing.First(Child(item, "pubDate")?.Value, Child(item, "date")?.Value, Child(item, "published")?.Value, Child(item, "updated")?.Value),
-            Author = NullIfEmpty(RssAuthor(Child(item, "creator")?.Value) ?? RssAuthor(Child(item, "author")?.Value)),
-            Content = string.IsNullOrWhiteSpace(content) ? null : new FeedText(content, true),
-            Summary = string.IsNullOrWhiteSpace(description) ? null : new FeedText(description, true),
-        };
-    }
-
-    static FeedEntry ParseAtomEntry(XElement entry, Uri? feedUrl, int index)
-    {
-        var baseUrl = XmlBase(entry, feedUrl);
-        var authors = entry.Elements().Where(e => e.Name.LocalName == "author")
-            .Select(a => PlainText(Child(a, "name")?.Value ?? a.Value))
-            .Where(n => n.Length > 0)
-            .ToList();
-        var content = Child(entry, "content");
-        return new FeedEntry
-        {
-            Index = index,
-            Title = NullIfEmpty(AtomTitle(Child(entry, "title"))),
-            Link = AtomLink(entry, baseUrl),
-            Id = NullIfEmpty(Child(entry, "id")?.Value.Trim()),
-            Published = DateParsing.First(Child(entry, "published")?.Value, Child(entry, "issued")?.Value, Child(entry, "updated")?.Value, Child(entry, "modified")?.Value, Child(entry, "date")?.Value),
-            Author = authors.Count == 0 ? null : string.Join(", ", authors.Distinct()),
-            Content = content is null || content.Attribute("src") is not null ? null : AtomText(content),
-            Summary = AtomText(Child(entry, "summary")),
-        };
-    }
-
-    static string? AtomTitle(XElement? e) => AtomText(e) is { } t ? (t.IsHtml ? PlainText(t.Value) : TextOf(t.Value)) : null;
-
-    static FeedText? AtomText(XElement? e)
-    {
-        if (e is null) return null;
-        var type = e.Attribute("type")?.Value.Trim().ToLowerInvariant();
-        FeedText text = type switch
-        {
-            "xhtml" => new FeedText(string.Concat((e.Elements().FirstOrDefault() ?? e).Nodes().Select(n => n.ToString(SaveOptions.DisableFormatting))), true),
-            "html" or "text/html" => new FeedText(e.Value, true),
-            _ => new FeedText(e.Value, false),
-        };
-        return string.IsNullOrWhiteSpace(text.Value) ? null : text;
-    }
-
-    static Uri? AtomLink(XElement e, Uri? baseUrl)
-    {
-        var links = e.Elements().Where(l => l.Name.LocalName == "link").ToList();
-        var alternate = links.FirstOrDefault(l => (l.Attribute("rel")?.Value ?? "alternate") == "alternate" && l.Attribute("href") is not null)
-                        ?? links.FirstOrDefault(l => l.Attribute("href") is not null && l.Attribute("rel")?.Value is not ("self" or "enclosure" or "replies" or "edit"));
-        var chosen = alternate ?? links.FirstOrDefault(l => l.Attribute("href") is null);
-        var href = alternate?.Attribute("href")?.Value ?? chosen?.Value;
-        return ResolveLink(chosen is null ? baseUrl : Rebase(chosen, baseUrl), href);
-    }
-
-    /// <summary>
-    /// The base URL in force at an element: the feed's URL, then each xml:base from the root down to the element,
-    /// each resolved against the one before ("http://h/blog/" then "posts/" gives "http://h/blog/posts/").
-    /// </summary>
-    static Uri? XmlBase(XElement element, Uri? feedUrl)
-    {
-        var current = feedUrl;
-        foreach (var e in element.AncestorsAndSelf().Reverse()) current = Rebase(e, current);
-        return current;
-    }
-
-    static Uri? Rebase(XElement e, Uri? current)
-    {
-        if (e.Attribute(XNamespace.Xml + "base")?.Value is not { } value || string.IsNullOrWhiteSpace(value)) return current;
-        if (current is not null && Uri.TryCreate(current, value.Trim(), out var resolved)) return resolved;
-        return Uri.TryCreate(value.Trim(), UriKind.Absolute, out var absolute) ? absolute : current;
-    }
-
-    /// <summary>RSS author is often "email (Name)": keep the name.</summary>
-    static string? RssAuthor(string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value)) return null;
-        var v = PlainText(value);
-        var m = EmailWithName().Match(v);
-        if (m.Success) return m.Groups[1].Value.Trim();
-        return v.Contains('@') && !v.Contains(' ') ? null : v;
-    }
-
     static Uri? ResolveLink(Uri? baseUrl, string? href)
     {
         if (string.IsNullOrWhiteSpace(href)) return null;
@@ -387,6 +348,20 @@ internal static partial class FeedParser
     static string? NullIfEmpty(string? s) => string.IsNullOrWhiteSpace(s) ? null : s;
 
     static string StripCdata(string s) => s.Replace("<![CDATA[", "", StringComparison.Ordinal).Replace("]]>", "", StringComparison.Ordinal);
+
+    /// <summary>
+    /// "&amp;#147;" and the raw C1 controls (U+0080–U+009F) become the Windows-1252 characters they meant (smart
+    /// quotes, dashes), as browsers and feed parsers read them.
+    /// </summary>
+    static string RepairC1References(string xml)
+    {
+        var s = C1Reference().Replace(xml, m =>
+        {
+            int code = m.Groups[1].Success ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : int.Parse(m.Groups[2].Value, NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            return code is >= 0x80 and <= 0x9F ? ContentDecoder.RepairC1Controls(((char)code).ToString()) : m.Value;
+        });
+        return ContentDecoder.RepairC1Controls(s);
+    }
 
     /// <summary>
     /// Repairs common damage outside CDATA sections: HTML named entities (&amp;nbsp;, &amp;eacute;, …) become
@@ -425,13 +400,16 @@ internal static partial class FeedParser
     }
 
     [GeneratedRegex(@"<(?<name>[A-Za-z_][\w:.\-]*)(?<attrs>(?:\s[^>]*)?)/?>")] private static partial Regex StartTag();
+    [GeneratedRegex(@"\s+([A-Za-z_][\w:.\-]*)")] private static partial Regex DoctypeName();
+    [GeneratedRegex(@"<!ENTITY\s+(?:%\s+)?(?<name>[\w.\-]+)\s+(?:(?:SYSTEM|PUBLIC)\s+)?(?<q>[""'])(?<value>.*?)\k<q>", RegexOptions.Singleline)] private static partial Regex EntityDeclaration();
+    [GeneratedRegex(@"[&%]([\w.\-]+);")] private static partial Regex EntityReference();
+    [GeneratedRegex(@"&#(?:(1[2-5][0-9])|x([89][0-9A-Fa-f]));")] private static partial Regex C1Reference();
     [GeneratedRegex(@"\sxmlns(?::[\w.\-]+)?\s*=\s*(?:""[^""]*""|'[^']*')")] private static partial Regex XmlnsAttribute();
     [GeneratedRegex(@"<title\b[^>]*>(.*?)</title>", RegexOptions.Singleline)] private static partial Regex TitleElement();
     [GeneratedRegex(@"<link\b[^>]*>\s*([^<\s]+)\s*</link>|<link\b[^>]*\bhref\s*=\s*[""']([^""']+)[""']")] private static partial Regex LinkInFragment();
     [GeneratedRegex(@"<!\[CDATA\[.*?\]\]>", RegexOptions.Singleline)] private static partial Regex Cdata();
     [GeneratedRegex(@"[\x00-\x08\x0B\x0C\x0E-\x1F\uFFFE\uFFFF]")] private static partial Regex InvalidXmlChars();
     [GeneratedRegex(@"&(?:(?<numeric>#[0-9]+;|#x[0-9A-Fa-f]+;)|(?<name>[A-Za-z][A-Za-z0-9]{0,31});)?")] private static partial Regex Ampersand();
-    [GeneratedRegex(@"^\S+@\S+\s*\((.+)\)$")] private static partial Regex EmailWithName();
 
     static Regex ItemStart(string tag) => tag == "entry" ? EntryStartRegex() : ItemStartRegex();
     [GeneratedRegex(@"<item[\s>/]")] private static partial Regex ItemStartRegex();

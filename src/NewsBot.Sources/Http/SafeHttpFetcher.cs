@@ -6,6 +6,7 @@ using System.Security.Authentication;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NewsBot.Core.Ingestion;
+using Polly.Timeout;
 
 namespace NewsBot.Sources.Http;
 
@@ -51,7 +52,9 @@ internal sealed record FetchResult
 /// Downloads web pages and feeds: named clients from <see cref="IHttpClientFactory"/> (the guarded one
 /// for untrusted URLs), a per-request timeout, redirects followed by hand (limit and loop detection,
 /// every hop through the same guarded client), a hard cap on the body size (whatever Content-Length
-/// says), content-type checks, and errors turned into messages that name the URL and the fix.
+/// says), content-type checks, and errors turned into messages that name the URL and the fix. Transient failures
+/// (timeouts, connection failures, 408, 429, 5xx) are retried by the resilience handler the host adds to both
+/// clients, inside each hop: every try connects through the same handler, so the SSRF guard checks it.
 /// Never throws for network or server problems; only cancellation of the caller's token propagates.
 /// </summary>
 internal sealed class SafeHttpFetcher(
@@ -188,6 +191,11 @@ internal sealed class SafeHttpFetcher(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             throw;
+        }
+        catch (TimeoutRejectedException ex)
+        {
+            // the host's resilience handler bounds each try (Resilience:Sources:AttemptTimeout) and retries it
+            return new(FetchResult.Failed(requested, $"{url} did not answer within {ex.Timeout.TotalSeconds.ToString("0.###", CultureInfo.InvariantCulture)}s on its last try (setting Resilience:Sources:AttemptTimeout)", finalUrl: url), null);
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException or SocketException or AuthenticationException or InvalidOperationException or OperationCanceledException)
         {

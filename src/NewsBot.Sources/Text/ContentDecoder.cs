@@ -4,8 +4,11 @@ using System.Text.Unicode;
 
 namespace NewsBot.Sources.Text;
 
-/// <summary>Text decoded from bytes, with the encoding used and why it was chosen.</summary>
-internal sealed record DecodedText(string Text, Encoding Encoding, string Reason);
+/// <summary>
+/// Text decoded from bytes, with the encoding used and why it was chosen. <paramref name="Uncertain"/> is set when
+/// nothing declared the encoding and no detector was confident: the text is then likely garbage.
+/// </summary>
+internal sealed record DecodedText(string Text, Encoding Encoding, string Reason, bool Uncertain = false);
 
 /// <summary>
 /// Turns downloaded or read bytes into text: byte-order marks first, then a declared charset
@@ -56,7 +59,7 @@ internal static partial class ContentDecoder
             if (bytes.Length >= offset + magic.Length && bytes.Slice(offset, magic.Length).SequenceEqual(magic))
                 return what;
         }
-        if (DetectBom(bytes, out _, out _)) return null; // UTF-16/32 text has NUL bytes by design
+        if (DetectBom(bytes, out _, out _) || DetectWideUnicode(bytes) is not null) return null; // UTF-16/32 text has NUL bytes by design
         var sample = bytes[..Math.Min(bytes.Length, SniffBytes)];
         if (sample.Length == 0) return null;
         if (sample.Contains((byte)0)) return "data with NUL bytes";
@@ -76,13 +79,25 @@ internal static partial class ContentDecoder
     /// </summary>
     public static DecodedText Decode(ReadOnlySpan<byte> bytes, string? declaredCharset = null, bool sniffMarkup = false)
     {
+        var decoded = DecodeBytes(bytes, declaredCharset, sniffMarkup);
+        return decoded with { Text = RepairC1Controls(decoded.Text) };
+    }
+
+    static DecodedText DecodeBytes(ReadOnlySpan<byte> bytes, string? declaredCharset, bool sniffMarkup)
+    {
         if (DetectBom(bytes, out var bomEncoding, out int bomLength))
             return new DecodedText(bomEncoding.GetString(bytes[bomLength..]), bomEncoding, "byte-order mark");
+
+        // UTF-16/32 without a BOM, told by where the NULs of the ASCII start ("<?xml", "<rss") fall; this wins over a
+        // declared label, which may say "utf-16" without the byte order
+        if (DetectWideUnicode(bytes) is { } wide)
+            return new DecodedText(wide.GetString(bytes), wide, $"{wide.WebName} without a byte-order mark (NUL byte pattern)");
 
         if (ResolveCharset(declaredCharset) is { } declared)
         {
             if (declared is UTF8Encoding && !Utf8.IsValid(bytes))
-                return new DecodedText(Windows1252.GetString(bytes), Windows1252, $"declared {declaredCharset}, but not valid UTF-8");
+                return Guess(bytes, $"declared {declaredCharset}, but not valid UTF-8");
+            if (declared is UnicodeEncoding or UTF32Encoding) declared = new UTF8Encoding(false); // no NUL pattern: not wide text
             return new DecodedText(declared.GetString(bytes), declared, $"declared charset {declaredCharset}");
         }
 
@@ -91,36 +106,71 @@ internal static partial class ContentDecoder
             // A document read as bytes cannot be UTF-16 without a BOM (its declaration was readable as ASCII).
             if (sniffed is UnicodeEncoding or UTF32Encoding) sniffed = new UTF8Encoding(false);
             if (sniffed is UTF8Encoding && !Utf8.IsValid(bytes))
-                return new DecodedText(Windows1252.GetString(bytes), Windows1252, $"declared {label} in the document, but not valid UTF-8");
+                return Guess(bytes, $"declared {label} in the document, but not valid UTF-8");
             return new DecodedText(sniffed.GetString(bytes), sniffed, $"charset {label} declared in the document");
         }
 
         if (Utf8.IsValid(bytes))
             return new DecodedText(Encoding.UTF8.GetString(bytes), Encoding.UTF8, "valid UTF-8");
-        if (LooksCyrillic(bytes))
-            return new DecodedText(Windows1251.GetString(bytes), Windows1251, "not valid UTF-8, read as Windows-1251 (Cyrillic letters)");
-        return new DecodedText(Windows1252.GetString(bytes), Windows1252, "not valid UTF-8, read as Windows-1252");
+        return Guess(bytes, "not valid UTF-8, no charset declared");
+    }
+
+    /// <summary>Bytes in an unknown 8-bit or East Asian encoding: <see cref="CharsetGuesser"/> decides, or says it cannot.</summary>
+    static DecodedText Guess(ReadOnlySpan<byte> bytes, string why)
+    {
+        var guess = CharsetGuesser.Guess(bytes);
+        var encoding = guess.Encoding ?? Windows1252;
+        return new DecodedText(encoding.GetString(bytes), encoding, $"{why}; {guess.Reason}", guess.Encoding is null);
     }
 
     public static Encoding Windows1251 { get; } = GetCodePage(1251);
 
     /// <summary>
-    /// Undeclared 8-bit text whose high bytes make whole words (Cyrillic in Windows-1251: "Новости" is seven bytes
-    /// from 0xC0–0xFF in a row) rather than the odd accented letter between ASCII ones (Western text in
-    /// Windows-1252: "café", "Zürich").
+    /// UTF-16 or UTF-32 without a byte-order mark, recognised as XML's appendix F does: text that starts with ASCII
+    /// ("&lt;?xml", "&lt;rss", whitespace) has a NUL beside each character, before it (big-endian) or after it.
     /// </summary>
-    static bool LooksCyrillic(ReadOnlySpan<byte> bytes)
+    public static Encoding? DetectWideUnicode(ReadOnlySpan<byte> bytes)
     {
-        int high = 0, inRuns = 0, run = 0, letters = 0;
-        foreach (var b in bytes[..Math.Min(bytes.Length, 64 * 1024)])
+        var head = bytes[..(Math.Min(bytes.Length, 64) & ~3)];
+        if (head.Length < 8) return null;
+        if (Pattern(head, 4, 0)) return new UTF32Encoding(bigEndian: false, byteOrderMark: false);
+        if (Pattern(head, 4, 3)) return new UTF32Encoding(bigEndian: true, byteOrderMark: false);
+        if (Pattern(head, 2, 0)) return new UnicodeEncoding(bigEndian: false, byteOrderMark: false);
+        if (Pattern(head, 2, 1)) return new UnicodeEncoding(bigEndian: true, byteOrderMark: false);
+        return null;
+
+        // every unit of `width` bytes is one ASCII character at `at`, NULs elsewhere; the first is '<' or whitespace
+        static bool Pattern(ReadOnlySpan<byte> head, int width, int at)
         {
-            if (b >= 0xC0) { high++; run++; letters++; continue; }
-            if (run >= 3) inRuns += run;
-            run = 0;
-            if (b is >= (byte)'A' and <= (byte)'Z' or >= (byte)'a' and <= (byte)'z') letters++;
+            if (head[at] is not ((byte)'<' or (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n')) return false;
+            for (int i = 0; i < head.Length; i++)
+            {
+                bool isChar = i % width == at;
+                if (isChar ? head[i] is 0 or >= 0x80 : head[i] != 0) return false;
+            }
+            return true;
         }
-        if (run >= 3) inRuns += run;
-        return high >= 8 && high * 2 > letters && inRuns * 4 >= high * 3;
+    }
+
+    /// <summary>
+    /// Windows-1252's printable characters in the C1 control range (U+0080–U+009F), where text decoded as
+    /// ISO-8859-1 or written as "&amp;#147;" puts them: smart quotes, dashes, the euro sign. Real C1 controls never
+    /// belong in news text.
+    /// </summary>
+    public static string RepairC1Controls(string text)
+    {
+        int first = text.AsSpan().IndexOfAnyInRange('\u0080', '\u009F');
+        if (first < 0) return text;
+        var chars = text.ToCharArray();
+        for (int i = first; i < chars.Length; i++)
+        {
+            if (chars[i] is >= '\u0080' and <= '\u009F')
+            {
+                var mapped = Windows1252.GetString([(byte)chars[i]]);
+                chars[i] = mapped.Length == 1 && mapped[0] is not (>= '\u0080' and <= '\u009F') ? mapped[0] : ' ';
+            }
+        }
+        return new string(chars);
     }
 
     /// <summary>Recognises UTF-8, UTF-16 and UTF-32 byte-order marks.</summary>

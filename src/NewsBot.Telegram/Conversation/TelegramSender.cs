@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using NewsBot.Telegram.Formatting;
+using Polly;
+using Polly.Registry;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
@@ -22,19 +24,16 @@ public sealed class TelegramPermanentSendException(string method, long? chatId, 
 
 /// <summary>
 /// Sends HTML messages (link previews off, into the right forum topic, replying where asked). The client
-/// retries 429 "retry after" itself up to its threshold; this adds a last retry for longer waits. Transient
-/// failures (5xx, network errors, timeouts) are retried here a few times with a short backoff, each message
-/// part on its own, so a hiccup never makes the whole update run again (another answer, parts sent twice).
+/// retries 429 "retry after" itself up to its threshold; each call also runs through the host's pipeline
+/// <see cref="TelegramRetry.SendPipelineKey"/>, which retries 429 (after Telegram's <c>retry_after</c>, for longer
+/// waits too) and transient failures (5xx, network errors, timeouts) a few times, each message part on its own,
+/// so a hiccup never makes the whole update run again (another answer, parts sent twice).
 /// Permanent refusals (403 blocked/kicked, 400 chat not found …) throw <see cref="TelegramPermanentSendException"/>:
 /// the dispatcher gives up on the update at once. Answering a callback query is best effort.
 /// </summary>
-public sealed class TelegramSender(ITelegramBotClient bot, TimeProvider time, LogRedaction redaction, ILogger<TelegramSender> logger)
+public sealed class TelegramSender(ITelegramBotClient bot, ResiliencePipelineProvider<string> pipelines, LogRedaction redaction, ILogger<TelegramSender> logger)
 {
-    private const int MaxAttempts = 3;
-    private const int MaxRetryAfterSeconds = 300;
-
-    /// <summary>Waits before each retry of a transient failure (bounded: then the failure propagates).</summary>
-    private static readonly TimeSpan[] TransientRetryDelays = [TimeSpan.FromSeconds(0.5), TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(2)];
+    private readonly ResiliencePipeline _pipeline = pipelines.GetPipeline(TelegramRetry.SendPipelineKey);
 
     /// <summary>400 descriptions that mean the chat cannot be written to (any 403 means that too).</summary>
     private static readonly string[] PermanentBadRequests =
@@ -106,42 +105,21 @@ public sealed class TelegramSender(ITelegramBotClient bot, TimeProvider time, Lo
 
     private async Task<T> WithRetryAsync<T>(string method, long? chatId, Func<Task<T>> call, CancellationToken ct)
     {
-        var transientRetries = 0;
-        for (var attempt = 1; ; attempt++)
+        // the method name reaches the pipeline's retry log through the context
+        var context = ResilienceContextPool.Shared.Get(method, ct);
+        try
         {
-            try
-            {
-                return await call().ConfigureAwait(false);
-            }
-            catch (ApiRequestException e) when (e.ErrorCode == 429 && attempt < MaxAttempts &&
-                                                e.Parameters?.RetryAfter is int wait && wait <= MaxRetryAfterSeconds)
-            {
-                logger.LogWarning("Telegram asked to slow down on {Method}: retrying in {RetryAfter} s ({Error})",
-                    method, wait, redaction.Describe(e));
-                await Task.Delay(TimeSpan.FromSeconds(Math.Max(1, wait)), time, ct).ConfigureAwait(false);
-            }
-            catch (Exception e) when (IsTransient(e, ct) && transientRetries < TransientRetryDelays.Length)
-            {
-                var delay = TransientRetryDelays[transientRetries++];
-                logger.LogWarning("Telegram {Method} failed ({Error}); retrying in {Delay:0.#} s ({Retry} of {MaxRetries})",
-                    method, redaction.Describe(e), delay.TotalSeconds, transientRetries, TransientRetryDelays.Length);
-                await Task.Delay(delay, time, ct).ConfigureAwait(false);
-            }
-            catch (ApiRequestException e) when (IsPermanent(e))
-            {
-                throw new TelegramPermanentSendException(method, chatId, e);
-            }
+            return await _pipeline.ExecuteAsync(async _ => await call().ConfigureAwait(false), context).ConfigureAwait(false);
+        }
+        catch (ApiRequestException e) when (IsPermanent(e))
+        {
+            throw new TelegramPermanentSendException(method, chatId, e);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
         }
     }
-
-    /// <summary>5xx from the Bot API, network failures and timeouts (not our own cancellation).</summary>
-    private static bool IsTransient(Exception e, CancellationToken ct) => e switch
-    {
-        ApiRequestException api => api.ErrorCode >= 500,
-        RequestException or HttpRequestException or IOException => true,
-        OperationCanceledException => !ct.IsCancellationRequested,
-        _ => false,
-    };
 
     private static bool IsPermanent(ApiRequestException e) =>
         e.ErrorCode == 403 ||

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
 namespace NewsBot.Telegram.Conversation;
@@ -10,59 +11,64 @@ namespace NewsBot.Telegram.Conversation;
 public readonly record struct RateDecision(bool Allowed, TimeSpan RetryAfter, bool Notify);
 
 /// <summary>
-/// Per-user token bucket: <c>Burst</c> tokens, refilled at <c>PerUserPerMinute</c> per minute.
-/// The "slow down" message is sent at most once per minute per user. Uses <see cref="TimeProvider"/>
-/// so tests can drive time. Bounded: idle users' buckets are dropped when the table grows.
+/// Per-user token bucket: <c>Burst</c> tokens, refilled at <c>PerUserPerMinute</c> per minute — a
+/// System.Threading.RateLimiting <see cref="TokenBucketRateLimiter"/> per sender (one token every 60/PerUserPerMinute
+/// seconds), in a <see cref="PartitionedRateLimiter"/> that drops buckets idle and full for 10 s. The buckets keep
+/// real time (the library has no <see cref="TimeProvider"/> hook); the "slow down" message is sent at most once per
+/// minute per user by <see cref="TimeProvider"/>.
 /// </summary>
-public sealed class UserRateLimiter(IOptions<TelegramOptions> options, TimeProvider time)
+public sealed class UserRateLimiter : IDisposable
 {
-    private const int MaxTrackedUsers = 10_000;
+    private const int MaxTrackedNotices = 10_000;
     private static readonly TimeSpan NotifyWindow = TimeSpan.FromMinutes(1);
 
-    private sealed class Bucket
-    {
-        public double Tokens;
-        public DateTimeOffset Updated;
-        public DateTimeOffset? LastNotified;
-    }
+    private readonly PartitionedRateLimiter<long> _buckets;
+    private readonly ConcurrentDictionary<long, DateTimeOffset> _lastNotified = new();
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _period;
 
-    private readonly ConcurrentDictionary<long, Bucket> _buckets = new();
-
-    public RateDecision Check(long userId)
+    public UserRateLimiter(IOptions<TelegramOptions> options, TimeProvider time)
     {
         var limits = options.Value.RateLimit;
-        var capacity = (double)limits.Burst;
-        var perSecond = limits.PerUserPerMinute / 60.0;
-        var now = time.GetUtcNow();
-
-        if (_buckets.Count > MaxTrackedUsers)
-            Prune(now, capacity, perSecond);
-
-        var bucket = _buckets.GetOrAdd(userId, _ => new Bucket { Tokens = capacity, Updated = now });
-        lock (bucket)
+        _time = time;
+        _period = TimeSpan.FromMinutes(1) / limits.PerUserPerMinute;
+        var bucket = new TokenBucketRateLimiterOptions
         {
-            var elapsed = Math.Max(0, (now - bucket.Updated).TotalSeconds);
-            bucket.Tokens = Math.Min(capacity, bucket.Tokens + elapsed * perSecond);
-            bucket.Updated = now;
-            if (bucket.Tokens >= 1)
-            {
-                bucket.Tokens -= 1;
-                return new RateDecision(true, TimeSpan.Zero, false);
-            }
-
-            var retryAfter = TimeSpan.FromSeconds(Math.Ceiling((1 - bucket.Tokens) / perSecond));
-            var notify = bucket.LastNotified is not { } last || now - last >= NotifyWindow;
-            if (notify)
-                bucket.LastNotified = now;
-            return new RateDecision(false, retryAfter, notify);
-        }
+            TokenLimit = limits.Burst,
+            TokensPerPeriod = 1,
+            ReplenishmentPeriod = _period,
+            // One token per period on the bucket's own timer. Not AutoReplenishment = false: manual replenishing credits
+            // a bucket for the time it sat full (it keeps the tick of its last refill), so after a pause a user could
+            // send two bursts back to back.
+            AutoReplenishment = true,
+            QueueLimit = 0,
+        };
+        _buckets = PartitionedRateLimiter.Create<long, long>(id => RateLimitPartition.GetTokenBucketLimiter(id, _ => bucket));
     }
 
-    private void Prune(DateTimeOffset now, double capacity, double perSecond)
+    /// <param name="senderId">The user, or for anonymous admins and channels the chat they write on behalf of.</param>
+    public RateDecision Check(long senderId)
     {
-        var full = TimeSpan.FromSeconds(capacity / perSecond) + NotifyWindow;
-        foreach (var (user, bucket) in _buckets)
-            if (now - bucket.Updated > full)
-                _buckets.TryRemove(user, out _);
+        using var lease = _buckets.AttemptAcquire(senderId);
+        if (lease.IsAcquired)
+            return new RateDecision(true, TimeSpan.Zero, false);
+
+        var retryAfter = lease.TryGetMetadata(MetadataName.RetryAfter, out var after) ? after : _period;
+        var now = _time.GetUtcNow();
+        if (_lastNotified.Count > MaxTrackedNotices)
+        {
+            foreach (var (id, at) in _lastNotified)
+                if (now - at >= NotifyWindow)
+                    _lastNotified.TryRemove(id, out _);
+        }
+        var notify = false;
+        _lastNotified.AddOrUpdate(senderId, _ => { notify = true; return now; }, (_, last) =>
+        {
+            notify = now - last >= NotifyWindow;
+            return notify ? now : last;
+        });
+        return new RateDecision(false, retryAfter, notify);
     }
+
+    public void Dispose() => _buckets.Dispose();
 }

@@ -3,6 +3,8 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NewsBot.Core.Ports;
+using Polly;
+using Polly.Registry;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
@@ -18,8 +20,8 @@ namespace NewsBot.Telegram.Hosting;
 /// same data, ids re-chosen after a week without updates); TDLib then ignores the offset past its newest update and
 /// returns its queue from the start. A batch whose ids are all below the saved position is taken as such a
 /// renumbering: one warning, the old numbering's done ids are forgotten, and polling continues from the new ids.
-/// Network errors back off exponentially (capped, with jitter); 429 honours retry_after; 401 stops
-/// polling with a clear error and no crash loop.
+/// Failures are retried by the host's pipeline <see cref="TelegramRetry.ReconnectPipelineKey"/>: network errors back
+/// off exponentially (capped, with jitter), 429 honours retry_after; 401 stops polling with a clear error and no crash loop.
 /// </summary>
 public sealed class TelegramPollingService(
     ITelegramBotClient bot,
@@ -27,49 +29,47 @@ public sealed class TelegramPollingService(
     TelegramUpdateDispatcher dispatcher,
     IInboxStore inbox,
     IOptions<TelegramOptions> options,
+    ResiliencePipelineProvider<string> pipelines,
     TimeProvider time,
     LogRedaction redaction,
     ILogger<TelegramPollingService> logger) : BackgroundService
 {
     private const string Channel = TelegramUpdateDispatcher.Channel;
 
+    private readonly ResiliencePipeline _reconnect = pipelines.GetPipeline(TelegramRetry.ReconnectPipelineKey);
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!await startup.InitializeAsync(webhook: false, stoppingToken).ConfigureAwait(false))
             return;
 
-        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
+        // reading the inbox and getUpdates are retried (backoff capped, retry_after honoured) until they work or the host
+        // stops, by the pipeline ReconnectPipelineKey; a rejected token (401) is not retried and stops polling
+        var reconnect = _reconnect;
         int? offset;
-        while (true)
+        try
         {
-            try
-            {
-                offset = await ResumeAsync(stoppingToken).ConfigureAwait(false);
-                break;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                var delay = backoff.Next();
-                logger.LogError("Reading the Telegram inbox failed, retrying in {Delay:0.#} s: {Error}", delay.TotalSeconds, redaction.Full(ex));
-                if (!await DelayAsync(delay, stoppingToken).ConfigureAwait(false))
-                    return;
-            }
+            offset = await reconnect.ExecuteAsync(async c => await ResumeAsync(c).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            return;
+        }
+        catch (Exception ex)
+        {
+            logger.LogCritical("Reading the Telegram inbox failed with an error that retrying cannot fix; polling stopped: {Error}", redaction.Full(ex));
+            return;
         }
 
-        backoff.Reset();
         var timeout = options.Value.PollingTimeoutSeconds;
         while (!stoppingToken.IsCancellationRequested)
         {
             Update[] updates;
             try
             {
-                updates = await bot.GetUpdates(offset, limit: 100, timeout: timeout,
-                    allowedUpdates: TelegramStartup.AllowedUpdates, cancellationToken: stoppingToken).ConfigureAwait(false);
-                backoff.Reset();
+                var from = offset;
+                updates = await reconnect.ExecuteAsync(async c => await bot.GetUpdates(from, limit: 100, timeout: timeout,
+                    allowedUpdates: TelegramStartup.AllowedUpdates, cancellationToken: c).ConfigureAwait(false), stoppingToken).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -82,64 +82,59 @@ public sealed class TelegramPollingService(
             }
             catch (Exception ex)
             {
-                var delay = TelegramStartup.RetryAfter(ex) ?? backoff.Next();
-                if (ex is ApiRequestException { ErrorCode: 409 })
-                    logger.LogWarning("Telegram reports a conflict (another instance is polling with this token, or a webhook is set); retrying in {Delay:0.#} s: {Error}",
-                        delay.TotalSeconds, redaction.Describe(ex));
-                else
-                    logger.LogWarning("Polling Telegram failed, retrying in {Delay:0.#} s: {Error}", delay.TotalSeconds, redaction.Describe(ex));
-                if (!await DelayAsync(delay, stoppingToken).ConfigureAwait(false))
-                    break;
-                continue;
+                logger.LogCritical("Polling Telegram failed with an error that retrying cannot fix; polling stopped: {Error}", redaction.Full(ex));
+                return;
             }
 
-            var batch = updates.OrderBy(u => u.Id).ToList();
-            if (offset is { } resumeAt && batch.Count > 0 && batch[^1].Id < resumeAt)
+            try
             {
-                // Telegram never returns updates below the offset it was given, unless it renumbered them (see the
-                // class summary): skipping them would leave the bot silent, and polling from the old position spins.
-                if (!await ForgetOldNumberingAsync(resumeAt, batch[0].Id, batch[^1].Id, stoppingToken).ConfigureAwait(false))
-                    continue;
-                offset = null;
+                offset = await StoreBatchAsync(updates, offset, stoppingToken).ConfigureAwait(false);
             }
-
-            foreach (var update in batch)
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
-                if (offset is { } o && update.Id < o)
-                    continue;
-                if (!await StoreAsync(update, stoppingToken).ConfigureAwait(false))
-                    break; // not stored: don't acknowledge it; the next getUpdates returns it again
-                offset = update.Id + 1;
+                break;
+            }
+            catch (Exception ex)
+            {
+                logger.LogCritical("Storing Telegram updates in the inbox failed with an error that retrying cannot fix; polling stopped: {Error}", redaction.Full(ex));
+                return;
             }
         }
     }
 
+    /// <summary>Stores a batch in the inbox (inbox failures retried by the reconnect pipeline); the offset to poll from next.</summary>
+    private async Task<int?> StoreBatchAsync(Update[] updates, int? offset, CancellationToken ct)
+    {
+        var batch = updates.OrderBy(u => u.Id).ToList();
+        if (offset is { } resumeAt && batch.Count > 0 && batch[^1].Id < resumeAt)
+        {
+            // Telegram never returns updates below the offset it was given, unless it renumbered them (see the
+            // class summary): skipping them would leave the bot silent, and polling from the old position spins.
+            await ForgetOldNumberingAsync(resumeAt, batch[0].Id, batch[^1].Id, ct).ConfigureAwait(false);
+            offset = null;
+        }
+
+        foreach (var update in batch)
+        {
+            if (offset is { } o && update.Id < o)
+                continue;
+            await StoreAsync(update, ct).ConfigureAwait(false);
+            offset = update.Id + 1; // stored: the next getUpdates acknowledges it
+        }
+        return offset;
+    }
+
     /// <summary>
     /// The update ids restarted lower than the saved position: warns once and forgets the handled ids of the old
-    /// numbering, so equal ids of the new one are handled. False when the inbox failed (the batch is fetched again).
+    /// numbering, so equal ids of the new one are handled.
     /// </summary>
-    private async Task<bool> ForgetOldNumberingAsync(int expected, int first, int last, CancellationToken ct)
+    private async Task ForgetOldNumberingAsync(int expected, int first, int last, CancellationToken ct)
     {
-        try
-        {
-            var forgotten = await inbox.ForgetDoneAsync(Channel, ct).ConfigureAwait(false);
-            logger.LogWarning(
-                "Telegram renumbered its update ids: expected {Expected} or more, got {First}..{Last}. This happens after a new bot token, a switch " +
-                "to or from a local Bot API server, or a week without updates. Continuing from the new numbering; forgot {Forgotten} handled update id(s) of the old one",
-                expected, first, last, forgotten);
-            return true;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return false;
-        }
-        catch (Exception ex)
-        {
-            logger.LogError("Telegram renumbered its update ids (expected {Expected} or more, got {First}..{Last}) but the inbox could not forget the old ones; retrying: {Error}",
-                expected, first, last, redaction.Full(ex));
-            await DelayAsync(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
-            return false;
-        }
+        var forgotten = await _reconnect.ExecuteAsync(async c => await inbox.ForgetDoneAsync(Channel, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+        logger.LogWarning(
+            "Telegram renumbered its update ids: expected {Expected} or more, got {First}..{Last}. This happens after a new bot token, a switch " +
+            "to or from a local Bot API server, or a week without updates. Continuing from the new numbering; forgot {Forgotten} handled update id(s) of the old one",
+            expected, first, last, forgotten);
     }
 
     /// <summary>Queues the inbox's pending updates, opens the dispatcher, returns the offset to poll from.</summary>
@@ -155,40 +150,15 @@ public sealed class TelegramPollingService(
         return last is { } l ? checked((int)(l + 1)) : null;
     }
 
-    private async Task<bool> StoreAsync(Update update, CancellationToken ct)
+    /// <summary>Stores one update (until the inbox takes it or <paramref name="ct"/> fires) and queues it unless it was stored before.</summary>
+    private async Task StoreAsync(Update update, CancellationToken ct)
     {
         var payload = JsonSerializer.Serialize(update, JsonBotAPI.Options);
-        try
-        {
-            if (await inbox.TryAddAsync(Channel, update.Id, payload, ct).ConfigureAwait(false))
-                dispatcher.Enqueue(new InboxItem(Channel, update.Id, payload, time.GetUtcNow(), 0), update);
-            else
-                logger.LogDebug("Telegram update {UpdateId} was stored before; not handling it again", update.Id);
-            return true;
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            return false;
-        }
-        catch (Exception ex)
-        {
-            logger.LogError("Storing Telegram update {UpdateId} in the inbox failed; it will be fetched again: {Error}", update.Id, redaction.Full(ex));
-            await DelayAsync(TimeSpan.FromSeconds(2), ct).ConfigureAwait(false);
-            return false;
-        }
-    }
-
-    private async Task<bool> DelayAsync(TimeSpan delay, CancellationToken ct)
-    {
-        try
-        {
-            await Task.Delay(delay, time, ct).ConfigureAwait(false);
-            return true;
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        var added = await _reconnect.ExecuteAsync(async c => await inbox.TryAddAsync(Channel, update.Id, payload, c).ConfigureAwait(false), ct).ConfigureAwait(false);
+        if (added)
+            dispatcher.Enqueue(new InboxItem(Channel, update.Id, payload, time.GetUtcNow(), 0), update);
+        else
+            logger.LogDebug("Telegram update {UpdateId} was stored before; not handling it again", update.Id);
     }
 
     /// <summary>Stops polling first, then lets in-flight answers finish within the host's shutdown timeout.</summary>

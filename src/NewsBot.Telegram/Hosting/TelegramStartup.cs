@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using NewsBot.Telegram.Commands;
+using Polly.Registry;
 using Telegram.Bot;
 using Telegram.Bot.Exceptions;
 using Telegram.Bot.Types;
@@ -11,8 +13,9 @@ namespace NewsBot.Telegram.Hosting;
 public sealed class TelegramStartup(
     ITelegramBotClient bot,
     BotIdentity identity,
+    TelegramCommandRouter commands,
     IOptions<TelegramOptions> options,
-    TimeProvider time,
+    ResiliencePipelineProvider<string> pipelines,
     LogRedaction redaction,
     ILogger<TelegramStartup> logger)
 {
@@ -24,59 +27,52 @@ public sealed class TelegramStartup(
     /// <summary>True when the bot may run; false when Telegram rejected the token (logged) or <paramref name="ct"/> fired.</summary>
     public async Task<bool> InitializeAsync(bool webhook, CancellationToken ct)
     {
-        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
-        while (!ct.IsCancellationRequested)
+        // failures other than a rejected token are retried until they pass or ct fires (pipeline ReconnectPipelineKey)
+        var reconnect = pipelines.GetPipeline(TelegramRetry.ReconnectPipelineKey);
+        try
         {
-            try
+            await reconnect.ExecuteAsync(async c =>
             {
-                var me = await bot.GetMe(ct).ConfigureAwait(false);
+                var me = await bot.GetMe(c).ConfigureAwait(false);
                 identity.Set(me.Id, me.Username ?? "");
                 if (webhook)
                 {
                     var o = options.Value;
                     await bot.SetWebhook(o.WebhookUrl!, allowedUpdates: AllowedUpdates, secretToken: o.WebhookSecretToken,
-                        dropPendingUpdates: false, cancellationToken: ct).ConfigureAwait(false);
+                        dropPendingUpdates: false, cancellationToken: c).ConfigureAwait(false);
                     logger.LogInformation("Telegram bot @{Username} receives updates by webhook at {Path}", me.Username, o.WebhookPath);
                 }
                 else
                 {
-                    await bot.DeleteWebhook(dropPendingUpdates: false, cancellationToken: ct).ConfigureAwait(false);
+                    await bot.DeleteWebhook(dropPendingUpdates: false, cancellationToken: c).ConfigureAwait(false);
                     logger.LogInformation("Telegram bot @{Username} receives updates by long polling", me.Username);
                 }
-                await SetCommandsAsync(ct).ConfigureAwait(false);
-                return true;
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return false;
-            }
-            catch (ApiRequestException e) when (IsUnauthorized(e))
-            {
-                logger.LogCritical(UnauthorizedMessage + " (the Telegram channel is stopped; fix the token and restart)");
-                return false;
-            }
-            catch (Exception ex)
-            {
-                var delay = RetryAfter(ex) ?? backoff.Next();
-                logger.LogWarning("Starting the Telegram bot failed, retrying in {Delay:0.#} s: {Error}", delay.TotalSeconds, redaction.Describe(ex));
-                try
-                {
-                    await Task.Delay(delay, time, ct).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return false;
-                }
-            }
+                await SetCommandsAsync(c).ConfigureAwait(false);
+            }, ct).ConfigureAwait(false);
+            return true;
         }
-        return false;
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return false;
+        }
+        catch (ApiRequestException e) when (IsUnauthorized(e))
+        {
+            logger.LogCritical(UnauthorizedMessage + " (the Telegram channel is stopped; fix the token and restart)");
+            return false;
+        }
+        catch (Exception ex)
+        {
+            logger.LogCritical("Starting the Telegram bot failed with an error that retrying cannot fix; the Telegram channel is stopped: {Error}",
+                redaction.Full(ex));
+            return false;
+        }
     }
 
     /// <summary>Public commands for everyone; admins additionally see the admin commands in their private chat.</summary>
     private async Task SetCommandsAsync(CancellationToken ct)
     {
-        await bot.SetMyCommands(TelegramUpdateHandler.PublicCommands, cancellationToken: ct).ConfigureAwait(false);
-        var all = TelegramUpdateHandler.PublicCommands.Concat(TelegramUpdateHandler.AdminCommands).ToArray();
+        await bot.SetMyCommands(commands.Menu(admin: false), cancellationToken: ct).ConfigureAwait(false);
+        var all = commands.Menu(admin: true);
         foreach (var admin in options.Value.AdminUserIds.Distinct())
         {
             try
@@ -94,6 +90,4 @@ public sealed class TelegramStartup(
 
     public static bool IsUnauthorized(ApiRequestException e) => e.ErrorCode == 401;
 
-    public static TimeSpan? RetryAfter(Exception ex) =>
-        ex is ApiRequestException { ErrorCode: 429, Parameters.RetryAfter: int s } ? TimeSpan.FromSeconds(Math.Max(1, s)) : null;
 }

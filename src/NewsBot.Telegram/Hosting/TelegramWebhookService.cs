@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly.Registry;
 using NewsBot.Core.Ports;
 
 namespace NewsBot.Telegram.Hosting;
@@ -13,7 +14,7 @@ public sealed class TelegramWebhookService(
     TelegramStartup startup,
     TelegramUpdateDispatcher dispatcher,
     IInboxStore inbox,
-    TimeProvider time,
+    ResiliencePipelineProvider<string> pipelines,
     LogRedaction redaction,
     ILogger<TelegramWebhookService> logger) : BackgroundService
 {
@@ -22,36 +23,25 @@ public sealed class TelegramWebhookService(
         if (!await startup.InitializeAsync(webhook: true, stoppingToken).ConfigureAwait(false))
             return;
 
-        var backoff = new Backoff(TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(1));
-        while (!stoppingToken.IsCancellationRequested)
+        // the inbox is read again until it works or the host stops (pipeline ReconnectPipelineKey)
+        try
         {
-            try
+            await pipelines.GetPipeline(TelegramRetry.ReconnectPipelineKey).ExecuteAsync(async c =>
             {
-                var pending = await inbox.GetPendingAsync(TelegramUpdateDispatcher.Channel, stoppingToken).ConfigureAwait(false);
+                var pending = await inbox.GetPendingAsync(TelegramUpdateDispatcher.Channel, c).ConfigureAwait(false);
                 foreach (var item in pending)
                     dispatcher.Enqueue(item);
                 if (pending.Count > 0)
                     logger.LogInformation("Resuming {Count} pending Telegram update(s) from the inbox", pending.Count);
-                dispatcher.Open();
-                return;
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception ex)
-            {
-                var delay = backoff.Next();
-                logger.LogError("Reading the Telegram inbox failed, retrying in {Delay:0.#} s: {Error}", delay.TotalSeconds, redaction.Full(ex));
-                try
-                {
-                    await Task.Delay(delay, time, stoppingToken).ConfigureAwait(false);
-                }
-                catch (OperationCanceledException)
-                {
-                    return;
-                }
-            }
+            }, stoppingToken).ConfigureAwait(false);
+            dispatcher.Open();
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            logger.LogCritical("Reading the Telegram inbox failed with an error that retrying cannot fix; updates are not handled: {Error}", redaction.Full(ex));
         }
     }
 

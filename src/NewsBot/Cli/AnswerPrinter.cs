@@ -6,30 +6,7 @@ namespace NewsBot.Cli;
 /// <summary>Terminal and JSON renderings of an answer.</summary>
 public static class AnswerPrinter
 {
-    public static object ToJson(AnswerResult r, object? id) => new
-    {
-        id,
-        question = r.Question,
-        standalone_query = r.StandaloneQuery,
-        answer = r.Answer,
-        refused = r.Refused,
-        mode = r.Mode == AnswerMode.Llm ? "llm" : "extractive",
-        citations = r.Citations.Select(c => new
-        {
-            n = c.N,
-            article_id = c.ArticleId,
-            title = c.Title,
-            outlet = c.Outlet,
-            author = c.Author,
-            published = CliOutput.IsoDate(c.Published),
-            url = c.Url,
-            snippet = c.Snippet,
-        }),
-        closest_headlines = r.ClosestHeadlines,
-        note = r.Note,
-        relevance = r.Relevance,
-        timings_ms = r.TimingsMs.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)),
-    };
+    internal static AnswerJson ToJson(AnswerResult r, object? id) => AnswerJson.From(r, id);
 
     public static void Print(CliOutput output, AnswerResult r)
     {

@@ -92,19 +92,19 @@ public static class AskCommand
                 }
                 catch (FieldTypeException ex)
                 {
-                    output.WriteJsonLine(new { id, error = ex.Message });
+                    output.WriteJsonLine(new AnswerErrorJson(id, ex.Message));
                     continue;
                 }
                 catch (Exception ex) when (ex is JsonException or InvalidOperationException)
                 {
                     // InvalidOperationException: valid JSON syntax whose string is not valid UTF-16 (a lone surrogate escape).
-                    output.WriteJsonLine(new { id, error = "invalid JSON: " + ex.Message });
+                    output.WriteJsonLine(new AnswerErrorJson(id, "invalid JSON: " + ex.Message));
                     continue;
                 }
             }
             if (string.IsNullOrWhiteSpace(q))
             {
-                output.WriteJsonLine(new { id, error = "no question on this line" });
+                output.WriteJsonLine(new AnswerErrorJson(id, "no question on this line"));
                 continue;
             }
             try
@@ -115,7 +115,7 @@ public static class AskCommand
             catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
             {
                 // One failing question must not lose the rest of the batch.
-                output.WriteJsonLine(new { id, error = "failed: " + NewsBotCli.Messages(ex) });
+                output.WriteJsonLine(new AnswerErrorJson(id, "failed: " + NewsBotCli.Messages(ex)));
             }
         }
         return 0;

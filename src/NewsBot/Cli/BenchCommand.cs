@@ -85,15 +85,11 @@ public static class BenchCommand
         output.EndProgress();
         if (output.Json)
         {
-            output.WriteJson(new
-            {
-                model = generator.ModelId,
-                threads = generator.Threads,
-                load_ms = runs[0].LoadTime is { } l ? Math.Round(l.TotalMilliseconds) : (double?)null,
-                passages = runs.Select(r => new { tokens = r.TokensPerPassage, batch = r.BatchSize, per_s = Math.Round(r.PassagesPerSecond, 1), tokens_per_s = Math.Round(r.TokensPerSecond) }),
-                query_embedding_ms = new { tokens = runs[^1].TokensPerQuery, p50 = Math.Round(runs[^1].QueryP50Ms, 2), p95 = Math.Round(runs[^1].QueryP95Ms, 2) },
-                machine = MachineInfo.Current(),
-            });
+            output.WriteJson(new EmbeddingBenchJson(
+                generator.ModelId, generator.Threads, runs[0].LoadTime is { } l ? Math.Round(l.TotalMilliseconds) : null,
+                runs.Select(r => new PassageRunJson(r.TokensPerPassage, r.BatchSize, Math.Round(r.PassagesPerSecond, 1), Math.Round(r.TokensPerSecond))),
+                new QueryRunJson(runs[^1].TokensPerQuery, Math.Round(runs[^1].QueryP50Ms, 2), Math.Round(runs[^1].QueryP95Ms, 2)),
+                MachineInfo.Current()));
         }
         else foreach (var r in runs) output.Line(r.ToString());
         return 0;

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Microsoft.Extensions.DependencyInjection;
 using NewsBot.Core.Ingestion;
+using NewsBot.Core.Operations;
 using NewsBot.Core.Ports;
-using NewsBot.Core.Text;
 
 namespace NewsBot.Cli;
 
@@ -17,23 +17,21 @@ public static class FeedsCommand
         var add = new Command("add", "Register a feed (checked to be a readable RSS/Atom feed)") { addUrl };
         add.SetAction((parse, ct) => cli.RunVerbAsync(parse, ct, async (sp, output, token) =>
         {
-            var url = parse.GetValue(addUrl)!.Trim();
-            if (!UrlCanonicalizer.IsHttpUrl(url, out _))
+            var r = await sp.GetRequiredService<FeedRegistration>().AddAsync(parse.GetValue(addUrl)!, "cli", trusted: true, token);
+            if (r.Outcome == AddFeedOutcome.InvalidUrl)
             {
-                output.Error($"feeds add: '{url}' is not an http(s) URL.");
+                output.Error(r.Error == FeedUrl.NotHttp ? $"feeds add: '{r.Url}' is not an http(s) URL." : $"feeds add: '{r.Url}' is not usable: {r.Error}.");
                 return 2;
             }
-            var probe = await sp.GetRequiredService<IFeedPoller>().ProbeAsync(url, trusted: true, token);
-            if (!probe.Ok)
+            if (r.Outcome == AddFeedOutcome.NotAFeed)
             {
-                if (output.Json) output.WriteJson(new { url, added = false, error = probe.Error });
-                else output.Error($"Not added: {probe.Error}");
+                if (output.Json) output.WriteJson(new { url = r.Url, added = false, error = r.Error });
+                else output.Error($"Not added: {r.Error}");
                 return 1;
             }
-            var time = sp.GetRequiredService<TimeProvider>();
-            var added = await sp.GetRequiredService<IFeedStore>().AddFeedAsync(new FeedRecord { Url = url, Title = probe.Title, AddedAt = time.GetUtcNow(), AddedBy = "cli", Trusted = true }, token);
-            if (output.Json) output.WriteJson(new { url, added, title = probe.Title, error = (string?)null });
-            else output.Line(added ? $"Added feed: {probe.Title ?? url}" : $"Already registered: {url}");
+            var added = r.Outcome == AddFeedOutcome.Added;
+            if (output.Json) output.WriteJson(new { url = r.Url, added, title = r.Title, error = (string?)null });
+            else output.Line(added ? $"Added feed: {r.Title ?? r.Url}" : $"Already registered: {r.Url}");
             return 0;
         }));
 
@@ -55,6 +53,8 @@ public static class FeedsCommand
                         last_error = f.LastError,
                         consecutive_failures = f.ConsecutiveFailures,
                         items_ingested = f.ItemsIngested,
+                        skipped_last_poll = f.LastPollSkipped,
+                        skipped_why = f.LastPollSkippedWhy,
                     }),
                 });
             }
@@ -65,7 +65,9 @@ public static class FeedsCommand
                 {
                     var state = f.LastError is not null ? $"error: {f.LastError}" : f.LastPolledAt is null ? "never polled" : $"polled {CliOutput.IsoDate(f.LastPolledAt)}";
                     output.Line($"{f.Title ?? "(untitled)"} — {f.Url}");
-                    output.Line($"    {f.ItemsIngested} items, {state}");
+                    var skipped = f.LastPollSkipped > 0 ? $", {f.LastPollSkipped} skipped in the last poll: {f.LastPollSkippedWhy}"
+                        : f.LastPollSkippedWhy is { } note ? $", last poll: {note}" : "";
+                    output.Line($"    {f.ItemsIngested} items, {state}{skipped}");
                 }
             }
             return 0;
@@ -76,7 +78,7 @@ public static class FeedsCommand
         remove.SetAction((parse, ct) => cli.RunVerbAsync(parse, ct, async (sp, output, token) =>
         {
             var url = parse.GetValue(removeUrl)!.Trim();
-            var removed = await sp.GetRequiredService<IFeedStore>().RemoveFeedAsync(url, token);
+            var removed = await sp.GetRequiredService<FeedRegistration>().RemoveAsync(url, "cli", token);
             if (output.Json) output.WriteJson(new { url, removed });
             else output.Line(removed ? $"Removed {url}" : $"Not registered: {url}");
             return removed ? 0 : 1;

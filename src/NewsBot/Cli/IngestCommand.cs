@@ -62,24 +62,7 @@ public static class IngestCommand
         await RefreshSearchStructuresAsync(sp, summary, ct).ConfigureAwait(false);
         if (output.Json)
         {
-            output.WriteJson(new
-            {
-                items = results.Select(r => new
-                {
-                    input = r.Input,
-                    status = r.Status.ToString().ToLowerInvariant(),
-                    article_id = r.ArticleId,
-                    title = r.Title,
-                    author = r.Author,
-                    outlet = r.Outlet,
-                    published = CliOutput.IsoDate(r.Published),
-                    url = r.Url,
-                    chunks = r.Chunks,
-                    duplicate_of = r.DuplicateOf,
-                    error = r.Error,
-                }),
-                summary = new { added = summary.Added, updated = summary.Updated, unchanged = summary.Unchanged, duplicate = summary.Duplicate, failed = summary.Failed },
-            });
+            output.WriteJson(IngestJson.From(results, summary));
         }
         else
         {

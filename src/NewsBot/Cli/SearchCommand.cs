@@ -65,25 +65,7 @@ public static class SearchCommand
             }, token);
             if (output.Json)
             {
-                output.WriteJson(new
-                {
-                    query = q,
-                    results = result.Hits.Select((h, i) => new
-                    {
-                        rank = i + 1,
-                        score = Math.Round(h.Score, 6),
-                        article_id = h.ArticleId,
-                        title = h.Title,
-                        outlet = h.Outlet,
-                        published = CliOutput.IsoDate(h.Published),
-                        url = h.Url,
-                        text = h.Text,
-                        dense_score = h.DenseScore is { } d ? Math.Round(d, 4) : (double?)null,
-                        lexical_score = h.LexicalScore is { } l ? Math.Round(l, 4) : (double?)null,
-                        position = h.Position,
-                    }),
-                    timings_ms = new { query_embedding = Math.Round(result.EmbeddingMs, 2), search = Math.Round(result.SearchMs, 2) },
-                });
+                output.WriteJson(SearchJson.From(q, result));
             }
             else if (result.Hits.Count == 0)
             {

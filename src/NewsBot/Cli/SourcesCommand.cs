@@ -19,13 +19,8 @@ public static class SourcesCommand
             var outlets = await store.GetOutletsAsync(token);
             if (output.Json)
             {
-                output.WriteJson(new
-                {
-                    articles = counts.Articles,
-                    chunks = stats.Chunks,
-                    duplicates = counts.Duplicates,
-                    outlets = outlets.Select(o => new { outlet = o.Outlet.Length == 0 ? null : o.Outlet, articles = o.Articles, newest = CliOutput.IsoDate(o.Newest) }),
-                });
+                output.WriteJson(new SourcesJson(counts.Articles, stats.Chunks, counts.Duplicates,
+                    outlets.Select(o => new OutletJson(o.Outlet.Length == 0 ? null : o.Outlet, o.Articles, CliOutput.IsoDate(o.Newest)))));
             }
             else
             {

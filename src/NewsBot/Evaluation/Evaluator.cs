@@ -80,15 +80,10 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         {
             var files = ListDocuments(docs, s.IncludeCounterfactual).Where(f => !exclude.Contains(f.DocId)).ToList();
             indexed = files.Count;
-            await IngestAsync(files.Select(f => f.Path).ToList(), ct).ConfigureAwait(false);
-            var registry = sp.GetRequiredService<IArticleStore>();
+            // by the ingest results, not by file:// key: a document naming its web address (url: line) is stored under it
+            var articleOf = await IngestAsync(files.Select(f => f.Path).ToList(), ct).ConfigureAwait(false);
             foreach (var f in files)
-            {
-                var key = new Uri(f.Path).AbsoluteUri;
-                var article = await registry.FindBySourceAsync(key, ct).ConfigureAwait(false);
-                if (article is not null) docToArticle[f.DocId] = article.Id;
-                else if (await registry.FindDuplicateAsync(key, ct).ConfigureAwait(false) is { } dup) docToArticle[f.DocId] = dup.DuplicateOf;
-            }
+                if (articleOf.TryGetValue(f.Path, out var articleId)) docToArticle[f.DocId] = articleId;
         }
 
         var retriever = sp.GetRequiredService<Retriever>();
@@ -225,7 +220,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             Calibration = Calibrate(relevances, answering.RelevanceThreshold),
             AnswerMsP50 = Percentile(latencies, 0.5),
             AnswerMsP95 = Percentile(latencies, 0.95),
-            Mode = sp.GetRequiredService<NewsBot.Hosting.AnsweringRegistration.LlmHolder>().Answerer is null ? "extractive" : "llm",
+            Mode = sp.GetRequiredService<NewsBot.Hosting.ILlmAnswererProvider>().Answerer is null ? "extractive" : "llm",
             Failures = failures,
         };
     }
@@ -235,19 +230,23 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             ? new DateTimeOffset(day.ToDateTime(new TimeOnly(23, 59)), TimeSpan.Zero)
             : null;
 
-    async Task IngestAsync(List<string> files, CancellationToken ct)
+    /// <summary>Ingests the files; returns the article (or, for a duplicate, the original) each file became.</summary>
+    async Task<Dictionary<string, string>> IngestAsync(List<string> files, CancellationToken ct)
     {
         var pipeline = sp.GetRequiredService<IngestionPipeline>();
         var summary = new IngestSummary();
+        var articleOf = new Dictionary<string, string>(StringComparer.Ordinal);
         var sw = Stopwatch.StartNew();
         await foreach (var r in pipeline.IngestAsync(files, ct).ConfigureAwait(false))
         {
             summary.Count(r);
+            if (r.ArticleId is { } id) articleOf[Path.GetFullPath(r.Input)] = id;
             output.Progress($"indexing {summary.Total}/{files.Count} documents ({summary.Total / Math.Max(0.001, sw.Elapsed.TotalSeconds):0.0}/s)");
         }
         output.EndProgress();
         if (!output.Json)
             output.Error($"Indexed {files.Count} documents: {summary.Added} added, {summary.Updated} updated, {summary.Unchanged} unchanged, {summary.Duplicate} duplicates, {summary.Failed} failed ({sw.Elapsed.TotalSeconds:0}s).");
+        return articleOf;
     }
 
     public static IEnumerable<(string Path, string DocId)> ListDocuments(string dir, bool includeCounterfactual)

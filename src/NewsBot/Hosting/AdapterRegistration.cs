@@ -12,6 +12,12 @@ internal static class IndexRegistration
         IndexProvider.Qdrant => sp.GetRequiredService<NewsBot.Qdrant.QdrantArticleIndex>(),
         _ => throw new ConfigurationException($"Index:Provider: '{provider}' is not supported. Fix: set Index:Provider to Embedded or Qdrant."),
     };
+
+    public static ITermStatistics CreateRemoteTermStatistics(IServiceProvider sp, IndexProvider provider) => provider switch
+    {
+        IndexProvider.Qdrant => sp.GetRequiredService<NewsBot.Qdrant.QdrantArticleIndex>(),
+        _ => throw new ConfigurationException($"Index:Provider: '{provider}' is not supported. Fix: set Index:Provider to Embedded or Qdrant."),
+    };
 }
 
 internal static class SourcesRegistration

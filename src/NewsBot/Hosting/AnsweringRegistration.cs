@@ -6,8 +6,21 @@ using NewsBot.Core.Answering;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.OpenAI;
+using Polly.Registry;
 
 namespace NewsBot.Hosting;
+
+/// <summary>
+/// Which language model answers, if any (<c>Llm:Provider</c>). The model is optional, and a container cannot register
+/// "no service" for <see cref="ILlmAnswerer"/>: a null-object answerer would pass for a model (status would say "llm"),
+/// and a factory returning null hides the choice in the container's corner cases. So the host answers this one
+/// question through a small interface whose <see cref="Answerer"/> is null when answers are extractive.
+/// </summary>
+public interface ILlmAnswererProvider
+{
+    /// <summary>The configured language model; null when <c>Llm:Provider</c> is None (answers are extractive).</summary>
+    ILlmAnswerer? Answerer { get; }
+}
 
 /// <summary>Answering: the extractive answerer always, the language model when <c>Llm:Provider</c> is set.</summary>
 public static class AnsweringRegistration
@@ -41,13 +54,14 @@ public static class AnsweringRegistration
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value);
         services.AddHttpClient(LlmHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
         services.AddSingleton<ExtractiveAnswerer>();
-        services.AddSingleton(sp =>
+        services.AddSingleton<ILlmAnswererProvider>(sp =>
         {
             var o = sp.GetRequiredService<LlmOptions>();
-            if (o.Provider == LlmProvider.None) return new LlmHolder(null);
+            if (o.Provider == LlmProvider.None) return new ConfiguredLlm(null);
             var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(LlmHttpClient);
             var prompts = ResolvePromptsDirectory(o, sp.GetRequiredService<CliContext>());
-            return new LlmHolder(new SemanticKernelAnswerer(SemanticKernelAnswerer.CreateKernel(o, http), prompts, o, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<SemanticKernelAnswerer>>()));
+            var pipeline = sp.GetRequiredService<ResiliencePipelineProvider<string>>().GetPipeline(LlmRetry.PipelineKey);
+            return new ConfiguredLlm(new SemanticKernelAnswerer(SemanticKernelAnswerer.CreateKernel(o, http), prompts, o, pipeline, sp.GetRequiredService<TimeProvider>()));
         });
         services.AddSingleton(sp => new AnswerService(
             sp.GetRequiredService<Retriever>(),
@@ -56,14 +70,16 @@ public static class AnsweringRegistration
             sp.GetRequiredService<AnsweringOptions>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AnswerService>>(),
-            sp.GetRequiredService<LlmHolder>().Answerer,
+            sp.GetRequiredService<ILlmAnswererProvider>().Answerer,
             sp.GetRequiredService<IArticleStore>()));
         services.AddSingleton<IAnswerService>(sp => sp.GetRequiredService<AnswerService>());
         return services;
     }
 
-    /// <summary>The configured language model, or none.</summary>
-    public sealed record LlmHolder(ILlmAnswerer? Answerer);
+    sealed class ConfiguredLlm(ILlmAnswerer? answerer) : ILlmAnswererProvider
+    {
+        public ILlmAnswerer? Answerer => answerer;
+    }
 
     /// <summary>Llm:PromptsDirectory, else ./prompts (a checkout), else the prompts copied next to the app.</summary>
     public static string ResolvePromptsDirectory(LlmOptions o, CliContext ctx)

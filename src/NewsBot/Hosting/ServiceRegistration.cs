@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NewsBot.Core.Ingestion;
+using NewsBot.Core.Operations;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.Core.Text;
@@ -17,6 +18,7 @@ public static class ServiceRegistration
     {
         services.AddSingleton(ctx);
         services.AddSingleton(TimeProvider.System);
+        services.AddNewsBotResilience(config);
 
         services.AddSection<StorageOptions>(config, StorageOptions.SectionName);
         services.AddSection<IndexOptions>(config, IndexOptions.SectionName);
@@ -51,6 +53,16 @@ public static class ServiceRegistration
                 _ => IndexRegistration.CreateRemoteIndex(sp, provider),
             };
         });
+        // the term statistics of the same index, through their own port (the relevance checks judge alike on every index)
+        services.AddSingleton<ITermStatistics>(sp =>
+        {
+            var provider = sp.GetRequiredService<IOptions<IndexOptions>>().Value.Provider;
+            return provider switch
+            {
+                IndexProvider.Embedded => sp.GetRequiredService<SqliteArticleIndex>(),
+                _ => IndexRegistration.CreateRemoteTermStatistics(sp, provider),
+            };
+        });
 
         NewsBot.Qdrant.QdrantServiceCollectionExtensions.AddNewsBotQdrant(services, config);
         services.AddNewsBotEmbeddings(config);
@@ -70,7 +82,11 @@ public static class ServiceRegistration
         services.AddNewsBotSourcesAdapter();
         services.AddNewsBotAnswering(config);
         services.AddNewsBotDigests(config);
-        services.AddSingleton<ISystemStatusProvider, HostStatusProvider>();
+        services.AddSingleton<FeedRegistration>();
+        // The status service asks "which answer mode" through IAnswerModeInfo, so only this line knows where the model is held.
+        services.AddSingleton<IAnswerModeInfo>(sp => new HostAnswerModeInfo(sp.GetRequiredService<ILlmAnswererProvider>().Answerer));
+        services.AddSingleton<IStoreInfo, HostStoreInfo>();
+        services.AddSingleton<ISystemStatusProvider, SystemStatusService>();
         return services;
     }
 }

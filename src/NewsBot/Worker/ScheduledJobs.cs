@@ -1,12 +1,14 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Polly;
+using Polly.Registry;
 
 namespace NewsBot.Worker;
 
 /// <summary>
 /// Work the worker runs on a schedule (feed polling now; daily digests and story follow-ups later).
-/// The host runs each job in its own loop: wait until <see cref="NextRun"/>, run, log and back off on failure.
+/// The host runs each job in its own loop: wait until <see cref="NextRun"/>, run (retried a few times on failure), log.
 /// </summary>
 public interface IScheduledJob
 {
@@ -21,26 +23,30 @@ public interface IScheduledJob
     CancellationToken WakeUp => CancellationToken.None;
 }
 
-/// <summary>Hosts every registered <see cref="IScheduledJob"/>; a failing job is logged and retried with back-off, never stopping the worker.</summary>
-public sealed class ScheduledJobsService(IEnumerable<IScheduledJob> jobs, TimeProvider time, ILogger<ScheduledJobsService> logger) : BackgroundService
+/// <summary>
+/// Hosts every registered <see cref="IScheduledJob"/>; a failing run is retried by the pipeline <see cref="PipelineKey"/>
+/// (a few times, backing off; never a bug), then logged, and the job runs again at its next scheduled time: a failure
+/// never stops the worker.
+/// </summary>
+public sealed class ScheduledJobsService(IEnumerable<IScheduledJob> jobs, ResiliencePipelineProvider<string> pipelines, TimeProvider time,
+    ILogger<ScheduledJobsService> logger) : BackgroundService
 {
+    /// <summary>The pipeline a job's run goes through (configured in Hosting/ResilienceRegistration).</summary>
+    public const string PipelineKey = "newsbot-scheduled-jobs";
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
         => Task.WhenAll(jobs.Select(j => RunLoopAsync(j, stoppingToken)));
 
     async Task RunLoopAsync(IScheduledJob job, CancellationToken ct)
     {
+        var pipeline = pipelines.GetPipeline(PipelineKey);
         DateTimeOffset? last = null;
-        int failures = 0;
         while (!ct.IsCancellationRequested)
         {
             var now = time.GetUtcNow();
-            var next = job.NextRun(last, now);
-            if (failures > 0)
-            {
-                var backoff = TimeSpan.FromSeconds(Math.Min(900, 15 * Math.Pow(2, failures - 1)));
-                if (now + backoff < next) next = now + backoff;
-            }
-            var wait = next - now;
+            var wait = job.NextRun(last, now) - now;
+            // the job's name reaches the pipeline's retry log through the context
+            var context = ResilienceContextPool.Shared.Get(job.Name, ct);
             try
             {
                 if (wait > TimeSpan.Zero)
@@ -56,8 +62,7 @@ public sealed class ScheduledJobsService(IEnumerable<IScheduledJob> jobs, TimePr
                     }
                 }
                 logger.LogDebug("Running scheduled job {Job}", job.Name);
-                await job.RunAsync(ct).ConfigureAwait(false);
-                failures = 0;
+                await pipeline.ExecuteAsync(static async (c, j) => await j.RunAsync(c.CancellationToken).ConfigureAwait(false), context, job).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
@@ -65,8 +70,11 @@ public sealed class ScheduledJobsService(IEnumerable<IScheduledJob> jobs, TimePr
             }
             catch (Exception ex)
             {
-                failures++;
-                logger.LogError(ex, "Scheduled job {Job} failed ({Failures} in a row); retrying with back-off", job.Name, failures);
+                logger.LogError(ex, "Scheduled job {Job} failed; it runs again at its next scheduled time", job.Name);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
             }
             last = time.GetUtcNow();
         }

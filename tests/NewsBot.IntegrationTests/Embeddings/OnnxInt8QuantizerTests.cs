@@ -1,6 +1,9 @@
+using System.Runtime.InteropServices;
+using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using NewsBot.Onnx;
+using NewsBot.Onnx.Proto;
 using Xunit;
 
 namespace NewsBot.IntegrationTests.Embeddings;
@@ -37,6 +40,25 @@ public sealed class OnnxInt8QuantizerTests
         float range = expected.Max(MathF.Abs);
         for (int i = 0; i < expected.Length; i++)
             Assert.True(MathF.Abs(expected[i] - actual[i]) <= 0.03f * range, $"output {i}: {actual[i]} vs {expected[i]} (range {range})");
+    }
+
+    [Fact]
+    public void Fields_that_onnx_min_proto_does_not_name_survive_the_rewrite()
+    {
+        var model = TinyOnnx.Build(withBias: true);
+
+        var quantized = OnnxInt8Quantizer.Quantize(model, null, out var report);
+
+        Assert.True(report.Changed);
+        Assert.True(quantized.AsSpan().IndexOf(TinyOnnx.ProducerName()) >= 0, "producer_name was lost");
+        Assert.Equal("tiny", ModelProto.Parser.ParseFrom(quantized).Graph.Name);
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_a_model_are_refused()
+    {
+        Assert.Throws<InvalidDataException>(() => OnnxInt8Quantizer.Quantize(new byte[] { 0x3A, 0xFF, 0x01, 0x02 }, null, out _));
+        Assert.Throws<InvalidDataException>(() => OnnxInt8Quantizer.Quantize(new ModelProto { IrVersion = 8 }.ToByteArray(), null, out _)); // no graph
     }
 
     [Fact]
@@ -104,70 +126,66 @@ public sealed class OnnxInt8QuantizerTests
 }
 
 /// <summary>
-/// Builds a one-layer ONNX model with <see cref="ProtoWriter"/>: <c>Y = X · W (+ B)</c>, X <c>[n, 16]</c> float,
-/// W <c>[16, 8]</c>, B <c>[8]</c>.
+/// Builds a one-layer ONNX model with the generated ONNX classes: <c>Y = X · W (+ B)</c>, X <c>[n, 16]</c> float,
+/// W <c>[16, 8]</c>, B <c>[8]</c>. A <c>producer_name</c> (a field onnx_min.proto leaves out) rides along as raw bytes.
 /// </summary>
 internal static class TinyOnnx
 {
+    public const string Producer = "newsbot-tests";
+
     public static byte[] Build(bool withBias = false, bool weightAsGraphInput = false, bool weightAlsoOutput = false)
     {
         const int k = 16, n = 8;
         var w = Random(k * n, seed: 42);
         var b = Random(n, seed: 43);
-        var model = new ProtoWriter();
-        model.WriteInt64Field(1, 8); // ir_version
-        model.WriteStringField(2, "newsbot-tests");
-        model.WriteMessageField(7, g =>
-        {
-            Node(g, "matmul", "MatMul", ["X", "W"], [withBias ? "XW" : "Y"]);
-            if (withBias) Node(g, "bias", "Add", ["XW", "B"], ["Y"]);
-            if (weightAlsoOutput) Node(g, "copy", "Identity", ["W"], ["W_copy"]);
-            g.WriteStringField(2, "tiny");
-            if (!weightAsGraphInput) Tensor(g, "W", [k, n], w);
-            if (withBias) Tensor(g, "B", [n], b);
-            Value(g, 11, "X", [-1, k]);
-            if (weightAsGraphInput) Value(g, 11, "W", [k, n]);
-            Value(g, 12, "Y", [-1, n]);
-            if (weightAlsoOutput) Value(g, 12, "W_copy", [k, n]);
-        });
-        model.WriteMessageField(8, o => o.WriteInt64Field(2, 17)); // opset_import { version: 17 }
-        return model.WrittenSpan.ToArray();
+        var graph = new GraphProto { Name = "tiny" };
+        graph.Node.Add(Node("matmul", "MatMul", ["X", "W"], [withBias ? "XW" : "Y"]));
+        if (withBias) graph.Node.Add(Node("bias", "Add", ["XW", "B"], ["Y"]));
+        if (weightAlsoOutput) graph.Node.Add(Node("copy", "Identity", ["W"], ["W_copy"]));
+        if (!weightAsGraphInput) graph.Initializer.Add(Tensor("W", [k, n], w));
+        if (withBias) graph.Initializer.Add(Tensor("B", [n], b));
+        graph.Input.Add(Value("X", [-1, k]));
+        if (weightAsGraphInput) graph.Input.Add(Value("W", [k, n]));
+        graph.Output.Add(Value("Y", [-1, n]));
+        if (weightAlsoOutput) graph.Output.Add(Value("W_copy", [k, n]));
+        var model = new ModelProto { IrVersion = 8, Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Version = 17 });
+        return [.. model.ToByteArray(), .. ProducerName()];
     }
 
-    static void Node(ProtoWriter g, string name, string op, string[] inputs, string[] outputs) => g.WriteMessageField(1, n =>
+    /// <summary>ModelProto field 2 (producer_name), encoded by hand because onnx_min.proto does not declare it.</summary>
+    public static byte[] ProducerName()
     {
-        foreach (var i in inputs) n.WriteStringField(1, i);
-        foreach (var o in outputs) n.WriteStringField(2, o);
-        n.WriteStringField(3, name);
-        n.WriteStringField(4, op);
-    });
+        using var buffer = new MemoryStream();
+        var output = new CodedOutputStream(buffer);
+        output.WriteTag(2, WireFormat.WireType.LengthDelimited);
+        output.WriteString(Producer);
+        output.Flush();
+        return buffer.ToArray();
+    }
 
-    static void Tensor(ProtoWriter g, string name, long[] dims, float[] values) => g.WriteMessageField(5, t =>
+    static NodeProto Node(string name, string op, string[] inputs, string[] outputs)
     {
-        foreach (var d in dims) t.WriteInt64Field(1, d);
-        t.WriteInt64Field(2, 1); // FLOAT
-        t.WriteStringField(8, name);
-        t.WriteBytesField(9, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-    });
+        var node = new NodeProto { Name = name, OpType = op };
+        node.Input.Add(inputs);
+        node.Output.Add(outputs);
+        return node;
+    }
+
+    static TensorProto Tensor(string name, long[] dims, float[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = 1, RawData = ByteString.CopyFrom(MemoryMarshal.AsBytes(values.AsSpan())) };
+        tensor.Dims.Add(dims);
+        return tensor;
+    }
 
     /// <summary>A float tensor value info; -1 = a symbolic dimension.</summary>
-    static void Value(ProtoWriter g, int field, string name, long[] dims) => g.WriteMessageField(field, v =>
+    static ValueInfoProto Value(string name, long[] dims)
     {
-        v.WriteStringField(1, name);
-        v.WriteMessageField(2, type => type.WriteMessageField(1, tensor =>
-        {
-            tensor.WriteInt64Field(1, 1); // elem_type FLOAT
-            tensor.WriteMessageField(2, shape =>
-            {
-                foreach (var d in dims)
-                    shape.WriteMessageField(1, dim =>
-                    {
-                        if (d < 0) dim.WriteStringField(2, "n");
-                        else dim.WriteInt64Field(1, d);
-                    });
-            });
-        }));
-    });
+        var shape = new TensorShapeProto();
+        shape.Dim.Add(dims.Select(d => d < 0 ? new TensorShapeProto.Types.Dimension { DimParam = "n" } : new TensorShapeProto.Types.Dimension { DimValue = d }));
+        return new ValueInfoProto { Name = name, Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = 1, Shape = shape } } };
+    }
 
     public static float[] Random(int count, int seed)
     {
@@ -185,31 +203,9 @@ internal static class TinyOnnx
     }
 
     /// <summary>The graph's op types in order, "domain.op" outside the default domain.</summary>
-    public static List<string> OpTypes(byte[] model)
-    {
-        var ops = new List<string>();
-        foreach (var graph in Fields(model, 7))
-            foreach (var node in Fields(graph, 1))
-            {
-                string op = Fields(node, 4).Select(Text).Single();
-                string domain = Fields(node, 7).Select(Text).SingleOrDefault() ?? "";
-                ops.Add(domain.Length > 0 ? $"{domain}.{op}" : op);
-            }
-        return ops;
-    }
+    public static List<string> OpTypes(byte[] model) =>
+        ModelProto.Parser.ParseFrom(model).Graph.Node.Select(n => n.Domain.Length > 0 ? $"{n.Domain}.{n.OpType}" : n.OpType).ToList();
 
     public static List<string> OpsetDomains(byte[] model) =>
-        Fields(model, 8).Select(o => Fields(o, 1).Select(Text).SingleOrDefault() ?? "").ToList();
-
-    static string Text(byte[] bytes) => System.Text.Encoding.UTF8.GetString(bytes);
-
-    /// <summary>The payloads of a message's length-delimited fields numbered <paramref name="number"/>.</summary>
-    static List<byte[]> Fields(byte[] message, int number)
-    {
-        var found = new List<byte[]>();
-        var reader = new ProtoReader(message);
-        while (reader.Next(out var f))
-            if (f.Number == number && f.Type == WireType.LengthDelimited) found.Add(message[f.Payload]);
-        return found;
-    }
+        ModelProto.Parser.ParseFrom(model).OpsetImport.Select(o => o.Domain).ToList();
 }

@@ -1,3 +1,4 @@
+using Google.Protobuf;
 using NewsBot.Onnx;
 using Xunit;
 
@@ -129,6 +130,42 @@ public sealed class OnnxModelCacheTests : IDisposable
         Assert.True(OnnxModelCache.IsCompleteModelFile(path));
     }
 
+    [Fact]
+    public void An_int8_file_laid_out_as_the_previous_release_wrote_it_is_reused()
+    {
+        // The previous quantizer copied the model's top-level fields in their original order (ir_version, producer,
+        // graph, opset imports...); the generated classes write known fields first. Either layout is a complete file.
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.MiniLM);
+        var path = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default, out var first);
+        Assert.NotNull(first);
+        var bytes = File.ReadAllBytes(path);
+        var previousLayout = TopLevelFields(bytes).OrderBy(f => f.Number).SelectMany(f => bytes[f.Range]).ToArray();
+        Assert.Equal(bytes.Length, previousLayout.Length);
+        Assert.False(bytes.AsSpan().SequenceEqual(previousLayout)); // the layout did change
+        File.WriteAllBytes(path, previousLayout);
+        var written = File.GetLastWriteTimeUtc(path);
+
+        var again = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default, out var second);
+
+        Assert.Equal(path, again);
+        Assert.Null(second);
+        Assert.Equal(written, File.GetLastWriteTimeUtc(path));
+        Assert.Equal(previousLayout, File.ReadAllBytes(path));
+    }
+
+    static List<(int Number, Range Range)> TopLevelFields(byte[] message)
+    {
+        var fields = new List<(int, Range)>();
+        var input = new CodedInputStream(message);
+        while (true)
+        {
+            int start = (int)input.Position;
+            uint tag = input.ReadTag();
+            if (tag == 0) return fields;
+            input.SkipLastField();
+            fields.Add((WireFormat.GetTagFieldNumber(tag), start..(int)input.Position));
+        }
+    }
 
     public void Dispose()
     {

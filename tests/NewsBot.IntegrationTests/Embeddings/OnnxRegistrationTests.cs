@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.Hosting;
@@ -12,17 +13,26 @@ namespace NewsBot.IntegrationTests.Embeddings;
 
 public sealed class OnnxRegistrationTests
 {
+    static ServiceProvider Host(Dictionary<string, string?> settings)
+    {
+        settings["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "newsbot-tests", "unused-data");
+        var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+        var services = new ServiceCollection();
+        services.AddSingleton(new CliContext());
+        services.AddSection<StorageOptions>(config, StorageOptions.SectionName);
+        services.AddNewsBotEmbeddings(config);
+        return services.BuildServiceProvider();
+    }
+
     [Fact]
     public void Registers_generator_counter_and_profile_without_loading_the_model()
     {
-        var services = new ServiceCollection();
-        services.AddNewsBotOnnxEmbeddings(new OnnxEmbeddingOptions { Model = "arcticxs", BatchSize = 4 }, OnnxGeneratorFixture.SharedCacheDirectory);
-        using var provider = services.BuildServiceProvider();
+        using var provider = Host(new() { ["Embeddings:Model"] = "arcticxs", ["Embeddings:BatchSize"] = "4", ["Embeddings:Quantize"] = "false" });
 
         var generator = provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
         var concrete = Assert.IsType<OnnxEmbeddingGenerator>(generator);
-        Assert.Same(concrete, provider.GetRequiredService<OnnxEmbeddingGenerator>());
         Assert.False(concrete.IsLoaded);
+        Assert.False(concrete.Quantized);
         Assert.Equal(LocalEmbeddingModel.ArcticXs, concrete.Model);
         Assert.Equal(256, concrete.MaxTokens);
 
@@ -31,6 +41,26 @@ public sealed class OnnxRegistrationTests
 
         var profile = provider.GetRequiredService<EmbeddingProfile>();
         Assert.Equal(new EmbeddingProfile("snowflake-arctic-embed-xs", 384, "Represent this sentence for searching relevant passages: ", "", 16), profile);
+    }
+
+    [Fact]
+    public void The_Embeddings_section_has_one_set_of_defaults()
+    {
+        var section = new EmbeddingsOptions();
+        var local = new OnnxEmbeddingOptions();
+
+        Assert.True(section.Quantize); // as README and appsettings.example.json document
+        Assert.Equal(section.Quantize, local.Quantize);
+        Assert.Equal(section.Model, local.Model);
+        Assert.Equal(section.Threads, local.Threads);
+        Assert.Equal(section.BatchSize, local.BatchSize);
+        Assert.Equal(section.MaxTokens, local.MaxTokens);
+        Assert.Equal(section.CacheDirectory, local.CacheDirectory);
+
+        // With no Embeddings keys at all, the host runs the int8 MiniLM.
+        using var provider = Host([]);
+        Assert.Equal("all-MiniLM-L6-v2-int8", provider.GetRequiredService<EmbeddingProfile>().Model);
+        Assert.True(Assert.IsType<OnnxEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()).Quantized);
     }
 
     [Fact]
@@ -58,23 +88,16 @@ public sealed class OnnxRegistrationTests
         Assert.False(generator.IsLoaded);
     }
 
-    [Fact]
-    public void The_hosts_Embeddings_Quantize_setting_reaches_the_local_generator()
+    [Theory]
+    [InlineData("true", true)]
+    [InlineData("false", false)]
+    public void The_hosts_Embeddings_Quantize_setting_reaches_the_local_generator(string setting, bool quantized)
     {
-        var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Embeddings:Quantize"] = "true",
-            ["Storage:DataDirectory"] = Path.Combine(Path.GetTempPath(), "newsbot-tests", "unused-data"),
-        }).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton(new CliContext());
-        services.AddSection<StorageOptions>(config, StorageOptions.SectionName);
-        services.AddNewsBotEmbeddings(config);
-        using var provider = services.BuildServiceProvider();
+        using var provider = Host(new() { ["Embeddings:Quantize"] = setting });
 
-        Assert.Equal("all-MiniLM-L6-v2-int8", provider.GetRequiredService<EmbeddingProfile>().Model); // the default model
+        Assert.Equal(quantized ? "all-MiniLM-L6-v2-int8" : "all-MiniLM-L6-v2", provider.GetRequiredService<EmbeddingProfile>().Model); // the default model
         var generator = Assert.IsType<OnnxEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
-        Assert.True(generator.Quantized);
+        Assert.Equal(quantized, generator.Quantized);
         Assert.False(generator.IsLoaded);
     }
 
@@ -84,15 +107,18 @@ public sealed class OnnxRegistrationTests
         static void Validate(OnnxEmbeddingOptions o) => Validator.ValidateObject(o, new ValidationContext(o), validateAllProperties: true);
 
         Validate(new OnnxEmbeddingOptions());
-        // A remote provider's model name in the shared section is not this adapter's business.
-        Validate(new OnnxEmbeddingOptions { Provider = "OpenAI", Model = "text-embedding-3-small" });
+        Validate(new OnnxEmbeddingOptions { Model = "arcticxs", Quantize = false });
 
         Assert.Throws<ValidationException>(() => Validate(new OnnxEmbeddingOptions { Model = "text-embedding-3-small" }));
         Assert.Throws<ValidationException>(() => Validate(new OnnxEmbeddingOptions { Model = "1" }));
         Assert.Throws<ValidationException>(() => Validate(new OnnxEmbeddingOptions { BatchSize = 0 }));
         Assert.Throws<ValidationException>(() => Validate(new OnnxEmbeddingOptions { Threads = -1 }));
         Assert.Throws<ValidationException>(() => Validate(new OnnxEmbeddingOptions { MaxTokens = 4 }));
-        Assert.Throws<ValidationException>(() =>
-            new ServiceCollection().AddNewsBotOnnxEmbeddings(new OnnxEmbeddingOptions { BatchSize = 0 }, "/tmp"));
+        // The host validates the section: a remote provider's model name is fine there, a bad batch size is not.
+        using (var remote = Host(new() { ["Embeddings:Provider"] = "OpenAI", ["Embeddings:Model"] = "text-embedding-3-small", ["Embeddings:Dimensions"] = "1536", ["Embeddings:Endpoint"] = "http://127.0.0.1:9/v1" }))
+            Assert.Equal("text-embedding-3-small", remote.GetRequiredService<EmbeddingProfile>().Model);
+        using var bad = Host(new() { ["Embeddings:BatchSize"] = "0" });
+        var error = Assert.Throws<OptionsValidationException>(() => bad.GetRequiredService<EmbeddingProfile>());
+        Assert.Contains("BatchSize", error.Message);
     }
 }

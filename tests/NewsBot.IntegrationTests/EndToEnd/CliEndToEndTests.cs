@@ -29,6 +29,10 @@ public sealed class CliEndToEndTests : IDisposable
 
     static JsonNode Json(string stdout) => JsonNode.Parse(stdout) ?? throw new InvalidOperationException("no JSON in: " + stdout);
 
+    /// <summary>The JSON field names are a contract (README "JSON output"): exactly these, in this order.</summary>
+    static void AssertFields(JsonNode? node, string fields) =>
+        Assert.Equal(fields, string.Join(" ", node!.AsObject().Select(p => p.Key)));
+
     long Scalar(string sql)
     {
         using var c = new SqliteConnection($"Data Source={Path.Combine(_data, "newsbot.db")};Mode=ReadOnly;Pooling=False");
@@ -45,6 +49,9 @@ public sealed class CliEndToEndTests : IDisposable
         var (exit, stdout, stderr) = await Run("ingest", TestPaths.Seeds, "--json");
         Assert.True(exit == 0, stderr);
         var item = Json(stdout)["items"]![0]!;
+        AssertFields(Json(stdout), "items summary");
+        AssertFields(item, "input status article_id title author outlet published url chunks duplicate_of error");
+        AssertFields(Json(stdout)["summary"], "added updated unchanged duplicate failed");
         Assert.Equal("added", item["status"]!.GetValue<string>());
         Assert.Equal(SeedTitle, item["title"]!.GetValue<string>());
         Assert.Equal("Stefan J. Bos", item["author"]!.GetValue<string>());
@@ -75,6 +82,16 @@ public sealed class CliEndToEndTests : IDisposable
         var first = Json(stdout)["results"]![0]!;
         Assert.Equal(SeedTitle, first["title"]!.GetValue<string>());
         Assert.Contains("Konotop", first["text"]!.GetValue<string>());
+        AssertFields(Json(stdout), "query results timings_ms");
+        AssertFields(first, "rank score article_id title outlet published url text dense_score lexical_score position");
+        AssertFields(Json(stdout)["timings_ms"], "query_embedding search");
+
+        (exit, stdout, _) = await Run("sources", "--json");
+        Assert.Equal(0, exit);
+        var sources = Json(stdout);
+        AssertFields(sources, "articles chunks duplicates outlets");
+        Assert.Equal(1, sources["articles"]!.GetValue<long>());
+        AssertFields(sources["outlets"]![0], "outlet articles newest");
     }
 
     [SkippableFact]
@@ -90,6 +107,9 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Contains("28", a["answer"]!.GetValue<string>());
         Assert.Contains("[1]", a["answer"]!.GetValue<string>());
         Assert.Equal(SeedTitle, a["citations"]![0]!["title"]!.GetValue<string>());
+        AssertFields(a, "id question standalone_query answer refused mode citations closest_headlines note relevance timings_ms");
+        AssertFields(a["citations"]![0], "n article_id title outlet author published url snippet");
+        Assert.Contains("total", a["timings_ms"]!.AsObject().Select(p => p.Key));
 
         (exit, stdout, _) = await Run("ask", "Which team won the 2022 football World Cup final?", "--json");
         Assert.Equal(0, exit);
@@ -131,6 +151,7 @@ public sealed class CliEndToEndTests : IDisposable
         Assert.Equal(2, JsonNode.Parse(lines[1])!["id"]!.GetValue<int>());
         Assert.True(JsonNode.Parse(lines[1])!["refused"]!.GetValue<bool>());
         Assert.Contains("invalid JSON", JsonNode.Parse(lines[2])!["error"]!.GetValue<string>());
+        AssertFields(JsonNode.Parse(lines[2]), "id error");
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace NewsBot.IntegrationTests.Index;
 /// every test as skipped with <see cref="SkipReason"/>.
 /// </summary>
 [Collection(IndexContractCollection.Name)]
-public abstract class ArticleIndexContract(ContractEmbedderFixture embed) : IAsyncLifetime
+public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed) : IAsyncLifetime
 {
     IArticleIndex? _index;
 

@@ -59,6 +59,39 @@ public static class ContractCorpus
 
     public static IReadOnlyList<CorpusArticle> All { get; } = [HarbourStrike, RateRise, MountainRescue, Orchid, CupFinal, BatteryPlant, RiverFlood, MayorElection];
 
+    /// <summary>Searches every index must rank alike (text, mode, filter): both legs, each leg alone, filters, no terms.</summary>
+    public static IReadOnlyList<(string Text, RetrievalMode Mode, SearchFilter? Filter)> AgreementSearches { get; } =
+    [
+        ("harbour strike grain ships", RetrievalMode.Hybrid, null),
+        ("interest rates inflation", RetrievalMode.Hybrid, null),
+        ("residents evacuated", RetrievalMode.Hybrid, null),
+        ("the", RetrievalMode.Hybrid, null),
+        ("climbers frostbite hospital", RetrievalMode.Dense, null),
+        ("wheat barley exporters", RetrievalMode.Lexical, null),
+        ("jobs", RetrievalMode.Lexical, null),
+        ("river", RetrievalMode.Hybrid, new SearchFilter { Outlets = ["the ledger"] }),
+        ("news this month", RetrievalMode.Hybrid, new SearchFilter
+        {
+            PublishedAfter = new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), PublishedBefore = new DateTimeOffset(2025, 4, 1, 0, 0, 0, TimeSpan.Zero),
+        }),
+    ];
+
+    /// <summary>Questions the corpus answers (every index must answer them).</summary>
+    public static IReadOnlyList<string> AnswerableQuestions { get; } =
+    [
+        "Who led the volunteer team that reached the climbers on the eastern ridge?",
+        "How many residents did emergency services move when the river flooded?",
+        "How many jobs does the carmaker's battery plant promise?",
+    ];
+
+    /// <summary>Questions the corpus does not answer (every index must refuse them), some only by their unseen names.</summary>
+    public static IReadOnlyList<string> UnanswerableQuestions { get; } =
+    [
+        "Who won the chess olympiad in Budapest?",
+        "What did Zorbatronics announce about its battery plant?",
+        "How many goals did Kvaratskhelia score in the cup final?",
+    ];
+
     public static int ChunkCount => All.Sum(a => a.Chunks.Length);
 
     /// <summary>Every lexical term of the corpus (titles and chunks), to check that a paraphrase shares none.</summary>
@@ -79,7 +112,7 @@ public sealed class ContractEmbedderFixture : IDisposable
     public ContractEmbedderFixture()
     {
         _generator = new OnnxEmbeddingGenerator(
-            new OnnxEmbeddingOptions { Model = nameof(LocalEmbeddingModel.MiniLM), Threads = 2, BatchSize = 8, MaxTokens = 256 },
+            new OnnxEmbeddingOptions { Model = nameof(LocalEmbeddingModel.MiniLM), Threads = 2, BatchSize = 8, MaxTokens = 256, Quantize = false },
             OnnxGeneratorFixture.SharedCacheDirectory);
         Embedder = new Embedder(_generator, OnnxEmbeddingProfiles.For(LocalEmbeddingModel.MiniLM));
         Model = new EmbeddingModelInfo(Embedder.Profile.Model, Embedder.Profile.Dimensions);

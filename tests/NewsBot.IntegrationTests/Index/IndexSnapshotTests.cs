@@ -47,6 +47,52 @@ public sealed class IndexSnapshotTests(ContractEmbedderFixture embed) : IDisposa
         "cup final penalties", "battery plant carmaker", "river flood evacuation", "mayor second term",
     ];
 
+    /// <summary>
+    /// Fixtures/release-snapshot: `newsbot ingest samples/` by the release before the index files were split (commit
+    /// 83d5d12), then its SqliteArticleIndex.SaveSnapshotAsync: the snapshot format of an existing data directory.
+    /// </summary>
+    static string ReleaseFixture([System.Runtime.CompilerServices.CallerFilePath] string here = "")
+        => Path.Combine(Path.GetDirectoryName(here)!, "Fixtures", "release-snapshot");
+
+    [Fact]
+    public async Task A_snapshot_written_by_the_previous_release_loads_and_answers_as_a_rebuild_from_the_rows()
+    {
+        string Copy(string name, bool withSnapshot)
+        {
+            var folder = Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
+            File.Copy(Path.Combine(ReleaseFixture(), "newsbot.db"), Path.Combine(folder, "newsbot.db"));
+            if (withSnapshot) File.Copy(Path.Combine(ReleaseFixture(), "index.snapshot"), Path.Combine(folder, "index.snapshot"));
+            return folder;
+        }
+        var log = new ListLogger();
+        using var fromSnapshot = new SqliteArticleIndex(new SqliteDatabase(Copy("release", withSnapshot: true)), logger: log) { SnapshotAfterChanges = -1 };
+        using var rebuilt = new SqliteArticleIndex(new SqliteDatabase(Copy("rows", withSnapshot: false))) { SnapshotAfterChanges = -1 };
+
+        await fromSnapshot.PreloadAsync();
+
+        Assert.Contains(log.Messages, m => m.StartsWith("Index snapshot loaded: 6 chunks", StringComparison.Ordinal));
+        Assert.DoesNotContain(log.Messages, m => m.Contains("ignored", StringComparison.Ordinal) || m.Contains("could not be read", StringComparison.Ordinal));
+        foreach (var q in (string[])["storm floods farmland", "tram line green light", "battery recycling", "election turnout", "cup semifinal"])
+        {
+            var expected = await TopAsync(rebuilt, q);
+            Assert.NotEmpty(expected);
+            Assert.Equal(expected, await TopAsync(fromSnapshot, q));
+        }
+        uint[] terms = [.. NewsBot.Core.Text.LexicalEncoder.Default.EncodeQuery("floods farmland tram battery").Indices];
+        Assert.Equal((await rebuilt.GetDocumentFrequenciesAsync(terms)).DocumentFrequencies, (await fromSnapshot.GetDocumentFrequenciesAsync(terms)).DocumentFrequencies);
+    }
+
+    sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<SqliteArticleIndex>
+    {
+        public List<string> Messages { get; } = [];
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Messages) Messages.Add(formatter(state, exception));
+        }
+    }
+
     [Fact]
     public async Task A_new_process_starts_from_the_snapshot_and_catches_up_with_later_writes()
     {

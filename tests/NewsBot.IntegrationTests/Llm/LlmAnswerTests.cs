@@ -154,6 +154,21 @@ public sealed class LlmAnswerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_429_with_retry_after_ms_is_waited_out_to_the_millisecond_header()
+    {
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).InScenario("rate-ms").WillSetStateTo("ok")
+            .RespondWith(Response.Create().WithStatusCode(429).WithHeader("retry-after-ms", "700").WithHeader("Retry-After", "0").WithBody("""{"error":{"message":"slow down"}}"""));
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost()).InScenario("rate-ms").WhenStateIs("ok")
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Completion("Drivers want 9 percent [1].")));
+        var started = DateTime.UtcNow;
+        var a = await Ask(LlmConfig(), "What pay rise do the train drivers want?");
+        Assert.Equal("llm", a["mode"]!.GetValue<string>());
+        Assert.Equal(2, _server.LogEntries.Count());
+        // Llm:RetryDelay is 50 ms here and Retry-After says 0: only retry-after-ms explains the wait
+        Assert.True(DateTime.UtcNow - started >= TimeSpan.FromSeconds(0.65), "retry-after-ms was not honoured");
+    }
+
+    [Fact]
     public async Task A_timeout_or_malformed_output_falls_back_to_the_extractive_answer()
     {
         _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost())
@@ -294,8 +309,10 @@ public sealed class LlmAnswerTests : IAsyncLifetime
             PromptsDirectory = Path.Combine(TestPaths.RepoRoot, "prompts"),
         };
         using var http = new HttpClient();
+        var retries = new Polly.ResiliencePipelineBuilder();
+        NewsBot.Hosting.ResilienceRegistration.ConfigureLlm(retries, options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
         var answerer = new NewsBot.OpenAI.SemanticKernelAnswerer(NewsBot.OpenAI.SemanticKernelAnswerer.CreateKernel(options, http), options.PromptsDirectory,
-            options, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<NewsBot.OpenAI.SemanticKernelAnswerer>.Instance);
+            options, retries.Build(), TimeProvider.System);
         var error = await Assert.ThrowsAsync<NewsBot.OpenAI.LlmException>(() => answerer.AnswerAsync("How many trains?", [], DateTimeOffset.UtcNow));
         Assert.Contains("HTTP 400", error.Message);
         Assert.Contains("Unsupported value: 'temperature'", error.Message);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using NewsBot.Core.Model;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Text;
+using NewsBot.IntegrationTests.Resilience;
 using NewsBot.Qdrant;
 using Qdrant.Client;
 using Qdrant.Client.Grpc;
@@ -36,14 +37,10 @@ public sealed class QdrantGrpcTransportTests : IAsyncLifetime
         var options = new QdrantOptions { Endpoint = endpoint ?? _server.Address.ToString(), ApiKey = apiKey, Collection = collection, MaxRetries = maxRetries, Timeout = TimeSpan.FromSeconds(10) };
         var connection = new QdrantConnection(options);
         _connections.Add(connection);
-        return new QdrantArticleIndex(connection.Client, options)
-        {
-            RetryDelay = (d, _) =>
-            {
-                _delays.Add(d);
-                return Task.CompletedTask;
-            },
-        };
+        // the host's Qdrant pipeline, on a clock that records each wait and lets it pass at once
+        var retries = new Polly.ResiliencePipelineBuilder { TimeProvider = new RecordingTimeProvider(_delays) };
+        NewsBot.Hosting.ResilienceRegistration.ConfigureQdrant(retries, options, new NewsBot.Hosting.QdrantResilienceOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        return new QdrantArticleIndex(connection.Client, options, pipeline: retries.Build());
     }
 
     static (ArticleRecord, List<IndexedChunk>) Article(string id, string text, float[] dense, DateTimeOffset? published = null)
@@ -98,7 +95,7 @@ public sealed class QdrantGrpcTransportTests : IAsyncLifetime
         Assert.Equal(0.8f, hits[0].DenseScore!.Value, 4);
         Assert.Equal(0.6f, hits[1].DenseScore!.Value, 4);
         Assert.Equal(new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), hits[0].Published);
-        Assert.Equal(1, _server.CallsTo("Query"));
+        Assert.Equal(2, _server.CallsTo("Query")); // one per leg, fused by NewsBot
     }
 
     [Fact]
@@ -121,7 +118,8 @@ public sealed class QdrantGrpcTransportTests : IAsyncLifetime
         await index.EnsureReadyAsync(Model);
         _server.FailNext(StatusCode.Unavailable, times: 2);
 
-        var hits = await index.SearchAsync(new HybridQuery { Dense = [1, 0, 0, 0], Sparse = LexicalEncoder.Default.EncodeQuery("grain") });
+        // one leg, so that both failures land on the same call
+        var hits = await index.SearchAsync(new HybridQuery { Dense = [1, 0, 0, 0], Sparse = LexicalEncoder.Default.EncodeQuery("grain"), Mode = RetrievalMode.Dense });
 
         Assert.Empty(hits);
         Assert.Equal(3, _server.CallsTo("Query"));

@@ -61,6 +61,9 @@ public sealed class FakeBotApiServer : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    /// <summary>(chat id, user id) pairs that getChatMember reports as "administrator"; everyone else is a "member".</summary>
+    public ConcurrentDictionary<(long ChatId, long UserId), bool> ChatAdministrators { get; } = new();
+
     private FakeBotApiServer(WebApplication app, string baseUrl)
     {
         _app = app;
@@ -231,6 +234,23 @@ public sealed class FakeBotApiServer : IAsyncDisposable
             case "editMessageText":
                 result = MessageResult((int)(parameters["message_id"]?.GetValue<long>() ?? 0), parameters);
                 break;
+            case "getChatMember":
+                {
+                    var chatId = parameters["chat_id"]?.GetValue<long>() ?? 0;
+                    var userId = parameters["user_id"]?.GetValue<long>() ?? 0;
+                    var admin = ChatAdministrators.ContainsKey((chatId, userId));
+                    result = new JsonObject
+                    {
+                        ["status"] = admin ? "administrator" : "member",
+                        ["user"] = Updates.User(userId),
+                    };
+                    if (admin)
+                    {
+                        result["can_be_edited"] = false;
+                        result["is_anonymous"] = false;
+                    }
+                    break;
+                }
             case "sendChatAction" or "setMyCommands" or "answerCallbackQuery" or "deleteWebhook" or "setWebhook":
                 result = true;
                 break;

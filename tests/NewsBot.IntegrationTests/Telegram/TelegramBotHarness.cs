@@ -1,3 +1,4 @@
+using NewsBot.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -63,6 +64,7 @@ public sealed class TelegramBotHarness : IAsyncDisposable
         collection.AddSingleton<IFeedPoller>(harness.Poller);
         collection.AddSingleton<IArticleStore>(harness.Articles);
         collection.AddNewsBotTelegram(configuration);
+        collection.AddNewsBotResilience(configuration); // the host's retry pipelines (Telegram sends, reconnects, updates)
         services?.Invoke(collection);
 
         harness.Services = collection.BuildServiceProvider();

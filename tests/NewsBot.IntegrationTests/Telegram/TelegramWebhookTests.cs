@@ -43,6 +43,7 @@ public sealed class TelegramWebhookTests
         builder.Services.AddSingleton<IFeedPoller>(new FakeFeedPoller());
         builder.Services.AddSingleton<IArticleStore>(new InMemoryArticleStore());
         builder.Services.AddNewsBotTelegram(builder.Configuration);
+        NewsBot.Hosting.ResilienceRegistration.AddNewsBotResilience(builder.Services, builder.Configuration);
         await using var app = builder.Build();
         app.MapTelegramWebhook();
         await app.StartAsync();

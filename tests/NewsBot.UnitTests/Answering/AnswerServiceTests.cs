@@ -56,7 +56,7 @@ public class AnswerServiceTests : IDisposable
     }
 
     AnswerService Service(ILlmAnswerer? llm = null, AnsweringOptions? options = null, TimeProvider? time = null) => new(
-        new Retriever(_index, _embedder, LexicalEncoder.Default, new RetrievalOptions(), TimeProvider.System),
+        new Retriever(_index, _index, _embedder, LexicalEncoder.Default, new RetrievalOptions(), TimeProvider.System),
         new ExtractiveAnswerer(_embedder),
         new SqliteConversationStore(_db),
         options ?? new AnsweringOptions { MinRelevance = 0.3 },

@@ -152,15 +152,15 @@ public class IngestionPipelineTests : IDisposable
             ["Ministers met in Paris on Monday. An agreement on emissions was not reached, officials said."]));
         await Ingest("p");
         await _index.PreloadAsync();
-        var retriever = new Retriever(_index, new Embedder(_gen, HashingEmbeddingGenerator.Profile()), LexicalEncoder.Default, new RetrievalOptions(), TimeProvider.System);
-        var stats = retriever.TermStatsFor("Paris Agreement");
+        var retriever = new Retriever(_index, _index, new Embedder(_gen, HashingEmbeddingGenerator.Profile()), LexicalEncoder.Default, new RetrievalOptions(), TimeProvider.System);
+        var stats = await retriever.TermStatsForAsync("Paris Agreement");
         var terms = LexicalAnalyzer.QueryTerms("Paris Agreement").ToList();
         Assert.DoesNotContain(terms[0], stats.Unseen);
         Assert.DoesNotContain(terms[1], stats.Unseen);
         Assert.Contains(terms[0] + "_" + terms[1], stats.Unseen);
         // a pair the article does hold is not flagged
         var held = LexicalAnalyzer.QueryTerms("Climate talks").ToList();
-        Assert.DoesNotContain(held[0] + "_" + held[1], retriever.TermStatsFor("Climate talks").Unseen);
+        Assert.DoesNotContain(held[0] + "_" + held[1], (await retriever.TermStatsForAsync("Climate talks")).Unseen);
     }
 
     [Fact]

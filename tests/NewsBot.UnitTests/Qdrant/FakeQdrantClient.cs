@@ -1,5 +1,6 @@
 using System.Reflection;
 using Grpc.Core;
+using NewsBot.Qdrant;
 using Qdrant.Client;
 using Qdrant.Client.Grpc;
 
@@ -53,6 +54,8 @@ public sealed class FakeQdrantClient
     public List<(Filter Filter, bool Wait)> Deletes { get; } = [];
     public List<QueryCall> Queries { get; } = [];
     public List<ScoredPoint> QueryResult { get; set; } = [];
+    /// <summary>When set, answers each query (e.g. by the vector it uses) instead of <see cref="QueryResult"/>.</summary>
+    public Func<QueryCall, List<ScoredPoint>>? QueryAnswer { get; set; }
     public List<Filter?> Counts { get; } = [];
     public Func<Filter?, ulong> CountResult { get; set; } = _ => 0;
     public List<string> DeletedCollections { get; } = [];
@@ -61,7 +64,7 @@ public sealed class FakeQdrantClient
         ulong Limit, WithPayloadSelector? Payload, WithVectorsSelector? Vectors);
 
     /// <summary>A collection as NewsBot creates it, for tests that start from an existing one.</summary>
-    public static CollectionInfo NewsBotCollection(int dims, string? model, bool idf = true, IEnumerable<string>? indexedFields = null)
+    public static CollectionInfo NewsBotCollection(int dims, string? model, bool idf = true, IEnumerable<string>? indexedFields = null, int schema = QdrantSchema.SchemaVersion)
     {
         var info = new CollectionInfo
         {
@@ -79,12 +82,13 @@ public sealed class FakeQdrantClient
         if (idf) sparse.Modifier = Modifier.Idf;
         info.Config.Params.SparseVectorsConfig.Map["lexical"] = sparse;
         if (model is not null) info.Config.Metadata["newsbot_embedding_model"] = new Value { StringValue = model };
+        info.Config.Metadata["newsbot_schema"] = new Value { IntegerValue = schema };
         foreach (var f in indexedFields ?? [])
         {
             var type = f switch
             {
                 "published_at" => PayloadSchemaType.Datetime,
-                "position" => PayloadSchemaType.Integer,
+                "position" or "terms" => PayloadSchemaType.Integer,
                 _ => PayloadSchemaType.Keyword,
             };
             info.PayloadSchema[f] = new PayloadSchemaInfo { DataType = type };
@@ -150,8 +154,9 @@ public sealed class FakeQdrantClient
         TimeSpan? timeout, CancellationToken cancellationToken)
     {
         Enter(nameof(QueryAsync));
-        Queries.Add(new QueryCall(collectionName, query, prefetch, usingVector, filter, limit, payloadSelector, vectorsSelector));
-        return Task.FromResult<IReadOnlyList<ScoredPoint>>(QueryResult);
+        var call = new QueryCall(collectionName, query, prefetch, usingVector, filter, limit, payloadSelector, vectorsSelector);
+        Queries.Add(call);
+        return Task.FromResult<IReadOnlyList<ScoredPoint>>(QueryAnswer?.Invoke(call) ?? QueryResult);
     }
 
     public Task<ulong> CountAsync(string collectionName, Filter? filter, bool exact, ReadConsistency? readConsistency,

@@ -3,6 +3,10 @@ using NewsBot.Core.Model;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.Core.Text;
+using NewsBot.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+using Polly;
+using NewsBot.UnitTests.Fakes;
 using NewsBot.Qdrant;
 using Qdrant.Client.Grpc;
 using static NewsBot.UnitTests.Qdrant.FakeQdrantClient;
@@ -20,13 +24,10 @@ public class QdrantArticleIndexTests
 
     QdrantArticleIndex Index(int rrfK = 60)
     {
-        var index = new QdrantArticleIndex(_fake.Client, _options, rrfK);
-        index.RetryDelay = (d, _) =>
-        {
-            _delays.Add(d);
-            return Task.CompletedTask;
-        };
-        return index;
+        // the host's Qdrant pipeline, on a clock that records each wait and lets it pass at once
+        var builder = new ResiliencePipelineBuilder { TimeProvider = new RecordingTimeProvider(_delays) };
+        ResilienceRegistration.ConfigureQdrant(builder, _options, new QdrantResilienceOptions(), NullLogger.Instance);
+        return new QdrantArticleIndex(_fake.Client, _options, rrfK, pipeline: builder.Build());
     }
 
     static ArticleRecord Record(string id) => new()
@@ -64,7 +65,8 @@ public class QdrantArticleIndexTests
 
         Assert.Equal(
             [("article_id", PayloadSchemaType.Keyword, true), ("outlet_lc", PayloadSchemaType.Keyword, true),
-             ("published_at", PayloadSchemaType.Datetime, true), ("position", PayloadSchemaType.Integer, true)],
+             ("published_at", PayloadSchemaType.Datetime, true), ("position", PayloadSchemaType.Integer, true),
+             ("terms", PayloadSchemaType.Integer, true)],
             _fake.PayloadIndexes);
     }
 
@@ -77,7 +79,7 @@ public class QdrantArticleIndexTests
         await Index().EnsureReadyAsync(MiniLM);
 
         Assert.Empty(_fake.Created);
-        Assert.Equal([("position", PayloadSchemaType.Integer, true)], _fake.PayloadIndexes);
+        Assert.Equal([("position", PayloadSchemaType.Integer, true), ("terms", PayloadSchemaType.Integer, true)], _fake.PayloadIndexes);
     }
 
     [Fact]
@@ -243,57 +245,104 @@ public class QdrantArticleIndexTests
     };
 
     [Fact]
-    public async Task Hybrid_search_is_one_query_with_two_prefetches_under_the_same_filter_fused_by_rrf()
+    public async Task Hybrid_search_asks_each_leg_under_the_same_filter_and_fuses_them_as_the_embedded_index_does()
     {
         var filter = new SearchFilter { Outlets = ["Ledger"], PublishedAfter = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero) };
 
         await Index().SearchAsync(Query(filter: filter));
 
-        var q = Assert.Single(_fake.Queries);
-        Assert.Equal("news", q.Collection);
-        Assert.Equal(global::Qdrant.Client.Grpc.Query.VariantOneofCase.Rrf, q.Query!.VariantCase);
-        Assert.Equal(61U, q.Query.Rrf.K);
-        Assert.Equal(7UL, q.Limit);
-        Assert.NotNull(q.Prefetch);
-        Assert.Equal(2, q.Prefetch!.Count);
-        var (dense, sparse) = (q.Prefetch[0], q.Prefetch[1]);
+        Assert.Equal(2, _fake.Queries.Count);
+        var (dense, sparse) = (_fake.Queries[0], _fake.Queries[1]);
+        Assert.All(_fake.Queries, q => Assert.Equal("news", q.Collection));
+        Assert.All(_fake.Queries, q => Assert.Null(q.Prefetch)); // no server-side fusion
         Assert.Equal("dense", dense.Using);
-        Assert.Equal([0.6f, 0.8f, 0f, 0f], dense.Query.Nearest.Dense.Data);
+        Assert.Equal([0.6f, 0.8f, 0f, 0f], dense.Query!.Nearest.Dense.Data);
         Assert.Equal(40UL, dense.Limit);
         Assert.Equal("lexical", sparse.Using);
-        Assert.Equal(LexicalEncoder.Default.EncodeQuery("grain exports").Indices, sparse.Query.Nearest.Sparse.Indices);
+        Assert.Equal(LexicalEncoder.Default.EncodeQuery("grain exports").Indices, sparse.Query!.Nearest.Sparse.Indices);
         Assert.Equal(40UL, sparse.Limit);
         Assert.Equal(QdrantMapping.BuildFilter(filter), dense.Filter);
         Assert.Equal(dense.Filter, sparse.Filter);
-        Assert.True(q.Payload!.Enable);
-        Assert.Equal(["dense"], q.Vectors!.Include.Names);
+        Assert.Equal(["terms"], dense.Payload!.Exclude.Fields);
+        Assert.Equal(["dense"], sparse.Vectors!.Include.Names);
     }
 
     [Fact]
-    public async Task Prefetch_limits_are_at_least_top()
+    public async Task Leg_limits_are_at_least_top()
     {
         await Index().SearchAsync(Query() with { Top = 80, CandidatesPerLeg = 50 });
-        Assert.All(_fake.Queries[0].Prefetch!, p => Assert.Equal(80UL, p.Limit));
+        Assert.All(_fake.Queries, q => Assert.Equal(80UL, q.Limit));
     }
 
     [Fact]
-    public async Task Hybrid_hits_carry_payload_fused_score_and_the_cosine_from_the_returned_vector()
+    public async Task Hybrid_hits_carry_payload_rrf_scores_ranks_and_the_cosine_of_hits_only_the_lexical_leg_found()
     {
         var c = QdrantMappingTests.Chunk("u1", 0, published: new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero));
-        _fake.QueryResult = [Point(c, 1f / 61 + 1f / 62, vector: [1f, 0f, 0f, 0f]), Point(QdrantMappingTests.Chunk("u2", 1), 1f / 62)];
+        var lexicalOnly = QdrantMappingTests.Chunk("u2", 1);
+        _fake.QueryAnswer = q => q.Using == "dense"
+            ? [Point(c, 0.9f)]
+            : [Point(lexicalOnly, 7.5f, vector: [1f, 0f, 0f, 0f]), Point(c, 3.5f, vector: [0.6f, 0.8f, 0f, 0f])];
 
-        var hits = await Index().SearchAsync(Query());
+        var hits = await Index().SearchAsync(Query() with { LexicalWeight = 0.7 });
 
-        Assert.Equal(2, hits.Count);
+        Assert.Equal(["u1", "u2"], hits.Select(h => h.ArticleId));
         var h = hits[0];
-        Assert.Equal("u1", h.ArticleId);
         Assert.Equal(c.Title, h.Title);
         Assert.Equal(c.Outlet, h.Outlet);
         Assert.Equal(c.Published, h.Published);
         Assert.Equal(c.Url, h.Url);
-        Assert.Equal(1f / 61 + 1f / 62, h.Score, 6);
-        Assert.Equal(0.6f, h.DenseScore!.Value, 5); // cosine of [0.6, 0.8, 0, 0] and [1, 0, 0, 0]
-        Assert.Null(hits[1].DenseScore); // no vector came back
+        Assert.Equal(1.0 / 61 + 0.7 / 62, h.Score, 12); // dense rank 1, lexical rank 2, k 60
+        Assert.Equal((1, 2), (h.DenseRank, h.LexicalRank));
+        Assert.Equal(0.9f, h.DenseScore);
+        Assert.Equal(3.5f, h.LexicalScore);
+        var u2 = hits[1];
+        Assert.Equal(0.7 / 61, u2.Score, 12);
+        Assert.Equal((null, 1), (u2.DenseRank, u2.LexicalRank));
+        Assert.Equal(0.6f, u2.DenseScore!.Value, 5); // cosine of [0.6, 0.8, 0, 0] and the returned [1, 0, 0, 0]
+    }
+
+    [Fact]
+    public async Task Equal_leg_scores_are_ordered_by_article_id_then_position_whatever_order_qdrant_returns()
+    {
+        _fake.QueryAnswer = q => q.Using == "dense"
+            ? [Point(QdrantMappingTests.Chunk("u2", 0), 0.5f), Point(QdrantMappingTests.Chunk("u1", 3), 0.5f), Point(QdrantMappingTests.Chunk("u1", 1), 0.5f)]
+            : [];
+
+        var hits = await Index().SearchAsync(Query(RetrievalMode.Dense));
+
+        Assert.Equal([("u1", 1), ("u1", 3), ("u2", 0)], hits.Select(h => (h.ArticleId, h.Position)));
+        Assert.Equal([1, 2, 3], hits.Select(h => h.DenseRank!.Value));
+    }
+
+    [Fact]
+    public async Task Term_statistics_count_the_points_holding_each_term_out_of_all_points()
+    {
+        _fake.Exists = true;
+        _fake.Info = NewsBotCollection(384, "all-MiniLM-L6-v2");
+        _fake.CountResult = f => f is null ? 50UL : (ulong)f.Must[0].Field.Match.Integer % 7;
+        var index = Index();
+        await index.EnsureReadyAsync(MiniLM);
+
+        var stats = await index.GetDocumentFrequenciesAsync([14, 15, 21]);
+
+        Assert.Equal(50, stats.Chunks);
+        Assert.Equal([0L, 1L, 0L], stats.DocumentFrequencies);
+        Assert.All(_fake.Counts.Where(f => f is not null), f => Assert.Equal("terms", f!.Must[0].Field.Key));
+    }
+
+    [Fact]
+    public async Task A_collection_written_before_points_carried_terms_gives_no_term_statistics()
+    {
+        _fake.Exists = true;
+        _fake.Info = NewsBotCollection(384, "all-MiniLM-L6-v2", schema: 1);
+        var index = Index();
+        await index.EnsureReadyAsync(MiniLM);
+
+        var stats = await index.GetDocumentFrequenciesAsync([14, 15]);
+
+        Assert.Equal(0, stats.Chunks); // the retriever then judges without statistics, as before
+        Assert.Equal([0L, 0L], stats.DocumentFrequencies);
+        Assert.Empty(_fake.Counts);
     }
 
     [Fact]
@@ -349,8 +398,9 @@ public class QdrantArticleIndexTests
     [Fact]
     public async Task Search_uses_the_configured_rrf_k()
     {
-        await Index(rrfK: 10).SearchAsync(Query());
-        Assert.Equal(11U, _fake.Queries[0].Query!.Rrf.K);
+        _fake.QueryResult = [Point(QdrantMappingTests.Chunk("u1", 0), 0.5f)];
+        var hits = await Index(rrfK: 10).SearchAsync(Query(RetrievalMode.Dense));
+        Assert.Equal(1.0 / 11, hits[0].Score, 12);
     }
 
     [Fact]
@@ -392,7 +442,7 @@ public class QdrantArticleIndexTests
         _fake.Fail("QueryAsync", Rpc(StatusCode.Unavailable, "connection refused"), times: 2);
         _fake.QueryResult = [Point(QdrantMappingTests.Chunk("u1", 0), 0.5f, [1f, 0f, 0f, 0f])];
 
-        var hits = await Index().SearchAsync(Query());
+        var hits = await Index().SearchAsync(Query(RetrievalMode.Dense));
 
         Assert.Single(hits);
         Assert.Equal(3, _fake.CallsOf("QueryAsync"));
@@ -428,7 +478,13 @@ public class QdrantArticleIndexTests
     [Fact]
     public async Task Backoff_is_bounded()
     {
-        Assert.Equal(TimeSpan.FromSeconds(4), QdrantCallPolicy.Backoff(10));
+        _options.MaxRetries = 6;
+        _fake.Fail("QueryAsync", Rpc(StatusCode.Unavailable), times: 7);
+        await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().SearchAsync(Query()));
+        Assert.Equal([250, 500, 1000, 2000, 4000, 4000], _delays.Select(d => (int)d.TotalMilliseconds));
+        Assert.Equal(7, _fake.CallsOf("QueryAsync"));
+
+        _delays.Clear();
         _options.MaxRetries = 0;
         _fake.Fail("QueryAsync", Rpc(StatusCode.Unavailable), times: 1);
         var e = await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().SearchAsync(Query()));
@@ -454,7 +510,7 @@ public class QdrantArticleIndexTests
     {
         _fake.Fail("QueryAsync", Rpc(StatusCode.InvalidArgument, "Wrong input: Vector dimension error: expected dim: 384, got 4"));
 
-        var e = await Assert.ThrowsAsync<IndexModelMismatchException>(() => Index().SearchAsync(Query()));
+        var e = await Assert.ThrowsAsync<IndexModelMismatchException>(() => Index().SearchAsync(Query(RetrievalMode.Dense)));
 
         Assert.Contains("newsbot reindex", e.Message);
         Assert.Contains("expected dim: 384, got 4", e.Message);
@@ -479,7 +535,7 @@ public class QdrantArticleIndexTests
     public async Task Searching_a_missing_collection_says_how_to_create_it()
     {
         _fake.Fail("QueryAsync", Rpc(StatusCode.NotFound, "Collection `news` doesn't exist!"));
-        var e = await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().SearchAsync(Query()));
+        var e = await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().SearchAsync(Query(RetrievalMode.Dense)));
         Assert.Contains("has no collection 'news'", e.Message);
         Assert.Contains("Qdrant:Collection", e.Message);
         Assert.Equal(1, _fake.CallsOf("QueryAsync"));
@@ -489,7 +545,17 @@ public class QdrantArticleIndexTests
     public async Task Deleting_from_a_missing_collection_is_a_no_op()
     {
         _fake.Fail("DeleteAsync", Rpc(StatusCode.NotFound, "Collection `news` doesn't exist!"));
-        await Index().DeleteAsync("u1");
+
+        var error = await Xunit.Record.ExceptionAsync(() => Index().DeleteAsync("u1"));
+
+        Assert.Null(error);
+        Assert.Equal(["DeleteAsync"], _fake.Calls); // asked once: NotFound is an answer, not retried
+        Assert.Empty(_delays);
+        Assert.Empty(_fake.Deletes); // the failed call deleted nothing
+
+        // only a missing collection is a no-op: another refusal of the same call still fails
+        _fake.Fail("DeleteAsync", Rpc(StatusCode.PermissionDenied, "read-only key"));
+        await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().DeleteAsync("u1"));
     }
 
     [Fact]

@@ -212,14 +212,17 @@ public class QdrantMappingTests
     }
 
     [Fact]
-    public void Qdrant_rrf_k_is_one_more_than_newsbot_k_so_fused_scores_are_equal()
+    public void A_point_carries_its_term_ids_for_the_term_statistics_and_the_term_filter_counts_by_them()
     {
-        Assert.Equal(61u, QdrantMapping.QdrantRrfK(60));
-        // Qdrant: 1/(k' + zero-based position); NewsBot: 1/(k + one-based rank)
-        var newsbot = ReciprocalRankFusion.Fuse<string>([["a", "b"], ["b", "a"]], 60);
-        uint k = QdrantMapping.QdrantRrfK(60);
-        double qdrantA = 1.0 / (k + 0) + 1.0 / (k + 1);
-        Assert.Equal(newsbot["a"], qdrantA, 12);
+        var c = Chunk("u1", 0);
+        var point = QdrantMapping.ToPoint(c);
+        var terms = point.Payload[QdrantSchema.Terms].ListValue.Values.Select(v => (uint)v.IntegerValue).ToArray();
+        Assert.NotEmpty(terms);
+        Assert.Equal(c.Sparse.Indices, terms);
+        var f = QdrantMapping.TermFilter(terms[0]);
+        Assert.Equal(QdrantSchema.Terms, f.Must[0].Field.Key);
+        Assert.Equal(terms[0], f.Must[0].Field.Match.Integer);
+        Assert.Contains((QdrantSchema.Terms, PayloadSchemaType.Integer), QdrantSchema.PayloadIndexes);
     }
 
     [Fact]
@@ -240,12 +243,30 @@ public class QdrantMappingTests
     }
 
     [Fact]
-    public void Rrf_carries_the_leg_weights_only_when_they_are_not_equal()
+    public void A_leg_query_asks_for_the_candidates_of_its_vector_under_the_filter_without_the_term_list()
     {
-        var q = new NewsBot.Core.Model.HybridQuery { Dense = [1f], Sparse = NewsBot.Core.Model.SparseVector.Empty };
-        Assert.Empty(QdrantMapping.RrfFor(q, 10).Weights);
-        var weighted = QdrantMapping.RrfFor(q with { LexicalWeight = 0.7 }, 10);
-        Assert.Equal([1f, 0.7f], weighted.Weights);
-        Assert.Equal(11u, weighted.K); // Qdrant's zero-based ranks: k + 1 gives the embedded index's scores
+        var q = new NewsBot.Core.Model.HybridQuery
+        {
+            Dense = [1f],
+            Sparse = LexicalEncoder.Default.EncodeQuery("grain exports"),
+            Top = 5,
+            CandidatesPerLeg = 40,
+            Filter = new NewsBot.Core.Model.SearchFilter { ArticleIds = ["u1"] },
+        };
+        var lexical = QdrantMapping.LegQuery(q, denseLeg: false, hybrid: true);
+        Assert.Equal(QdrantSchema.LexicalVector, lexical.Using);
+        Assert.Equal(q.Sparse.Indices, lexical.Query.Nearest.Sparse.Indices);
+        Assert.Equal(40UL, lexical.Limit);
+        Assert.Equal(QdrantMapping.BuildFilter(q.Filter), lexical.Filter);
+        Assert.Equal([QdrantSchema.Terms], lexical.Payload.Exclude.Fields);
+        Assert.Equal([QdrantSchema.DenseVector], lexical.Vectors.Include.Names); // for the cosine of hits only this leg found
+
+        var dense = QdrantMapping.LegQuery(q, denseLeg: true, hybrid: true);
+        Assert.Equal(QdrantSchema.DenseVector, dense.Using);
+        Assert.False(dense.Vectors.Enable);
+        Assert.Equal(40UL, dense.Limit);
+
+        Assert.Equal(5UL, QdrantMapping.LegQuery(q, denseLeg: true, hybrid: false).Limit); // a single leg needs only Top
+        Assert.Equal(80UL, QdrantMapping.LegQuery(q with { Top = 80 }, denseLeg: true, hybrid: true).Limit);
     }
 }

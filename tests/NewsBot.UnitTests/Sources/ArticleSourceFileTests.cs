@@ -109,8 +109,10 @@ public sealed class ArticleSourceFileTests : IDisposable
     }
 
     [Fact]
-    public async Task Html_file_is_extracted_like_a_page_but_keeps_its_file_uri_as_identity()
+    public async Task Html_file_is_extracted_like_a_page_and_is_the_web_article_it_names()
     {
+        // a saved page is the article at its canonical address (here og:url: the relative <link rel="canonical"> has
+        // no page URL to resolve against), for its citations' link and its identity
         var path = Write("saved/page.html", TestPages.NewsPage);
 
         var article = await ReadOneArticleAsync(path);
@@ -118,7 +120,8 @@ public sealed class ArticleSourceFileTests : IDisposable
         Assert.Equal("Harbour bridge reopens after two-year repair", article.Title);
         Assert.Equal("Marta Quill", article.Author);
         Assert.Equal("The Coastal Ledger", article.Outlet);
-        Assert.Equal(new Uri(path).AbsoluteUri, article.SourceKey);
+        Assert.Equal("https://www.coastal-ledger.example/news/2024/harbour-bridge-reopens", article.SourceKey);
+        Assert.Equal(article.SourceKey, article.Url);
         Assert.DoesNotContain(article.Paragraphs, p => p.Contains("cookie", StringComparison.OrdinalIgnoreCase));
         Assert.Equal(SourceKind.File, article.Kind);
     }

@@ -12,6 +12,14 @@ public class UrlAndHashingTests
     public void Canonical_urls_drop_tracking_fragments_default_ports_and_sort_parameters(string input, string expected)
         => Assert.Equal(expected, UrlCanonicalizer.Canonicalize(input));
 
+    [Theory]
+    [InlineData("https://www.news.example/story", "https://news.example/story")]
+    [InlineData("https://news.example/www.story", "https://news.example/www.story")]
+    [InlineData("http://www2.news.example/a", "http://www2.news.example/a")]
+    [InlineData("file:///home/www.txt", "file:///home/www.txt")]
+    public void The_identity_of_a_url_drops_a_leading_www_of_the_host_only(string url, string expected)
+        => Assert.Equal(expected, UrlCanonicalizer.IdentityKey(url));
+
     [Fact]
     public void Content_hash_ignores_whitespace_case_and_punctuation_but_not_words()
     {

@@ -1,0 +1,257 @@
+using System.Buffers;
+using System.Numerics.Tensors;
+using NewsBot.Core.Model;
+using NewsBot.Core.Text;
+
+namespace NewsBot.Sqlite;
+
+/// <summary>
+/// The lexical half of the embedded search: an inverted index of the BM25-weighted sparse vectors (IDF applied at
+/// query time from the live document frequencies). A compact base (term table → ranges of two flat arrays) that loads
+/// and saves as a handful of arrays, plus a small per-term delta for chunks added later, merged in when it grows.
+/// </summary>
+internal sealed partial class InMemoryHybridIndex
+{
+    /// <summary>
+    /// The delta is merged into the compact base once it holds more than this many postings (about a thousand
+    /// chunks' worth at ~190 postings each) and more than <see cref="DeltaMergeFraction"/> of the base: merging
+    /// copies the whole base, so it must be rare, while a large delta costs a dictionary lookup and a list walk
+    /// per query term. Set with the compact postings (commit 931fe31) to keep the worker's merges under one per
+    /// thousand new chunks at 100k; not tuned further.
+    /// </summary>
+    const long DeltaMergeMinimumEntries = 200_000;
+
+    /// <summary>The other merge condition: the delta exceeds a quarter of the base (amortises the copy).</summary>
+    const int DeltaMergeFraction = 4;
+
+    // Lexical postings: a compact base (term table → ranges of two flat arrays) that loads and saves as
+    // a handful of arrays, plus a small per-term delta for chunks added later, merged in when it grows.
+    TermTable _terms = new(0);
+    int[] _baseStart = [0];
+    int[] _baseSlots = [];
+    float[] _baseWeights = [];
+    readonly Dictionary<uint, Postings> _delta = [];
+    long _deltaEntries;
+
+    // Bulk loading (a fresh index filled from the store): entries are appended flat and sorted into the base at the end.
+    bool _bulk;
+    int[] _bulkTerm = [];
+    float[] _bulkWeight = [];
+    int[] _bulkCounts = [];
+    int[] _slotEntryStart = [];
+    int _bulkEntries;
+
+    /// <summary>Postings of one term added since the compact base was built.</summary>
+    sealed class Postings
+    {
+        public int[] Slots = new int[4];
+        public float[] Weights = new float[4];
+        public int Count;
+
+        public void Add(int slot, float w)
+        {
+            if (Count == Slots.Length)
+            {
+                Array.Resize(ref Slots, Count * 2);
+                Array.Resize(ref Weights, Count * 2);
+            }
+            Slots[Count] = slot;
+            Weights[Count] = w;
+            Count++;
+        }
+    }
+
+    /// <summary>
+    /// Starts filling an empty index in bulk: <paramref name="chunks"/> and <paramref name="entries"/> (term
+    /// postings) size the arrays once; <see cref="EndBulk"/> builds the compact postings.
+    /// </summary>
+    public void BeginBulk(int chunks, long entries)
+    {
+        if (_count != 0) throw new InvalidOperationException("Bulk loading needs an empty index.");
+        _bulk = true;
+        EnsureCapacity(Math.Max(1, chunks));
+        int n = (int)Math.Clamp(entries, 16, Array.MaxLength);
+        _bulkTerm = new int[n];
+        _bulkWeight = new float[n];
+        _bulkCounts = new int[1024];
+        _slotEntryStart = new int[Math.Max(1, chunks) + 1];
+        _bulkEntries = 0;
+    }
+
+    public void EndBulk()
+    {
+        if (!_bulk) return;
+        _bulk = false;
+        int terms = _terms.Count;
+        var start = new int[terms + 1];
+        for (int t = 0; t < terms; t++) start[t + 1] = start[t] + _bulkCounts[t];
+        var slots = new int[_bulkEntries];
+        var weights = new float[_bulkEntries];
+        var cursor = start.AsSpan(0, terms).ToArray();
+        for (int slot = 0; slot < _count; slot++)
+        {
+            for (int e = _slotEntryStart[slot], end = _slotEntryStart[slot + 1]; e < end; e++)
+            {
+                int pos = cursor[_bulkTerm[e]]++;
+                slots[pos] = slot;
+                weights[pos] = _bulkWeight[e];
+            }
+        }
+        _baseStart = start;
+        _baseSlots = slots;
+        _baseWeights = weights;
+        _bulkTerm = [];
+        _bulkWeight = [];
+        _bulkCounts = [];
+        _slotEntryStart = [];
+    }
+
+    /// <summary>Adds a new slot's postings: to the flat bulk arrays while bulk loading, else to the delta.</summary>
+    void AddPostings(int slot, ReadOnlySpan<uint> termIds, ReadOnlySpan<float> termWeights)
+    {
+        if (_bulk)
+        {
+            if (slot + 1 >= _slotEntryStart.Length) Array.Resize(ref _slotEntryStart, (slot + 2) * 2);
+            if (_bulkEntries + termIds.Length > _bulkTerm.Length)
+            {
+                int cap = (int)Math.Min(Array.MaxLength, Math.Max(_bulkEntries + (long)termIds.Length, _bulkTerm.Length * 3L / 2));
+                Array.Resize(ref _bulkTerm, cap);
+                Array.Resize(ref _bulkWeight, cap);
+            }
+            for (int i = 0; i < termIds.Length; i++)
+            {
+                int t = _terms.GetOrAdd(termIds[i]);
+                if (t >= _bulkCounts.Length) Array.Resize(ref _bulkCounts, _bulkCounts.Length * 2);
+                _bulkCounts[t]++;
+                _bulkTerm[_bulkEntries] = t;
+                _bulkWeight[_bulkEntries++] = termWeights[i];
+            }
+            _slotEntryStart[slot + 1] = _bulkEntries;
+            return;
+        }
+        for (int i = 0; i < termIds.Length; i++)
+        {
+            ref var p = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(_delta, termIds[i], out _);
+            p ??= new Postings();
+            p.Add(slot, termWeights[i]);
+        }
+        _deltaEntries += termIds.Length;
+        if (_deltaEntries > DeltaMergeMinimumEntries && _deltaEntries > _baseSlots.Length / DeltaMergeFraction) MergeDelta();
+    }
+
+    /// <summary>Folds the delta postings into the compact base (delta slots are newer, so ranges stay in slot order).</summary>
+    public void MergeDelta()
+    {
+        if (_delta.Count == 0) return;
+        int oldTerms = _terms.Count;
+        foreach (var term in _delta.Keys) _terms.GetOrAdd(term);
+        int terms = _terms.Count;
+        var counts = new int[terms];
+        for (int t = 0; t < oldTerms; t++) counts[t] = _baseStart[t + 1] - _baseStart[t];
+        foreach (var (term, p) in _delta) counts[_terms.Find(term)] += p.Count;
+        var start = new int[terms + 1];
+        for (int t = 0; t < terms; t++) start[t + 1] = start[t] + counts[t];
+        var slots = new int[start[terms]];
+        var weights = new float[start[terms]];
+        for (int t = 0; t < oldTerms; t++)
+        {
+            int from = _baseStart[t], n = _baseStart[t + 1] - from;
+            Array.Copy(_baseSlots, from, slots, start[t], n);
+            Array.Copy(_baseWeights, from, weights, start[t], n);
+        }
+        foreach (var (term, p) in _delta)
+        {
+            int t = _terms.Find(term);
+            int at = start[t + 1] - p.Count;
+            Array.Copy(p.Slots, 0, slots, at, p.Count);
+            Array.Copy(p.Weights, 0, weights, at, p.Count);
+        }
+        _baseStart = start;
+        _baseSlots = slots;
+        _baseWeights = weights;
+        _delta.Clear();
+        _deltaEntries = 0;
+    }
+
+    List<(int Slot, float Score)> LexicalSearch(SparseVector query, int k, CompiledFilter filter)
+    {
+        if (query.Count == 0 || _count == 0) return [];
+        int live = LiveCount;
+        var acc = ArrayPool<float>.Shared.Rent(_count);
+        Array.Clear(acc, 0, _count); // the shared pool hands out arrays other code returned dirty
+        var touched = new List<int>();
+        try
+        {
+            HashSet<int>? restrict = filter.RestrictSlots is { } r ? [.. r] : null;
+            for (int t = 0; t < query.Count; t++)
+            {
+                PostingsOf(query.Indices[t], out int from, out int n, out var delta);
+                if (n + (delta?.Count ?? 0) == 0) continue;
+                float qw = query.Values[t] * (float)LexicalEncoder.Idf(live, LiveFrequency(from, n, delta));
+                Accumulate(acc, touched, filter, restrict, _baseSlots.AsSpan(from, n), _baseWeights.AsSpan(from, n), qw);
+                if (delta is not null) Accumulate(acc, touched, filter, restrict, delta.Slots.AsSpan(0, delta.Count), delta.Weights.AsSpan(0, delta.Count), qw);
+            }
+            var top = new TopK(k);
+            foreach (var slot in touched)
+            {
+                var s = acc[slot];
+                if (s > 0 && !float.IsInfinity(s)) top.Add(slot, s);
+            }
+            return top.ToSortedList();
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(acc);
+        }
+    }
+
+    /// <summary>Adds one query term's contribution to every chunk in its postings (the first touch checks the filter).</summary>
+    void Accumulate(float[] acc, List<int> touched, CompiledFilter filter, HashSet<int>? restrict, ReadOnlySpan<int> slots, ReadOnlySpan<float> weights, float qw)
+    {
+        for (int i = 0; i < slots.Length; i++)
+        {
+            int slot = slots[i];
+            ref float a = ref acc[slot];
+            if (a == 0)
+            {
+                touched.Add(slot);
+                if (!Passes(filter, slot) || (restrict is not null && !restrict.Contains(slot)))
+                {
+                    a = float.NegativeInfinity;
+                    continue;
+                }
+            }
+            a += qw * weights[i];
+        }
+    }
+
+    /// <summary>How many live chunks contain <paramref name="term"/>.</summary>
+    long LiveFrequency(uint term)
+    {
+        PostingsOf(term, out int from, out int n, out var delta);
+        return LiveFrequency(from, n, delta);
+    }
+
+    /// <summary>
+    /// The postings that are not tomb-stones: their count, unless chunks were deleted since the last rebuild, then
+    /// counted one by one (so IDF and the term statistics are those of the live chunks, as Qdrant's are).
+    /// </summary>
+    long LiveFrequency(int from, int n, Postings? delta)
+    {
+        if (_deletedCount == 0) return n + (delta?.Count ?? 0);
+        long live = 0;
+        foreach (var slot in _baseSlots.AsSpan(from, n)) if (!_deleted[slot]) live++;
+        if (delta is not null) foreach (var slot in delta.Slots.AsSpan(0, delta.Count)) if (!_deleted[slot]) live++;
+        return live;
+    }
+
+    /// <summary>Where the postings of a term are: a range of the base arrays and the delta list, if any.</summary>
+    void PostingsOf(uint term, out int from, out int count, out Postings? delta)
+    {
+        int t = _terms.Find(term);
+        _delta.TryGetValue(term, out delta);
+        from = t < 0 ? 0 : _baseStart[t];
+        count = t < 0 ? 0 : _baseStart[t + 1] - from;
+    }
+
+}

@@ -1,0 +1,139 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace NewsBot.Sqlite;
+
+/// <summary>The embedded index's snapshot file: saving the in-memory structures beside the database and starting from them.</summary>
+public sealed partial class SqliteArticleIndex
+{
+    /// <summary>Drops the in-memory structures; the next search loads them again (from the snapshot when there is one).</summary>
+    public void ReleaseMemory()
+    {
+        _syncLock.Wait();
+        try
+        {
+            _lock.EnterWriteLock();
+            try
+            {
+                _memory = null;
+                _snapshotTried = false;
+                _maxRowId = 0;
+                _lastDeletionSeq = 0;
+                Volatile.Write(ref _syncedGeneration, -1);
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+        }
+        finally
+        {
+            _syncLock.Release();
+        }
+    }
+
+    /// <summary>Brings the in-memory structures up to date and saves them to <see cref="SnapshotPath"/> now.</summary>
+    public async Task SaveSnapshotAsync(CancellationToken ct = default)
+    {
+        await SyncAsync(ct).ConfigureAwait(false);
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await _syncLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_memory is not null) await WriteSnapshotAsync(conn, Volatile.Read(ref _syncedGeneration), ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _syncLock.Release();
+        }
+    }
+
+    /// <summary>Starts from the saved snapshot when it belongs to this database and model and nothing it holds was lost.</summary>
+    async Task TryLoadSnapshotAsync(SqliteConnection conn, CancellationToken ct)
+    {
+        var path = SnapshotPath;
+        if (!File.Exists(path)) return;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var (model, dim) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
+            var instance = await db.GetMetaAsync("instance_id", ct).ConfigureAwait(false);
+            long maxRowId, maxDeletion;
+            await using (var cmd = conn.Command("SELECT (SELECT COALESCE(MAX(seq), 0) FROM sqlite_sequence WHERE name = 'chunks'), (SELECT COALESCE(MAX(seq), 0) FROM chunk_deletions)"))
+            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            {
+                await r.ReadAsync(ct).ConfigureAwait(false);
+                maxRowId = r.GetInt64(0);
+                maxDeletion = r.GetInt64(1);
+            }
+            InMemoryHybridIndex memory;
+            SnapshotHeader header;
+            await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 20, FileOptions.SequentialScan))
+                (memory, header) = InMemoryHybridIndex.ReadFrom(file);
+            string? why = header.InstanceId != instance ? "it belongs to another database"
+                : header.Model != model || memory.Dimensions != dim ? "it was built with another embedding model"
+                : header.MaxRowId > maxRowId || header.LastDeletionSeq > maxDeletion ? "it is newer than the database"
+                : null;
+            if (why is not null)
+            {
+                _log.LogInformation("Index snapshot {Path} ignored: {Reason}", path, why);
+                return;
+            }
+            _memory = memory;
+            _maxRowId = header.MaxRowId;
+            _lastDeletionSeq = header.LastDeletionSeq;
+            _changesSinceSnapshot = 0;
+            _log.LogDebug("Index snapshot loaded: {Chunks} chunks in {Ms} ms", memory.LiveCount, sw.ElapsedMilliseconds);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or EndOfStreamException or OutOfMemoryException)
+        {
+            _log.LogWarning("Index snapshot {Path} could not be read ({Error}); loading the index from the database", path, ex.Message);
+        }
+    }
+
+    /// <summary>Saves the in-memory structures (atomically: a temporary file renamed over the old snapshot).</summary>
+    async Task WriteSnapshotAsync(SqliteConnection conn, long generation, CancellationToken ct)
+    {
+        var (model, _) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
+        var instance = await db.GetMetaAsync("instance_id", ct).ConfigureAwait(false);
+        if (model is null || instance is null) return;
+        var path = SnapshotPath;
+        var tmp = $"{path}.{Environment.ProcessId}.{Guid.NewGuid():N}.tmp";
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        try
+        {
+            var header = new SnapshotHeader(instance, model, generation, _maxRowId, _lastDeletionSeq);
+            // Only syncs change the structures, and they hold _syncLock, as this caller does: merging the delta
+            // needs the write lock briefly; writing the file needs only the read lock, so searches go on meanwhile.
+            // Both are synchronous: the locks belong to this thread and must not span an await.
+            _lock.EnterWriteLock();
+            try
+            {
+                _memory!.MergeDelta();
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+            _lock.EnterReadLock();
+            try
+            {
+                using var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
+                _memory.WriteTo(file, header);
+                file.Flush(flushToDisk: true);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+            File.Move(tmp, path, overwrite: true);
+            _changesSinceSnapshot = 0;
+            _log.LogDebug("Index snapshot written to {Path} in {Ms} ms", path, sw.ElapsedMilliseconds);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            _log.LogWarning("Index snapshot {Path} could not be written ({Error}); the next start loads the index from the database", path, ex.Message);
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}
