@@ -6,7 +6,23 @@ namespace NewsBot.Cli;
 /// <summary>Terminal and JSON renderings of an answer.</summary>
 public static class AnswerPrinter
 {
-    public static object ToJson(AnswerResult r, object? id) => new
+    public static object ToJson(AnswerResult r, object? id)
+    {
+        var json = BaseJson(r, id);
+        if (r.Story is not { } story) return json;
+        // coverage answers only: the story they are about (other answers keep their shape)
+        var node = System.Text.Json.JsonSerializer.SerializeToNode(json, CliOutput.JsonOptions)!.AsObject();
+        node["story"] = System.Text.Json.JsonSerializer.SerializeToNode(new
+        {
+            id = story.StoryId,
+            title = story.Title,
+            kind = story.Kind.ToString().ToLowerInvariant(),
+            outlets = story.Outlets,
+        }, CliOutput.JsonOptions);
+        return node;
+    }
+
+    static object BaseJson(AnswerResult r, object? id) => new
     {
         id,
         question = r.Question,

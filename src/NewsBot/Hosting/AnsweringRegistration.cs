@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NewsBot.Core.Answering;
+using NewsBot.Core.Coverage;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.OpenAI;
@@ -57,10 +58,17 @@ public static class AnsweringRegistration
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AnswerService>>(),
             sp.GetRequiredService<LlmHolder>().Answerer,
-            sp.GetRequiredService<IArticleStore>()));
+            sp.GetRequiredService<IArticleStore>(),
+            CoverageAnswerer(sp)));
         services.AddSingleton<IAnswerService>(sp => sp.GetRequiredService<AnswerService>());
         return services;
     }
+
+    /// <summary>Coverage answers ("which outlets reported it?") where a story store is registered; none without one.</summary>
+    static CoverageAnswerer? CoverageAnswerer(IServiceProvider sp) => sp.GetService<NewsBot.Core.Stories.IStoryStore>() is { } stories
+        ? new CoverageAnswerer(sp.GetRequiredService<Retriever>(), stories, sp.GetRequiredService<IArticleStore>(), sp.GetRequiredService<AnsweringOptions>(),
+            sp.GetRequiredService<ILogger<CoverageAnswerer>>(), sp.GetRequiredService<LlmHolder>().Answerer as ICoverageComparer)
+        : null;
 
     /// <summary>The configured language model, or none.</summary>
     public sealed record LlmHolder(ILlmAnswerer? Answerer);
