@@ -132,7 +132,7 @@ public static partial class CoverageQuestions
         "actually", "even", "won't", "hasn't", "haven't", "each", "of", "and",
     };
 
-    [GeneratedRegex(@"\bwhat\s+(?:does|did|do|has)\s+(?<a>.{2,60}?)\s+(?:say|said|report|write|mention|have|has|include|add|tell\s+us|know)\s+(?:that|which|what)\s+(?:(?<b>" + Others + @")|(?<b>.{2,60}?))\s+" + Negation + @"\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
+    [GeneratedRegex(@"\bwhat\s+(?:does|did|do|has)\s+(?<a>.{2,60}?)\s+(?:say|said|report|write|mention|have|has|include|add|tell\s+us|know)\s+(?:.{2,60}?\s+)?(?:that|which|what)\s+(?:(?<b>" + Others + @")|(?<b>.{2,60}?))\s+" + Negation + @"\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
     private static partial Regex WhatOneSaysOthersDont();
 
     [GeneratedRegex(@"\bhow\s+(?:do|did|does)\s+" + Gap + @"(?:accounts?|reports?|versions?|stories|coverage|reporting|articles?|descriptions?)\s+" + Gap + @"(?:differ|compare|vary|diverge)\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]

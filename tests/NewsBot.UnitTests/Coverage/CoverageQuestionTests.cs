@@ -70,5 +70,8 @@ public class CoverageQuestionTests
         Assert.Empty(CoverageQuestions.Parse("When did they first report it?")!.OutletNames);
         Assert.Equal(["Northern Ledger", "Valley Wire"], CoverageQuestions.Parse("What does the Northern Ledger say that Valley Wire doesn't?")!.OutletNames);
         Assert.Equal(["Town Crier"], CoverageQuestions.Parse("What does Town Crier report that the others don't?")!.OutletNames);
+        var about = CoverageQuestions.Parse("What does Town Crier say about the Tarnow fire that Valley Wire doesn't?")!;
+        Assert.Equal(["Town Crier", "Valley Wire"], about.OutletNames);
+        Assert.Contains("Tarnow fire", about.Topic);
     }
 }
