@@ -43,7 +43,7 @@ public static partial class CoverageComparison
         foreach (var (unit, things, group) in groups)
         {
             // the first figure each outlet gives for it, in the order the outlets come
-            var sides = group.GroupBy(f => f.Sentence.Outlet).Select(g => g.First()).ToList();
+            var sides = group.GroupBy(f => f.Sentence.Outlet).Select(g => g.First()).OrderBy(f => f.Sentence.Outlet != only).ToList();
             if (only is not null && !sides.Any(f => f.Sentence.Outlet == only)) continue;
             if (sides.Count < 2 || sides.All(f => SameAmount(f.Amount, sides[0].Amount))) continue;
             var shared = things.FirstOrDefault(t => group.Skip(1).All(f => f.Things.Contains(t))) ?? things[0];
@@ -111,7 +111,11 @@ public static partial class CoverageComparison
                 : head is not null ? (after.Count > 1 ? [head + "|" + after[1]] : []) // "12 people were injured": people who were injured
                 : before; // "a cost of 4 million", "put the cost of the repairs at €6 million"
             if (things.Count == 0) continue;
-            yield return new Figure(sentence, m.Value.Trim(), amount, money ? "money" : percent ? "pct" : "n", things.Select(Stem).ToList());
+            // as the outlet puts it: "about 20", "twelve", "4 million euros"
+            var hedge = Hedge().Match(text[..m.Index]);
+            var value = (hedge.Success ? hedge.Value.Trim().ToLowerInvariant() + " " : "") + (char.IsDigit(raw[0]) ? m.Value.Trim() : m.Value.Trim().ToLowerInvariant())
+                + (money && !m.Groups["cur"].Success && CurrencyAfter().Match(text[(m.Index + m.Length)..]) is { Success: true } c ? " " + c.Groups[1].Value : "");
+            yield return new Figure(sentence, value, amount, money ? "money" : percent ? "pct" : "n", things.Select(Stem).ToList());
         }
     }
 
@@ -186,6 +190,12 @@ public static partial class CoverageComparison
 
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();
+
+    [GeneratedRegex(@"\b(?:about|around|roughly|nearly|almost|some|approximately|an estimated|at least|more than|over|up to|fewer than|less than|as many as)\s+$", RegexOptions.IgnoreCase)]
+    private static partial Regex Hedge();
+
+    [GeneratedRegex(@"^\s*(\p{L}+)")]
+    private static partial Regex CurrencyAfter();
 
     [GeneratedRegex(@"(?<=\S\s+)\p{Lu}\p{Ll}+")]
     private static partial Regex MidSentenceName();

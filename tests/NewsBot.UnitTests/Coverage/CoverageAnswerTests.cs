@@ -131,6 +131,8 @@ public class CoverageAnswerTests : IDisposable
         var r = await Service().AnswerAsync(new AnswerRequest { Question = "How do the accounts of the Tarnow warehouse fire differ?" });
         Assert.Equal(AnswerMode.Extractive, r.Mode);
         Assert.Contains("Figures that differ", r.Answer);
+        Assert.Contains("Northern Ledger says twelve: “", r.Answer);
+        Assert.Contains("Valley Wire says about 20: “", r.Answer);
         var ledger = r.Citations[CitationAfter(r.Answer, "Twelve people were injured in the Tarnow warehouse fire, police said on Tuesday morning.”") - 1];
         Assert.Equal("Northern Ledger", ledger.Outlet);
         var wire = r.Citations[CitationAfter(r.Answer, "About 20 people were injured") - 1];
@@ -150,6 +152,8 @@ public class CoverageAnswerTests : IDisposable
         await Seed();
         var r = await Service().AnswerAsync(new AnswerRequest { Question = "What does Town Crier say about the Tarnow fire that Valley Wire doesn't?" });
         Assert.StartsWith("What Town Crier reports that Valley Wire does not:", r.Answer);
+        // the outlet asked about comes first where they disagree
+        Assert.Contains("- Town Crier says twelve: “", r.Answer);
         Assert.Equal("Town Crier", r.Citations[CitationAfter(r.Answer, "Debica") - 1].Outlet);
         Assert.DoesNotContain(r.Citations, c => c.Outlet == "Northern Ledger");
         AssertEveryCitationUsed(r);

@@ -20,8 +20,10 @@ public class CoverageComparisonTests
         var injured = d.Disagreements.Single(x => x.Key.Contains("injur"));
         Assert.Equal([12.0, 20.0], injured.Sides.Select(f => f.Amount).Order());
         Assert.Equal(["Ledger", "Wire"], injured.Sides.Select(f => f.Sentence.Outlet));
+        Assert.Equal(["twelve", "about 20"], injured.Sides.Select(f => f.Value));
         var cost = d.Disagreements.Single(x => x.Key.StartsWith("money:"));
         Assert.Equal([4e6, 6e6], cost.Sides.Select(f => f.Amount).Order());
+        Assert.Equal(["4 million euros", "€6 million"], cost.Sides.Select(f => f.Value));
     }
 
     [Fact]
