@@ -217,7 +217,7 @@ public sealed partial class CoverageAnswerer(
         if (diff.Disagreements.Count == 0 && diff.Exclusives.Count == 0)
         {
             var compared = outlets.Where(o => compare is null || o.Outlet == compare || against is null || o.Outlet == against).Select(o => o.Articles[0]);
-            sb.Clear().Append($"I found no figures that differ and nothing one outlet reports that the {(compare is null ? "others" : "other")} lack{(compare is null ? "" : "s")} in the accounts of {Listing(compared, sources)}.");
+            sb.Clear().Append($"I found no figures that differ and nothing one outlet reports that the others lack in the accounts of {Listing(compared, sources)}.");
         }
         return sb.ToString();
     }

@@ -172,6 +172,25 @@ public class CoverageAnswerTests : IDisposable
     }
 
     [Fact]
+    public async Task Accounts_that_agree_are_said_to_agree_citing_each_outlet()
+    {
+        Add("bridge1", "https://ledger.test/bridge-open", "Vistula bridge opens", "Northern Ledger", At(27, 8),
+            "The new Vistula bridge opened to traffic on Saturday after two years of work.",
+            "The bridge cost 30 million euros to build.");
+        Add("bridge2", "https://wire.test/bridge-opening", "Traffic crosses new Vistula bridge", "Valley Wire", At(27, 11),
+            "After two years of work the new Vistula bridge opened to traffic on Saturday.",
+            "Building the bridge cost 30 million euros.");
+        var pipeline = new IngestionPipeline(_source, new SqliteArticleStore(_db), _index, new SqliteFeedStore(_db), _embedder,
+            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+        await foreach (var _ in pipeline.IngestAsync(["bridge1", "bridge2"])) { }
+        var r = await Service().AnswerAsync(new AnswerRequest { Question = "Where do the outlets disagree about the new Vistula bridge?" });
+        Assert.StartsWith("I found no figures that differ and nothing one outlet reports that the others lack", r.Answer);
+        Assert.Equal(["Northern Ledger", "Valley Wire"], r.Citations.Select(c => c.Outlet));
+        Assert.Equal(1, CitationAfter(r.Answer, "Northern Ledger "));
+        Assert.Equal(2, CitationAfter(r.Answer, "Valley Wire "));
+    }
+
+    [Fact]
     public async Task Follow_ups_refer_to_the_story_of_the_previous_answers_articles()
     {
         await Seed();
