@@ -135,8 +135,9 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false))
         {
+            string entities = r.GetString(3), numbers = r.GetString(4);
             list.Add(StoryProfile.Restore(r.GetString(0), VectorCodec.DecodeDense((byte[])r[1]), r.GetInt32(2),
-                ParseCounts(r.GetString(3)), ParseCounts(r.GetString(4)),
+                () => ParseCounts(entities), () => ParseCounts(numbers),
                 DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))));
         }
         return list;
@@ -199,28 +200,43 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
         await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Articles up to this sequence number all had a story when last looked: the catch-up scans only newer ones,
+    /// so that listing stories at 100k articles does not scan them all. (An updated article keeps its number and
+    /// its story; a replacement is a new row with a new number.)
+    /// </summary>
+    const string CheckedKey = "stories_checked_seq";
+
     public async Task<IReadOnlyList<UnassignedArticle>> ListUnassignedAsync(string model, int limit, CancellationToken ct = default)
     {
         // the first chunk's vector is the title+lead vector when the embedded index made it with this model
         bool chunksUsable = await db.GetMetaAsync("embedding_model", ct).ConfigureAwait(false) == model;
+        long checkedUpTo = long.TryParse(await db.GetMetaAsync(CheckedKey, ct).ConfigureAwait(false), NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : 0;
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
-        var columns = string.Join(", ", SqliteArticleStore.ArticleColumns.Split(", ").Select(c => "a." + c));
-        await using var cmd = conn.Command($"""
+        long maxSeq;
+        await using (var max = conn.Command("SELECT COALESCE(MAX(seq), 0) FROM articles"))
+            maxSeq = (long)(await max.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
+        var columns = string.Join(", ", SqliteArticleStore.ArticleColumns.Split(", ").Select(col => "a." + col));
+        var list = new List<UnassignedArticle>();
+        await using (var cmd = conn.Command($"""
             SELECT {columns}, {FeatureColumns},
                    {(chunksUsable ? "(SELECT c.dense FROM chunks c WHERE c.article_id = a.id AND c.position = 0)" : "NULL")}
             FROM articles a LEFT JOIN story_articles sa ON sa.article_id = a.id
-            WHERE sa.story_id IS NULL
+            WHERE a.seq > $checked AND a.seq <= $max AND sa.story_id IS NULL
             ORDER BY COALESCE(a.published_ms, a.ingested_ms), a.seq LIMIT $n
-            """).With("$n", limit);
-        var list = new List<UnassignedArticle>();
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            """).With("$checked", checkedUpTo).With("$max", maxSeq).With("$n", limit))
         {
-            var article = SqliteArticleStore.Read(r);
-            var stored = r.IsDBNull(14) ? null : ReadFeatures(r, 14);
-            var chunk = r.IsDBNull(21) ? null : VectorCodec.DecodeDense((byte[])r[21]);
-            list.Add(new UnassignedArticle(article, stored, chunk));
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var article = SqliteArticleStore.Read(r);
+                var stored = r.IsDBNull(14) ? null : ReadFeatures(r, 14);
+                var chunk = r.IsDBNull(21) ? null : VectorCodec.DecodeDense((byte[])r[21]);
+                list.Add(new UnassignedArticle(article, stored, chunk));
+            }
         }
+        if (list.Count == 0 && maxSeq > checkedUpTo)
+            await db.SetMetaAsync(CheckedKey, maxSeq.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
         return list;
     }
 
@@ -228,8 +244,46 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
     {
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-        await using (var cmd = conn.Command(dropVectors ? "DELETE FROM stories; DELETE FROM story_articles;" : "DELETE FROM stories; UPDATE story_articles SET story_id = NULL;", tx))
+        await using (var cmd = conn.Command((dropVectors ? "DELETE FROM stories; DELETE FROM story_articles;" : "DELETE FROM stories; UPDATE story_articles SET story_id = NULL;")
+            + $" DELETE FROM meta WHERE key = '{CheckedKey}';", tx))
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Bulk load in one transaction: articles, their features and the stories holding them (as <see cref="SaveAsync"/>
+    /// would leave them). For benchmarks at sizes where one transaction per article would take minutes.
+    /// </summary>
+    public async Task ImportAsync(IReadOnlyList<ArticleRecord> articles, IReadOnlyList<StoryState> stories, IReadOnlyDictionary<string, ArticleFeatures> features, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        foreach (var a in articles) await SqliteArticleStore.WriteArticleAsync(conn, tx, a, null, ct).ConfigureAwait(false);
+        await using var member = conn.Command("""
+            INSERT OR REPLACE INTO story_articles(article_id, story_id, time_ms, vector, entities, numbers, title, outlet)
+            VALUES($id, $s, $t, $v, $e, $n, $title, $outlet)
+            """, tx);
+        await using var story = conn.Command("""
+            INSERT OR REPLACE INTO stories(id, title, first_ms, last_ms, articles, outlets, vector_sum, entities, numbers, updated_ms)
+            VALUES($id, $title, $first, $last, $articles, $outlets, $sum, $e, $n, 0)
+            """, tx);
+        foreach (var s in stories)
+        {
+            var p = s.Profile;
+            story.Parameters.Clear();
+            story.With("$id", p.Id).With("$title", s.Title).With("$first", p.First.ToUnixTimeMilliseconds()).With("$last", p.Last.ToUnixTimeMilliseconds())
+                .With("$articles", s.ArticleIds.Count).With("$outlets", s.Outlets).With("$sum", VectorCodec.EncodeDense(p.Sum))
+                .With("$e", FormatCounts(p.Entities)).With("$n", FormatCounts(p.Numbers));
+            await story.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            foreach (var id in s.ArticleIds)
+            {
+                var a = features[id];
+                member.Parameters.Clear();
+                member.With("$id", a.ArticleId).With("$s", p.Id).With("$t", a.Time.ToUnixTimeMilliseconds()).With("$v", VectorCodec.EncodeDense(a.Vector))
+                    .With("$e", string.Join('\n', a.Entities)).With("$n", string.Join('\n', a.Numbers)).With("$title", a.Title).With("$outlet", a.Outlet);
+                await member.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
         await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 

@@ -52,6 +52,8 @@ public sealed class StoryClusterer(StoryOptions options)
         if (gapDays > options.ActiveDays) return null;
         double cosine = article.Vector.Length == story.Sum.Length && article.Vector.Length > 0 ? VectorMath.Cosine(article.Vector, story.Sum) : 0;
         if (float.IsNaN((float)cosine)) cosine = 0;
+        // even every bonus could not lift it to the threshold: done without reading the story's names
+        if (cosine + options.EntityWeight + 2 * options.NumberWeight < options.JoinThreshold) return null;
         int shared = article.Entities.Count(story.Entities.ContainsKey);
         if (shared == 0 && cosine < options.NoEntityCosine) return null;
         // the share of the smaller name set that the other holds (overlap coefficient), so that a short article

@@ -18,19 +18,22 @@ public sealed class StoryProfile
     public string Id { get; }
     public float[] Sum { get; private set; }
     public int Count { get; private set; }
-    public Dictionary<string, int> Entities { get; } = new(StringComparer.Ordinal);
-    public Dictionary<string, int> Numbers { get; } = new(StringComparer.Ordinal);
+    Dictionary<string, int>? _entities, _numbers;
+    Func<Dictionary<string, int>>? _readEntities, _readNumbers;
+
+    /// <summary>How many of the story's articles name each entity (read from the store only when first needed).</summary>
+    public Dictionary<string, int> Entities => _entities ??= _readEntities?.Invoke() ?? new(StringComparer.Ordinal);
+
+    public Dictionary<string, int> Numbers => _numbers ??= _readNumbers?.Invoke() ?? new(StringComparer.Ordinal);
     public DateTimeOffset First { get; set; } = DateTimeOffset.MaxValue;
     public DateTimeOffset Last { get; set; } = DateTimeOffset.MinValue;
 
-    /// <summary>A profile as stored (sum, count, counts and span).</summary>
-    public static StoryProfile Restore(string id, float[] sum, int count, IReadOnlyDictionary<string, int> entities, IReadOnlyDictionary<string, int> numbers, DateTimeOffset first, DateTimeOffset last)
-    {
-        var p = new StoryProfile(id, 0) { Sum = sum, Count = count, First = first, Last = last };
-        foreach (var kv in entities) p.Entities[kv.Key] = kv.Value;
-        foreach (var kv in numbers) p.Numbers[kv.Key] = kv.Value;
-        return p;
-    }
+    /// <summary>
+    /// A profile as stored (sum, count, span); its name and number counts are parsed only if the clusterer gets
+    /// that far (most candidates are ruled out by their vector alone).
+    /// </summary>
+    public static StoryProfile Restore(string id, float[] sum, int count, Func<Dictionary<string, int>> entities, Func<Dictionary<string, int>> numbers, DateTimeOffset first, DateTimeOffset last)
+        => new(id, 0) { Sum = sum, Count = count, First = first, Last = last, _readEntities = entities, _readNumbers = numbers };
 
     public static StoryProfile FromMembers(string id, IReadOnlyList<ArticleFeatures> members)
     {
