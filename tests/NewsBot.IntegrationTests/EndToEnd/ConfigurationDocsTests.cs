@@ -19,6 +19,7 @@ public sealed class ConfigurationDocsTests
         ("Llm", typeof(NewsBot.OpenAI.LlmOptions)),
         ("Telegram", typeof(NewsBot.Telegram.TelegramOptions)),
         ("Qdrant", typeof(NewsBot.Qdrant.QdrantOptions)),
+        ("Stories", typeof(NewsBot.Core.Stories.StoryOptions)),
     ];
 
     [Fact]
