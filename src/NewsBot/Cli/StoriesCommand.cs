@@ -39,7 +39,7 @@ public static class StoriesCommand
         return cmd;
     }
 
-    public static async Task<int> ListAsync(IServiceProvider sp, CliOutput output, string since, int? top, CancellationToken ct)
+    public static async Task<int> ListAsync(IServiceProvider sp, CliOutput output, string since, int? top, CancellationToken ct, bool jsonLine = false)
     {
         if (top is < 1)
         {
@@ -61,7 +61,9 @@ public static class StoriesCommand
         var stories = await sp.GetRequiredService<IStoryStore>().ListStoriesAsync(from, top, ct);
         if (output.Json)
         {
-            output.WriteJson(new { since = CliOutput.IsoDate(from), until = CliOutput.IsoDate(now), stories = stories.Select(ToJson) });
+            var doc = new { since = CliOutput.IsoDate(from), until = CliOutput.IsoDate(now), stories = stories.Select(ToJson) };
+            if (jsonLine) output.WriteJsonLine(doc);
+            else output.WriteJson(doc);
             return 0;
         }
         if (stories.Count == 0)
@@ -80,7 +82,7 @@ public static class StoriesCommand
         return 0;
     }
 
-    public static async Task<int> ShowAsync(IServiceProvider sp, CliOutput output, string id, CancellationToken ct)
+    public static async Task<int> ShowAsync(IServiceProvider sp, CliOutput output, string id, CancellationToken ct, bool jsonLine = false)
     {
         await CatchUpAsync(sp, ct);
         var story = await sp.GetRequiredService<IStoryStore>().GetStoryAsync(id.Trim(), ct);
@@ -91,7 +93,8 @@ public static class StoriesCommand
         }
         if (output.Json)
         {
-            output.WriteJson(ToJson(story));
+            if (jsonLine) output.WriteJsonLine(ToJson(story));
+            else output.WriteJson(ToJson(story));
             return 0;
         }
         output.Line($"{story.Title}  [{story.Id}]");
@@ -123,13 +126,14 @@ public static class StoriesCommand
 
     /// <summary>
     /// The <c>/stories</c> chat verb: <c>/stories [--since X] [--top N]</c>, <c>/stories show ID</c> (or <c>/story ID</c>).
-    /// Parsed here rather than by System.CommandLine because chat lines are not process arguments.
+    /// Parsed here rather than by System.CommandLine because chat lines are not process arguments. With
+    /// <c>chat --json</c> the result is one JSON document on one line, like the answers.
     /// </summary>
     public static async Task<int> ChatAsync(IServiceProvider sp, CliOutput output, string line, CancellationToken ct)
     {
         var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (words[0] == "/story") return words.Length == 2 ? await ShowAsync(sp, output, words[1], ct) : Usage();
-        if (words.Length >= 2 && words[1] == "show") return words.Length == 3 ? await ShowAsync(sp, output, words[2], ct) : Usage();
+        if (words[0] == "/story") return words.Length == 2 ? await ShowAsync(sp, output, words[1], ct, jsonLine: true) : Usage();
+        if (words.Length >= 2 && words[1] == "show") return words.Length == 3 ? await ShowAsync(sp, output, words[2], ct, jsonLine: true) : Usage();
         string since = DefaultSince;
         int? top = null;
         for (int i = 1; i < words.Length; i++)
@@ -138,7 +142,7 @@ public static class StoriesCommand
             else if (words[i] == "--top" && i + 1 < words.Length && int.TryParse(words[++i], out var n)) top = n;
             else return Usage();
         }
-        return await ListAsync(sp, output, since, top, ct);
+        return await ListAsync(sp, output, since, top, ct, jsonLine: true);
 
         int Usage()
         {

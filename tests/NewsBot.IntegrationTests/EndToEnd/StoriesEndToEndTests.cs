@@ -133,5 +133,18 @@ public sealed class StoriesEndToEndTests : IAsyncLifetime
         Assert.Equal(3, JsonNode.Parse(stdout)!["stories"]!.GetValue<int>());
         (exit, stdout, _) = await Run("stories", "--since", "48h", "--json");
         Assert.Equal(storyId, JsonNode.Parse(stdout)!["stories"]![0]!["story_id"]!.GetValue<string>());
+
+        // the same in chat: one JSON document a line with --json
+        var chatOut = new StringWriter();
+        var chatErr = new StringWriter();
+        var cli = new NewsBot.Cli.NewsBotCli(chatOut, chatErr, _work,
+            new Dictionary<string, string?> { ["Ingestion:SampleDirectory"] = "", ["Embeddings:CacheDirectory"] = TestPaths.ModelCache },
+            new StringReader($"/stories --top 2\n/stories show {storyId}\n/stories --bogus\n/exit\n"));
+        Assert.Equal(0, await cli.RunAsync(["chat", "--json", "--data", Path.Combine(_work, "data")]));
+        var lines = chatOut.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2, lines.Length);
+        Assert.Equal(2, JsonNode.Parse(lines[0])!["stories"]!.AsArray().Count);
+        Assert.Equal(storyId, JsonNode.Parse(lines[1])!["story_id"]!.GetValue<string>());
+        Assert.Contains("Usage: /stories", chatErr.ToString());
     }
 }
