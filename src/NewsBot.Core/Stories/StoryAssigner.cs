@@ -107,19 +107,18 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
         var window = TimeSpan.FromDays(clusterer.Options.ActiveDays);
         var candidates = (await repository.GetActiveProfilesAsync(article.Time - window, article.Time + window, ct).ConfigureAwait(false)).ToList();
         // an updated article competes without its own old contribution (and that of the article it replaces)
-        string? previousStory = null;
+        string? previousStory = null, oldOfReplaced = null;
         foreach (var id in new[] { article.ArticleId, replacesArticleId }.OfType<string>().Distinct())
         {
             if (await repository.GetMembershipAsync(id, ct).ConfigureAwait(false) is not { StoryId: { } storyId } m) continue;
             if (id == article.ArticleId) previousStory = storyId;
+            else oldOfReplaced = storyId;
             if (candidates.Find(c => c.Id == storyId) is { } own)
             {
                 own.Remove(m.Features);
                 if (own.Count <= 0) candidates.Remove(own);
             }
         }
-        var oldOfReplaced = replacesArticleId is not null && replacesArticleId != article.ArticleId
-            && await repository.GetMembershipAsync(replacesArticleId, ct).ConfigureAwait(false) is { StoryId: { } rs } ? rs : null;
 
         var decision = clusterer.Decide(article, candidates);
         var target = decision.JoinStoryId ?? await FreeStoryIdAsync(article.ArticleId, ct).ConfigureAwait(false);

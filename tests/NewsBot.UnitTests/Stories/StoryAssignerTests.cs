@@ -140,6 +140,26 @@ public class StoryAssignerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_whose_changed_content_gives_it_a_new_id_replaces_the_old_one_in_its_story()
+    {
+        var a = await Save("a", "Tram fares to rise", "Harbor Herald", Day0, "Petra Novak defended the fare rise.");
+        var old = await Save("f-old", "Council backs fare rise", "Northern Ledger", Day0, "Petra Novak and the council raise fares.");
+        await _assigner.AssignAsync(a, Vec(0));
+        await _assigner.AssignAsync(old, Vec(0, 1, 0.2f));
+        var story = (await _stories.GetStoryOfArticleAsync("a"))!.Id;
+        Assert.Equal(story, (await _stories.GetStoryOfArticleAsync("f-old"))!.Id);
+
+        await _articles.DeleteArticleAsync("f-old");
+        var renewed = await Save("f-new", "Council backs fare rise", "Northern Ledger", Day0, "Petra Novak and the council raise fares to 2.90.");
+        await _assigner.AssignAsync(renewed, Vec(0, 1, 0.25f), replacesArticleId: "f-old");
+
+        Assert.Null(await _stories.GetMembershipAsync("f-old"));
+        var after = await _stories.GetStoryAsync(story);
+        Assert.Equal(["a", "f-new"], after!.Articles.Select(x => x.Id).Order());
+        Assert.Equal(2, (await _stories.GetMembersAsync(story)).Count);
+    }
+
+    [Fact]
     public async Task Articles_without_a_story_are_assigned_later_and_rebuild_gives_the_same_stories()
     {
         await Save("p", "Keller unveils pension reform", "Northern Ledger", Day0, "Chancellor Anna Keller told Parliament the retirement age rises to 67 by 2035.");
