@@ -18,6 +18,8 @@ public sealed record StoryBenchFigures
     public double CandidatesPerArticle { get; init; }
     /// <summary>Assigning one new article (features in hand: the vector comes from ingestion's first chunk).</summary>
     public Percentiles AssignMs { get; init; } = new(0, 0, 0);
+    /// <summary>Of which: reading the active stories' profiles (the one query that grows with the store).</summary>
+    public Percentiles ReadCandidatesMs { get; init; } = new(0, 0, 0);
     /// <summary>What <c>stories --since 48h</c> does after start: the catch-up check, then the listing with articles.</summary>
     public Percentiles ListSince48hMs { get; init; } = new(0, 0, 0);
     public int StoriesIn48h { get; init; }
@@ -99,6 +101,7 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output)
         await assigner.AssignPendingAsync(ct).ConfigureAwait(false); // records the checked mark, as a first start would
         // new articles of the last two days: half continue a recent story, half open one
         var assignMs = new List<double>();
+        var readMs = new List<double>();
         long candidates = 0;
         const int Warmup = 30;
         var process = Process.GetCurrentProcess();
@@ -122,7 +125,13 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output)
                 Outlet = "Outlet " + rng.Next(20), Published = time, IngestedAt = time, ContentHash = id, Kind = SourceKind.Page, ChunkCount = 1, Body = "Synthetic body.",
             };
             if (i == Warmup) { process.Refresh(); cpuStart = process.TotalProcessorTime; }
-            if (i >= Warmup) candidates += (await store.GetActiveProfilesAsync(time.AddDays(-options.ActiveDays), time.AddDays(options.ActiveDays), ct).ConfigureAwait(false)).Count;
+            sw.Restart();
+            var active = (await store.GetActiveProfilesAsync(time.AddDays(-options.ActiveDays), time.AddDays(options.ActiveDays), ct).ConfigureAwait(false)).Count;
+            if (i >= Warmup)
+            {
+                readMs.Add(sw.Elapsed.TotalMilliseconds);
+                candidates += active;
+            }
             sw.Restart();
             await assigner.AssignAsync(article, vector, null, ct).ConfigureAwait(false);
             if (i >= Warmup) assignMs.Add(sw.Elapsed.TotalMilliseconds);
@@ -152,6 +161,7 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output)
             Stories = states.Count,
             CandidatesPerArticle = Math.Round(candidates / 300.0, 1),
             AssignMs = Percentiles(assignMs),
+            ReadCandidatesMs = Percentiles(readMs),
             ListSince48hMs = Percentiles(listMs),
             StoriesIn48h = inWindow,
             LoadSeconds = Math.Round(loadSeconds, 1),
