@@ -60,6 +60,7 @@ public sealed class NewsBotCli
         root.Subcommands.Add(BenchCommand.Create(this));
         root.Subcommands.Add(ReindexCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
+        root.Subcommands.Add(StoriesCommand.Create(this));
         root.SetAction((parse, ct) => RunCommand.RunAsync(this, parse, ct));
         foreach (var extra in ExtraCommands) root.Subcommands.Add(extra(this));
         return root;
@@ -193,7 +194,7 @@ public sealed class NewsBotCli
     public static List<Type> OptionsTypes { get; } =
     [
         typeof(StorageOptions), typeof(IndexOptions), typeof(EmbeddingsOptions), typeof(NewsBot.Core.Ingestion.IngestionOptions),
-        typeof(NewsBot.Core.Retrieval.RetrievalOptions), typeof(NewsBot.Core.Answering.AnsweringOptions), typeof(NewsBot.OpenAI.LlmOptions), typeof(NewsBot.Telegram.TelegramOptions), typeof(NewsBot.Qdrant.QdrantOptions),
+        typeof(NewsBot.Core.Retrieval.RetrievalOptions), typeof(NewsBot.Core.Answering.AnsweringOptions), typeof(NewsBot.OpenAI.LlmOptions), typeof(NewsBot.Telegram.TelegramOptions), typeof(NewsBot.Qdrant.QdrantOptions), typeof(NewsBot.Core.Stories.StoryOptions),
     ];
 
     /// <summary>Errors in the arguments or configuration (exit code 2), as opposed to work that failed (1).</summary>
