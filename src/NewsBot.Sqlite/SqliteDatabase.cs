@@ -10,7 +10,7 @@ namespace NewsBot.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 3; // the last of SqliteMigrations.All
     public const string FileName = "newsbot.db";
 
     readonly string _connectionString;
@@ -37,7 +37,7 @@ public sealed class SqliteDatabase
 
     public string FilePath { get; }
 
-    /// <summary>Opens a connection (creating the file and schema the first time).</summary>
+    /// <summary>Opens a connection (creating the file, or upgrading its schema, the first time).</summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken ct = default)
     {
         if (Volatile.Read(ref _initialized) == 0) await InitializeAsync(ct).ConfigureAwait(false);
@@ -105,38 +105,7 @@ public sealed class SqliteDatabase
                 pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
                 await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
-            await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-            long version = 0;
-            await using (var check = conn.CreateCommand())
-            {
-                check.Transaction = tx;
-                check.CommandText = "PRAGMA user_version";
-                version = (long)(await check.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
-            }
-            if (version > SchemaVersion)
-                throw new InvalidOperationException($"The database {FilePath} was written by a newer NewsBot (schema {version}, this build knows {SchemaVersion}). Upgrade NewsBot or point Storage:DataDirectory elsewhere.");
-            if (version < 1)
-            {
-                await using var create = conn.CreateCommand();
-                create.Transaction = tx;
-                create.CommandText = Schema;
-                await create.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            await using (var later = conn.CreateCommand())
-            {
-                // TEMPORARY until the numbered migrations land: digest and follow tables (idempotent)
-                later.Transaction = tx;
-                later.CommandText = SqliteDigestStore.Schema + SqliteFollowStore.Schema;
-                await later.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            await using (var instance = conn.CreateCommand())
-            {
-                // names this database, so caches kept beside it (the index snapshot) are never applied to another one
-                instance.Transaction = tx;
-                instance.CommandText = "INSERT OR IGNORE INTO meta(key, value) VALUES('instance_id', lower(hex(randomblob(16))))";
-                await instance.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            await tx.CommitAsync(ct).ConfigureAwait(false);
+            await SqliteMigrations.MigrateAsync(conn, FilePath, ct).ConfigureAwait(false);
             Volatile.Write(ref _initialized, 1);
         }
         finally
@@ -144,84 +113,6 @@ public sealed class SqliteDatabase
             _initLock.Release();
         }
     }
-
-    const string Schema = """
-        CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
-        CREATE TABLE IF NOT EXISTS articles(
-            seq INTEGER PRIMARY KEY AUTOINCREMENT,
-            id TEXT NOT NULL UNIQUE,
-            source_key TEXT NOT NULL UNIQUE,
-            url TEXT NOT NULL,
-            title TEXT NOT NULL,
-            author TEXT,
-            outlet TEXT,
-            published_ms INTEGER,
-            ingested_ms INTEGER NOT NULL,
-            content_hash TEXT NOT NULL,
-            kind INTEGER NOT NULL,
-            chunk_count INTEGER NOT NULL,
-            minhash BLOB,
-            body TEXT NOT NULL);
-        CREATE INDEX IF NOT EXISTS ix_articles_hash ON articles(content_hash);
-        CREATE INDEX IF NOT EXISTS ix_articles_outlet ON articles(outlet COLLATE NOCASE);
-        CREATE INDEX IF NOT EXISTS ix_articles_published ON articles(published_ms);
-        CREATE INDEX IF NOT EXISTS ix_articles_ingested ON articles(ingested_ms);
-        CREATE TABLE IF NOT EXISTS minhash_bands(hash INTEGER NOT NULL, article_id TEXT NOT NULL, PRIMARY KEY(hash, article_id)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS ix_bands_article ON minhash_bands(article_id);
-        CREATE TABLE IF NOT EXISTS duplicates(
-            source_key TEXT PRIMARY KEY,
-            url TEXT NOT NULL,
-            title TEXT NOT NULL,
-            duplicate_of TEXT NOT NULL,
-            similarity REAL NOT NULL,
-            recorded_ms INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS chunks(
-            rowid INTEGER PRIMARY KEY AUTOINCREMENT,
-            article_id TEXT NOT NULL,
-            position INTEGER NOT NULL,
-            text TEXT NOT NULL,
-            token_count INTEGER NOT NULL,
-            dense BLOB NOT NULL,
-            sparse BLOB NOT NULL,
-            UNIQUE(article_id, position));
-        CREATE TABLE IF NOT EXISTS chunk_deletions(seq INTEGER PRIMARY KEY AUTOINCREMENT, chunk_rowid INTEGER NOT NULL);
-        CREATE TABLE IF NOT EXISTS feeds(
-            url TEXT PRIMARY KEY,
-            title TEXT,
-            etag TEXT,
-            last_modified TEXT,
-            last_polled_ms INTEGER,
-            last_success_ms INTEGER,
-            last_error TEXT,
-            consecutive_failures INTEGER NOT NULL DEFAULT 0,
-            added_ms INTEGER NOT NULL,
-            added_by TEXT NOT NULL,
-            trusted INTEGER NOT NULL,
-            items_ingested INTEGER NOT NULL DEFAULT 0);
-        CREATE TABLE IF NOT EXISTS feed_items(feed_url TEXT NOT NULL, item_id TEXT NOT NULL, seen_ms INTEGER NOT NULL, PRIMARY KEY(feed_url, item_id)) WITHOUT ROWID;
-        CREATE TABLE IF NOT EXISTS conversation_turns(
-            id INTEGER PRIMARY KEY AUTOINCREMENT,
-            conversation_id TEXT NOT NULL,
-            question TEXT NOT NULL,
-            standalone TEXT NOT NULL,
-            answer TEXT NOT NULL,
-            cited TEXT NOT NULL,
-            refused INTEGER NOT NULL,
-            at_ms INTEGER NOT NULL);
-        CREATE INDEX IF NOT EXISTS ix_turns_conversation ON conversation_turns(conversation_id, id);
-        CREATE TABLE IF NOT EXISTS inbox(
-            channel TEXT NOT NULL,
-            update_id INTEGER NOT NULL,
-            payload TEXT NOT NULL,
-            received_ms INTEGER NOT NULL,
-            attempts INTEGER NOT NULL DEFAULT 0,
-            done INTEGER NOT NULL DEFAULT 0,
-            done_ms INTEGER,
-            PRIMARY KEY(channel, update_id)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS ix_inbox_pending ON inbox(channel, done, update_id);
-        INSERT OR IGNORE INTO meta(key, value) VALUES('generation', '0');
-        PRAGMA user_version = 1;
-        """;
 }
 
 internal static class SqliteExtensions

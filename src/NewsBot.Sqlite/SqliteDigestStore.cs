@@ -11,7 +11,7 @@ namespace NewsBot.Sqlite;
 /// </summary>
 public sealed class SqliteDigestStore(SqliteDatabase db) : IDigestSubscriptionStore
 {
-    /// <summary>The tables (schema migration 3).</summary>
+    /// <summary>The tables (schema migration 3, in <see cref="SqliteMigrations"/>).</summary>
     internal const string Schema = """
         CREATE TABLE IF NOT EXISTS digest_subscriptions(
             chat_id INTEGER PRIMARY KEY,

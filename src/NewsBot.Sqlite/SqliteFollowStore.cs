@@ -12,7 +12,7 @@ namespace NewsBot.Sqlite;
 /// </summary>
 public sealed class SqliteFollowStore(SqliteDatabase db) : IFollowStore
 {
-    /// <summary>The tables (schema migration 3).</summary>
+    /// <summary>The tables (schema migration 3, in <see cref="SqliteMigrations"/>).</summary>
     internal const string Schema = """
         CREATE TABLE IF NOT EXISTS follows(
             seq INTEGER PRIMARY KEY AUTOINCREMENT,

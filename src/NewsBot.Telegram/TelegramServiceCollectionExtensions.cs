@@ -90,6 +90,7 @@ public static class TelegramServiceCollectionExtensions
         services.AddTelegramCommand<AddFeedCommand>();
         services.AddTelegramCommand<RemoveFeedCommand>();
         services.AddTelegramCommand<StatusCommand>();
+        services.AddTelegramCommand<Digests.StoriesCommand>();
         services.AddTelegramCommand<Digests.DigestCommand>();
         services.AddTelegramCommand<Digests.SubscribeCommand>();
         services.AddTelegramCommand<Digests.UnsubscribeCommand>();

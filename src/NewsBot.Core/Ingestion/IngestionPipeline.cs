@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using NewsBot.Core.Model;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
+using NewsBot.Core.Stories;
 using NewsBot.Core.Text;
 
 namespace NewsBot.Core.Ingestion;
@@ -22,7 +23,8 @@ public sealed class IngestionPipeline(
     LexicalEncoder lexical,
     IngestionOptions options,
     TimeProvider time,
-    ILogger<IngestionPipeline> logger)
+    ILogger<IngestionPipeline> logger,
+    IStoryAssigner? stories = null)
 {
     bool _ready;
 
@@ -53,6 +55,8 @@ public sealed class IngestionPipeline(
     {
         if (_ready) return;
         await index.EnsureReadyAsync(new EmbeddingModelInfo(embedder.Profile.Model, embedder.Profile.Dimensions), ct).ConfigureAwait(false);
+        // articles committed without a story (a crash between the two, a database from before stories) get one now
+        if (stories is not null) await StoryHookAsync(null, () => stories.AssignPendingAsync(ct), ct).ConfigureAwait(false);
         _ready = true;
     }
 
@@ -294,11 +298,25 @@ public sealed class IngestionPipeline(
         var chunks = Assemble(record.Id, record.Title, record.Outlet, record.Author, record.Published, record.Url, p.Chunks, vectors);
         await index.UpsertAsync(record, chunks, p.Replaces, ct).ConfigureAwait(false);
         if (!index.RecordsArticles) await store.SaveArticleAsync(record, p.Replaces, ct).ConfigureAwait(false);
+        // the story in its own transaction: the article is committed whatever happens here (a restart assigns it)
+        if (stories is not null) await StoryHookAsync(record.Id, () => stories.AssignAsync(record, vectors.Count > 0 ? vectors[0] : null, p.Replaces, ct), ct).ConfigureAwait(false);
         var status = p.Existed ? IngestStatus.Updated : IngestStatus.Added;
         logger.LogInformation("{Status} {ArticleId} {Title} ({Chunks} chunks) from {Input}", status, record.Id, record.Title, chunks.Count, p.Input);
         var result = ResultFor(p.Input, status, record, chunks.Count);
         await MarkSeenAsync(p.Article, result, ct).ConfigureAwait(false);
         return result;
+    }
+
+    async Task StoryHookAsync(string? articleId, Func<Task> assign, CancellationToken ct)
+    {
+        try
+        {
+            await assign().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsArticleFailure(ex, ct))
+        {
+            logger.LogWarning(ex, "Story assignment of {ArticleId} failed; it is retried at the next start", articleId ?? "waiting articles");
+        }
     }
 
     /// <summary>Chunks an article's paragraphs and computes each chunk's dense and sparse vectors.</summary>

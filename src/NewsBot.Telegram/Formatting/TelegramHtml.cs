@@ -14,6 +14,8 @@ public static class TelegramHtml
 
     public static string Italic(string? text) => $"<i>{Escape(text)}</i>";
 
+    public static string Bold(string? text) => $"<b>{Escape(text)}</b>";
+
     /// <summary>Longest escaped href made into a link: a longer tag could not be split and the answer would be lost.</summary>
     public const int MaxHrefLength = 1000;
 

@@ -52,6 +52,8 @@ public sealed record BenchReport
     public double DiskMb { get; init; }
     public string Corpus { get; init; } = "";
     public string EmbeddingModel { get; init; } = "";
+    /// <summary>Story assignment and listing at scale (<see cref="StoryBenchmark"/>).</summary>
+    public StoryBenchFigures? Stories { get; init; }
     public MachineInfo Machine { get; init; } = MachineInfo.Current();
 }
 

@@ -16,7 +16,9 @@ public static class BenchCommand
         var noCold = new Option<bool>("--no-cold-ask") { Description = "Skip timing `ask` from process start" };
         var keep = new Option<bool>("--keep-index") { Description = "Keep the scratch index (its folder is printed)" };
         var model = new Option<bool>("--model") { Description = "Measure only the local embedding model (Embeddings:*): passages of 256 and 128 tokens, 14-token queries" };
-        var cmd = new Command("bench", "Measure ingest, search and ask speed and memory on an index of N chunks") { chunks, corpus, embedArticles, queries, noCold, keep, model };
+        var storyArticles = new Option<int>("--story-articles") { Description = "Synthetic articles behind the story timings (assignment, stories --since 48h)", DefaultValueFactory = _ => 100_000 };
+        var storiesOnly = new Option<bool>("--stories-only") { Description = "Measure only story assignment and listing" };
+        var cmd = new Command("bench", "Measure ingest, search and ask speed and memory on an index of N chunks") { chunks, corpus, embedArticles, queries, noCold, keep, model, storyArticles, storiesOnly };
         cmd.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(model)) return await cli.RunVerbAsync(parse, ct, (sp, output, token) => ModelBenchAsync(sp, output, token));
@@ -36,6 +38,14 @@ public static class BenchCommand
             {
                 return await cli.RunVerbAsync(parse, ct, async (sp, output, token) =>
                 {
+                    var stories = Math.Clamp(parse.GetValue(storyArticles), 100, 2_000_000);
+                    if (parse.GetValue(storiesOnly))
+                    {
+                        var figures = await new StoryBenchmark(sp, output).RunAsync(Path.Combine(Path.GetFullPath(data), "stories-bench"), stories, token);
+                        if (output.Json) output.WriteJson(figures);
+                        else PrintStories(output, figures);
+                        return 0;
+                    }
                     var report = await new Benchmark(sp, output, Path.GetFullPath(data), modelCache).RunAsync(new BenchSettings
                     {
                         Chunks = n,
@@ -44,6 +54,7 @@ public static class BenchCommand
                         Queries = parse.GetValue(queries),
                         ColdAsk = !parse.GetValue(noCold),
                     }, token);
+                    report = report with { Stories = await new StoryBenchmark(sp, output).RunAsync(Path.Combine(Path.GetFullPath(data), "stories-bench"), stories, token) };
                     if (output.Json) output.WriteJson(report);
                     else Print(output, report);
                     return 0;
@@ -95,6 +106,9 @@ public static class BenchCommand
         return 0;
     }
 
+    static void PrintStories(CliOutput o, StoryBenchFigures s) =>
+        o.Line($"Stories ({s.Articles} articles in {s.Stories} stories, {s.CandidatesPerArticle} candidates per article): assign one article p50 {s.AssignMs.P50} ms, p95 {s.AssignMs.P95} ms (reading the candidates p50 {s.ReadCandidatesMs.P50} ms); stories --since 48h ({s.StoriesIn48h} stories) p50 {s.ListSince48hMs.P50} ms, p95 {s.ListSince48hMs.P95} ms; CPU per assignment {s.AssignCpuMsMean} ms, per listing {s.ListCpuMsMean} ms");
+
     static void Print(CliOutput o, BenchReport r)
     {
         o.Line($"Index: {r.Chunks} chunks, {r.Articles} articles ({r.Corpus}), model {r.EmbeddingModel}; {r.Machine.Cores} cores, {r.Machine.Cpu}, {r.Machine.Simd}, {r.Machine.Os}, {r.Machine.Dotnet}");
@@ -104,6 +118,7 @@ public static class BenchCommand
         o.Line($"Hybrid search:   p50 {r.SearchMs.P50} ms, p95 {r.SearchMs.P95} ms, p99 {r.SearchMs.P99} ms (dense recall@10 vs exact {r.DenseRecallAt10VsExact})");
         o.Line($"Index load: {r.IndexLoadMs} ms from the database rows, {r.SnapshotLoadMs} ms from the snapshot ({r.SnapshotMb} MB, written in {r.SnapshotWriteMs} ms)");
         o.Line($"Ask (extractive): p50 {r.AskMs.P50} ms, p95 {r.AskMs.P95} ms; from process start: {(r.AskColdMs is { } c ? $"{c} ms" : "not measured")}");
+        if (r.Stories is { } s) PrintStories(o, s);
         o.Line($"Peak RSS {r.PeakRssMb} MB (bench process; {r.PeakRssAfterIngestMb} MB when ingest ended), `ask` process {(r.AskColdPeakRssMb is { } a ? $"{a} MB" : "not measured")}; disk {r.DiskMb} MB");
     }
 }

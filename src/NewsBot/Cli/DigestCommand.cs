@@ -43,14 +43,38 @@ public static class DigestCommand
         return new DigestRequest { Since = from, Until = now, Top = n };
     }
 
-    public static void Write(CliOutput output, Digest digest)
+    /// <summary><c>/digest [--since 24h] [--top N]</c> in <c>chat</c> (with --json: one JSON document on one line).</summary>
+    public static async Task ChatAsync(IServiceProvider sp, CliOutput output, string line, CancellationToken ct)
+    {
+        var words = line.Split(' ', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        string? since = null;
+        int? top = null;
+        string? error = null;
+        for (int i = 0; i < words.Count && error is null; i++)
+        {
+            if (words[i] == "--since" && i + 1 < words.Count) since = words[++i];
+            else if (words[i] == "--top" && i + 1 < words.Count && int.TryParse(words[i + 1], out var n)) { top = n; i++; }
+            else error = $"unknown argument '{words[i]}'; use /digest [--since 24h] [--top N].";
+        }
+        var request = error is null ? Request(sp, since, top, out error) : null;
+        if (request is null)
+        {
+            output.Error("digest: " + error);
+            return;
+        }
+        Write(output, await sp.GetRequiredService<DigestComposer>().ComposeAsync(request, ct).ConfigureAwait(false), jsonLine: true);
+    }
+
+    public static void Write(CliOutput output, Digest digest, bool jsonLine = false)
     {
         if (output.Json)
         {
-            output.WriteJson(new DigestJson(
+            var json = new DigestJson(
                 CliOutput.IsoDate(digest.Since), CliOutput.IsoDate(digest.Until)!,
                 digest.Stories.Select(s => new DigestStoryJson(s.StoryId, s.Title, s.Summary, s.Outlets, s.Articles.Select(ArticleJson.Of).ToList())).ToList(),
-                digest.Note));
+                digest.Note);
+            if (jsonLine) output.WriteJsonLine(json);
+            else output.WriteJson(json);
             return;
         }
         if (digest.Stories.Count == 0)

@@ -5,12 +5,16 @@ using NewsBot.Evaluation;
 
 namespace NewsBot.Cli;
 
-/// <summary><c>eval --qa FILE.jsonl [--docs DIR] [--json]</c>: retrieval and answer quality against a QA set.</summary>
+/// <summary>
+/// <c>eval --qa FILE.jsonl [--docs DIR] [--json]</c>: retrieval and answer quality against a QA set;
+/// <c>eval --stories FILE.jsonl</c>: story clustering against labelled articles.
+/// </summary>
 public static class EvalCommand
 {
     public static Command Create(NewsBotCli cli)
     {
-        var qa = new Option<string>("--qa") { Description = "QA file (JSON lines: id, question, answers, evidence_doc_ids, date, chat)", Required = true, HelpName = "FILE" };
+        var qa = new Option<string>("--qa") { Description = "QA file (JSON lines: id, question, answers, evidence_doc_ids, date, chat)", HelpName = "FILE" };
+        var stories = new Option<string?>("--stories") { Description = "Story labels (JSON lines: path or article_id, story): measure story clustering instead", HelpName = "FILE" };
         var docs = new Option<string?>("--docs") { Description = "Documents to index into a scratch index first (doc id = path without extension)", HelpName = "DIR" };
         var limit = new Option<int?>("--limit") { Description = "Only the first N questions" };
         var holdout = new Option<double>("--holdout") { Description = "Share of answerable questions whose evidence is left out, to measure refusals (e.g. 0.2)", DefaultValueFactory = _ => 0.0 };
@@ -20,9 +24,15 @@ public static class EvalCommand
         var noAnswers = new Option<bool>("--retrieval-only") { Description = "Measure retrieval only (no answers)" };
         var keep = new Option<bool>("--keep-index") { Description = "Keep the scratch index (its folder is printed)" };
         var details = new Option<string?>("--details") { Description = "Write one JSON line per question and measurement to FILE", HelpName = "FILE" };
-        var cmd = new Command("eval", "Measure retrieval and answers against a QA set") { qa, docs, limit, holdout, compare, recency, cf, noAnswers, keep, details };
+        var cmd = new Command("eval", "Measure retrieval and answers against a QA set") { qa, docs, limit, holdout, compare, recency, cf, noAnswers, keep, details, stories };
         cmd.SetAction(async (parse, ct) =>
         {
+            if (parse.GetValue(stories) is { } labels) return await StoriesAsync(cli, parse, labels, ct);
+            if (parse.GetValue(qa) is null)
+            {
+                parse.InvocationConfiguration.Error.WriteLine("eval: give --qa FILE (questions) or --stories FILE (story labels).");
+                return 2;
+            }
             // a scratch index unless --data names one (re-runs then reuse it: unchanged documents are skipped)
             string? scratch = null;
             var overrides = new Dictionary<string, string?> { ["Ingestion:SampleDirectory"] = "" };
@@ -68,6 +78,32 @@ public static class EvalCommand
             }
         });
         return cmd;
+    }
+
+    /// <summary>Story clustering against labels, in a scratch data directory unless --data names one.</summary>
+    static async Task<int> StoriesAsync(NewsBotCli cli, System.CommandLine.ParseResult parse, string labels, CancellationToken ct)
+    {
+        string? scratch = parse.GetValue(NewsBotCli.DataOption) is null ? Path.Combine(Path.GetTempPath(), "newsbot-stories-" + Guid.NewGuid().ToString("N")[..8]) : null;
+        var overrides = new Dictionary<string, string?> { ["Ingestion:SampleDirectory"] = "" };
+        if (scratch is not null) overrides["Storage:DataDirectory"] = scratch;
+        try
+        {
+            return await cli.RunVerbAsync(parse, ct, async (sp, output, token) =>
+            {
+                var report = await new StoryEvaluator(sp, output).RunAsync(labels, token);
+                if (output.Json) output.WriteJson(report);
+                else StoryEvaluator.Print(output, report);
+                return 0;
+            }, null, overrides);
+        }
+        finally
+        {
+            if (scratch is not null)
+            {
+                Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+                try { Directory.Delete(scratch, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            }
+        }
     }
 
     static void Print(CliOutput o, EvalReport r)

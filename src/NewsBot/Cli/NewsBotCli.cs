@@ -36,6 +36,9 @@ public sealed class NewsBotCli
         _stdin = stdin;
     }
 
+    /// <summary>Services registered after NewsBot's own in every verb's host (tests swap in stand-ins, e.g. a story store).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>Where <c>ask --stdin</c> and <c>chat</c> read lines from (the console unless a test gives a reader).</summary>
     public TextReader In => _stdin ?? Console.In;
 
@@ -57,6 +60,7 @@ public sealed class NewsBotCli
         root.Subcommands.Add(BenchCommand.Create(this));
         root.Subcommands.Add(ReindexCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
+        root.Subcommands.Add(StoriesCommand.Create(this));
         root.Subcommands.Add(DigestCommand.Create(this));
         root.SetAction((parse, ct) => RunCommand.RunAsync(this, parse, ct));
         foreach (var extra in ExtraCommands) root.Subcommands.Add(extra(this));
@@ -155,7 +159,7 @@ public sealed class NewsBotCli
         {
             var context = Context(parse);
             if (overrides is not null) context = context with { Overrides = context.Overrides.Concat(overrides).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value) };
-            host = AppHost.Build(context, configure);
+            host = AppHost.Build(context, ConfigureServices is null ? configure : (services, config) => { configure?.Invoke(services, config); ConfigureServices(services); });
             ValidateOptions(host.Services);
             return await body(host.Services, output, ct).ConfigureAwait(false);
         }
@@ -191,7 +195,7 @@ public sealed class NewsBotCli
     public static List<Type> OptionsTypes { get; } =
     [
         typeof(StorageOptions), typeof(IndexOptions), typeof(EmbeddingsOptions), typeof(NewsBot.Core.Ingestion.IngestionOptions),
-        typeof(NewsBot.Core.Retrieval.RetrievalOptions), typeof(NewsBot.Core.Answering.AnsweringOptions), typeof(NewsBot.OpenAI.LlmOptions), typeof(NewsBot.Telegram.TelegramOptions), typeof(NewsBot.Qdrant.QdrantOptions),
+        typeof(NewsBot.Core.Retrieval.RetrievalOptions), typeof(NewsBot.Core.Answering.AnsweringOptions), typeof(NewsBot.OpenAI.LlmOptions), typeof(NewsBot.Telegram.TelegramOptions), typeof(NewsBot.Qdrant.QdrantOptions), typeof(NewsBot.Core.Stories.StoryOptions),
         typeof(NewsBot.Core.Digests.DigestOptions), typeof(NewsBot.Core.Follows.FollowOptions),
     ];
 

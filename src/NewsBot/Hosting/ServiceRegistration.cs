@@ -79,6 +79,7 @@ public static class ServiceRegistration
         services.AddSingleton(LexicalEncoder.Default);
         services.AddSingleton<Retriever>();
         services.AddSingleton<IngestionPipeline>();
+        services.AddNewsBotStories(config);
         services.AddNewsBotSourcesAdapter();
         services.AddNewsBotAnswering(config);
         services.AddNewsBotDigests(config);

@@ -91,6 +91,8 @@ public sealed class Reindexer(IServiceProvider sp, CliOutput output)
             }
         }
         await db.SetMetaAsync(progressKey, null, ct);
+        // stories: articles without one get one; after a model change the stories are clustered again with the new vectors
+        await sp.GetRequiredService<NewsBot.Core.Stories.IStoryAssigner>().AssignPendingAsync(ct);
         if (index is IPreloadable preloadable) await preloadable.PreloadAsync(ct); // saves the snapshot the next start loads
         output.EndProgress();
         return new ReindexReport(index.Provider, model.Model, articles, chunks, copied, reembedded, failed, resumed);

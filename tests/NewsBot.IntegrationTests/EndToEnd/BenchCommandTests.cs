@@ -23,7 +23,7 @@ public sealed class BenchCommandTests : IDisposable
     {
         var data = Path.Combine(_work, "data");
         var (exit, stdout, stderr) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(),
-            "bench", "--chunks", "400", "--embed-articles", "8", "--queries", "30", "--json", "--data", data);
+            "bench", "--chunks", "400", "--embed-articles", "8", "--queries", "30", "--story-articles", "3000", "--json", "--data", data);
         Assert.True(exit == 0, stderr);
         var r = JsonNode.Parse(stdout)!;
         Assert.InRange(r["chunks"]!.GetValue<long>(), 400, 2000);
@@ -45,6 +45,17 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(data, "index.snapshot")));
         Assert.Equal(Environment.ProcessorCount, r["machine"]!["cores"]!.GetValue<int>());
         Assert.StartsWith(".NET", r["machine"]!["dotnet"]!.GetValue<string>());
+        var stories = r["stories"]!;
+        Assert.Equal(3000, stories["articles"]!.GetValue<int>());
+        Assert.InRange(stories["stories"]!.GetValue<int>(), 600, 3000);
+        Assert.True(stories["candidates_per_article"]!.GetValue<double>() > 0);
+        Assert.True(stories["stories_in48h"]!.GetValue<int>() > 0);
+        foreach (var leg in new[] { "assign_ms", "list_since48h_ms" })
+        {
+            var p50 = stories[leg]!["p50"]!.GetValue<double>();
+            Assert.True(p50 > 0, leg);
+            Assert.True(stories[leg]!["p95"]!.GetValue<double>() >= p50, leg);
+        }
     }
 
     [Fact]

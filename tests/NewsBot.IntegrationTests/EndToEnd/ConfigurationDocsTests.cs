@@ -20,6 +20,7 @@ public sealed class ConfigurationDocsTests
         ("Telegram", typeof(NewsBot.Telegram.TelegramOptions)),
         ("Qdrant", typeof(NewsBot.Qdrant.QdrantOptions)),
         ("Resilience", typeof(NewsBot.Hosting.ResilienceOptions)),
+        ("Stories", typeof(NewsBot.Core.Stories.StoryOptions)),
     ];
 
     [Fact]

@@ -1,0 +1,68 @@
+using NewsBot.Core.Model;
+
+namespace NewsBot.Core.Stories;
+
+/// <summary>
+/// Puts articles into stories as they are committed. Ingestion calls it after each article's own transaction;
+/// an article the process could not assign (a crash in between, a database from before stories) is picked up
+/// by <see cref="AssignPendingAsync"/>.
+/// </summary>
+public interface IStoryAssigner
+{
+    /// <summary>
+    /// Assigns an added or updated article. <paramref name="leadVector"/> is the vector of its first chunk
+    /// (title + lead), when the caller has it; <paramref name="replacesArticleId"/> is an article it replaced.
+    /// </summary>
+    Task AssignAsync(ArticleRecord article, float[]? leadVector, string? replacesArticleId = null, CancellationToken ct = default);
+
+    /// <summary>Assigns every article that has no story yet, oldest first. Returns how many it assigned.</summary>
+    Task<int> AssignPendingAsync(CancellationToken ct = default);
+
+    /// <summary>Forgets every story and clusters all articles again, oldest first. Returns the number of articles.</summary>
+    Task<int> RebuildAsync(IProgress<int>? progress = null, CancellationToken ct = default);
+}
+
+/// <summary>An article waiting for a story, with what the store already knows of its features.</summary>
+public sealed record UnassignedArticle(ArticleRecord Article, ArticleFeatures? Stored, float[]? FirstChunkVector);
+
+/// <summary>A story as the assigner writes it: its profile, its headline and its articles.</summary>
+public sealed record StoryState(StoryProfile Profile, string Title, int Outlets, IReadOnlyList<string> ArticleIds);
+
+/// <summary>One assignment, written in one transaction.</summary>
+public sealed record StoryUpdate
+{
+    public required ArticleFeatures Article { get; init; }
+    /// <summary>An article the assigned one replaced (a changed file gets a new id): its features and membership go.</summary>
+    public string? RemovedArticleId { get; init; }
+    public IReadOnlyList<StoryState> Upserts { get; init; } = [];
+    public IReadOnlyList<string> Deleted { get; init; } = [];
+}
+
+/// <summary>Where stories and the article features behind them are kept (the embedded SQLite database).</summary>
+public interface IStoryRepository
+{
+    /// <summary>The embedding model that made the stored article vectors, or null before any.</summary>
+    Task<string?> GetVectorModelAsync(CancellationToken ct = default);
+
+    Task SetVectorModelAsync(string model, CancellationToken ct = default);
+
+    /// <summary>An article's stored features and the story it is in (null = none).</summary>
+    Task<(ArticleFeatures Features, string? StoryId)?> GetMembershipAsync(string articleId, CancellationToken ct = default);
+
+    /// <summary>Profiles of the stories whose span comes within [<paramref name="from"/>, <paramref name="to"/>].</summary>
+    Task<IReadOnlyList<StoryProfile>> GetActiveProfilesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default);
+
+    /// <summary>The stored features of a story's articles.</summary>
+    Task<IReadOnlyList<ArticleFeatures>> GetMembersAsync(string storyId, CancellationToken ct = default);
+
+    Task SaveAsync(StoryUpdate update, CancellationToken ct = default);
+
+    /// <summary>
+    /// Up to <paramref name="limit"/> articles without a story, oldest first; with the first chunk's vector where
+    /// the embedded index holds one made by <paramref name="model"/>.
+    /// </summary>
+    Task<IReadOnlyList<UnassignedArticle>> ListUnassignedAsync(string model, int limit, CancellationToken ct = default);
+
+    /// <summary>Deletes every story (article features stay); with <paramref name="dropVectors"/> the stored vectors go too.</summary>
+    Task ResetAsync(bool dropVectors, CancellationToken ct = default);
+}

@@ -1,0 +1,177 @@
+using Microsoft.Extensions.Logging;
+using NewsBot.Core.Ingestion;
+using NewsBot.Core.Model;
+using NewsBot.Core.Retrieval;
+using NewsBot.Core.Text;
+
+namespace NewsBot.Core.Stories;
+
+/// <summary>
+/// Runs the <see cref="StoryClusterer"/> against the stored story profiles and writes each decision in one
+/// transaction. Assignments are serialised within the process (one writer, as with ingestion itself).
+/// </summary>
+public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer clusterer, Embedder embedder, Chunker chunker, ILogger<StoryAssigner> logger) : IStoryAssigner
+{
+    readonly SemaphoreSlim _gate = new(1, 1);
+    bool _modelChecked;
+
+    public async Task AssignAsync(ArticleRecord article, float[]? leadVector, string? replacesArticleId = null, CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await EnsureModelAsync(ct).ConfigureAwait(false);
+            var vector = leadVector ?? await EmbedLeadAsync(article, ct).ConfigureAwait(false);
+            await AssignCoreAsync(StoryFeatureExtractor.Extract(article, vector), replacesArticleId, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<int> AssignPendingAsync(CancellationToken ct = default)
+    {
+        int assigned = 0;
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await EnsureModelAsync(ct).ConfigureAwait(false);
+            while (true)
+            {
+                var page = await repository.ListUnassignedAsync(embedder.Profile.Model, 256, ct).ConfigureAwait(false);
+                if (page.Count == 0) break;
+                foreach (var u in page)
+                {
+                    var features = u.Stored is { Vector.Length: > 0 } stored
+                        ? stored
+                        : StoryFeatureExtractor.Extract(u.Article, u.FirstChunkVector ?? await EmbedLeadAsync(u.Article, ct).ConfigureAwait(false));
+                    await AssignCoreAsync(features, null, ct).ConfigureAwait(false);
+                    assigned++;
+                }
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        if (assigned > 0) logger.LogInformation("Assigned {Count} articles to stories", assigned);
+        return assigned;
+    }
+
+    public async Task<int> RebuildAsync(IProgress<int>? progress = null, CancellationToken ct = default)
+    {
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            var model = await repository.GetVectorModelAsync(ct).ConfigureAwait(false);
+            await repository.ResetAsync(dropVectors: model is not null && model != embedder.Profile.Model, ct).ConfigureAwait(false);
+            await repository.SetVectorModelAsync(embedder.Profile.Model, ct).ConfigureAwait(false);
+            _modelChecked = true;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+        return await AssignPendingAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Vectors of another model cannot be compared with this one's: the stories are rebuilt from scratch then.</summary>
+    async Task EnsureModelAsync(CancellationToken ct)
+    {
+        if (_modelChecked) return;
+        var model = await repository.GetVectorModelAsync(ct).ConfigureAwait(false);
+        if (model != embedder.Profile.Model)
+        {
+            if (model is not null)
+            {
+                logger.LogWarning("Story vectors were made by {Old}; clustering again with {New}", model, embedder.Profile.Model);
+                await repository.ResetAsync(dropVectors: true, ct).ConfigureAwait(false);
+            }
+            await repository.SetVectorModelAsync(embedder.Profile.Model, ct).ConfigureAwait(false);
+        }
+        _modelChecked = true;
+    }
+
+    /// <summary>The same vector ingestion makes for the first chunk: the title, then the first passage.</summary>
+    async Task<float[]> EmbedLeadAsync(ArticleRecord article, CancellationToken ct)
+    {
+        var paragraphs = article.Body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var first = paragraphs.Length == 0 ? "" : chunker.Chunk(paragraphs).FirstOrDefault()?.Text ?? paragraphs[0];
+        var vectors = await embedder.EmbedPassagesAsync([IngestionPipeline.EmbeddingText(article.Title, first)], ct).ConfigureAwait(false);
+        return vectors[0];
+    }
+
+    async Task AssignCoreAsync(ArticleFeatures article, string? replacesArticleId, CancellationToken ct)
+    {
+        var window = TimeSpan.FromDays(clusterer.Options.ActiveDays);
+        var candidates = (await repository.GetActiveProfilesAsync(article.Time - window, article.Time + window, ct).ConfigureAwait(false)).ToList();
+        // an updated article competes without its own old contribution (and that of the article it replaces)
+        string? previousStory = null, oldOfReplaced = null;
+        foreach (var id in new[] { article.ArticleId, replacesArticleId }.OfType<string>().Distinct())
+        {
+            if (await repository.GetMembershipAsync(id, ct).ConfigureAwait(false) is not { StoryId: { } storyId } m) continue;
+            if (id == article.ArticleId) previousStory = storyId;
+            else oldOfReplaced = storyId;
+            if (candidates.Find(c => c.Id == storyId) is { } own)
+            {
+                own.Remove(m.Features);
+                if (own.Count <= 0) candidates.Remove(own);
+            }
+        }
+
+        var decision = clusterer.Decide(article, candidates);
+        var target = decision.JoinStoryId ?? await FreeStoryIdAsync(article.ArticleId, ct).ConfigureAwait(false);
+        var members = new Dictionary<string, ArticleFeatures>(StringComparer.Ordinal);
+        if (decision.JoinStoryId is not null)
+            foreach (var m in await repository.GetMembersAsync(target, ct).ConfigureAwait(false)) members[m.ArticleId] = m;
+        foreach (var merged in decision.Merge)
+            foreach (var m in await repository.GetMembersAsync(merged, ct).ConfigureAwait(false)) members[m.ArticleId] = m;
+        if (replacesArticleId is not null) members.Remove(replacesArticleId);
+        members[article.ArticleId] = article;
+
+        var upserts = new List<StoryState> { State(target, [.. members.Values]) };
+        var deleted = new List<string>(decision.Merge);
+        // the stories the article (or the one it replaces) left keep their other articles, or go
+        foreach (var left in new[] { previousStory, oldOfReplaced }.OfType<string>().Distinct())
+        {
+            if (left == target || decision.Merge.Contains(left)) continue;
+            var rest = (await repository.GetMembersAsync(left, ct).ConfigureAwait(false))
+                .Where(m => m.ArticleId != article.ArticleId && m.ArticleId != replacesArticleId).ToList();
+            if (rest.Count == 0) deleted.Add(left);
+            else upserts.Add(State(left, rest));
+        }
+        if (decision.Merge.Count > 0)
+            logger.LogInformation("Article {ArticleId} bridges stories {Target} and {Merged}: merged", article.ArticleId, target, string.Join(", ", decision.Merge));
+        await repository.SaveAsync(new StoryUpdate
+        {
+            Article = article,
+            RemovedArticleId = replacesArticleId != article.ArticleId ? replacesArticleId : null,
+            Upserts = upserts,
+            Deleted = deleted,
+        }, ct).ConfigureAwait(false);
+    }
+
+    StoryState State(string id, List<ArticleFeatures> members)
+    {
+        var profile = StoryProfile.FromMembers(id, members);
+        var sample = members.Count <= clusterer.Options.TitleCandidates ? members : [.. members.OrderBy(m => m.Time).Take(clusterer.Options.TitleCandidates)];
+        var title = StoryClusterer.Representative(sample).Title;
+        var outlets = members.Select(m => m.Outlet).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).Count();
+        return new StoryState(profile, title, outlets, [.. members.Select(m => m.ArticleId)]);
+    }
+
+    /// <summary>A story is named after the article that opened it, so that a rebuild gives the same stories the same ids.</summary>
+    public static string NewStoryId(string openingArticleId, int attempt = 0)
+        => "s" + Hashing.Sha256Hex(attempt == 0 ? "story:" + openingArticleId : $"story:{openingArticleId}#{attempt}")[..12];
+
+    /// <summary>The opening article's story id, or a variant when a story of that name still exists (the article left it).</summary>
+    async Task<string> FreeStoryIdAsync(string articleId, CancellationToken ct)
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            var id = NewStoryId(articleId, attempt);
+            if ((await repository.GetMembersAsync(id, ct).ConfigureAwait(false)).All(m => m.ArticleId == articleId)) return id;
+        }
+    }
+}

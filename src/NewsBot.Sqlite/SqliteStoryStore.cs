@@ -1,0 +1,318 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using NewsBot.Core.Model;
+using NewsBot.Core.Stories;
+
+namespace NewsBot.Sqlite;
+
+/// <summary>
+/// Stories in the embedded SQLite database, beside the articles (whichever index back end serves searches):
+/// the story records and profiles the clusterer compares with, and each article's features and story.
+/// </summary>
+public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : IStoryStore, IStoryRepository
+{
+    const string ModelKey = "stories_vector_model";
+    const string FeatureColumns = "sa.article_id, sa.time_ms, sa.vector, sa.entities, sa.numbers, sa.title, sa.outlet";
+
+    // ---- read side (IStoryStore) ----
+
+    public async Task<Story?> GetStoryAsync(string storyId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        var stories = await ReadStoriesAsync(conn, "WHERE id = $id", c => c.With("$id", storyId), ct).ConfigureAwait(false);
+        return stories.FirstOrDefault();
+    }
+
+    public async Task<Story?> GetStoryOfArticleAsync(string articleId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        // a duplicate (named by its source key or URL) is in its original's story
+        await using var cmd = conn.Command("""
+            SELECT story_id FROM story_articles WHERE article_id = $id AND story_id IS NOT NULL
+            UNION ALL
+            SELECT sa.story_id FROM duplicates d JOIN story_articles sa ON sa.article_id = d.duplicate_of
+            WHERE (d.source_key = $id OR d.url = $id) AND sa.story_id IS NOT NULL
+            LIMIT 1
+            """).With("$id", articleId);
+        var storyId = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string;
+        return storyId is null ? null : await GetStoryAsync(storyId, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<Story>> ListStoriesAsync(DateTimeOffset? since, int? top, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        // a story's last_ms is its newest article's time: "an article in the window" is last_ms >= since
+        return await ReadStoriesAsync(conn, "WHERE last_ms >= $since ORDER BY outlets DESC, articles DESC, last_ms DESC, id LIMIT $top",
+            c => c.With("$since", since?.ToUnixTimeMilliseconds() ?? long.MinValue).With("$top", top is { } t ? Math.Max(0, t) : -1), ct).ConfigureAwait(false);
+    }
+
+    /// <summary>How many stories there are, and how many articles wait for one.</summary>
+    public async Task<(long Stories, long Unassigned)> GetCountsAsync(CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = conn.Command("""
+            SELECT (SELECT COUNT(*) FROM stories),
+                   (SELECT COUNT(*) FROM articles a LEFT JOIN story_articles sa ON sa.article_id = a.id WHERE sa.story_id IS NULL)
+            """);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await r.ReadAsync(ct).ConfigureAwait(false);
+        return (r.GetInt64(0), r.GetInt64(1));
+    }
+
+    static async Task<IReadOnlyList<Story>> ReadStoriesAsync(SqliteConnection conn, string where, Action<SqliteCommand> bind, CancellationToken ct)
+    {
+        var heads = new List<(string Id, string Title, long First, long Last)>();
+        await using (var cmd = conn.Command($"SELECT id, title, first_ms, last_ms FROM stories {where}"))
+        {
+            bind(cmd);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) heads.Add((r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
+        }
+        var articles = new Dictionary<string, List<(ArticleRef Ref, long Time, long Seq)>>(StringComparer.Ordinal);
+        foreach (var batch in heads.Select(h => h.Id).Chunk(400))
+        {
+            await using var cmd = conn.Command("");
+            cmd.CommandText = $"""
+                SELECT sa.story_id, a.id, a.title, a.outlet, a.author, a.published_ms, a.url, COALESCE(a.published_ms, a.ingested_ms), a.seq
+                FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+                WHERE sa.story_id IN ({string.Join(",", batch.Select((id, i) => { cmd.With("$s" + i, id); return "$s" + i; }))})
+                """;
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var storyId = r.GetString(0);
+                if (!articles.TryGetValue(storyId, out var list)) articles[storyId] = list = [];
+                list.Add((new ArticleRef
+                {
+                    Id = r.GetString(1),
+                    Title = r.GetString(2),
+                    Outlet = r.GetStringOrNull(3),
+                    Author = r.GetStringOrNull(4),
+                    Published = r.FromUnixMs(5),
+                    Url = r.GetString(6),
+                }, r.GetInt64(7), r.GetInt64(8)));
+            }
+        }
+        var stories = new List<Story>(heads.Count);
+        foreach (var h in heads)
+        {
+            if (!articles.TryGetValue(h.Id, out var list) || list.Count == 0) continue; // its articles were deleted
+            var ordered = list.OrderBy(a => a.Time).ThenBy(a => a.Seq).Select(a => a.Ref).ToList();
+            stories.Add(new Story
+            {
+                Id = h.Id,
+                Title = h.Title,
+                FirstSeen = DateTimeOffset.FromUnixTimeMilliseconds(h.First),
+                LastSeen = DateTimeOffset.FromUnixTimeMilliseconds(h.Last),
+                Articles = ordered,
+                Outlets = [.. ordered.Select(a => a.Outlet).OfType<string>().Where(o => o.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase)],
+            });
+        }
+        return stories;
+    }
+
+    // ---- write side (IStoryRepository) ----
+
+    public Task<string?> GetVectorModelAsync(CancellationToken ct = default) => db.GetMetaAsync(ModelKey, ct);
+
+    public Task SetVectorModelAsync(string model, CancellationToken ct = default) => db.SetMetaAsync(ModelKey, model, ct);
+
+    public async Task<(ArticleFeatures Features, string? StoryId)?> GetMembershipAsync(string articleId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = conn.Command($"SELECT {FeatureColumns}, sa.story_id FROM story_articles sa WHERE sa.article_id = $id").With("$id", articleId);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
+        return (ReadFeatures(r, 0), r.GetStringOrNull(7));
+    }
+
+    public async Task<IReadOnlyList<StoryProfile>> GetActiveProfilesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = conn.Command("SELECT id, vector_sum, articles, entities, numbers, first_ms, last_ms FROM stories WHERE last_ms >= $from AND first_ms <= $to")
+            .With("$from", from.ToUnixTimeMilliseconds()).With("$to", to.ToUnixTimeMilliseconds());
+        var list = new List<StoryProfile>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            string entities = r.GetString(3), numbers = r.GetString(4);
+            list.Add(StoryProfile.Restore(r.GetString(0), VectorCodec.DecodeDense((byte[])r[1]), r.GetInt32(2),
+                () => ParseCounts(entities), () => ParseCounts(numbers),
+                DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(5)), DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(6))));
+        }
+        return list;
+    }
+
+    public async Task<IReadOnlyList<ArticleFeatures>> GetMembersAsync(string storyId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = conn.Command($"SELECT {FeatureColumns} FROM story_articles sa WHERE sa.story_id = $s").With("$s", storyId);
+        var list = new List<ArticleFeatures>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(ReadFeatures(r, 0));
+        return list;
+    }
+
+    public async Task SaveAsync(StoryUpdate update, CancellationToken ct = default)
+    {
+        var a = update.Article;
+        var target = update.Upserts.FirstOrDefault(s => s.ArticleIds.Contains(a.ArticleId))?.Profile.Id
+            ?? throw new ArgumentException("The update puts the article in no story.", nameof(update));
+        var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        if (update.RemovedArticleId is { } removed)
+            await using (var del = conn.Command("DELETE FROM story_articles WHERE article_id = $id", tx).With("$id", removed))
+                await del.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await using (var cmd = conn.Command("""
+            INSERT OR REPLACE INTO story_articles(article_id, story_id, time_ms, vector, entities, numbers, title, outlet)
+            VALUES($id, $s, $t, $v, $e, $n, $title, $outlet)
+            """, tx))
+        {
+            cmd.With("$id", a.ArticleId).With("$s", target).With("$t", a.Time.ToUnixTimeMilliseconds()).With("$v", VectorCodec.EncodeDense(a.Vector))
+               .With("$e", string.Join('\n', a.Entities)).With("$n", string.Join('\n', a.Numbers)).With("$title", a.Title).With("$outlet", a.Outlet);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        foreach (var id in update.Deleted)
+            await using (var del = conn.Command("DELETE FROM stories WHERE id = $id; UPDATE story_articles SET story_id = NULL WHERE story_id = $id", tx).With("$id", id))
+                await del.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        foreach (var s in update.Upserts)
+        {
+            var p = s.Profile;
+            await using (var cmd = conn.Command("""
+                INSERT OR REPLACE INTO stories(id, title, first_ms, last_ms, articles, outlets, vector_sum, entities, numbers, updated_ms)
+                VALUES($id, $title, $first, $last, $articles, $outlets, $sum, $e, $n, $now)
+                """, tx))
+            {
+                cmd.With("$id", p.Id).With("$title", s.Title).With("$first", p.First.ToUnixTimeMilliseconds()).With("$last", p.Last.ToUnixTimeMilliseconds())
+                   .With("$articles", s.ArticleIds.Count).With("$outlets", s.Outlets).With("$sum", VectorCodec.EncodeDense(p.Sum))
+                   .With("$e", FormatCounts(p.Entities)).With("$n", FormatCounts(p.Numbers)).With("$now", now);
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await using var move = conn.Command("UPDATE story_articles SET story_id = $s WHERE article_id = $a AND story_id IS NOT $s", tx).With("$s", p.Id);
+            var param = move.Parameters.Add("$a", SqliteType.Text);
+            foreach (var member in s.ArticleIds)
+            {
+                param.Value = member;
+                await move.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Articles up to this sequence number all had a story when last looked: the catch-up scans only newer ones,
+    /// so that listing stories at 100k articles does not scan them all. (An updated article keeps its number and
+    /// its story; a replacement is a new row with a new number.)
+    /// </summary>
+    const string CheckedKey = "stories_checked_seq";
+
+    public async Task<IReadOnlyList<UnassignedArticle>> ListUnassignedAsync(string model, int limit, CancellationToken ct = default)
+    {
+        // the first chunk's vector is the title+lead vector when the embedded index made it with this model
+        bool chunksUsable = await db.GetMetaAsync("embedding_model", ct).ConfigureAwait(false) == model;
+        long checkedUpTo = long.TryParse(await db.GetMetaAsync(CheckedKey, ct).ConfigureAwait(false), NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : 0;
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        long maxSeq;
+        await using (var max = conn.Command("SELECT COALESCE(MAX(seq), 0) FROM articles"))
+            maxSeq = (long)(await max.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
+        var columns = string.Join(", ", SqliteArticleStore.ArticleColumns.Split(", ").Select(col => "a." + col));
+        var list = new List<UnassignedArticle>();
+        await using (var cmd = conn.Command($"""
+            SELECT {columns}, {FeatureColumns},
+                   {(chunksUsable ? "(SELECT c.dense FROM chunks c WHERE c.article_id = a.id AND c.position = 0)" : "NULL")}
+            FROM articles a LEFT JOIN story_articles sa ON sa.article_id = a.id
+            WHERE a.seq > $checked AND a.seq <= $max AND sa.story_id IS NULL
+            ORDER BY COALESCE(a.published_ms, a.ingested_ms), a.seq LIMIT $n
+            """).With("$checked", checkedUpTo).With("$max", maxSeq).With("$n", limit))
+        {
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var article = SqliteArticleStore.Read(r);
+                var stored = r.IsDBNull(14) ? null : ReadFeatures(r, 14);
+                var chunk = r.IsDBNull(21) ? null : VectorCodec.DecodeDense((byte[])r[21]);
+                list.Add(new UnassignedArticle(article, stored, chunk));
+            }
+        }
+        if (list.Count == 0 && maxSeq > checkedUpTo)
+            await db.SetMetaAsync(CheckedKey, maxSeq.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
+        return list;
+    }
+
+    public async Task ResetAsync(bool dropVectors, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using (var cmd = conn.Command((dropVectors ? "DELETE FROM stories; DELETE FROM story_articles;" : "DELETE FROM stories; UPDATE story_articles SET story_id = NULL;")
+            + $" DELETE FROM meta WHERE key = '{CheckedKey}';", tx))
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Bulk load in one transaction: articles, their features and the stories holding them (as <see cref="SaveAsync"/>
+    /// would leave them). For benchmarks at sizes where one transaction per article would take minutes.
+    /// </summary>
+    public async Task ImportAsync(IReadOnlyList<ArticleRecord> articles, IReadOnlyList<StoryState> stories, IReadOnlyDictionary<string, ArticleFeatures> features, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
+        foreach (var a in articles) await SqliteArticleStore.WriteArticleAsync(conn, tx, a, null, ct).ConfigureAwait(false);
+        await using var member = conn.Command("""
+            INSERT OR REPLACE INTO story_articles(article_id, story_id, time_ms, vector, entities, numbers, title, outlet)
+            VALUES($id, $s, $t, $v, $e, $n, $title, $outlet)
+            """, tx);
+        await using var story = conn.Command("""
+            INSERT OR REPLACE INTO stories(id, title, first_ms, last_ms, articles, outlets, vector_sum, entities, numbers, updated_ms)
+            VALUES($id, $title, $first, $last, $articles, $outlets, $sum, $e, $n, 0)
+            """, tx);
+        foreach (var s in stories)
+        {
+            var p = s.Profile;
+            story.Parameters.Clear();
+            story.With("$id", p.Id).With("$title", s.Title).With("$first", p.First.ToUnixTimeMilliseconds()).With("$last", p.Last.ToUnixTimeMilliseconds())
+                .With("$articles", s.ArticleIds.Count).With("$outlets", s.Outlets).With("$sum", VectorCodec.EncodeDense(p.Sum))
+                .With("$e", FormatCounts(p.Entities)).With("$n", FormatCounts(p.Numbers));
+            await story.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            foreach (var id in s.ArticleIds)
+            {
+                var a = features[id];
+                member.Parameters.Clear();
+                member.With("$id", a.ArticleId).With("$s", p.Id).With("$t", a.Time.ToUnixTimeMilliseconds()).With("$v", VectorCodec.EncodeDense(a.Vector))
+                    .With("$e", string.Join('\n', a.Entities)).With("$n", string.Join('\n', a.Numbers)).With("$title", a.Title).With("$outlet", a.Outlet);
+                await member.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    static ArticleFeatures ReadFeatures(SqliteDataReader r, int at) => new()
+    {
+        ArticleId = r.GetString(at),
+        Time = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(at + 1)),
+        Vector = VectorCodec.DecodeDense((byte[])r[at + 2]),
+        Entities = SplitLines(r.GetString(at + 3)),
+        Numbers = SplitLines(r.GetString(at + 4)),
+        Title = r.GetString(at + 5),
+        Outlet = r.GetStringOrNull(at + 6),
+    };
+
+    static string[] SplitLines(string s) => s.Length == 0 ? [] : s.Split('\n');
+
+    /// <summary>"name\tcount" lines: compact, and read back without a JSON parser on the hot path.</summary>
+    static string FormatCounts(Dictionary<string, int> counts)
+        => string.Join('\n', counts.Select(kv => kv.Key + "\t" + kv.Value.ToString(CultureInfo.InvariantCulture)));
+
+    static Dictionary<string, int> ParseCounts(string s)
+    {
+        var d = new Dictionary<string, int>(StringComparer.Ordinal);
+        if (s.Length == 0) return d;
+        foreach (var line in s.Split('\n'))
+        {
+            int tab = line.LastIndexOf('\t');
+            if (tab > 0 && int.TryParse(line.AsSpan(tab + 1), NumberStyles.Integer, CultureInfo.InvariantCulture, out var n)) d[line[..tab]] = n;
+        }
+        return d;
+    }
+}
