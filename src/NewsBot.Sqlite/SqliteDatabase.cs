@@ -10,7 +10,7 @@ namespace NewsBot.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase
 {
-    public const int SchemaVersion = 2; // the last of SqliteMigrations.All
+    public const int SchemaVersion = 3; // the last of SqliteMigrations.All
     public const string FileName = "newsbot.db";
 
     readonly string _connectionString;

@@ -17,6 +17,7 @@ internal static class SqliteMigrations
     [
         new(1, "articles, chunks, feeds, conversations, inbox", V1),
         new(2, "stories", V2),
+        new(3, "daily digests and follows", SqliteDigestStore.Schema + SqliteFollowStore.Schema),
     ];
 
     public static int Latest => All[^1].Version;

@@ -90,9 +90,22 @@ public static class TelegramServiceCollectionExtensions
         services.AddTelegramCommand<AddFeedCommand>();
         services.AddTelegramCommand<RemoveFeedCommand>();
         services.AddTelegramCommand<StatusCommand>();
+        services.AddTelegramCommand<Digests.StoriesCommand>();
+        services.AddTelegramCommand<Digests.DigestCommand>();
+        services.AddTelegramCommand<Digests.SubscribeCommand>();
+        services.AddTelegramCommand<Digests.UnsubscribeCommand>();
+        services.AddTelegramCommand<Digests.SettingsCommand>();
+        services.AddTelegramCommand<Digests.FollowCommand>();
+        services.AddTelegramCommand<Digests.FollowingCommand>();
+        services.AddTelegramCommand<Digests.UnfollowCommand>();
 
         // Inline-button handlers, one per callback-data prefix.
         services.AddTelegramCallback<SourcesCallbackHandler>();
+        services.AddTelegramCallback<Digests.FollowCallbackHandler>();
+
+        // digests and follow updates reach chats through the same sender as answers
+        services.TryAddSingleton<Digests.TelegramNotifier>();
+        services.TryAddSingleton<NewsBot.Core.Digests.IChatNotifier>(sp => sp.GetRequiredService<Digests.TelegramNotifier>());
 
         if (enabled)
         {

@@ -10,6 +10,9 @@ namespace NewsBot.Telegram.Commands;
 public interface IChatAdmins
 {
     Task<bool> IsChatAdminAsync(Message message, CancellationToken ct);
+
+    /// <summary>The same for a button press: <paramref name="userId"/> pressed it in <paramref name="chat"/>.</summary>
+    Task<bool> IsChatAdminAsync(Chat chat, long userId, CancellationToken ct);
 }
 
 /// <summary>
@@ -24,15 +27,23 @@ public sealed class TelegramChatAdmins(ITelegramBotClient bot, LogRedaction reda
             return true;
         if (message.From is null)
             return false;
+        return await IsMemberAdminAsync(message.Chat.Id, message.From.Id, ct).ConfigureAwait(false);
+    }
+
+    public async Task<bool> IsChatAdminAsync(Chat chat, long userId, CancellationToken ct) =>
+        chat.Type == ChatType.Private || await IsMemberAdminAsync(chat.Id, userId, ct).ConfigureAwait(false);
+
+    private async Task<bool> IsMemberAdminAsync(long chatId, long userId, CancellationToken ct)
+    {
         try
         {
-            var member = await bot.GetChatMember(message.Chat.Id, message.From.Id, ct).ConfigureAwait(false);
+            var member = await bot.GetChatMember(chatId, userId, ct).ConfigureAwait(false);
             return member.Status is ChatMemberStatus.Creator or ChatMemberStatus.Administrator;
         }
         catch (ApiRequestException e)
         {
             logger.LogInformation("getChatMember for user {UserId} in chat {ChatId} failed, treating them as no admin: {Error}",
-                message.From.Id, message.Chat.Id, redaction.Describe(e));
+                userId, chatId, redaction.Describe(e));
             return false;
         }
     }

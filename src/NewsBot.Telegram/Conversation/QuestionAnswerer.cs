@@ -22,7 +22,8 @@ public sealed class QuestionAnswerer(
     SourcesCache sourcesCache,
     TimeProvider time,
     LogRedaction redaction,
-    ILogger<QuestionAnswerer> logger)
+    ILogger<QuestionAnswerer> logger,
+    NewsBot.Core.Stories.IStoryStore? stories = null)
 {
     private static readonly TimeSpan TypingInterval = TimeSpan.FromSeconds(4);
 
@@ -75,7 +76,7 @@ public sealed class QuestionAnswerer(
         if (parts.Count == 0)
             parts = [TelegramHtml.Escape("I couldn't find anything in my sources to answer that.")];
 
-        var (keyboard, entry) = BuildKeyboard(result, chat, parts[^1]);
+        var (keyboard, entry) = BuildKeyboard(result, chat, parts[^1], await StoryOfAsync(result, ct).ConfigureAwait(false));
         var last = await sender.SendPartsAsync(chat, parts, m.MessageId, keyboard, ct).ConfigureAwait(false);
         if (entry is not null && last is not null)
             entry.MessageId = last.MessageId;
@@ -89,9 +90,11 @@ public sealed class QuestionAnswerer(
     /// goes into <c>others</c>, so that it stays when the Sources button expands the answer, and gets its own
     /// <see cref="ITelegramCallbackHandler"/>.
     /// </summary>
-    private (InlineKeyboardMarkup? Keyboard, SourcesEntry? Entry) BuildKeyboard(AnswerResult result, TelegramChatContext chat, string lastPart)
+    private (InlineKeyboardMarkup? Keyboard, SourcesEntry? Entry) BuildKeyboard(AnswerResult result, TelegramChatContext chat, string lastPart, string? storyId)
     {
         List<InlineKeyboardButton> others = [];
+        if (storyId is not null && Digests.FollowCallbackHandler.Button(storyId) is { } follow)
+            others.Add(follow);
         var row = new List<InlineKeyboardButton>();
         SourcesEntry? entry = null;
         if (result.Citations.Count > 0)
@@ -102,6 +105,22 @@ public sealed class QuestionAnswerer(
         }
         row.AddRange(others);
         return (row.Count == 0 ? null : new InlineKeyboardMarkup(row), entry);
+    }
+
+    /// <summary>The story an answer is about: a coverage answer's, else the story of its first source (none when refused).</summary>
+    private async Task<string?> StoryOfAsync(AnswerResult result, CancellationToken ct)
+    {
+        if (stories is null || result.Refused || result.Citations.Count == 0) return null;
+        if (result.Story is { } covered) return covered.StoryId;
+        try
+        {
+            return (await stories.GetStoryOfArticleAsync(result.Citations[0].ArticleId, ct).ConfigureAwait(false))?.Id;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("Looking up the story of an answer failed; no Follow button: {Error}", redaction.Describe(ex));
+            return null;
+        }
     }
 
     /// <summary>Shows "typing…" (Telegram shows it for about 5 s); failures only cost the indicator.</summary>

@@ -37,7 +37,7 @@ public static class ChatCommand
                 }
                 if (line is "/help" or "?")
                 {
-                    Say("Type a question. /new forgets the conversation, /stories lists the stories of the last 48 hours (/stories show ID, --since 7d, --top N), /exit quits. Filters: from:OUTLET, and time words like today, last week, in March.");
+                    Say("Type a question. /new forgets the conversation, /stories lists the stories of the last 48 hours (/stories show ID, --since 7d, --top N), /digest summarises the top stories (--since 24h, --top N), /exit quits. Filters: from:OUTLET, and time words like today, last week, in March.");
                     continue;
                 }
                 if (line == "/stories" || line == "/story" || line.StartsWith("/stories ", StringComparison.Ordinal) || line.StartsWith("/story ", StringComparison.Ordinal))
@@ -45,9 +45,14 @@ public static class ChatCommand
                     await StoriesCommand.ChatAsync(sp, output, line, token);
                     continue;
                 }
+                if (line == "/digest" || line.StartsWith("/digest ", StringComparison.Ordinal))
+                {
+                    await DigestCommand.ChatAsync(sp, output, line, token);
+                    continue;
+                }
                 if (line.StartsWith('/'))
                 {
-                    Say($"Unknown command {line}. Commands: /new, /stories, /help, /exit.");
+                    Say($"Unknown command {line}. Commands: /new, /stories, /digest, /help, /exit.");
                     continue;
                 }
                 var result = await service.AnswerAsync(new AnswerRequest { Question = line, ConversationId = conversation }, token);

@@ -61,6 +61,7 @@ public sealed class NewsBotCli
         root.Subcommands.Add(ReindexCommand.Create(this));
         root.Subcommands.Add(StatusCommand.Create(this));
         root.Subcommands.Add(StoriesCommand.Create(this));
+        root.Subcommands.Add(DigestCommand.Create(this));
         root.SetAction((parse, ct) => RunCommand.RunAsync(this, parse, ct));
         foreach (var extra in ExtraCommands) root.Subcommands.Add(extra(this));
         return root;
@@ -195,6 +196,7 @@ public sealed class NewsBotCli
     [
         typeof(StorageOptions), typeof(IndexOptions), typeof(EmbeddingsOptions), typeof(NewsBot.Core.Ingestion.IngestionOptions),
         typeof(NewsBot.Core.Retrieval.RetrievalOptions), typeof(NewsBot.Core.Answering.AnsweringOptions), typeof(NewsBot.OpenAI.LlmOptions), typeof(NewsBot.Telegram.TelegramOptions), typeof(NewsBot.Qdrant.QdrantOptions), typeof(NewsBot.Core.Stories.StoryOptions),
+        typeof(NewsBot.Core.Digests.DigestOptions), typeof(NewsBot.Core.Follows.FollowOptions),
     ];
 
     /// <summary>Errors in the arguments or configuration (exit code 2), as opposed to work that failed (1).</summary>

@@ -9,7 +9,7 @@ namespace NewsBot.Worker;
 /// Polls every registered feed each <c>Ingestion:PollInterval</c> and ingests new items. Feeds listed in
 /// <c>Ingestion:Feeds</c> are registered at the first run. One failing feed never stops the others.
 /// </summary>
-public sealed class FeedPollingJob(IFeedStore feeds, IFeedPoller poller, IngestionPipeline pipeline, IngestionOptions options, TimeProvider time, ILogger<FeedPollingJob> logger) : IScheduledJob
+public sealed class FeedPollingJob(IFeedStore feeds, IFeedPoller poller, IngestionPipeline pipeline, IngestionOptions options, TimeProvider time, ILogger<FeedPollingJob> logger, IngestionSignal? signal = null) : IScheduledJob
 {
     bool _registered;
 
@@ -55,6 +55,7 @@ public sealed class FeedPollingJob(IFeedStore feeds, IFeedPoller poller, Ingesti
                 logger.LogError(ex, "Polling feed {Url} failed", feed.Url);
             }
         }
+        if (added > 0) signal?.Raise(); // follow updates go out right after the poll that brought the news
         logger.LogInformation("Polled {Feeds} feeds: {Added} new or updated articles, {Failed} failures", list.Count, added, failed);
     }
 }

@@ -18,6 +18,9 @@ public interface IScheduledJob
     DateTimeOffset NextRun(DateTimeOffset? lastRun, DateTimeOffset now);
 
     Task RunAsync(CancellationToken ct);
+
+    /// <summary>Cancelled when the job should run before <see cref="NextRun"/> (e.g. new articles for follow updates).</summary>
+    CancellationToken WakeUp => CancellationToken.None;
 }
 
 /// <summary>
@@ -46,7 +49,18 @@ public sealed class ScheduledJobsService(IEnumerable<IScheduledJob> jobs, Resili
             var context = ResilienceContextPool.Shared.Get(job.Name, ct);
             try
             {
-                if (wait > TimeSpan.Zero) await Task.Delay(wait, time, ct).ConfigureAwait(false);
+                if (wait > TimeSpan.Zero)
+                {
+                    using var early = CancellationTokenSource.CreateLinkedTokenSource(ct, job.WakeUp);
+                    try
+                    {
+                        await Task.Delay(wait, time, early.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                    {
+                        // woken early: run now
+                    }
+                }
                 logger.LogDebug("Running scheduled job {Job}", job.Name);
                 await pipeline.ExecuteAsync(static async (c, j) => await j.RunAsync(c.CancellationToken).ConfigureAwait(false), context, job).ConfigureAwait(false);
             }

@@ -14,7 +14,14 @@ public static class WorkerRegistration
             o.ShutdownTimeout = TimeSpan.FromSeconds(30);
             o.BackgroundServiceExceptionBehavior = BackgroundServiceExceptionBehavior.Ignore;
         });
+        services.AddSingleton<IngestionSignal>();
         services.AddScheduledJob<FeedPollingJob>();
+        // digests and follow updates are pushed to chats: only with a channel to push them through
+        if (NewsBot.Hosting.ChannelRegistration.TelegramEnabled(config))
+        {
+            services.AddScheduledJob<DailyDigestJob>();
+            services.AddScheduledJob<FollowUpdatesJob>();
+        }
         services.AddHostedService<ScheduledJobsService>();
         return services;
     }

@@ -35,7 +35,8 @@ public sealed class TelegramBotHarness : IAsyncDisposable
         Action<IServiceCollection>? services = null,
         FakeBotApiServer? server = null,
         InMemoryInboxStore? inbox = null,
-        ScriptedAnswerService? answers = null)
+        ScriptedAnswerService? answers = null,
+        TimeProvider? clock = null)
     {
         var ownsServer = server is null;
         server ??= await FakeBotApiServer.StartAsync();
@@ -54,6 +55,7 @@ public sealed class TelegramBotHarness : IAsyncDisposable
             Server = server,
             Answers = answers ?? new ScriptedAnswerService(),
             Inbox = inbox ?? new InMemoryInboxStore(),
+            Clock = clock ?? TimeProvider.System,
             _ownsServer = ownsServer,
         };
         var collection = new ServiceCollection();
@@ -63,6 +65,7 @@ public sealed class TelegramBotHarness : IAsyncDisposable
         collection.AddSingleton<IFeedStore>(harness.Feeds);
         collection.AddSingleton<IFeedPoller>(harness.Poller);
         collection.AddSingleton<IArticleStore>(harness.Articles);
+        AddDigestServices(collection, harness.DataDirectory, harness.Clock);
         collection.AddNewsBotTelegram(configuration);
         collection.AddNewsBotResilience(configuration); // the host's retry pipelines (Telegram sends, reconnects, updates)
         services?.Invoke(collection);
@@ -72,6 +75,40 @@ public sealed class TelegramBotHarness : IAsyncDisposable
         foreach (var hosted in harness._hosted)
             await hosted.StartAsync(CancellationToken.None);
         return harness;
+    }
+
+    /// <summary>A real SQLite file for stories, digest subscriptions and follows (the Telegram commands need them).</summary>
+    public string DataDirectory { get; } = Directory.CreateTempSubdirectory("newsbot-tg-").FullName;
+
+    /// <summary>The clock of the digest and follow services (a test may replace it before starting).</summary>
+    public TimeProvider Clock { get; init; } = TimeProvider.System;
+
+    public static void AddDigestServices(IServiceCollection c, string dataDirectory, TimeProvider clock)
+    {
+        var Clock = clock;
+        c.AddSingleton(new NewsBot.Sqlite.SqliteDatabase(dataDirectory));
+        c.AddSingleton<NewsBot.Core.Stories.IStoryStore>(sp => new NewsBot.Sqlite.SqliteStoryStore(sp.GetRequiredService<NewsBot.Sqlite.SqliteDatabase>(), Clock));
+        c.AddSingleton<NewsBot.Core.Digests.IDigestSubscriptionStore>(sp => new NewsBot.Sqlite.SqliteDigestStore(sp.GetRequiredService<NewsBot.Sqlite.SqliteDatabase>()));
+        c.AddSingleton<NewsBot.Core.Follows.IFollowStore>(sp => new NewsBot.Sqlite.SqliteFollowStore(sp.GetRequiredService<NewsBot.Sqlite.SqliteDatabase>()));
+        c.AddSingleton(new NewsBot.Core.Digests.DigestOptions());
+        c.AddSingleton(new NewsBot.Core.Follows.FollowOptions());
+        c.AddSingleton(sp => new NewsBot.Core.Digests.DigestComposer(sp.GetRequiredService<NewsBot.Core.Stories.IStoryStore>(), sp.GetRequiredService<IArticleStore>()));
+        c.AddSingleton<NewsBot.Core.Follows.IStoryMatcher, NoStoryMatcher>();
+        c.AddSingleton(sp => new NewsBot.Core.Follows.FollowService(
+            sp.GetRequiredService<NewsBot.Core.Follows.IFollowStore>(), sp.GetRequiredService<NewsBot.Core.Stories.IStoryStore>(), sp.GetRequiredService<IArticleStore>(),
+            sp.GetRequiredService<NewsBot.Core.Follows.IStoryMatcher>(), sp.GetRequiredService<NewsBot.Core.Digests.IChatNotifier>(),
+            sp.GetRequiredService<NewsBot.Core.Follows.FollowOptions>(), Clock, sp.GetRequiredService<ILogger<NewsBot.Core.Follows.FollowService>>()));
+        c.AddSingleton(sp => new NewsBot.Core.Digests.DigestScheduler(
+            sp.GetRequiredService<NewsBot.Core.Digests.IDigestSubscriptionStore>(), sp.GetRequiredService<NewsBot.Core.Digests.DigestComposer>(),
+            sp.GetRequiredService<NewsBot.Core.Digests.IChatNotifier>(), sp.GetRequiredService<NewsBot.Core.Digests.DigestOptions>(), Clock,
+            sp.GetRequiredService<ILogger<NewsBot.Core.Digests.DigestScheduler>>()));
+    }
+
+    /// <summary>Topics match no story (the real matcher searches the index, which this harness has none of).</summary>
+    sealed class NoStoryMatcher : NewsBot.Core.Follows.IStoryMatcher
+    {
+        public Task<NewsBot.Core.Stories.Story?> MatchAsync(string topic, DateTimeOffset? firstSeenAfter = null, CancellationToken ct = default)
+            => Task.FromResult<NewsBot.Core.Stories.Story?>(null);
     }
 
     /// <summary>Stops the hosted services like the host does, with the given shutdown timeout.</summary>
@@ -91,5 +128,7 @@ public sealed class TelegramBotHarness : IAsyncDisposable
         await Services.DisposeAsync();
         if (_ownsServer)
             await Server.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try { Directory.Delete(DataDirectory, true); } catch (IOException) { }
     }
 }

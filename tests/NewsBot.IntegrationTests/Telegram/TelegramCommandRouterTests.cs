@@ -20,7 +20,7 @@ public sealed class TelegramCommandRouterTests
 
     private static Task<TelegramBotHarness> StartAsync() => TelegramBotHarness.StartAsync(services: s =>
     {
-        s.AddTelegramCommand<SubscribeCommand>();
+        s.AddTelegramCommand<AlertsCommand>();
         s.AddTelegramCommand<BoomCommand>();
     });
 
@@ -77,24 +77,24 @@ public sealed class TelegramCommandRouterTests
         await using var bot = await StartAsync();
         bot.Server.ChatAdministrators[(Group, GroupAdmin)] = true;
 
-        bot.Server.SendText(Group, User, "/subscribe", "supergroup");
+        bot.Server.SendText(Group, User, "/alerts", "supergroup");
         var refused = await bot.Server.WaitForAsync("sendMessage");
-        Assert.Equal("Sorry, in groups only the group's administrators can use /subscribe.", refused.Text);
+        Assert.Equal("Sorry, in groups only the group's administrators can use /alerts.", refused.Text);
 
-        bot.Server.SendText(Group, GroupAdmin, "/subscribe", "supergroup");
+        bot.Server.SendText(Group, GroupAdmin, "/alerts", "supergroup");
         Assert.Equal($"subscribed {Group}", (await bot.Server.WaitForAsync("sendMessage", count: 2)).Text);
 
-        bot.Server.SendText(Group, Admin, "/subscribe", "supergroup"); // the bot's admin, no admin of the group
+        bot.Server.SendText(Group, Admin, "/alerts", "supergroup"); // the bot's admin, no admin of the group
         Assert.Equal($"subscribed {Group}", (await bot.Server.WaitForAsync("sendMessage", count: 3)).Text);
 
-        bot.Server.SendText(User, User, "/subscribe");
+        bot.Server.SendText(User, User, "/alerts");
         Assert.Equal($"subscribed {User}", (await bot.Server.WaitForAsync("sendMessage", count: 4)).Text);
 
         // An anonymous admin writes as the group itself: no getChatMember needed.
         var asked = bot.Server.CallsTo("getChatMember").Count;
         bot.Server.Enqueue(_ =>
         {
-            var m = Updates.Message((int)bot.Server.NextMessageId(), Group, 0, "/subscribe", "supergroup");
+            var m = Updates.Message((int)bot.Server.NextMessageId(), Group, 0, "/alerts", "supergroup");
             m["from"] = Updates.User(1087968824, isBot: true, username: "GroupAnonymousBot");
             m["sender_chat"] = Updates.Chat(Group, "supergroup");
             return new JsonObject { ["message"] = m };
@@ -111,7 +111,7 @@ public sealed class TelegramCommandRouterTests
         bot.Server.SendText(User, User, "/boom");
         Assert.Equal("Sorry, /boom failed: please try again in a moment.", (await bot.Server.WaitForAsync("sendMessage")).Text);
         Assert.Contains("database is locked", bot.AllLogs);
-        bot.Server.SendText(User, User, "/subscribe");
+        bot.Server.SendText(User, User, "/alerts");
         Assert.Equal($"subscribed {User}", (await bot.Server.WaitForAsync("sendMessage", count: 2)).Text);
     }
 
@@ -121,7 +121,7 @@ public sealed class TelegramCommandRouterTests
         await using var bot = await StartAsync();
         bot.Server.SendText(User, User, "/help");
         var help = (await bot.Server.WaitForAsync("sendMessage")).Text;
-        Assert.Contains("/subscribe — Subscribe this chat to the digest", help);
+        Assert.Contains("/alerts — Subscribe this chat to the digest", help);
         Assert.Contains("/ask — Ask a question about the news", help);
         Assert.DoesNotContain("/status", help);
 
@@ -134,14 +134,14 @@ public sealed class TelegramCommandRouterTests
         var menus = bot.Server.CallsTo("setMyCommands");
         string[] Names(ApiCall c) => [.. c.Params["commands"]!.AsArray().Select(x => x!["command"]!.ToString())];
         var everyone = menus.Single(c => c.Params["scope"] is null);
-        Assert.Equal(["ask", "new", "sources", "feeds", "help", "start", "subscribe", "boom"], Names(everyone));
+        Assert.Equal(["ask", "new", "sources", "feeds", "help", "start", "stories", "digest", "subscribe", "unsubscribe", "settings", "follow", "following", "unfollow", "alerts", "boom"], Names(everyone));
         var admins = menus.Single(c => c.Params["scope"] is not null);
-        Assert.Equal(["ask", "new", "sources", "feeds", "help", "start", "subscribe", "boom", "addfeed", "removefeed", "status"], Names(admins));
+        Assert.Equal(["ask", "new", "sources", "feeds", "help", "start", "stories", "digest", "subscribe", "unsubscribe", "settings", "follow", "following", "unfollow", "alerts", "boom", "addfeed", "removefeed", "status"], Names(admins));
     }
 
-    private sealed class SubscribeCommand(TelegramSender sender) : ITelegramCommand
+    private sealed class AlertsCommand(TelegramSender sender) : ITelegramCommand
     {
-        public string Name => "subscribe";
+        public string Name => "alerts";
 
         public string Description => "Subscribe this chat to the digest";
 

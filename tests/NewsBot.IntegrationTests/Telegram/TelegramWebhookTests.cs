@@ -42,6 +42,8 @@ public sealed class TelegramWebhookTests
         builder.Services.AddSingleton<IFeedStore>(new InMemoryFeedStore());
         builder.Services.AddSingleton<IFeedPoller>(new FakeFeedPoller());
         builder.Services.AddSingleton<IArticleStore>(new InMemoryArticleStore());
+        var data = Directory.CreateTempSubdirectory("newsbot-webhook-").FullName;
+        TelegramBotHarness.AddDigestServices(builder.Services, data, TimeProvider.System);
         builder.Services.AddNewsBotTelegram(builder.Configuration);
         NewsBot.Hosting.ResilienceRegistration.AddNewsBotResilience(builder.Services, builder.Configuration);
         await using var app = builder.Build();

@@ -77,16 +77,19 @@ public class SchemaMigrationTests : IDisposable
         var db = new SqliteDatabase(_dir.Path);
 
         Assert.StartsWith("stories", await db.GetMetaAsync("migration:2"));
+        Assert.StartsWith("daily digests and follows", await db.GetMetaAsync("migration:3"));
         await using (var conn = await db.OpenAsync())
         {
             Assert.Equal((long)SqliteDatabase.SchemaVersion, await SqliteMigrations.VersionAsync(conn, null, default));
-            Assert.Equal(2, SqliteDatabase.SchemaVersion);
+            Assert.Equal(3, SqliteDatabase.SchemaVersion);
             Assert.Equal(SqliteDatabase.SchemaVersion, SqliteMigrations.Latest);
         }
         Assert.Equal("v1-instance", await db.GetMetaAsync("instance_id"));
         Assert.Equal(3, (await new SqliteArticleStore(db).GetCountsAsync()).Articles);
         Assert.Equal("Northern Ledger", Assert.Single(await new SqliteFeedStore(db).ListFeedsAsync()).Title);
         Assert.Equal("A reform.", Assert.Single(await new SqliteConversationStore(db).GetRecentAsync("cli:c1", 5)).Answer);
+        Assert.Empty(await new SqliteDigestStore(db).ListAsync()); // the digest and follow tables exist, empty
+        Assert.Empty(await new SqliteFollowStore(db).ListAsync(null));
         using (var index = new SqliteArticleIndex(db))
             Assert.Equal(3, (await index.GetStatsAsync()).Chunks);
 

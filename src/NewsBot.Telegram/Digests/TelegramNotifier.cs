@@ -1,0 +1,53 @@
+using NewsBot.Core.Digests;
+using NewsBot.Core.Follows;
+using NewsBot.Telegram.Conversation;
+using NewsBot.Telegram.Formatting;
+using Telegram.Bot.Types.ReplyMarkups;
+
+namespace NewsBot.Telegram.Digests;
+
+/// <summary>
+/// What the worker pushes to chats (digests, quiet days, follow updates and endings), through the same sender
+/// as answers (its retries and rate limits). A chat Telegram refuses for good (blocked, kicked, gone) becomes
+/// <see cref="ChatUnreachableException"/>, so the scheduler drops its subscription and follows.
+/// </summary>
+public sealed class TelegramNotifier(TelegramSender sender) : IChatNotifier
+{
+    public async Task NotifyAsync(long chatId, ChatNotification notification, CancellationToken ct = default)
+    {
+        try
+        {
+            switch (notification)
+            {
+                case DigestNotification d:
+                    await SendDigestAsync(chatId, null, d.Digest, d.Scheduled, null, ct).ConfigureAwait(false);
+                    break;
+                case QuietDayNotification q:
+                    await sender.SendHtmlAsync(chatId, null, DigestFormatter.QuietDay(q.Since), null, null, ct).ConfigureAwait(false);
+                    break;
+                case FollowUpdateNotification u:
+                    await sender.SendHtmlAsync(chatId, null, DigestFormatter.FollowUpdate(u.Update), null, null, ct).ConfigureAwait(false);
+                    break;
+                case FollowEndedNotification e:
+                    await sender.SendHtmlAsync(chatId, null, DigestFormatter.FollowEnded(e.Follow, e.Reason), null, null, ct).ConfigureAwait(false);
+                    break;
+                default:
+                    throw new ArgumentException($"No Telegram form for {notification.GetType().Name}.", nameof(notification));
+            }
+        }
+        catch (TelegramPermanentSendException e)
+        {
+            throw new ChatUnreachableException(e.Message, e);
+        }
+    }
+
+    /// <summary>A digest, with a "Follow N" button per story under its last part.</summary>
+    public async Task SendDigestAsync(long chatId, int? threadId, Digest digest, bool scheduled, int? replyTo, CancellationToken ct)
+    {
+        var parts = DigestFormatter.Digest(digest, scheduled);
+        var buttons = digest.Stories.Select((s, i) => FollowCallbackHandler.Button(s.StoryId, $"Follow {i + 1}")).OfType<InlineKeyboardButton>().ToList();
+        var keyboard = buttons.Count == 0 ? null : new InlineKeyboardMarkup(buttons.Chunk(4).Select(r => r.ToArray()));
+        await sender.SendPartsAsync(new TelegramChatContext(chatId, threadId, TelegramChatContext.ConversationIdFor(chatId, threadId), 0, false),
+            parts, replyTo, keyboard, ct).ConfigureAwait(false);
+    }
+}
