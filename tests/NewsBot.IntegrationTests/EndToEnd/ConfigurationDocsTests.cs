@@ -21,6 +21,8 @@ public sealed class ConfigurationDocsTests
         ("Qdrant", typeof(NewsBot.Qdrant.QdrantOptions)),
         ("Resilience", typeof(NewsBot.Hosting.ResilienceOptions)),
         ("Stories", typeof(NewsBot.Core.Stories.StoryOptions)),
+        ("Digest", typeof(NewsBot.Core.Digests.DigestOptions)),
+        ("Follows", typeof(NewsBot.Core.Follows.FollowOptions)),
     ];
 
     [Fact]
