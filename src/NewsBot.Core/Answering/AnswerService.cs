@@ -92,7 +92,7 @@ public sealed partial class AnswerService(
             if (preferred.Hits.Count > 0 && prefRel >= (llm is null ? options.RelevanceThreshold : options.MinRelevanceWithLlm) && prefRel + margin >= globalRel)
             {
                 retrieval = preferred;
-                hits = preferred.Hits.Concat(global.Hits.Where(g => !preferred.Hits.Any(p => p.ArticleId == g.ArticleId && p.Position == g.Position))).Take(options.RetrievalTop).ToList();
+                hits = preferred.Hits.Concat(global.Hits.Where(g => !preferred.Hits.Any(p => p.Article.Id == g.Article.Id && p.Position == g.Position))).Take(options.RetrievalTop).ToList();
                 relevance = prefRel;
             }
             else
@@ -139,7 +139,7 @@ public sealed partial class AnswerService(
                 Question = question,
                 StandaloneQuery = standalone,
                 Answer = result.Answer,
-                CitedArticleIds = result.Citations.Select(c => c.ArticleId).Distinct().ToList(),
+                CitedArticleIds = result.Citations.Select(c => c.Article.Id).Distinct().ToList(),
                 Refused = result.Refused,
                 At = now,
             }, options.MaxStoredTurns, ct).ConfigureAwait(false);
@@ -174,7 +174,7 @@ public sealed partial class AnswerService(
             double coverage = 0;
             if (total > 0)
             {
-                var terms = LexicalAnalyzer.DocumentTerms(h.Title + "\n" + h.Text).ToHashSet();
+                var terms = LexicalAnalyzer.DocumentTerms(h.Article.Title + "\n" + h.Text).ToHashSet();
                 coverage = queryTerms.Where(terms.Contains).Sum(W) / total;
             }
             double r = RelevanceDenseWeight * (h.DenseScore ?? 0) + (1 - RelevanceDenseWeight) * coverage;
@@ -307,7 +307,7 @@ public sealed partial class AnswerService(
             return Refusal(question, standalone, hits, lang) with { Note = note, SentenceScore = answer?.BestScore };
         var cites = answer.Sources.Select((h, i) => ToCitation(i + 1, [h]) with
         {
-            Snippet = string.Join(" ", answer.Sentences.Where(s => s.Source.ArticleId == h.ArticleId).Select(s => s.Text)),
+            Snippet = string.Join(" ", answer.Sentences.Where(s => s.Source.Article.Id == h.Article.Id).Select(s => s.Text)),
         }).ToList();
         return new AnswerResult
         {
@@ -319,14 +319,14 @@ public sealed partial class AnswerService(
     /// <summary>The hits, then the other passages of the first <paramref name="articleCount"/> articles among them, best first.</summary>
     async Task<IReadOnlyList<SearchHit>> WithRestOfTopArticlesAsync(string query, float[] queryVector, IReadOnlyList<SearchHit> hits, int articleCount, CancellationToken ct)
     {
-        var top = hits.Select(h => h.ArticleId).Distinct().Take(articleCount).ToList();
+        var top = hits.Select(h => h.Article.Id).Distinct().Take(articleCount).ToList();
         if (top.Count == 0) return hits;
         var rest = await retriever.SearchAsync(new RetrievalRequest
         {
             Query = query, QueryVector = queryVector, Top = top.Count * PassagesPerArticle, Filter = SearchFilter.None with { ArticleIds = top, IncludeUndated = true },
         }, ct).ConfigureAwait(false);
-        var have = hits.Select(h => (h.ArticleId, h.Position)).ToHashSet();
-        return [.. hits, .. rest.Hits.Where(h => have.Add((h.ArticleId, h.Position)))];
+        var have = hits.Select(h => (h.Article.Id, h.Position)).ToHashSet();
+        return [.. hits, .. rest.Hits.Where(h => have.Add((h.Article.Id, h.Position)))];
     }
 
     /// <summary>How many passages of each article <see cref="WithRestOfTopArticlesAsync"/> reads at most.</summary>
@@ -355,21 +355,21 @@ public sealed partial class AnswerService(
     /// <summary>The hits whose article (the whole article when the store is at hand) mentions every asked number; a year is also covered by the article's date when it is that year or later.</summary>
     async Task<IReadOnlyList<SearchHit>> MentioningAsync(IReadOnlyList<SearchHit> hits, IReadOnlyList<string> numbers, CancellationToken ct)
     {
-        var ids = hits.Select(h => h.ArticleId).Distinct().ToList();
+        var ids = hits.Select(h => h.Article.Id).Distinct().ToList();
         var bodies = new Dictionary<string, string>();
         if (articles is not null)
-            foreach (var a in await articles.GetArticlesAsync(ids, ct).ConfigureAwait(false)) bodies[a.Id] = a.Title + "\n" + a.Body;
+            foreach (var a in await articles.GetArticlesAsync(ids, ct).ConfigureAwait(false)) bodies[a.Id] = a.Article.Title + "\n" + a.Body;
         var keep = new HashSet<string>();
         foreach (var id in ids)
         {
-            var ofArticle = hits.Where(h => h.ArticleId == id).ToList();
-            var text = bodies.GetValueOrDefault(id) ?? ofArticle[0].Title + "\n" + string.Join("\n", ofArticle.Select(h => h.Text));
+            var ofArticle = hits.Where(h => h.Article.Id == id).ToList();
+            var text = bodies.GetValueOrDefault(id) ?? ofArticle[0].Article.Title + "\n" + string.Join("\n", ofArticle.Select(h => h.Text));
             var words = LexicalAnalyzer.Words(text).ToHashSet();
-            int? published = ofArticle[0].Published?.Year;
+            int? published = ofArticle[0].Article.Published?.Year;
             // a year is also covered by an article from that year or later ("last year's returns"), never by an older or undated one that does not name it
             if (numbers.All(n => words.Contains(n) || (n.Length == 4 && published is { } y && y >= int.Parse(n, System.Globalization.CultureInfo.InvariantCulture)))) keep.Add(id);
         }
-        return hits.Where(h => keep.Contains(h.ArticleId)).ToList();
+        return hits.Where(h => keep.Contains(h.Article.Id)).ToList();
     }
 
     sealed record SourceGroup(PromptSource Prompt, List<SearchHit> Hits);
@@ -380,7 +380,7 @@ public sealed partial class AnswerService(
         var groups = new List<SourceGroup>();
         foreach (var h in hits)
         {
-            var g = groups.FirstOrDefault(x => x.Hits[0].ArticleId == h.ArticleId);
+            var g = groups.FirstOrDefault(x => x.Hits[0].Article.Id == h.Article.Id);
             if (g is null)
             {
                 if (groups.Count >= options.MaxSources) continue;
@@ -392,19 +392,14 @@ public sealed partial class AnswerService(
         {
             var first = g.Hits[0];
             var text = string.Join("\n…\n", g.Hits.OrderBy(h => h.Position).Select(h => h.Text));
-            return g with { Prompt = new PromptSource(i + 1, first.Title, first.Outlet, first.Published, first.Url, text) };
+            return g with { Prompt = new PromptSource(i + 1, first.Article, text) };
         }).ToList();
     }
 
     static Citation ToCitation(int n, List<SearchHit> hits) => new()
     {
         N = n,
-        ArticleId = hits[0].ArticleId,
-        Title = hits[0].Title,
-        Outlet = hits[0].Outlet,
-        Author = hits[0].Author,
-        Published = hits[0].Published,
-        Url = hits[0].Url,
+        Article = hits[0].Article,
         Snippet = TextNormalizer.Truncate(hits[0].Text.Replace("\n\n", " "), 400),
     };
 
@@ -432,7 +427,7 @@ public sealed partial class AnswerService(
     AnswerResult Refusal(string question, string standalone, IReadOnlyList<SearchHit> hits, string lang, string? message = null, AnswerMode mode = AnswerMode.Extractive)
     {
         var headlines = hits
-            .Select(h => h.Published is { } d ? $"{h.Title} ({h.Outlet ?? "unknown outlet"}, {d:yyyy-MM-dd})" : $"{h.Title}{(h.Outlet is null ? "" : $" ({h.Outlet})")}")
+            .Select(h => h.Article.Published is { } d ? $"{h.Article.Title} ({h.Article.Outlet ?? "unknown outlet"}, {d:yyyy-MM-dd})" : $"{h.Article.Title}{(h.Article.Outlet is null ? "" : $" ({h.Article.Outlet})")}")
             .Distinct()
             .Take(options.ClosestHeadlines)
             .ToList();

@@ -423,7 +423,7 @@ public sealed class TelegramConversationTests
         bot.Answers.Handler = (r, _) =>
         {
             var a = ScriptedAnswerService.CitedAnswer(r.Question);
-            return Task.FromResult(a with { Citations = [a.Citations[0] with { Url = url }, a.Citations[1]] });
+            return Task.FromResult(a with { Citations = [a.Citations[0] with { Article = a.Citations[0].Article with { Url = url } }, a.Citations[1]] });
         };
         var (updateId, messageId) = bot.Server.SendText(Chat, 42, "What did the council decide?");
 
