@@ -7,6 +7,7 @@ using NewsBot.Core.Model;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.Core.Text;
+using NewsBot.Sources;
 
 namespace NewsBot.Evaluation;
 
@@ -62,6 +63,14 @@ public sealed record RelevanceCalibration(double CurrentThreshold, double Sugges
 /// </summary>
 public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock, CliOutput output)
 {
+    /// <summary>
+    /// The evaluator's registrations: its documents are read with identity by file (<see cref="FileIdentity.File"/>).
+    /// Their <c>url:</c> lines name the quiz page a document came from, shared by many documents (118 of the QA docs
+    /// share 53 addresses); as identities they would replace each other and questions would lose their evidence.
+    /// </summary>
+    public static void ConfigureServices(IServiceCollection services) =>
+        services.Configure<FileSourceOptions>(o => o.Identity = FileIdentity.File);
+
     public async Task<EvalReport> RunAsync(EvalSettings s, CancellationToken ct)
     {
         var items = QaItem.Load(s.QaPath);
@@ -80,7 +89,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         {
             var files = ListDocuments(docs, s.IncludeCounterfactual).Where(f => !exclude.Contains(f.DocId)).ToList();
             indexed = files.Count;
-            // by the ingest results, not by file:// key: a document naming its web address (url: line) is stored under it
+            // by the ingest results: each document is its own article (identity by file, see ConfigureServices)
             var articleOf = await IngestAsync(files.Select(f => f.Path).ToList(), ct).ConfigureAwait(false);
             foreach (var f in files)
                 if (articleOf.TryGetValue(f.Path, out var articleId)) docToArticle[f.DocId] = articleId;
