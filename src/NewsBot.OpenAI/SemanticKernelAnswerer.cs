@@ -4,6 +4,7 @@ using System.Net;
 using System.Text;
 using Microsoft.SemanticKernel;
 using NewsBot.Core.Answering;
+using NewsBot.Core.Coverage;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Text;
 using Polly;
@@ -18,11 +19,12 @@ namespace NewsBot.OpenAI;
 /// retries transient failures (429 — honouring Retry-After —, 5xx, timeouts, empty or malformed output) a bounded
 /// number of times; then the caller falls back to the extractive answer.
 /// </summary>
-public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
+public sealed partial class SemanticKernelAnswerer : ILlmAnswerer, ICoverageComparer
 {
     readonly Kernel _kernel;
     readonly KernelFunction _answer;
     readonly KernelFunction _condense;
+    readonly KernelFunction? _compare;
     readonly LlmOptions _options;
     readonly ResiliencePipeline _pipeline;
     readonly TimeProvider _time;
@@ -39,6 +41,8 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
         var plugin = kernel.CreatePluginFromPromptDirectory(promptsDirectory, "NewsBot");
         _answer = plugin["Answer"];
         _condense = plugin["CondenseQuestion"];
+        // optional, so that a prompt directory customised before coverage questions existed keeps working (compared offline then)
+        _compare = plugin.TryGetFunction("CompareCoverage", out var compare) ? compare : null;
         Description = $"{options.Provider}/{options.Model}";
     }
 
@@ -62,6 +66,21 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer
             ["today"] = now.ToString("dddd d MMMM yyyy", CultureInfo.InvariantCulture),
         };
         return await InvokeWithRetriesAsync(_answer, args, "answer", ct).ConfigureAwait(false);
+    }
+
+    public async Task<string> CompareCoverageAsync(string question, IReadOnlyList<PromptSource> sources, DateTimeOffset now, CancellationToken ct = default)
+    {
+        if (_compare is null) throw new LlmException("The prompt directory has no CompareCoverage/ prompt.");
+        var sb = new StringBuilder();
+        foreach (var outlet in sources.GroupBy(s => s.Article.Outlet ?? "unknown outlet"))
+            sb.Append("## Outlet: ").AppendLine(TextNormalizer.CleanInline(outlet.Key)).AppendLine().AppendLine(FormatSources(outlet.ToList())).AppendLine();
+        var args = new KernelArguments
+        {
+            ["question"] = question,
+            ["outlets"] = sb.ToString().TrimEnd(),
+            ["today"] = now.ToString("dddd d MMMM yyyy", CultureInfo.InvariantCulture),
+        };
+        return await InvokeWithRetriesAsync(_compare, args, "coverage comparison", ct).ConfigureAwait(false);
     }
 
     public async Task<string> CondenseAsync(string question, IReadOnlyList<ConversationTurn> history, CancellationToken ct = default)

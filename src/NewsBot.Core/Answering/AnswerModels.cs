@@ -48,6 +48,8 @@ public sealed record AnswerResult
     public double? Relevance { get; init; }
     /// <summary>Extractive answers: the score of the best quoted sentence (refused below Answering:MinSentenceScore).</summary>
     public double? SentenceScore { get; init; }
+    /// <summary>Coverage answers ("which outlets reported it?"): the story they are about; null for other answers.</summary>
+    public NewsBot.Core.Coverage.StoryCoverage? Story { get; init; }
 }
 
 /// <summary>Answers questions from the indexed news. Used by every channel (CLI, terminal chat, Telegram).</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using NewsBot.Core.Coverage;
 using NewsBot.Core.Model;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
@@ -22,7 +23,8 @@ public sealed partial class AnswerService(
     TimeProvider time,
     ILogger<AnswerService> logger,
     ILlmAnswerer? llm = null,
-    IArticleStore? articles = null) : IAnswerService
+    IArticleStore? articles = null,
+    CoverageAnswerer? coverage = null) : IAnswerService
 {
     readonly TimeZoneInfo _zone = options.ResolveTimeZone();
 
@@ -55,6 +57,14 @@ public sealed partial class AnswerService(
                 logger.LogWarning("Condensing the follow-up with the language model failed ({Error}); using the offline rewrite", ex.Message);
             }
             timings["condense"] = sw.Elapsed.TotalMilliseconds;
+        }
+
+        // coverage questions ("which outlets reported it?", "who had it first?") are answered from the story, when there is one
+        if (coverage is not null && CoverageQuestions.Parse(question) is { } cq && await coverage.AnswerAsync(cq, question, standalone,
+                history.LastOrDefault(t => !t.Refused)?.CitedArticleIds ?? [], llm is null ? options.RelevanceThreshold : options.MinRelevanceWithLlm, now, ct).ConfigureAwait(false) is { } covered)
+        {
+            timings["total"] = total.Elapsed.TotalMilliseconds;
+            return await SaveTurnAsync(request, covered with { TimingsMs = timings }, now, ct).ConfigureAwait(false);
         }
 
         // 2. filters from the question
@@ -130,14 +140,18 @@ public sealed partial class AnswerService(
         }
         timings["total"] = total.Elapsed.TotalMilliseconds;
         result = result with { TimingsMs = timings, Relevance = Math.Round(relevance, 4) };
+        return await SaveTurnAsync(request, result, now, ct).ConfigureAwait(false);
+    }
 
+    async Task<AnswerResult> SaveTurnAsync(AnswerRequest request, AnswerResult result, DateTimeOffset now, CancellationToken ct)
+    {
         if (request.ConversationId is { } id)
         {
             await conversations.AppendAsync(new ConversationTurn
             {
                 ConversationId = id,
-                Question = question,
-                StandaloneQuery = standalone,
+                Question = result.Question,
+                StandaloneQuery = result.StandaloneQuery,
                 Answer = result.Answer,
                 CitedArticleIds = result.Citations.Select(c => c.Article.Id).Distinct().ToList(),
                 Refused = result.Refused,

@@ -51,12 +51,22 @@ internal sealed record AnswerJson(
     object? Id, string Question, string StandaloneQuery, string Answer, bool Refused, string Mode, IEnumerable<CitationJson> Citations,
     IReadOnlyList<string> ClosestHeadlines, string? Note, double? Relevance, Dictionary<string, double> TimingsMs)
 {
+    /// <summary>Coverage answers only: the story they are about. Other answers keep their documented shape (no field).</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public AnswerStoryJson? Story { get; init; }
+
     public static AnswerJson From(AnswerResult r, object? id) => new(
         id, r.Question, r.StandaloneQuery, r.Answer, r.Refused, r.Mode == AnswerMode.Llm ? "llm" : "extractive",
         r.Citations.Select(c => new CitationJson(c.N, c.Article.Id, c.Article.Title, c.Article.Outlet, c.Article.Author,
             CliOutput.IsoDate(c.Article.Published), c.Article.Url, c.Snippet)),
-        r.ClosestHeadlines, r.Note, r.Relevance, r.TimingsMs.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)));
+        r.ClosestHeadlines, r.Note, r.Relevance, r.TimingsMs.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)))
+    {
+        Story = r.Story is { } s ? new AnswerStoryJson(s.StoryId, s.Title, s.Kind.ToString().ToLowerInvariant(), s.Outlets) : null,
+    };
 }
+
+/// <summary><c>"story": {"id","title","kind","outlets"}</c> of a coverage answer.</summary>
+internal sealed record AnswerStoryJson(string Id, string Title, string Kind, IReadOnlyList<string> Outlets);
 
 internal sealed record CitationJson(int N, string ArticleId, string Title, string? Outlet, string? Author, string? Published, string Url, string Snippet);
 

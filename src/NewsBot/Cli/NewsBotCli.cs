@@ -36,6 +36,9 @@ public sealed class NewsBotCli
         _stdin = stdin;
     }
 
+    /// <summary>Services registered after NewsBot's own in every verb's host (tests swap in stand-ins, e.g. a story store).</summary>
+    public Action<IServiceCollection>? ConfigureServices { get; init; }
+
     /// <summary>Where <c>ask --stdin</c> and <c>chat</c> read lines from (the console unless a test gives a reader).</summary>
     public TextReader In => _stdin ?? Console.In;
 
@@ -154,7 +157,7 @@ public sealed class NewsBotCli
         {
             var context = Context(parse);
             if (overrides is not null) context = context with { Overrides = context.Overrides.Concat(overrides).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value) };
-            host = AppHost.Build(context, configure);
+            host = AppHost.Build(context, ConfigureServices is null ? configure : (services, config) => { configure?.Invoke(services, config); ConfigureServices(services); });
             ValidateOptions(host.Services);
             return await body(host.Services, output, ct).ConfigureAwait(false);
         }

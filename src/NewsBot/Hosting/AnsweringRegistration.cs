@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using NewsBot.Core.Answering;
+using NewsBot.Core.Coverage;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.OpenAI;
@@ -71,7 +72,8 @@ public static class AnsweringRegistration
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILogger<AnswerService>>(),
             sp.GetRequiredService<ILlmAnswererProvider>().Answerer,
-            sp.GetRequiredService<IArticleStore>()));
+            sp.GetRequiredService<IArticleStore>(),
+            CoverageAnswerer(sp)));
         services.AddSingleton<IAnswerService>(sp => sp.GetRequiredService<AnswerService>());
         return services;
     }
@@ -80,6 +82,12 @@ public static class AnsweringRegistration
     {
         public ILlmAnswerer? Answerer => answerer;
     }
+
+    /// <summary>Coverage answers ("which outlets reported it?") where a story store is registered; none without one.</summary>
+    static CoverageAnswerer? CoverageAnswerer(IServiceProvider sp) => sp.GetService<NewsBot.Core.Stories.IStoryStore>() is { } stories
+        ? new CoverageAnswerer(sp.GetRequiredService<Retriever>(), stories, sp.GetRequiredService<IArticleStore>(), sp.GetRequiredService<AnsweringOptions>(),
+            sp.GetRequiredService<ILogger<CoverageAnswerer>>(), sp.GetRequiredService<ILlmAnswererProvider>().Answerer as ICoverageComparer)
+        : null;
 
     /// <summary>Llm:PromptsDirectory, else ./prompts (a checkout), else the prompts copied next to the app.</summary>
     public static string ResolvePromptsDirectory(LlmOptions o, CliContext ctx)

@@ -480,14 +480,15 @@ public class QdrantArticleIndexTests
     {
         _options.MaxRetries = 6;
         _fake.Fail("QueryAsync", Rpc(StatusCode.Unavailable), times: 7);
-        await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().SearchAsync(Query()));
+        // dense mode: one call per attempt, so every scripted failure lands on the same retried call
+        await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().SearchAsync(Query(RetrievalMode.Dense)));
         Assert.Equal([250, 500, 1000, 2000, 4000, 4000], _delays.Select(d => (int)d.TotalMilliseconds));
         Assert.Equal(7, _fake.CallsOf("QueryAsync"));
 
         _delays.Clear();
         _options.MaxRetries = 0;
         _fake.Fail("QueryAsync", Rpc(StatusCode.Unavailable), times: 1);
-        var e = await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().SearchAsync(Query()));
+        var e = await Assert.ThrowsAsync<IndexUnavailableException>(() => Index().SearchAsync(Query(RetrievalMode.Dense)));
         Assert.Contains("after 1 attempt)", e.Message);
         Assert.Empty(_delays);
     }
