@@ -72,7 +72,7 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer, ICoverageComp
     {
         if (_compare is null) throw new LlmException("The prompt directory has no CompareCoverage/ prompt.");
         var sb = new StringBuilder();
-        foreach (var outlet in sources.GroupBy(s => s.Outlet ?? "unknown outlet"))
+        foreach (var outlet in sources.GroupBy(s => s.Article.Outlet ?? "unknown outlet"))
             sb.Append("## Outlet: ").AppendLine(TextNormalizer.CleanInline(outlet.Key)).AppendLine().AppendLine(FormatSources(outlet.ToList())).AppendLine();
         var args = new KernelArguments
         {
@@ -102,12 +102,12 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer, ICoverageComp
         var sb = new StringBuilder();
         foreach (var s in sources)
         {
-            sb.Append('[').Append(s.N).Append("] ").Append(TextNormalizer.CleanInline(s.Title));
+            sb.Append('[').Append(s.N).Append("] ").Append(TextNormalizer.CleanInline(s.Article.Title));
             var meta = new List<string>();
-            if (!string.IsNullOrWhiteSpace(s.Outlet)) meta.Add(s.Outlet);
-            meta.Add(s.Published is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "date unknown");
+            if (!string.IsNullOrWhiteSpace(s.Article.Outlet)) meta.Add(s.Article.Outlet);
+            meta.Add(s.Article.Published is { } d ? d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : "date unknown");
             sb.Append(" (").Append(string.Join(", ", meta)).Append(')').AppendLine();
-            sb.Append("URL: ").AppendLine(TextNormalizer.CleanInline(s.Url));
+            sb.Append("URL: ").AppendLine(TextNormalizer.CleanInline(s.Article.Url));
             // the article's own lines are quoted, so none of them can pass for a source's header ("[4] …", "URL: …")
             foreach (var line in s.Text.Trim().Split('\n'))
                 sb.Append("> ").AppendLine(line.TrimEnd('\r'));

@@ -165,8 +165,8 @@ public sealed class QdrantArticleIndex : IArticleIndex, ITermStatistics
         ArgumentNullException.ThrowIfNull(chunks);
         foreach (var c in chunks)
         {
-            if (!string.Equals(c.ArticleId, article.Id, StringComparison.Ordinal))
-                throw new ArgumentException($"Chunk {c.Position} belongs to article '{c.ArticleId}', not '{article.Id}'.", nameof(chunks));
+            if (!string.Equals(c.Article.Id, article.Id, StringComparison.Ordinal))
+                throw new ArgumentException($"Chunk {c.Position} belongs to article '{c.Article.Id}', not '{article.Id}'.", nameof(chunks));
             if (_dimensions > 0 && c.Dense.Length != _dimensions)
                 throw new IndexModelMismatchException(
                     $"A chunk of '{article.Id}' has {c.Dense.Length} dimensions but the Qdrant collection '{Collection}' holds {_dimensions}-dimensional vectors. Run `newsbot reindex`.");
@@ -241,7 +241,7 @@ public sealed class QdrantArticleIndex : IArticleIndex, ITermStatistics
             foreach (var p in points)
             {
                 var hit = QdrantMapping.ToHit(p.Payload);
-                var key = new ChunkKey(hit.ArticleId, hit.Position);
+                var key = new ChunkKey(hit.Article.Id, hit.Position);
                 // the lexical leg's copy carries the dense vector (for the cosine of the hits only it found)
                 if (!found.TryGetValue(key, out var seen) || seen.Point.Vectors is null) found[key] = (hit, p);
                 leg.Add(new LegCandidate<ChunkKey>(key, p.Score));

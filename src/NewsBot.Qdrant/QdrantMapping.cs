@@ -102,20 +102,20 @@ internal static class QdrantMapping
     {
         var p = new Dictionary<string, QValue>(StringComparer.Ordinal)
         {
-            [QdrantSchema.ArticleId] = Str(c.ArticleId),
-            [QdrantSchema.Title] = Str(c.Title),
-            [QdrantSchema.Url] = Str(c.Url),
+            [QdrantSchema.ArticleId] = Str(c.Article.Id),
+            [QdrantSchema.Title] = Str(c.Article.Title),
+            [QdrantSchema.Url] = Str(c.Article.Url),
             [QdrantSchema.Text] = Str(c.Text),
             [QdrantSchema.Position] = new QValue { IntegerValue = c.Position },
             [QdrantSchema.TokenCount] = new QValue { IntegerValue = c.TokenCount },
         };
-        if (!string.IsNullOrEmpty(c.Outlet))
+        if (!string.IsNullOrEmpty(c.Article.Outlet))
         {
-            p[QdrantSchema.Outlet] = Str(c.Outlet);
-            p[QdrantSchema.OutletLower] = Str(OutletKey(c.Outlet));
+            p[QdrantSchema.Outlet] = Str(c.Article.Outlet);
+            p[QdrantSchema.OutletLower] = Str(OutletKey(c.Article.Outlet));
         }
-        if (!string.IsNullOrEmpty(c.Author)) p[QdrantSchema.Author] = Str(c.Author);
-        if (c.Published is { } published) p[QdrantSchema.PublishedAt] = Str(FormatDate(published));
+        if (!string.IsNullOrEmpty(c.Article.Author)) p[QdrantSchema.Author] = Str(c.Article.Author);
+        if (c.Article.Published is { } published) p[QdrantSchema.PublishedAt] = Str(FormatDate(published));
         return p;
 
         static QValue Str(string s) => new() { StringValue = s };
@@ -132,7 +132,7 @@ internal static class QdrantMapping
         if (c.Sparse.Count > 0) vectors.Vectors[QdrantSchema.LexicalVector] = new Vector { Sparse = ToGrpc(c.Sparse) };
         var point = new PointStruct
         {
-            Id = PointId(c.ArticleId, c.Position),
+            Id = PointId(c.Article.Id, c.Position),
             Vectors = new Vectors { Vectors_ = vectors },
         };
         foreach (var (k, v) in ToPayload(c)) point.Payload[k] = v;
@@ -147,14 +147,17 @@ internal static class QdrantMapping
     {
         return new SearchHit
         {
-            ArticleId = GetString(QdrantSchema.ArticleId) ?? "",
+            Article = new ArticleRef
+            {
+                Id = GetString(QdrantSchema.ArticleId) ?? "",
+                Title = GetString(QdrantSchema.Title) ?? "",
+                Outlet = GetString(QdrantSchema.Outlet),
+                Author = GetString(QdrantSchema.Author),
+                Published = ParseDate(GetString(QdrantSchema.PublishedAt)),
+                Url = GetString(QdrantSchema.Url) ?? "",
+            },
             Position = (int)GetLong(QdrantSchema.Position),
             Text = GetString(QdrantSchema.Text) ?? "",
-            Title = GetString(QdrantSchema.Title) ?? "",
-            Outlet = GetString(QdrantSchema.Outlet),
-            Author = GetString(QdrantSchema.Author),
-            Published = ParseDate(GetString(QdrantSchema.PublishedAt)),
-            Url = GetString(QdrantSchema.Url) ?? "",
         };
 
         string? GetString(string key)

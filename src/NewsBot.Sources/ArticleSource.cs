@@ -28,12 +28,14 @@ public sealed class ArticleSource : IArticleSource
 
     readonly WebReader _web;
     readonly IOptions<IngestionOptions> _options;
+    readonly IOptions<FileSourceOptions> _fileOptions;
     readonly ILogger<ArticleSource> _logger;
 
-    internal ArticleSource(WebReader web, IOptions<IngestionOptions> options, ILogger<ArticleSource> logger)
+    internal ArticleSource(WebReader web, IOptions<IngestionOptions> options, IOptions<FileSourceOptions> fileOptions, ILogger<ArticleSource> logger)
     {
         _web = web;
         _options = options;
+        _fileOptions = fileOptions;
         _logger = logger;
     }
 
@@ -191,6 +193,9 @@ public sealed class ArticleSource : IArticleSource
     internal static string? CanonicalOrNull(string? url) =>
         url is not null && UrlCanonicalizer.IsHttpUrl(url, out var uri) ? UrlCanonicalizer.Canonicalize(uri) : null;
 
+    /// <summary>The source key of a file whose link is <paramref name="link"/>: the link itself, or the file under <see cref="FileIdentity.File"/>.</summary>
+    string KeyOf(string link, string fileUri) => _fileOptions.Value.Identity == FileIdentity.File ? fileUri : link;
+
     async Task<SourceItem> ReadFileAsync(string path, bool explicitFile, CancellationToken ct)
     {
         var extension = Path.GetExtension(path).ToLowerInvariant();
@@ -225,14 +230,14 @@ public sealed class ArticleSource : IArticleSource
             if (html)
             {
                 var page = HtmlArticleExtractor.Extract(text, null);
-                var key = page.CanonicalUrl ?? fileUri; // already canonical (http(s) only)
-                article = new ExtractedArticle(key, key, page.Title, page.Author, page.Outlet, page.Published, page.Paragraphs, SourceKind.File);
+                var link = page.CanonicalUrl ?? fileUri; // already canonical (http(s) only)
+                article = new ExtractedArticle(KeyOf(link, fileUri), link, page.Title, page.Author, page.Outlet, page.Published, page.Paragraphs, SourceKind.File);
             }
             else
             {
                 var parsed = ArticleTextParser.Parse(text, markdown: extension is ".md" or ".markdown");
-                var key = CanonicalOrNull(parsed.Url) ?? fileUri;
-                article = new ExtractedArticle(key, key, parsed.Title, parsed.Author, parsed.Outlet, parsed.Published, parsed.Paragraphs, SourceKind.File);
+                var link = CanonicalOrNull(parsed.Url) ?? fileUri;
+                article = new ExtractedArticle(KeyOf(link, fileUri), link, parsed.Title, parsed.Author, parsed.Outlet, parsed.Published, parsed.Paragraphs, SourceKind.File);
             }
             if (article.Paragraphs.Count == 0)
                 return new FailedItem(path, $"no article text found in {path} (a title line alone is not an article)");

@@ -43,6 +43,7 @@ public static class SourcesServiceCollectionExtensions
         services.TryAddSingleton(sp => new ArticleSource(
             sp.GetRequiredService<WebReader>(),
             sp.GetRequiredService<IOptions<IngestionOptions>>(),
+            sp.GetService<IOptions<FileSourceOptions>>() ?? Options.Create(new FileSourceOptions()),
             sp.GetRequiredService<ILogger<ArticleSource>>()));
         services.TryAddSingleton<IArticleSource>(sp => sp.GetRequiredService<ArticleSource>());
         services.TryAddSingleton<IFeedPoller>(sp => new FeedPoller(

@@ -110,17 +110,12 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
         {
             list.Add(new IndexedChunk
             {
-                ArticleId = article.Id,
+                Article = article.Article,
                 Position = r.GetInt32(0),
                 Text = r.GetString(1),
                 TokenCount = r.GetInt32(2),
                 Dense = VectorCodec.DecodeDense((byte[])r[3]),
                 Sparse = VectorCodec.DecodeSparse((byte[])r[4]),
-                Title = article.Title,
-                Outlet = article.Outlet,
-                Author = article.Author,
-                Published = article.Published,
-                Url = article.Url,
             });
         }
         return list;
@@ -169,7 +164,7 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
             var ps = ins.Parameters.Add("$s", SqliteType.Blob);
             foreach (var c in chunks)
             {
-                pa.Value = c.ArticleId;
+                pa.Value = c.Article.Id;
                 pp.Value = c.Position;
                 pt.Value = c.Text;
                 pn.Value = c.TokenCount;
@@ -244,14 +239,13 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
             {
                 rows[r.GetInt64(0)] = new SearchHit
                 {
-                    ArticleId = r.GetString(1),
+                    Article = new ArticleRef
+                    {
+                        Id = r.GetString(1), Title = r.GetString(4), Outlet = r.GetStringOrNull(5), Author = r.GetStringOrNull(6),
+                        Published = r.FromUnixMs(7), Url = r.GetString(8),
+                    },
                     Position = r.GetInt32(2),
                     Text = r.GetString(3),
-                    Title = r.GetString(4),
-                    Outlet = r.GetStringOrNull(5),
-                    Author = r.GetStringOrNull(6),
-                    Published = r.FromUnixMs(7),
-                    Url = r.GetString(8),
                 };
             }
         }

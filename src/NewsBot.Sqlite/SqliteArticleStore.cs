@@ -120,8 +120,8 @@ public sealed class SqliteArticleStore(SqliteDatabase db) : IArticleStore
                 kind = excluded.kind, chunk_count = excluded.chunk_count, minhash = excluded.minhash, body = excluded.body
             """, tx))
         {
-            cmd.With("$id", a.Id).With("$sk", a.SourceKey).With("$url", a.Url).With("$title", a.Title).With("$author", a.Author)
-               .With("$outlet", a.Outlet).With("$pub", a.Published.ToUnixMs()).With("$ing", a.IngestedAt.ToUnixTimeMilliseconds())
+            cmd.With("$id", a.Id).With("$sk", a.SourceKey).With("$url", a.Article.Url).With("$title", a.Article.Title).With("$author", a.Article.Author)
+               .With("$outlet", a.Article.Outlet).With("$pub", a.Article.Published.ToUnixMs()).With("$ing", a.IngestedAt.ToUnixTimeMilliseconds())
                .With("$hash", a.ContentHash).With("$kind", (int)a.Kind).With("$chunks", a.ChunkCount)
                .With("$minhash", a.MinHash.Length > 0 ? MinHash.ToBytes(a.MinHash) : null).With("$body", a.Body);
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
@@ -224,13 +224,12 @@ public sealed class SqliteArticleStore(SqliteDatabase db) : IArticleStore
     internal static ArticleRecord Read(SqliteDataReader r) => new()
     {
         Sequence = r.GetInt64(0),
-        Id = r.GetString(1),
+        Article = new ArticleRef
+        {
+            Id = r.GetString(1), Title = r.GetString(4), Outlet = r.GetStringOrNull(6), Author = r.GetStringOrNull(5),
+            Published = r.FromUnixMs(7), Url = r.GetString(3),
+        },
         SourceKey = r.GetString(2),
-        Url = r.GetString(3),
-        Title = r.GetString(4),
-        Author = r.GetStringOrNull(5),
-        Outlet = r.GetStringOrNull(6),
-        Published = r.FromUnixMs(7),
         IngestedAt = DateTimeOffset.FromUnixTimeMilliseconds(r.GetInt64(8)),
         ContentHash = r.GetString(9),
         Kind = (SourceKind)r.GetInt32(10),

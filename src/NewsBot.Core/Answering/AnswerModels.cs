@@ -22,12 +22,7 @@ public sealed record AnswerRequest
 public sealed record Citation
 {
     public required int N { get; init; }
-    public required string ArticleId { get; init; }
-    public required string Title { get; init; }
-    public string? Outlet { get; init; }
-    public string? Author { get; init; }
-    public DateTimeOffset? Published { get; init; }
-    public required string Url { get; init; }
+    public required ArticleRef Article { get; init; }
     /// <summary>The passage of the source that supports the answer.</summary>
     public required string Snippet { get; init; }
 }

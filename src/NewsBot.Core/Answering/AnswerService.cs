@@ -102,7 +102,7 @@ public sealed partial class AnswerService(
             if (preferred.Hits.Count > 0 && prefRel >= (llm is null ? options.RelevanceThreshold : options.MinRelevanceWithLlm) && prefRel + margin >= globalRel)
             {
                 retrieval = preferred;
-                hits = preferred.Hits.Concat(global.Hits.Where(g => !preferred.Hits.Any(p => p.ArticleId == g.ArticleId && p.Position == g.Position))).Take(options.RetrievalTop).ToList();
+                hits = preferred.Hits.Concat(global.Hits.Where(g => !preferred.Hits.Any(p => p.Article.Id == g.Article.Id && p.Position == g.Position))).Take(options.RetrievalTop).ToList();
                 relevance = prefRel;
             }
             else
@@ -153,7 +153,7 @@ public sealed partial class AnswerService(
                 Question = result.Question,
                 StandaloneQuery = result.StandaloneQuery,
                 Answer = result.Answer,
-                CitedArticleIds = result.Citations.Select(c => c.ArticleId).Distinct().ToList(),
+                CitedArticleIds = result.Citations.Select(c => c.Article.Id).Distinct().ToList(),
                 Refused = result.Refused,
                 At = now,
             }, options.MaxStoredTurns, ct).ConfigureAwait(false);
@@ -168,85 +168,6 @@ public sealed partial class AnswerService(
     public const double ConversationMargin = 0.05;
 
     public Task ResetConversationAsync(string conversationId, CancellationToken ct = default) => conversations.ClearAsync(conversationId, ct);
-
-    /// <summary>
-    /// How well the best of the top passages covers the question: its cosine similarity blended with the
-    /// share of the question's words found in the passage or its headline, each word weighted by its IDF in
-    /// the index (a rare name missing from every source weighs most), or equally when the index can't tell.
-    /// A name or number the question mentions that no source contains at all (a company, person or year
-    /// the news never mentioned) lowers it further: the sources can't be about that.
-    /// </summary>
-    public static double Relevance(IReadOnlyList<SearchHit> hits, string question, QueryTermStats? stats = null)
-    {
-        var termWeights = stats?.Idf;
-        double W(string t) => termWeights is not null && termWeights.TryGetValue(t, out var w) ? w : 1.0;
-        var queryTerms = LexicalAnalyzer.QueryTerms(question).Distinct().ToList();
-        double best = 0;
-        double total = queryTerms.Sum(W);
-        foreach (var h in hits.Take(RelevancePassages))
-        {
-            double coverage = 0;
-            if (total > 0)
-            {
-                var terms = LexicalAnalyzer.DocumentTerms(h.Title + "\n" + h.Text).ToHashSet();
-                coverage = queryTerms.Where(terms.Contains).Sum(W) / total;
-            }
-            double r = RelevanceDenseWeight * (h.DenseScore ?? 0) + (1 - RelevanceDenseWeight) * coverage;
-            if (r > best) best = r;
-        }
-        if (hits.Count > 0)
-        {
-            int missing = 0;
-            if (stats is { Unseen.Count: > 0 })
-            {
-                var salient = SalientWords(question);
-                missing += salient.SelectMany(w => w.Terms).Distinct().Count(stats.Unseen.Contains);
-                // a name whose words each occur in the sources but never side by side ("Nintendo Switch"): a two-word
-                // name counts as fully missing (the sources know the maker, not the thing); a pair inside a longer
-                // name ("College Football Playoff National Championship") as half, since longer names get reworded
-                bool Joined(int i) => i >= 0 && i + 1 < salient.Count && salient[i].NextIsAdjacent && salient[i + 1].Index == salient[i].Index + 1
-                    && salient[i].IsName && salient[i + 1].IsName && salient[i].Terms.Count == 1 && salient[i + 1].Terms.Count == 1;
-                for (int i = 0; i + 1 < salient.Count; i++)
-                {
-                    if (!Joined(i)) continue;
-                    string a = salient[i].Terms[0], b = salient[i + 1].Terms[0];
-                    if (!stats.Unseen.Contains(a + "_" + b) || stats.Unseen.Contains(a) || stats.Unseen.Contains(b)) continue;
-                    missing += Joined(i - 1) || Joined(i + 1) ? 1 : 2;
-                    break;
-                }
-            }
-            best -= MissingNamePenalty * Math.Min(missing, MaxMissingNames);
-        }
-        return best;
-    }
-
-    /// <summary>How much each name or number that appears in no source lowers <see cref="Relevance"/>, for at most <see cref="MaxMissingNames"/>.</summary>
-    public const double MissingNamePenalty = 0.15;
-
-    /// <summary>How many passages (best first) <see cref="Relevance"/> takes the best of; how many missing names count at most.</summary>
-    const int RelevancePassages = 3, MaxMissingNames = 2;
-
-    /// <summary>The question's names (capitalised words after the first) and multi-digit numbers, with their stemmed terms and word positions.</summary>
-    static List<(int Index, bool IsName, bool NextIsAdjacent, List<string> Terms)> SalientWords(string question)
-    {
-        var list = new List<(int, bool, bool, List<string>)>();
-        var words = System.Text.RegularExpressions.Regex.Matches(question, @"[\p{L}\p{N}][\p{L}\p{N}'’\-]*");
-        for (int i = 0; i < words.Count; i++)
-        {
-            var w = words[i].Value;
-            bool name = i > 0 && char.IsUpper(w[0]) && w.Length > 1;
-            bool number = w.Count(char.IsDigit) >= 3;
-            if (!name && !number) continue;
-            var terms = LexicalAnalyzer.QueryTerms(w).ToList();
-            // the next word follows after a single space (not across a comma or a dash)
-            bool adjacent = i + 1 < words.Count && words[i + 1].Index == words[i].Index + w.Length + 1 && question[words[i].Index + w.Length] == ' ';
-            if (terms.Count > 0) list.Add((i, name && !number, adjacent, terms));
-        }
-        return list;
-    }
-
-    /// <summary>The share of cosine similarity in <see cref="Relevance"/> (the rest is weighted word coverage).</summary>
-    public const double RelevanceDenseWeight = 0.5;
 
     async Task<AnswerResult> ComposeAsync(AnswerComposition c, CancellationToken ct)
     {
@@ -321,7 +242,7 @@ public sealed partial class AnswerService(
             return Refusal(question, standalone, hits, lang) with { Note = note, SentenceScore = answer?.BestScore };
         var cites = answer.Sources.Select((h, i) => ToCitation(i + 1, [h]) with
         {
-            Snippet = string.Join(" ", answer.Sentences.Where(s => s.Source.ArticleId == h.ArticleId).Select(s => s.Text)),
+            Snippet = string.Join(" ", answer.Sentences.Where(s => s.Source.Article.Id == h.Article.Id).Select(s => s.Text)),
         }).ToList();
         return new AnswerResult
         {
@@ -333,14 +254,14 @@ public sealed partial class AnswerService(
     /// <summary>The hits, then the other passages of the first <paramref name="articleCount"/> articles among them, best first.</summary>
     async Task<IReadOnlyList<SearchHit>> WithRestOfTopArticlesAsync(string query, float[] queryVector, IReadOnlyList<SearchHit> hits, int articleCount, CancellationToken ct)
     {
-        var top = hits.Select(h => h.ArticleId).Distinct().Take(articleCount).ToList();
+        var top = hits.Select(h => h.Article.Id).Distinct().Take(articleCount).ToList();
         if (top.Count == 0) return hits;
         var rest = await retriever.SearchAsync(new RetrievalRequest
         {
             Query = query, QueryVector = queryVector, Top = top.Count * PassagesPerArticle, Filter = SearchFilter.None with { ArticleIds = top, IncludeUndated = true },
         }, ct).ConfigureAwait(false);
-        var have = hits.Select(h => (h.ArticleId, h.Position)).ToHashSet();
-        return [.. hits, .. rest.Hits.Where(h => have.Add((h.ArticleId, h.Position)))];
+        var have = hits.Select(h => (h.Article.Id, h.Position)).ToHashSet();
+        return [.. hits, .. rest.Hits.Where(h => have.Add((h.Article.Id, h.Position)))];
     }
 
     /// <summary>How many passages of each article <see cref="WithRestOfTopArticlesAsync"/> reads at most.</summary>
@@ -369,21 +290,21 @@ public sealed partial class AnswerService(
     /// <summary>The hits whose article (the whole article when the store is at hand) mentions every asked number; a year is also covered by the article's date when it is that year or later.</summary>
     async Task<IReadOnlyList<SearchHit>> MentioningAsync(IReadOnlyList<SearchHit> hits, IReadOnlyList<string> numbers, CancellationToken ct)
     {
-        var ids = hits.Select(h => h.ArticleId).Distinct().ToList();
+        var ids = hits.Select(h => h.Article.Id).Distinct().ToList();
         var bodies = new Dictionary<string, string>();
         if (articles is not null)
-            foreach (var a in await articles.GetArticlesAsync(ids, ct).ConfigureAwait(false)) bodies[a.Id] = a.Title + "\n" + a.Body;
+            foreach (var a in await articles.GetArticlesAsync(ids, ct).ConfigureAwait(false)) bodies[a.Id] = a.Article.Title + "\n" + a.Body;
         var keep = new HashSet<string>();
         foreach (var id in ids)
         {
-            var ofArticle = hits.Where(h => h.ArticleId == id).ToList();
-            var text = bodies.GetValueOrDefault(id) ?? ofArticle[0].Title + "\n" + string.Join("\n", ofArticle.Select(h => h.Text));
+            var ofArticle = hits.Where(h => h.Article.Id == id).ToList();
+            var text = bodies.GetValueOrDefault(id) ?? ofArticle[0].Article.Title + "\n" + string.Join("\n", ofArticle.Select(h => h.Text));
             var words = LexicalAnalyzer.Words(text).ToHashSet();
-            int? published = ofArticle[0].Published?.Year;
+            int? published = ofArticle[0].Article.Published?.Year;
             // a year is also covered by an article from that year or later ("last year's returns"), never by an older or undated one that does not name it
             if (numbers.All(n => words.Contains(n) || (n.Length == 4 && published is { } y && y >= int.Parse(n, System.Globalization.CultureInfo.InvariantCulture)))) keep.Add(id);
         }
-        return hits.Where(h => keep.Contains(h.ArticleId)).ToList();
+        return hits.Where(h => keep.Contains(h.Article.Id)).ToList();
     }
 
     sealed record SourceGroup(PromptSource Prompt, List<SearchHit> Hits);
@@ -394,7 +315,7 @@ public sealed partial class AnswerService(
         var groups = new List<SourceGroup>();
         foreach (var h in hits)
         {
-            var g = groups.FirstOrDefault(x => x.Hits[0].ArticleId == h.ArticleId);
+            var g = groups.FirstOrDefault(x => x.Hits[0].Article.Id == h.Article.Id);
             if (g is null)
             {
                 if (groups.Count >= options.MaxSources) continue;
@@ -406,19 +327,14 @@ public sealed partial class AnswerService(
         {
             var first = g.Hits[0];
             var text = string.Join("\n…\n", g.Hits.OrderBy(h => h.Position).Select(h => h.Text));
-            return g with { Prompt = new PromptSource(i + 1, first.Title, first.Outlet, first.Published, first.Url, text) };
+            return g with { Prompt = new PromptSource(i + 1, first.Article, text) };
         }).ToList();
     }
 
     static Citation ToCitation(int n, List<SearchHit> hits) => new()
     {
         N = n,
-        ArticleId = hits[0].ArticleId,
-        Title = hits[0].Title,
-        Outlet = hits[0].Outlet,
-        Author = hits[0].Author,
-        Published = hits[0].Published,
-        Url = hits[0].Url,
+        Article = hits[0].Article,
         Snippet = TextNormalizer.Truncate(hits[0].Text.Replace("\n\n", " "), 400),
     };
 
@@ -446,7 +362,7 @@ public sealed partial class AnswerService(
     AnswerResult Refusal(string question, string standalone, IReadOnlyList<SearchHit> hits, string lang, string? message = null, AnswerMode mode = AnswerMode.Extractive)
     {
         var headlines = hits
-            .Select(h => h.Published is { } d ? $"{h.Title} ({h.Outlet ?? "unknown outlet"}, {d:yyyy-MM-dd})" : $"{h.Title}{(h.Outlet is null ? "" : $" ({h.Outlet})")}")
+            .Select(h => h.Article.Published is { } d ? $"{h.Article.Title} ({h.Article.Outlet ?? "unknown outlet"}, {d:yyyy-MM-dd})" : $"{h.Article.Title}{(h.Article.Outlet is null ? "" : $" ({h.Article.Outlet})")}")
             .Distinct()
             .Take(options.ClosestHeadlines)
             .ToList();

@@ -35,7 +35,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         var previous = new Dictionary<int, string>(); // candidate index → the sentence before it in its passage
         // articles ranked by their best passage: the answer should come from the best-ranked article unless another clearly answers better
         var articleRank = new Dictionary<string, int>();
-        foreach (var h in hits) articleRank.TryAdd(h.ArticleId, articleRank.Count);
+        foreach (var h in hits) articleRank.TryAdd(h.Article.Id, articleRank.Count);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int rank = 0; rank < hits.Count; rank++)
         {
@@ -51,7 +51,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                     var words = s.Split(' ', StringSplitOptions.RemoveEmptyEntries).Length;
                     if (words < MinSentenceWords || words > MaxSentenceWords) continue;
                     var canonical = TextNormalizer.Canonical(s);
-                    if (!seen.Add(hits[rank].ArticleId + "|" + canonical)) continue;
+                    if (!seen.Add(hits[rank].Article.Id + "|" + canonical)) continue;
                     if (said.Length > 0 && canonical.Length > 20 && said.Contains(canonical, StringComparison.Ordinal)) continue;
                     if (prior is not null) previous[candidates.Count] = prior;
                     candidates.Add((s, hits[rank], rank, hits[rank].Position * 1000 + order));
@@ -68,7 +68,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         var sentenceTerms = termLists.Select(t => t.ToHashSet()).ToList();
         // the question's neighbouring word pairs ("new manager", "interest rates"): a sentence holding the pair says the same thing, not just the same words
         var qPairs = Pairs(LexicalAnalyzer.DocumentTerms(focus ?? question)).ToHashSet();
-        var titleTerms = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Hit.Title).ToHashSet()).ToList();
+        var titleTerms = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Hit.Article.Title).ToHashSet()).ToList();
         // local IDF over the candidate sentences: rarer words weigh more
         var idf = qTerms.ToDictionary(t => t, t => Weight(t) * Math.Log(1 + candidates.Count / (1.0 + sentenceTerms.Count(s => s.Contains(t)))));
         double idfTotal = idf.Values.Sum();
@@ -82,9 +82,9 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         var questionNames = Names(question);
         var articleNames = new Dictionary<string, double>();
         if (questionNames.Count > 0)
-            foreach (var group in hits.GroupBy(h => h.ArticleId))
+            foreach (var group in hits.GroupBy(h => h.Article.Id))
             {
-                var words = WordTokenizer.Words(group.First().Title + " " + string.Join(" ", group.Select(h => h.Text)))
+                var words = WordTokenizer.Words(group.First().Article.Title + " " + string.Join(" ", group.Select(h => h.Text)))
                     .Select(m => Possessive().Replace(m.Value, "")).ToHashSet(StringComparer.OrdinalIgnoreCase);
                 articleNames[group.Key] = questionNames.Count(words.Contains) / (double)questionNames.Count;
             }
@@ -109,8 +109,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             double bonus = typeBonus[i] = AnswerTypeBonus(kind, candidates[i].Text, questionWords);
             if (roles.Count > 0 && RoleBesideNewName(candidates[i].Text, roles, questionWords)) bonus += RoleWeight;
             if (qPairs.Count > 0) bonus += PairWeight * Pairs(termLists[i]).Count(qPairs.Contains) / (double)qPairs.Count;
-            double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.ArticleId]) + PassagePrior / (1 + candidates[i].Rank)
-                + NameWeight * articleNames.GetValueOrDefault(candidates[i].Hit.ArticleId);
+            double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.Article.Id]) + PassagePrior / (1 + candidates[i].Rank)
+                + NameWeight * articleNames.GetValueOrDefault(candidates[i].Hit.Article.Id);
             scored.Add((i, DenseWeight * dense + CoverageWeight * coverage + bonus + prior));
         }
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));
@@ -142,13 +142,13 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         // group by source in order of first use; within a source, in article order
         var sourceOrder = new List<string>();
         foreach (var i in chosen)
-            if (!sourceOrder.Contains(candidates[i].Hit.ArticleId)) sourceOrder.Add(candidates[i].Hit.ArticleId);
+            if (!sourceOrder.Contains(candidates[i].Hit.Article.Id)) sourceOrder.Add(candidates[i].Hit.Article.Id);
         var sources = new List<SearchHit>();
         var quoted = new List<QuotedSentence>();
         var sb = new StringBuilder();
         foreach (var articleId in sourceOrder)
         {
-            var group = chosen.Where(i => candidates[i].Hit.ArticleId == articleId).OrderBy(i => candidates[i].Order).ToList();
+            var group = chosen.Where(i => candidates[i].Hit.Article.Id == articleId).OrderBy(i => candidates[i].Order).ToList();
             var hit = candidates[group[0]].Hit;
             sources.Add(hit);
             int n = sources.Count;
@@ -160,7 +160,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         // "how many …?" / "when …?": the leading source must hold a number or a date the question does not give;
         // on-topic sentences without one ("Tony Blair promised Gordon Brown he would stand down") do not answer it
         bool? holds = kind is QuestionKind.Quantity or QuestionKind.Time
-            ? chosen.Where(i => candidates[i].Hit.ArticleId == sourceOrder[0]).Any(i => typeBonus[i] > 0)
+            ? chosen.Where(i => candidates[i].Hit.Article.Id == sourceOrder[0]).Any(i => typeBonus[i] > 0)
             : null;
         return new ExtractiveAnswer(sb.ToString(), sources, quoted, best, holds);
     }
@@ -170,8 +170,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <summary>"According to Outlet (12 March 2025):" — or the headline when the outlet is unknown.</summary>
     public static string Lead(SearchHit hit)
     {
-        var who = !string.IsNullOrWhiteSpace(hit.Outlet) ? hit.Outlet : $"“{hit.Title}”";
-        var when = hit.Published is { } d ? $" ({d.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)})" : "";
+        var who = !string.IsNullOrWhiteSpace(hit.Article.Outlet) ? hit.Article.Outlet : $"“{hit.Article.Title}”";
+        var when = hit.Article.Published is { } d ? $" ({d.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)})" : "";
         return $"According to {who}{when}:";
     }
 

@@ -1,9 +1,10 @@
+using NewsBot.Core.Model;
 using NewsBot.Core.Ports;
 
 namespace NewsBot.Core.Answering;
 
 /// <summary>A numbered source as it goes into a prompt.</summary>
-public sealed record PromptSource(int N, string Title, string? Outlet, DateTimeOffset? Published, string Url, string Text);
+public sealed record PromptSource(int N, ArticleRef Article, string Text);
 
 /// <summary>
 /// A language model that writes answers from numbered sources and condenses follow-ups (the

@@ -129,7 +129,7 @@ public sealed partial class CoverageAnswerer(
             return (null, relevance);
         }
         // the story of the best-matching article (of the next ones when it has none yet)
-        foreach (var id in retrieval.Hits.Select(h => h.ArticleId).Distinct().Take(3))
+        foreach (var id in retrieval.Hits.Select(h => h.Article.Id).Distinct().Take(3))
             if (await stories.GetStoryOfArticleAsync(id, ct).ConfigureAwait(false) is { } story) return (story, relevance);
         return (null, relevance);
     }
@@ -229,7 +229,7 @@ public sealed partial class CoverageAnswerer(
         if (comparer is null) return ("", AnswerMode.Extractive, null);
         var chosen = outlets.Where(o => compare is null || o.Outlet == compare || against is null || o.Outlet == against)
             .SelectMany(o => o.Articles.Take(ComparedPerOutlet)).ToList();
-        var prompt = chosen.Select((a, i) => new PromptSource(i + 1, a.Title, Label(a), a.Published, a.Url, TextNormalizer.Truncate(sources.Body(a.Id), PromptChars))).ToList();
+        var prompt = chosen.Select((a, i) => new PromptSource(i + 1, a with { Outlet = Label(a) }, TextNormalizer.Truncate(sources.Body(a.Id), PromptChars))).ToList();
         var lang = Language.Detect(question);
         try
         {
@@ -333,7 +333,7 @@ public sealed partial class CoverageAnswerer(
             var snippet = _quotes.TryGetValue(a.Id, out var q) ? string.Join(" ", q) : Body(a.Id).Split("\n\n", 2)[0];
             return new Citation
             {
-                N = n, ArticleId = a.Id, Title = a.Title, Outlet = a.Outlet, Author = a.Author, Published = a.Published, Url = a.Url,
+                N = n, Article = a,
                 Snippet = TextNormalizer.Truncate(snippet.Replace("\n", " "), 400),
             };
         }

@@ -16,12 +16,8 @@ public sealed record IngestItemResult
 {
     public required string Input { get; init; }
     public required IngestStatus Status { get; init; }
-    public string? ArticleId { get; init; }
-    public string? Title { get; init; }
-    public string? Author { get; init; }
-    public string? Outlet { get; init; }
-    public DateTimeOffset? Published { get; init; }
-    public string? Url { get; init; }
+    /// <summary>The article ingested (or, for a duplicate, the input as read, under the id of the article it duplicates); null when it failed.</summary>
+    public ArticleRef? Article { get; init; }
     public int Chunks { get; init; }
     public string? DuplicateOf { get; init; }
     public string? Error { get; init; }

@@ -203,13 +203,8 @@ public sealed class IngestionPipeline(
         var textChunks = chunker.Chunk(paragraphs);
         var record = new ArticleRecord
         {
-            Id = id,
+            Article = Reference(id),
             SourceKey = sourceKey,
-            Url = article.Url,
-            Title = title,
-            Author = article.Author,
-            Outlet = article.Outlet,
-            Published = article.Published,
             IngestedAt = time.GetUtcNow(),
             ContentHash = contentHash,
             Kind = article.Kind,
@@ -227,27 +222,22 @@ public sealed class IngestionPipeline(
             {
                 Input = input,
                 Status = IngestStatus.Duplicate,
-                ArticleId = original.Id,
-                Title = title,
-                Author = article.Author,
-                Outlet = article.Outlet,
-                Published = article.Published,
-                Url = article.Url,
+                Article = Reference(original.Id),
                 DuplicateOf = original.Id,
             };
         }
+
+        ArticleRef Reference(string articleId) => new()
+        {
+            Id = articleId, Title = title, Outlet = article.Outlet, Author = article.Author, Published = article.Published, Url = article.Url,
+        };
     }
 
     static IngestItemResult ResultFor(string input, IngestStatus status, ArticleRecord r, int chunkCount) => new()
     {
         Input = input,
         Status = status,
-        ArticleId = r.Id,
-        Title = r.Title,
-        Author = r.Author,
-        Outlet = r.Outlet,
-        Published = r.Published,
-        Url = r.Url,
+        Article = r.Article,
         Chunks = chunkCount,
     };
 
@@ -263,7 +253,7 @@ public sealed class IngestionPipeline(
             try
             {
                 vectors = await embedder.EmbedPassagesAsync(
-                    [.. pending.SelectMany(p => p.Chunks.Select(c => EmbeddingText(p.Record.Title, c.Text)))], ct).ConfigureAwait(false);
+                    [.. pending.SelectMany(p => p.Chunks.Select(c => EmbeddingText(p.Record.Article.Title, c.Text)))], ct).ConfigureAwait(false);
             }
             catch (Exception ex) when (IsArticleFailure(ex, ct) && pending.Count > 1)
             {
@@ -275,7 +265,7 @@ public sealed class IngestionPipeline(
                 try
                 {
                     IReadOnlyList<float[]> own = vectors is null
-                        ? await embedder.EmbedPassagesAsync([.. p.Chunks.Select(c => EmbeddingText(p.Record.Title, c.Text))], ct).ConfigureAwait(false)
+                        ? await embedder.EmbedPassagesAsync([.. p.Chunks.Select(c => EmbeddingText(p.Record.Article.Title, c.Text))], ct).ConfigureAwait(false)
                         : vectors.Skip(at).Take(p.Chunks.Count).ToList();
                     written[p] = await WriteAsync(p, own, ct).ConfigureAwait(false);
                 }
@@ -295,13 +285,13 @@ public sealed class IngestionPipeline(
     async Task<IngestItemResult> WriteAsync(Pending p, IReadOnlyList<float[]> vectors, CancellationToken ct)
     {
         var record = p.Record;
-        var chunks = Assemble(record.Id, record.Title, record.Outlet, record.Author, record.Published, record.Url, p.Chunks, vectors);
+        var chunks = Assemble(record.Article, p.Chunks, vectors);
         await index.UpsertAsync(record, chunks, p.Replaces, ct).ConfigureAwait(false);
         if (!index.RecordsArticles) await store.SaveArticleAsync(record, p.Replaces, ct).ConfigureAwait(false);
         // the story in its own transaction: the article is committed whatever happens here (a restart assigns it)
         if (stories is not null) await StoryHookAsync(record.Id, () => stories.AssignAsync(record, vectors.Count > 0 ? vectors[0] : null, p.Replaces, ct), ct).ConfigureAwait(false);
         var status = p.Existed ? IngestStatus.Updated : IngestStatus.Added;
-        logger.LogInformation("{Status} {ArticleId} {Title} ({Chunks} chunks) from {Input}", status, record.Id, record.Title, chunks.Count, p.Input);
+        logger.LogInformation("{Status} {ArticleId} {Title} ({Chunks} chunks) from {Input}", status, record.Id, record.Article.Title, chunks.Count, p.Input);
         var result = ResultFor(p.Input, status, record, chunks.Count);
         await MarkSeenAsync(p.Article, result, ct).ConfigureAwait(false);
         return result;
@@ -320,16 +310,14 @@ public sealed class IngestionPipeline(
     }
 
     /// <summary>Chunks an article's paragraphs and computes each chunk's dense and sparse vectors.</summary>
-    public async Task<List<IndexedChunk>> BuildChunksAsync(string articleId, string title, string? outlet, string? author, DateTimeOffset? published, string url,
-        IReadOnlyList<string> paragraphs, CancellationToken ct)
+    public async Task<List<IndexedChunk>> BuildChunksAsync(ArticleRef article, IReadOnlyList<string> paragraphs, CancellationToken ct)
     {
         var textChunks = chunker.Chunk(paragraphs);
-        var vectors = await embedder.EmbedPassagesAsync([.. textChunks.Select(c => EmbeddingText(title, c.Text))], ct).ConfigureAwait(false);
-        return Assemble(articleId, title, outlet, author, published, url, textChunks, vectors);
+        var vectors = await embedder.EmbedPassagesAsync([.. textChunks.Select(c => EmbeddingText(article.Title, c.Text))], ct).ConfigureAwait(false);
+        return Assemble(article, textChunks, vectors);
     }
 
-    List<IndexedChunk> Assemble(string articleId, string title, string? outlet, string? author, DateTimeOffset? published, string url,
-        IReadOnlyList<TextChunk> textChunks, IReadOnlyList<float[]> vectors)
+    List<IndexedChunk> Assemble(ArticleRef article, IReadOnlyList<TextChunk> textChunks, IReadOnlyList<float[]> vectors)
     {
         if (vectors.Count != textChunks.Count)
             throw new InvalidOperationException($"The embedding model returned {vectors.Count} vectors for {textChunks.Count} chunks.");
@@ -338,17 +326,12 @@ public sealed class IngestionPipeline(
         {
             chunks.Add(new IndexedChunk
             {
-                ArticleId = articleId,
+                Article = article,
                 Position = i,
                 Text = textChunks[i].Text,
-                Title = title,
-                Outlet = outlet,
-                Author = author,
-                Published = published,
-                Url = url,
                 TokenCount = textChunks[i].TokenCount,
                 Dense = vectors[i],
-                Sparse = lexical.EncodeDocument(title + "\n" + textChunks[i].Text),
+                Sparse = lexical.EncodeDocument(article.Title + "\n" + textChunks[i].Text),
             });
         }
         return chunks;

@@ -35,18 +35,16 @@ public sealed record ExtractedArticle(
     public string Body => string.Join("\n\n", Paragraphs);
 }
 
-/// <summary>The registry entry of an indexed article.</summary>
+/// <summary>The registry entry of an indexed article: its reference and what the registry keeps about it.</summary>
 public sealed record ArticleRecord
 {
-    public required string Id { get; init; }
+    /// <summary>What names and links the article (the columns the registry stores for it).</summary>
+    public required ArticleRef Article { get; init; }
+    /// <summary>The article's id (<see cref="ArticleRef.Id"/>), the registry's key.</summary>
+    public string Id => Article.Id;
     /// <summary>Insertion order in the registry (assigned by the store).</summary>
     public long Sequence { get; init; }
     public required string SourceKey { get; init; }
-    public required string Url { get; init; }
-    public required string Title { get; init; }
-    public string? Author { get; init; }
-    public string? Outlet { get; init; }
-    public DateTimeOffset? Published { get; init; }
     public required DateTimeOffset IngestedAt { get; init; }
     public required string ContentHash { get; init; }
     public required SourceKind Kind { get; init; }
@@ -69,14 +67,9 @@ public sealed record DuplicateRecord(
 /// <summary>One chunk of an article, with everything the index stores for it.</summary>
 public sealed record IndexedChunk
 {
-    public required string ArticleId { get; init; }
+    public required ArticleRef Article { get; init; }
     public required int Position { get; init; }
     public required string Text { get; init; }
-    public required string Title { get; init; }
-    public string? Outlet { get; init; }
-    public string? Author { get; init; }
-    public DateTimeOffset? Published { get; init; }
-    public required string Url { get; init; }
     public int TokenCount { get; init; }
     public required float[] Dense { get; init; }
     public required SparseVector Sparse { get; init; }

@@ -52,14 +52,9 @@ public sealed record HybridQuery
 /// <summary>A chunk found by a search.</summary>
 public sealed record SearchHit
 {
-    public required string ArticleId { get; init; }
+    public required ArticleRef Article { get; init; }
     public required int Position { get; init; }
     public required string Text { get; init; }
-    public required string Title { get; init; }
-    public string? Outlet { get; init; }
-    public string? Author { get; init; }
-    public DateTimeOffset? Published { get; init; }
-    public required string Url { get; init; }
     /// <summary>The fused (and possibly recency-boosted) score: higher is better.</summary>
     public double Score { get; init; }
     /// <summary>Cosine similarity of the chunk to the query, when the dense leg ran.</summary>

@@ -124,8 +124,8 @@ public sealed class Retriever(IArticleIndex index, ITermStatistics termStatistic
         if (weight <= 0 && !dateFiltered) return hits;
         var now = time.GetUtcNow();
         return hits
-            .Select(h => h with { Score = h.Score * RecencyBoost.Factor(h.Published, now, weight, options.RecencyHalfLifeDays) })
-            .OrderBy(h => dateFiltered && h.Published is null ? 1 : 0)
+            .Select(h => h with { Score = h.Score * RecencyBoost.Factor(h.Article.Published, now, weight, options.RecencyHalfLifeDays) })
+            .OrderBy(h => dateFiltered && h.Article.Published is null ? 1 : 0)
             .ThenByDescending(h => h.Score);
     }
 }

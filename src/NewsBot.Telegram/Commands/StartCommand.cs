@@ -24,7 +24,7 @@ public sealed class StartCommand(IArticleStore articles, TelegramSender sender, 
         try
         {
             var recent = await articles.GetRecentArticlesAsync(time.GetUtcNow().AddDays(-14), 10, ct).ConfigureAwait(false);
-            examples.AddRange(recent.Select(a => a.Title.Trim()).Where(t => t.Length is > 0 and <= 120)
+            examples.AddRange(recent.Select(a => a.Article.Title.Trim()).Where(t => t.Length is > 0 and <= 120)
                 .Distinct(StringComparer.OrdinalIgnoreCase).Take(3).Select(t => $"What is known about \"{t}\"?"));
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

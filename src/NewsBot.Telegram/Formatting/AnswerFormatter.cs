@@ -52,7 +52,7 @@ public static class AnswerFormatter
 
     public static string SourceLine(Citation c)
     {
-        var line = $"[{c.N}] {TelegramHtml.Link(c.Url, TelegramHtml.Truncate(c.Title, MaxTitleLength))}";
+        var line = $"[{c.N}] {TelegramHtml.Link(c.Article.Url, TelegramHtml.Truncate(c.Article.Title, MaxTitleLength))}";
         var meta = Meta(c);
         return meta.Length == 0 ? line : $"{line} — {TelegramHtml.Escape(meta)}";
     }
@@ -64,7 +64,7 @@ public static class AnswerFormatter
         foreach (var c in citations.OrderBy(c => c.N))
         {
             sb.Append("\n\n[").Append(c.N).Append("] <b>")
-              .Append(TelegramHtml.Escape(TelegramHtml.Truncate(c.Title, MaxTitleLength))).Append("</b>");
+              .Append(TelegramHtml.Escape(TelegramHtml.Truncate(c.Article.Title, MaxTitleLength))).Append("</b>");
             var meta = Meta(c);
             if (meta.Length > 0)
                 sb.Append(" — ").Append(TelegramHtml.Escape(meta));
@@ -78,8 +78,8 @@ public static class AnswerFormatter
 
     private static string Meta(Citation c)
     {
-        var outlet = c.Outlet?.Trim();
-        var date = TelegramHtml.Date(c.Published);
+        var outlet = c.Article.Outlet?.Trim();
+        var date = TelegramHtml.Date(c.Article.Published);
         return (string.IsNullOrEmpty(outlet), date.Length == 0) switch
         {
             (false, false) => $"{outlet}, {date}",

@@ -343,7 +343,7 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
         for (int q = 0; q < queries.Count; q++)
         {
             var hits = await index.SearchAsync(new HybridQuery { Dense = queries[q], Sparse = SparseVector.Empty, Top = 10, CandidatesPerLeg = 10, Mode = RetrievalMode.Dense }, ct);
-            var got = hits.Select(h => h.ArticleId + "#" + h.Position).ToHashSet();
+            var got = hits.Select(h => h.Article.Id + "#" + h.Position).ToHashSet();
             found += exact[q].Count(e => got.Contains(e.Key));
             total += exact[q].Count;
         }

@@ -23,9 +23,9 @@ public static class AnswerPrinter
             output.Line("Sources:");
             foreach (var c in r.Citations)
             {
-                var meta = string.Join(", ", new[] { c.Outlet, c.Published?.ToString("d MMM yyyy", CultureInfo.InvariantCulture) }.Where(x => !string.IsNullOrWhiteSpace(x)));
-                output.Line($"[{c.N}] {c.Title}{(meta.Length > 0 ? " — " + meta : "")}");
-                output.Line($"    {c.Url}");
+                var meta = string.Join(", ", new[] { c.Article.Outlet, c.Article.Published?.ToString("d MMM yyyy", CultureInfo.InvariantCulture) }.Where(x => !string.IsNullOrWhiteSpace(x)));
+                output.Line($"[{c.N}] {c.Article.Title}{(meta.Length > 0 ? " — " + meta : "")}");
+                output.Line($"    {c.Article.Url}");
             }
         }
         if (r.Note is { } note)

@@ -7,14 +7,15 @@ namespace NewsBot.Cli;
 
 // The JSON documents the commands write. Their property names become snake_case through CliOutput.JsonOptions'
 // naming policy (ArticleId → article_id), in declaration order. The field names are a contract (README "JSON
-// output", CliEndToEndTests pin them): rename a property here only with the documented field.
+// output", CliEndToEndTests pin them): rename a property here only with the documented field. The article reference
+// (ArticleRef) is flattened here into the record's own fields (article_id, title, outlet, …), as the contract has them.
 
 /// <summary><c>ingest --json</c>.</summary>
 internal sealed record IngestJson(IEnumerable<IngestItemJson> Items, IngestSummaryJson Summary)
 {
     public static IngestJson From(IEnumerable<IngestItemResult> results, IngestSummary s) => new(
-        results.Select(r => new IngestItemJson(r.Input, r.Status.ToString().ToLowerInvariant(), r.ArticleId, r.Title, r.Author, r.Outlet,
-            CliOutput.IsoDate(r.Published), r.Url, r.Chunks, r.DuplicateOf, r.Error)),
+        results.Select(r => new IngestItemJson(r.Input, r.Status.ToString().ToLowerInvariant(), r.Article?.Id, r.Article?.Title, r.Article?.Author,
+            r.Article?.Outlet, CliOutput.IsoDate(r.Article?.Published), r.Article?.Url, r.Chunks, r.DuplicateOf, r.Error)),
         new IngestSummaryJson(s.Added, s.Updated, s.Unchanged, s.Duplicate, s.Failed));
 }
 
@@ -29,8 +30,8 @@ internal sealed record SearchJson(string Query, IEnumerable<SearchHitJson> Resul
 {
     public static SearchJson From(string query, RetrievalResult result) => new(
         query,
-        result.Hits.Select((h, i) => new SearchHitJson(i + 1, Math.Round(h.Score, 6), h.ArticleId, h.Title, h.Outlet, CliOutput.IsoDate(h.Published),
-            h.Url, h.Text, h.DenseScore is { } d ? Math.Round(d, 4) : null, h.LexicalScore is { } l ? Math.Round(l, 4) : null, h.Position)),
+        result.Hits.Select((h, i) => new SearchHitJson(i + 1, Math.Round(h.Score, 6), h.Article.Id, h.Article.Title, h.Article.Outlet,
+            CliOutput.IsoDate(h.Article.Published), h.Article.Url, h.Text, h.DenseScore is { } d ? Math.Round(d, 4) : null, h.LexicalScore is { } l ? Math.Round(l, 4) : null, h.Position)),
         new SearchTimingsJson(Math.Round(result.EmbeddingMs, 2), Math.Round(result.SearchMs, 2)));
 }
 
@@ -56,7 +57,8 @@ internal sealed record AnswerJson(
 
     public static AnswerJson From(AnswerResult r, object? id) => new(
         id, r.Question, r.StandaloneQuery, r.Answer, r.Refused, r.Mode == AnswerMode.Llm ? "llm" : "extractive",
-        r.Citations.Select(c => new CitationJson(c.N, c.ArticleId, c.Title, c.Outlet, c.Author, CliOutput.IsoDate(c.Published), c.Url, c.Snippet)),
+        r.Citations.Select(c => new CitationJson(c.N, c.Article.Id, c.Article.Title, c.Article.Outlet, c.Article.Author,
+            CliOutput.IsoDate(c.Article.Published), c.Article.Url, c.Snippet)),
         r.ClosestHeadlines, r.Note, r.Relevance, r.TimingsMs.ToDictionary(kv => kv.Key, kv => Math.Round(kv.Value, 1)))
     {
         Story = r.Story is { } s ? new AnswerStoryJson(s.StoryId, s.Title, s.Kind.ToString().ToLowerInvariant(), s.Outlets) : null,

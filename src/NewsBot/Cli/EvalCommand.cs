@@ -66,6 +66,7 @@ public static class EvalCommand
                 {
                     services.RemoveAll<TimeProvider>();
                     services.AddSingleton<TimeProvider>(clock);
+                    Evaluator.ConfigureServices(services);
                 }, overrides);
             }
             finally

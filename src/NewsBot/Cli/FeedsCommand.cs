@@ -101,7 +101,7 @@ public static class FeedsCommand
                     summary.Count(r);
                     total.Count(r);
                     if (r.Error is not null) errors.Add($"{r.Input}: {r.Error}");
-                    if (!output.Json && r.Status is IngestStatus.Added or IngestStatus.Updated) output.Line($"  {r.Status.ToString().ToLowerInvariant()} {r.Title}");
+                    if (!output.Json && r.Status is IngestStatus.Added or IngestStatus.Updated) output.Line($"  {r.Status.ToString().ToLowerInvariant()} {r.Article?.Title}");
                 }
                 if (!output.Json) output.Line($"{feed.Title ?? feed.Url}: {summary.Added} added, {summary.Updated} updated, {summary.Unchanged + summary.Duplicate} known, {summary.Failed} failed");
                 perFeed.Add(new { url = feed.Url, added = summary.Added, updated = summary.Updated, unchanged = summary.Unchanged, duplicate = summary.Duplicate, failed = summary.Failed, errors });

@@ -86,8 +86,8 @@ public static class IngestCommand
     static string Describe(IngestItemResult r) => r.Status switch
     {
         IngestStatus.Failed => $"failed     {r.Input}: {r.Error}",
-        IngestStatus.Duplicate => $"duplicate  {r.Title} ({r.Input}) — same story as {r.DuplicateOf}",
-        _ => $"{r.Status.ToString().ToLowerInvariant(),-10} {r.Title}{(r.Chunks > 0 && r.Status != IngestStatus.Unchanged ? $" ({r.Chunks} chunks)" : "")} — {r.Input}",
+        IngestStatus.Duplicate => $"duplicate  {r.Article?.Title} ({r.Input}) — same story as {r.DuplicateOf}",
+        _ => $"{r.Status.ToString().ToLowerInvariant(),-10} {r.Article?.Title}{(r.Chunks > 0 && r.Status != IngestStatus.Unchanged ? $" ({r.Chunks} chunks)" : "")} — {r.Input}",
     };
 
     static string ProgressLine(IngestSummary s, int? total, TimeSpan elapsed)

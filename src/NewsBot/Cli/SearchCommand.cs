@@ -76,8 +76,8 @@ public static class SearchCommand
                 int i = 0;
                 foreach (var h in result.Hits)
                 {
-                    output.Line($"{++i,2}. {h.Title} — {h.Outlet ?? "unknown outlet"}, {CliOutput.FormatDate(h.Published)}  (score {h.Score:0.0000})");
-                    output.Line($"    {h.Url}");
+                    output.Line($"{++i,2}. {h.Article.Title} — {h.Article.Outlet ?? "unknown outlet"}, {CliOutput.FormatDate(h.Article.Published)}  (score {h.Score:0.0000})");
+                    output.Line($"    {h.Article.Url}");
                     output.Line($"    {NewsBot.Core.Text.TextNormalizer.Truncate(h.Text.Replace('\n', ' '), 240)}");
                 }
             }

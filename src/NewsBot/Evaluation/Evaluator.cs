@@ -7,6 +7,7 @@ using NewsBot.Core.Model;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.Core.Text;
+using NewsBot.Sources;
 
 namespace NewsBot.Evaluation;
 
@@ -62,6 +63,14 @@ public sealed record RelevanceCalibration(double CurrentThreshold, double Sugges
 /// </summary>
 public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock, CliOutput output)
 {
+    /// <summary>
+    /// The evaluator's registrations: its documents are read with identity by file (<see cref="FileIdentity.File"/>).
+    /// Their <c>url:</c> lines name the quiz page a document came from, shared by many documents (118 of the QA docs
+    /// share 53 addresses); as identities they would replace each other and questions would lose their evidence.
+    /// </summary>
+    public static void ConfigureServices(IServiceCollection services) =>
+        services.Configure<FileSourceOptions>(o => o.Identity = FileIdentity.File);
+
     public async Task<EvalReport> RunAsync(EvalSettings s, CancellationToken ct)
     {
         var items = QaItem.Load(s.QaPath);
@@ -80,7 +89,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         {
             var files = ListDocuments(docs, s.IncludeCounterfactual).Where(f => !exclude.Contains(f.DocId)).ToList();
             indexed = files.Count;
-            // by the ingest results, not by file:// key: a document naming its web address (url: line) is stored under it
+            // by the ingest results: each document is its own article (identity by file, see ConfigureServices)
             var articleOf = await IngestAsync(files.Select(f => f.Path).ToList(), ct).ConfigureAwait(false);
             foreach (var f in files)
                 if (articleOf.TryGetValue(f.Path, out var articleId)) docToArticle[f.DocId] = articleId;
@@ -152,26 +161,26 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                 {
                     answered++;
                     bool hasAnswer = item.Answers.Count == 0 || item.Answers.Any(a => result.Answer.Contains(a, StringComparison.OrdinalIgnoreCase));
-                    bool citesEvidence = result.Citations.Any(c => evidence.Contains(c.ArticleId));
+                    bool citesEvidence = result.Citations.Any(c => evidence.Contains(c.Article.Id));
                     if (!result.Refused && item.Answers.Count > 0)
                     {
-                        var citedArticles = await store.GetArticlesAsync(result.Citations.Select(c => c.ArticleId).ToList(), ct).ConfigureAwait(false);
-                        if (citedArticles.Any(a => item.Answers.Any(x => (a.Title + "\n" + a.Body).Contains(x, StringComparison.OrdinalIgnoreCase)))) citesSupport++;
+                        var citedArticles = await store.GetArticlesAsync(result.Citations.Select(c => c.Article.Id).ToList(), ct).ConfigureAwait(false);
+                        if (citedArticles.Any(a => item.Answers.Any(x => (a.Article.Title + "\n" + a.Body).Contains(x, StringComparison.OrdinalIgnoreCase)))) citesSupport++;
                     }
                     if (hasAnswer && !result.Refused) contains++;
                     if (citesEvidence) cited++;
                     if (result.Refused) falseRefusals++;
-                    details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "answer", id = item.Id, answerable = true, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused, cites = citesEvidence, has = hasAnswer, evidence_rank = evidenceRank, question = item.Question, standalone, answer = result.Answer, cited = result.Citations.Select(c => c.Title).ToList() }));
+                    details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "answer", id = item.Id, answerable = true, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused, cites = citesEvidence, has = hasAnswer, evidence_rank = evidenceRank, question = item.Question, standalone, answer = result.Answer, cited = result.Citations.Select(c => c.Article.Title).ToList() }));
                     if (!citesEvidence || result.Refused)
-                        failures.Add(new { id = item.Id, question = item.Question, standalone, refused = result.Refused, cited = result.Citations.Select(c => c.Title).ToList(), expected = item.EvidenceDocIds, evidence_rank = evidenceRank, contains_answer = hasAnswer });
+                        failures.Add(new { id = item.Id, question = item.Question, standalone, refused = result.Refused, cited = result.Citations.Select(c => c.Article.Title).ToList(), expected = item.EvidenceDocIds, evidence_rank = evidenceRank, contains_answer = hasAnswer });
                 }
             }
             else if (result is not null)
             {
                 unanswerableCount++;
-                details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "answer", id = item.Id, answerable = false, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused, question = item.Question, standalone, answer = result.Answer, cited = result.Citations.Select(c => c.Title).ToList() }));
+                details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "answer", id = item.Id, answerable = false, relevance = result.Relevance, sentence = result.SentenceScore, refused = result.Refused, question = item.Question, standalone, answer = result.Answer, cited = result.Citations.Select(c => c.Article.Title).ToList() }));
                 if (result.Refused) refusedUnanswerable++;
-                else failures.Add(new { id = item.Id, question = item.Question, standalone, refused = false, cited = result.Citations.Select(c => c.Title).ToList(), expected = Array.Empty<string>() });
+                else failures.Add(new { id = item.Id, question = item.Question, standalone, refused = false, cited = result.Citations.Select(c => c.Article.Title).ToList(), expected = Array.Empty<string>() });
             }
         }
         output.EndProgress();
@@ -195,7 +204,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                     var r = await retriever.SearchAsync(new RetrievalRequest { Query = parsed.SearchText, Top = ChunksForTenDocuments, Filter = filter, Mode = mode, RecencyWeight = recency }, ct).ConfigureAwait(false);
                     var ranked = ArticleRanking(r.Hits);
                     rows.Add(Score(ranked, evidence));
-                    details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "retrieval", config = name, id = item.Id, rank = ranked.FindIndex(evidence.Contains) + 1, question = item.Question, top = r.Hits.Take(3).Select(h => h.Title) }));
+                    details?.WriteLine(System.Text.Json.JsonSerializer.Serialize(new { kind = "retrieval", config = name, id = item.Id, rank = ranked.FindIndex(evidence.Contains) + 1, question = item.Question, top = r.Hits.Take(3).Select(h => h.Article.Title) }));
                 }
                 comparison.Add(Metrics(name, rows));
             }
@@ -240,7 +249,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         await foreach (var r in pipeline.IngestAsync(files, ct).ConfigureAwait(false))
         {
             summary.Count(r);
-            if (r.ArticleId is { } id) articleOf[Path.GetFullPath(r.Input)] = id;
+            if (r.Article?.Id is { } id) articleOf[Path.GetFullPath(r.Input)] = id;
             output.Progress($"indexing {summary.Total}/{files.Count} documents ({summary.Total / Math.Max(0.001, sw.Elapsed.TotalSeconds):0.0}/s)");
         }
         output.EndProgress();
@@ -269,7 +278,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
     {
         var ranking = new List<string>();
         foreach (var h in hits)
-            if (!ranking.Contains(h.ArticleId)) ranking.Add(h.ArticleId);
+            if (!ranking.Contains(h.Article.Id)) ranking.Add(h.Article.Id);
         return ranking;
     }
 

@@ -70,7 +70,7 @@ public sealed class Reindexer(IServiceProvider sp, CliOutput output)
                     if (list.Count == 0)
                     {
                         var paragraphs = article.Body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                        list = await pipeline.BuildChunksAsync(article.Id, article.Title, article.Outlet, article.Author, article.Published, article.Url, paragraphs, ct);
+                        list = await pipeline.BuildChunksAsync(article.Article, paragraphs, ct);
                         reembedded++;
                     }
                     else copied++;
@@ -81,7 +81,7 @@ public sealed class Reindexer(IServiceProvider sp, CliOutput output)
                 catch (Exception ex) when (ex is not OperationCanceledException and not IndexUnavailableException and not IndexModelMismatchException)
                 {
                     failed++;
-                    output.Error($"Article {article.Id} ({article.Title}) could not be reindexed: {ex.Message}");
+                    output.Error($"Article {article.Id} ({article.Article.Title}) could not be reindexed: {ex.Message}");
                 }
                 after = article.Sequence;
                 // the article is in the index now: record that even when a cancel arrives meanwhile, so a resume

@@ -41,7 +41,7 @@ public abstract partial class ArticleIndexContract
             }
         }
 
-        static IEnumerable<string> Keys(IReadOnlyList<SearchHit> hits) => hits.Select(h => $"{h.ArticleId[..8]}#{h.Position}");
+        static IEnumerable<string> Keys(IReadOnlyList<SearchHit> hits) => hits.Select(h => $"{h.Article.Id[..8]}#{h.Position}");
     }
 
     [SkippableFact]
@@ -65,7 +65,7 @@ public abstract partial class ArticleIndexContract
             Assert.True(expected.Refused != answerable, $"the embedded index {(answerable ? "refused" : "answered")} '{question}': {expected.Answer}");
             Assert.True(actual.Refused != answerable, $"{GetType().Name} {(answerable ? "refused" : "answered")} '{question}': {actual.Answer}");
             Assert.Equal(expected.Answer, actual.Answer);
-            Assert.Equal(expected.Citations.Select(c => c.ArticleId), actual.Citations.Select(c => c.ArticleId));
+            Assert.Equal(expected.Citations.Select(c => c.Article.Id), actual.Citations.Select(c => c.Article.Id));
         }
     }
 

@@ -59,7 +59,7 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
     static void AssertOrderedByScore(IReadOnlyList<SearchHit> hits)
     {
         for (int i = 1; i < hits.Count; i++) Assert.True(hits[i - 1].Score >= hits[i].Score, $"hit {i} scores above hit {i - 1}");
-        Assert.Equal(hits.Count, hits.Select(h => (h.ArticleId, h.Position)).Distinct().Count());
+        Assert.Equal(hits.Count, hits.Select(h => (h.Article.Id, h.Position)).Distinct().Count());
     }
 
     // ---- writes ----
@@ -73,12 +73,12 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
 
         Assert.NotEmpty(hits);
         var h = hits[0];
-        Assert.Equal(HarbourStrike.Id, h.ArticleId);
-        Assert.Equal(HarbourStrike.Title, h.Title);
-        Assert.Equal("The Ledger", h.Outlet);
-        Assert.Equal("Staff reporter", h.Author);
-        Assert.Equal(HarbourStrike.Published, h.Published);
-        Assert.Equal(HarbourStrike.Url, h.Url);
+        Assert.Equal(HarbourStrike.Id, h.Article.Id);
+        Assert.Equal(HarbourStrike.Title, h.Article.Title);
+        Assert.Equal("The Ledger", h.Article.Outlet);
+        Assert.Equal("Staff reporter", h.Article.Author);
+        Assert.Equal(HarbourStrike.Published, h.Article.Published);
+        Assert.Equal(HarbourStrike.Url, h.Article.Url);
         Assert.Contains(h.Text, HarbourStrike.Chunks);
         Assert.Equal(h.Text, HarbourStrike.Chunks[h.Position]);
         Assert.True(h.Score > 0);
@@ -87,8 +87,8 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
         AssertOrderedByScore(hits);
 
         var mayor = (await SearchAsync(index, "mayor re-election tram network")).First();
-        Assert.Equal(MayorElection.Id, mayor.ArticleId);
-        Assert.Equal(MayorElection.Published, mayor.Published); // the same instant, whatever offset it was given in
+        Assert.Equal(MayorElection.Id, mayor.Article.Id);
+        Assert.Equal(MayorElection.Published, mayor.Article.Published); // the same instant, whatever offset it was given in
 
         var stats = await index.GetStatsAsync();
         Assert.Equal(All.Count, stats.Articles);
@@ -123,8 +123,8 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
         await PutAsync(index, moved, replaces: CupFinal.Id);
 
         var hits = await SearchAsync(index, "cup final penalties shoot-out");
-        Assert.Equal(moved.Id, hits[0].ArticleId);
-        Assert.DoesNotContain(hits, h => h.ArticleId == CupFinal.Id);
+        Assert.Equal(moved.Id, hits[0].Article.Id);
+        Assert.DoesNotContain(hits, h => h.Article.Id == CupFinal.Id);
         Assert.Equal(ChunkCount, (await index.GetStatsAsync()).Chunks);
     }
 
@@ -136,7 +136,7 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
         await index.DeleteAsync(RiverFlood.Id);
         await index.DeleteAsync("u-never-indexed");
 
-        Assert.DoesNotContain(await SearchAsync(index, "river floods evacuations residents"), h => h.ArticleId == RiverFlood.Id);
+        Assert.DoesNotContain(await SearchAsync(index, "river floods evacuations residents"), h => h.Article.Id == RiverFlood.Id);
         Assert.Empty(await SearchAsync(index, "flood", filter: new SearchFilter { ArticleIds = [RiverFlood.Id] }));
         var stats = await index.GetStatsAsync();
         Assert.Equal(All.Count - 1, stats.Articles);
@@ -156,7 +156,7 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
         Assert.Equal(All.Count, stats.Articles);
         Assert.Equal(ChunkCount, stats.Chunks);
         var after = await SearchAsync(index, "central bank interest rates");
-        Assert.Equal(before.Select(h => (h.ArticleId, h.Position)), after.Select(h => (h.ArticleId, h.Position)));
+        Assert.Equal(before.Select(h => (h.Article.Id, h.Position)), after.Select(h => (h.Article.Id, h.Position)));
         AssertOrderedByScore(after);
     }
 
@@ -169,7 +169,7 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
 
         var hits = await SearchAsync(index, "What did Thistlewaite say?");
 
-        Assert.Equal(MountainRescue.Id, hits[0].ArticleId);
+        Assert.Equal(MountainRescue.Id, hits[0].Article.Id);
         Assert.True(hits[0].Score > hits[1].Score);
     }
 
@@ -184,7 +184,7 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
 
         var hits = await SearchAsync(index, query);
 
-        Assert.Equal(All.Single(a => a.Slug == slug).Id, hits[0].ArticleId);
+        Assert.Equal(All.Single(a => a.Slug == slug).Id, hits[0].Article.Id);
         Assert.All(hits, h => Assert.Null(h.LexicalScore));
     }
 
@@ -204,10 +204,10 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
         var index = await StartAsync();
 
         var hits = await SearchAsync(index, "economy", filter: new SearchFilter { Outlets = ["FINANCIAL WIRE"] });
-        Assert.Equal([BatteryPlant.Id, RateRise.Id], hits.Select(h => h.ArticleId).Distinct().Order());
+        Assert.Equal([BatteryPlant.Id, RateRise.Id], hits.Select(h => h.Article.Id).Distinct().Order());
 
         hits = await SearchAsync(index, "harbour", filter: new SearchFilter { Outlets = ["the ledger", "Alpine Post"] });
-        Assert.Equal(new[] { HarbourStrike.Id, RiverFlood.Id, MountainRescue.Id }.Order(), hits.Select(h => h.ArticleId).Distinct().Order());
+        Assert.Equal(new[] { HarbourStrike.Id, RiverFlood.Id, MountainRescue.Id }.Order(), hits.Select(h => h.Article.Id).Distinct().Order());
 
         Assert.Empty(await SearchAsync(index, "harbour", filter: new SearchFilter { Outlets = ["Nobody's Gazette"] }));
     }
@@ -224,13 +224,13 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
         };
 
         var hits = await SearchAsync(index, "news this week", filter: window);
-        Assert.Equal(new[] { HarbourStrike.Id, RateRise.Id }.Order(), hits.Select(h => h.ArticleId).Distinct().Order());
+        Assert.Equal(new[] { HarbourStrike.Id, RateRise.Id }.Order(), hits.Select(h => h.Article.Id).Distinct().Order());
 
         hits = await SearchAsync(index, "news this week", filter: window with { IncludeUndated = true });
-        Assert.Equal(new[] { HarbourStrike.Id, RateRise.Id, Orchid.Id, RiverFlood.Id }.Order(), hits.Select(h => h.ArticleId).Distinct().Order());
+        Assert.Equal(new[] { HarbourStrike.Id, RateRise.Id, Orchid.Id, RiverFlood.Id }.Order(), hits.Select(h => h.Article.Id).Distinct().Order());
 
         hits = await SearchAsync(index, "news", filter: new SearchFilter { PublishedBefore = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero), IncludeUndated = false });
-        Assert.Equal([MayorElection.Id], hits.Select(h => h.ArticleId).Distinct());
+        Assert.Equal([MayorElection.Id], hits.Select(h => h.Article.Id).Distinct());
 
         hits = await SearchAsync(index, "news", filter: new SearchFilter { PublishedAfter = CupFinal.Published!.Value.AddMilliseconds(1), IncludeUndated = false });
         Assert.Empty(hits);
@@ -243,7 +243,7 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
 
         var hits = await SearchAsync(index, "central bank interest rates", filter: new SearchFilter { ArticleIds = [Orchid.Id, CupFinal.Id] });
 
-        Assert.Equal(new[] { Orchid.Id, CupFinal.Id }.Order(), hits.Select(h => h.ArticleId).Order());
+        Assert.Equal(new[] { Orchid.Id, CupFinal.Id }.Order(), hits.Select(h => h.Article.Id).Order());
     }
 
     [SkippableFact]
@@ -258,7 +258,7 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
 
         var hits = await SearchAsync(index, "rain", filter: filter);
 
-        Assert.Equal([RiverFlood.Id], hits.Select(h => h.ArticleId).Distinct());
+        Assert.Equal([RiverFlood.Id], hits.Select(h => h.Article.Id).Distinct());
     }
 
     // ---- modes ----
@@ -270,7 +270,7 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
 
         var hits = await SearchAsync(index, "stevedores down tools demanding bigger wages while cereal freighters sit stuck offshore", RetrievalMode.Dense);
 
-        Assert.Equal(HarbourStrike.Id, hits[0].ArticleId);
+        Assert.Equal(HarbourStrike.Id, hits[0].Article.Id);
         Assert.Equal(ChunkCount, hits.Count);
         Assert.All(hits, h => Assert.NotNull(h.DenseScore));
         Assert.All(hits, h => Assert.Null(h.LexicalScore));
@@ -287,7 +287,7 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
         var hits = await SearchAsync(index, "Thistlewaite frostbite", RetrievalMode.Lexical);
 
         var h = Assert.Single(hits);
-        Assert.Equal(MountainRescue.Id, h.ArticleId);
+        Assert.Equal(MountainRescue.Id, h.Article.Id);
         Assert.True(h.LexicalScore > 0);
         Assert.Equal(1, h.LexicalRank);
         Assert.Null(h.DenseScore);
@@ -295,7 +295,7 @@ public abstract partial class ArticleIndexContract(ContractEmbedderFixture embed
 
         // rarer terms weigh more (IDF): "ledger"-free query where one term is in one chunk, the other in two
         var idf = await SearchAsync(index, "barley residents", RetrievalMode.Lexical);
-        Assert.Equal(HarbourStrike.Id, idf[0].ArticleId);
+        Assert.Equal(HarbourStrike.Id, idf[0].Article.Id);
     }
 
     // ---- model guard ----

@@ -143,7 +143,8 @@ public sealed class ContractEmbedderFixture : IDisposable
         var body = string.Join("\n\n", texts);
         var record = new ArticleRecord
         {
-            Id = a.Id, SourceKey = a.Url, Url = a.Url, Title = a.Title, Author = "Staff reporter", Outlet = a.Outlet, Published = a.Published,
+            Article = new() { Id = a.Id, Url = a.Url, Title = a.Title, Author = "Staff reporter", Outlet = a.Outlet, Published = a.Published },
+            SourceKey = a.Url,
             IngestedAt = new DateTimeOffset(2025, 3, 10, 0, 0, 0, TimeSpan.Zero), ContentHash = Hashing.ContentHash(body),
             Kind = SourceKind.Page, ChunkCount = texts.Length, MinHash = MinHash.Compute(body), Body = body,
         };
@@ -152,8 +153,7 @@ public sealed class ContractEmbedderFixture : IDisposable
         {
             chunks.Add(new IndexedChunk
             {
-                ArticleId = a.Id, Position = i, Text = texts[i], Title = a.Title, Outlet = a.Outlet, Author = "Staff reporter",
-                Published = a.Published, Url = a.Url, TokenCount = texts[i].Split(' ').Length,
+                Article = record.Article, Position = i, Text = texts[i], TokenCount = texts[i].Split(' ').Length,
                 Dense = await PassageAsync(IngestionPipeline.EmbeddingText(a.Title, texts[i])),
                 Sparse = LexicalEncoder.Default.EncodeDocument(a.Title + "\n" + texts[i]),
             });

@@ -39,7 +39,7 @@ public sealed class IndexSnapshotTests(ContractEmbedderFixture embed) : IDisposa
     static SqliteArticleIndex Reopen(SqliteArticleIndex index, int snapshotAfter = 0) => new(new SqliteDatabase(index.Database.DataDirectory)) { SnapshotAfterChanges = snapshotAfter };
 
     async Task<List<string>> TopAsync(IArticleIndex index, string question)
-        => [.. (await index.SearchAsync(await embed.QueryAsync(question))).Select(h => $"{h.ArticleId}#{h.Position}:{h.Score:F6}")];
+        => [.. (await index.SearchAsync(await embed.QueryAsync(question))).Select(h => $"{h.Article.Id}#{h.Position}:{h.Score:F6}")];
 
     static readonly string[] Questions =
     [
@@ -115,8 +115,8 @@ public sealed class IndexSnapshotTests(ContractEmbedderFixture embed) : IDisposa
         foreach (var q in Questions)
             Assert.Equal(await TopAsync(rebuilt, q), await TopAsync(fromSnapshot, q));
         var flood = await fromSnapshot.SearchAsync(await embed.QueryAsync("river flood evacuation"));
-        Assert.Equal(ContractCorpus.RiverFlood.Id, flood[0].ArticleId);
-        Assert.DoesNotContain(await fromSnapshot.SearchAsync(await embed.QueryAsync("orchid rediscovered")), h => h.ArticleId == ContractCorpus.Orchid.Id);
+        Assert.Equal(ContractCorpus.RiverFlood.Id, flood[0].Article.Id);
+        Assert.DoesNotContain(await fromSnapshot.SearchAsync(await embed.QueryAsync("orchid rediscovered")), h => h.Article.Id == ContractCorpus.Orchid.Id);
     }
 
     [Fact]
@@ -132,14 +132,14 @@ public sealed class IndexSnapshotTests(ContractEmbedderFixture embed) : IDisposa
         File.Copy(a.SnapshotPath, b.SnapshotPath);
         var fresh = Reopen(b, -1);
         Assert.Equal(expected, await TopAsync(fresh, "cup final penalties"));
-        Assert.DoesNotContain(await fresh.SearchAsync(await embed.QueryAsync("harbour strike grain ships")), h => h.ArticleId == ContractCorpus.HarbourStrike.Id);
+        Assert.DoesNotContain(await fresh.SearchAsync(await embed.QueryAsync("harbour strike grain ships")), h => h.Article.Id == ContractCorpus.HarbourStrike.Id);
 
         // a damaged snapshot: cut in half
         var bytes = await File.ReadAllBytesAsync(a.SnapshotPath);
         await File.WriteAllBytesAsync(a.SnapshotPath, bytes[..(bytes.Length / 2)]);
         var damaged = Reopen(a, 0);
         var hits = await damaged.SearchAsync(await embed.QueryAsync("harbour strike grain ships"));
-        Assert.Equal(ContractCorpus.HarbourStrike.Id, hits[0].ArticleId);
+        Assert.Equal(ContractCorpus.HarbourStrike.Id, hits[0].Article.Id);
         Assert.True(new FileInfo(a.SnapshotPath).Length > bytes.Length / 2, "the rebuilt index wrote a whole snapshot again");
     }
 

@@ -47,12 +47,13 @@ public sealed class QdrantGrpcTransportTests : IAsyncLifetime
     {
         var record = new ArticleRecord
         {
-            Id = id, SourceKey = "test:" + id, Url = "https://example.test/" + id, Title = "T " + id, IngestedAt = DateTimeOffset.UnixEpoch,
+            Article = new() { Id = id, Url = "https://example.test/" + id, Title = "T " + id, Outlet = "The Ledger", Published = published },
+            SourceKey = "test:" + id, IngestedAt = DateTimeOffset.UnixEpoch,
             ContentHash = "h", Kind = SourceKind.Page,
         };
         var chunk = new IndexedChunk
         {
-            ArticleId = id, Position = 0, Text = text, Title = record.Title, Url = record.Url, Outlet = "The Ledger", Published = published,
+            Article = record.Article, Position = 0, Text = text,
             Dense = dense, Sparse = LexicalEncoder.Default.EncodeDocument(text),
         };
         return (record, [chunk]);
@@ -90,11 +91,11 @@ public sealed class QdrantGrpcTransportTests : IAsyncLifetime
 
         var hits = await index.SearchAsync(new HybridQuery { Dense = [0.8f, 0.6f, 0, 0], Sparse = LexicalEncoder.Default.EncodeQuery("harbour grain") });
 
-        Assert.Equal(["u1", "u2"], hits.Select(h => h.ArticleId));
+        Assert.Equal(["u1", "u2"], hits.Select(h => h.Article.Id));
         Assert.Equal(2.0 / (NewsBot.Core.Retrieval.ReciprocalRankFusion.DefaultK + 1), hits[0].Score, 5); // first in both legs, equal weights
         Assert.Equal(0.8f, hits[0].DenseScore!.Value, 4);
         Assert.Equal(0.6f, hits[1].DenseScore!.Value, 4);
-        Assert.Equal(new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), hits[0].Published);
+        Assert.Equal(new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), hits[0].Article.Published);
         Assert.Equal(2, _server.CallsTo("Query")); // one per leg, fused by NewsBot
     }
 

@@ -128,15 +128,15 @@ public sealed class FeedIngestionTests(ContractEmbedderFixture embed) : IAsyncLi
         var first = await Ingest("/notebook.xml");
         Assert.Equal(9, first.Count);
         Assert.All(first, r => Assert.Equal(IngestStatus.Added, r.Status));
-        Assert.Equal(9, first.Select(r => r.ArticleId).Distinct().Count());
-        Assert.Equal(Enumerable.Range(1, 9).Select(i => $"#entry-{i}"), first.Select(r => new Uri(r.Url!).Fragment));
+        Assert.Equal(9, first.Select(r => r.Article?.Id).Distinct().Count());
+        Assert.Equal(Enumerable.Range(1, 9).Select(i => $"#entry-{i}"), first.Select(r => new Uri(r.Article?.Url!).Fragment));
         for (int i = 0; i < 9; i++)
-            Assert.Contains(Notes[i], (await _store.GetArticleAsync(first[i].ArticleId!))!.Body, StringComparison.Ordinal);
+            Assert.Contains(Notes[i], (await _store.GetArticleAsync(first[i].Article?.Id!))!.Body, StringComparison.Ordinal);
 
         var second = await Ingest("/notebook.xml");
         Assert.Equal(9, second.Count);
         Assert.All(second, r => Assert.Equal(IngestStatus.Unchanged, r.Status));
-        Assert.Equal(first.Select(r => r.ArticleId), second.Select(r => r.ArticleId));
+        Assert.Equal(first.Select(r => r.Article?.Id), second.Select(r => r.Article?.Id));
     }
 
     [Fact]
@@ -144,13 +144,13 @@ public sealed class FeedIngestionTests(ContractEmbedderFixture embed) : IAsyncLi
     {
         var first = await Ingest("/live.xml");
         Assert.Equal([IngestStatus.Added, IngestStatus.Added, IngestStatus.Added], first.Select(r => r.Status));
-        Assert.Equal(3, first.Select(r => r.ArticleId).Distinct().Count());
+        Assert.Equal(3, first.Select(r => r.Article?.Id).Distinct().Count());
 
         _corrected = true;
         var second = await Ingest("/live.xml");
         Assert.Equal([IngestStatus.Unchanged, IngestStatus.Updated, IngestStatus.Unchanged], second.Select(r => r.Status));
-        Assert.Equal(first.Select(r => r.ArticleId), second.Select(r => r.ArticleId));
-        Assert.Contains("twenty-nine percent", (await _store.GetArticleAsync(second[1].ArticleId!))!.Body, StringComparison.Ordinal);
+        Assert.Equal(first.Select(r => r.Article?.Id), second.Select(r => r.Article?.Id));
+        Assert.Contains("twenty-nine percent", (await _store.GetArticleAsync(second[1].Article?.Id!))!.Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class FeedIngestionTests(ContractEmbedderFixture embed) : IAsyncLi
         var feedUrl = _server.Url("/notebook.xml").ToString();
         var page = UrlCanonicalizer.Canonicalize(_server.Url("/notebook"));
         var old = await _pipeline.IngestItemAsync(new ExtractedItem(page, new ExtractedArticle(page, page, "Notebook entry 9", null, "Town Notebook", null, [Notes[8]], SourceKind.FeedItem)), default);
-        Assert.Equal(Identity.ForUrl(page), old.ArticleId);
+        Assert.Equal(Identity.ForUrl(page), old.Article?.Id);
         for (int i = 1; i <= 9; i++)
             await _host.Store.MarkItemSeenAsync(feedUrl, $"{_server.Url($"/notebook#entry-{i}")}#v={Hashing.Sha256Hex($"Notebook entry {i}\n{Notes[i - 1]}")[..16]}", default);
 
@@ -172,8 +172,8 @@ public sealed class FeedIngestionTests(ContractEmbedderFixture embed) : IAsyncLi
         Assert.Equal(9, results.Count);
         Assert.Equal(8, results.Count(r => r.Status == IngestStatus.Added));
         var ninth = Assert.Single(results, r => r.Status == IngestStatus.Duplicate);
-        Assert.Equal(old.ArticleId, ninth.DuplicateOf); // the old article, under its old id, is entry 9
-        Assert.NotNull(await _store.GetArticleAsync(old.ArticleId!));
+        Assert.Equal(old.Article?.Id, ninth.DuplicateOf); // the old article, under its old id, is entry 9
+        Assert.NotNull(await _store.GetArticleAsync(old.Article?.Id!));
         Assert.Empty(await Poll((await _host.Store.GetFeedAsync(feedUrl))!)); // all nine seen now
     }
 
@@ -190,8 +190,8 @@ public sealed class FeedIngestionTests(ContractEmbedderFixture embed) : IAsyncLi
 
         var first = results[0];
         Assert.True(first.Status == IngestStatus.Added, $"{name}: {first.Status} {first.Error}");
-        Assert.Equal(title, first.Title);
-        Assert.Contains(text, (await _store.GetArticleAsync(first.ArticleId!))!.Body, StringComparison.Ordinal);
+        Assert.Equal(title, first.Article?.Title);
+        Assert.Contains(text, (await _store.GetArticleAsync(first.Article?.Id!))!.Body, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -199,7 +199,7 @@ public sealed class FeedIngestionTests(ContractEmbedderFixture embed) : IAsyncLi
     {
         var result = Assert.Single(await Ingest("/utf16.xml"));
         Assert.Equal(IngestStatus.Added, result.Status);
-        Assert.Equal("Ferry timetable changes", result.Title);
+        Assert.Equal("Ferry timetable changes", result.Article?.Title);
     }
 
     [Fact]

@@ -85,18 +85,18 @@ public sealed class NamedUrlIngestionTests(ContractEmbedderFixture embed) : IAsy
     async Task AssertIsTheWebArticle(IngestItemResult fromFile, string canonical, params string[] fetchedAs)
     {
         Assert.Equal(IngestStatus.Added, fromFile.Status);
-        Assert.Equal(canonical, fromFile.Url); // the citation link, not file://
-        Assert.Equal(Identity.ForUrl(canonical), fromFile.ArticleId);
+        Assert.Equal(canonical, fromFile.Article?.Url); // the citation link, not file://
+        Assert.Equal(Identity.ForUrl(canonical), fromFile.Article?.Id);
         var stored = await _store.FindBySourceAsync(canonical);
         Assert.NotNull(stored);
-        Assert.Equal(canonical, stored.Url);
+        Assert.Equal(canonical, stored.Article.Url);
         Assert.Null(await _store.FindBySourceAsync(new Uri(fromFile.Input).AbsoluteUri));
 
         foreach (var url in fetchedAs)
         {
             var fetched = await IngestOne(url);
             Assert.Equal(IngestStatus.Unchanged, fetched.Status);
-            Assert.Equal(fromFile.ArticleId, fetched.ArticleId);
+            Assert.Equal(fromFile.Article?.Id, fetched.Article?.Id);
         }
         Assert.Equal(1, (await _store.GetCountsAsync()).Articles);
     }
@@ -131,13 +131,13 @@ public sealed class NamedUrlIngestionTests(ContractEmbedderFixture embed) : IAsy
     {
         var first = await IngestOne(WriteFile("a.txt", $"Late frost ruins apple blossom\nurl: https://www.frost.example/news/frost/?utm_source=x#top\n\n{Body}\n"));
         Assert.Equal(IngestStatus.Added, first.Status);
-        Assert.Equal("https://www.frost.example/news/frost", first.Url); // the link keeps its www.
-        Assert.Equal(Identity.ForUrl("https://frost.example/news/frost"), first.ArticleId);
+        Assert.Equal("https://www.frost.example/news/frost", first.Article?.Url); // the link keeps its www.
+        Assert.Equal(Identity.ForUrl("https://frost.example/news/frost"), first.Article?.Id);
 
         var edited = $"{Body}\n\nGrowers in the neighbouring valley reported lighter damage because their trees flowered a week later.";
         var second = await IngestOne(WriteFile("b.txt", $"Late frost ruins apple blossom\nurl: https://frost.example/news/frost?fbclid=1\n\n{edited}\n"));
         Assert.Equal(IngestStatus.Updated, second.Status);
-        Assert.Equal(first.ArticleId, second.ArticleId);
+        Assert.Equal(first.Article?.Id, second.Article?.Id);
         Assert.Equal(1, (await _store.GetCountsAsync()).Articles);
     }
 
@@ -147,9 +147,9 @@ public sealed class NamedUrlIngestionTests(ContractEmbedderFixture embed) : IAsy
         var file = WriteFile("frost-local.txt", $"Late frost ruins apple blossom\nurl: not-a-web-address\n\n{Body}\n");
         var result = await IngestOne(file);
         Assert.Equal(IngestStatus.Added, result.Status);
-        Assert.Equal(new Uri(file).AbsoluteUri, result.Url);
+        Assert.Equal(new Uri(file).AbsoluteUri, result.Article?.Url);
         var stored = await _store.FindBySourceAsync(new Uri(file).AbsoluteUri);
         Assert.NotNull(stored);
-        Assert.Equal(Identity.ForContent(stored.ContentHash), result.ArticleId);
+        Assert.Equal(Identity.ForContent(stored.ContentHash), result.Article?.Id);
     }
 }

@@ -11,7 +11,8 @@ internal sealed class SourcesHost : IDisposable
 {
     readonly ServiceProvider _services;
 
-    public SourcesHost(IngestionOptions? options = null)
+    /// <param name="configure">More registrations, e.g. the evaluator's file identity.</param>
+    public SourcesHost(IngestionOptions? options = null, Action<IServiceCollection>? configure = null)
     {
         Options = options ?? new IngestionOptions
         {
@@ -26,6 +27,7 @@ internal sealed class SourcesHost : IDisposable
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IFeedStore>(Store);
         services.AddNewsBotSources();
+        configure?.Invoke(services);
         _services = services.BuildServiceProvider();
     }
 

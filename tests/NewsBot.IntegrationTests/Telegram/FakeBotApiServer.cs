@@ -40,6 +40,7 @@ public sealed class FakeBotApiServer : IAsyncDisposable
     private readonly Dictionary<string, Queue<(int Code, int? RetryAfter, string Description)>> _failures = [];
     private readonly ConcurrentQueue<ApiCall> _calls = new();
     private TaskCompletionSource _updatesQueued = NewSignal();
+    private TaskCompletionSource _callRecorded = NewSignal();
     private int _nextUpdateId = 100;
     private int _nextMessageId = 5000;
 
@@ -150,22 +151,34 @@ public sealed class FakeBotApiServer : IAsyncDisposable
 
     // ---- waiting ----
 
+    /// <summary>Waits for the <paramref name="count"/>th successful call of <paramref name="method"/>: woken by each call recorded, not by a timer.</summary>
     public async Task<ApiCall> WaitForAsync(string method, Func<ApiCall, bool>? predicate = null, int count = 1, TimeSpan? timeout = null)
     {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        using var deadline = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
         while (true)
         {
+            Task recorded;
+            lock (_lock) recorded = _callRecorded.Task; // taken before looking, so a call recorded meanwhile wakes the wait
             var matches = _calls.Where(c => c.Method == method && c.Ok && (predicate?.Invoke(c) ?? true)).ToList();
             if (matches.Count >= count)
                 return matches[count - 1];
-            if (DateTime.UtcNow > deadline)
+            try
+            {
+                await recorded.WaitAsync(deadline.Token);
+            }
+            catch (OperationCanceledException)
+            {
                 throw new TimeoutException($"Timed out waiting for {count} successful {method} call(s); got {matches.Count}. Calls: " +
                                            string.Join(", ", _calls.Select(c => c.Method + (c.Ok ? "" : $"({c.StatusCode})"))));
-            await Task.Delay(20);
+            }
         }
     }
 
-    /// <summary>Waits until <paramref name="condition"/> holds (polling), or fails after the timeout.</summary>
+    /// <summary>
+    /// Waits until <paramref name="condition"/> holds, or fails after the timeout. The conditions are on state the bot
+    /// changes without telling the server (an inbox, a service's requests), so this polls them: every 20 ms, the
+    /// interval of the poll, not a wait for something to happen.
+    /// </summary>
     public static async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
     {
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
@@ -175,6 +188,38 @@ public sealed class FakeBotApiServer : IAsyncDisposable
                 throw new TimeoutException("Timed out waiting for " + what);
             await Task.Delay(20);
         }
+    }
+
+    /// <summary>The text of the message <see cref="SyncChatAsync"/> sends.</summary>
+    public const string SyncText = "Anything new on the budget?";
+
+    /// <summary>
+    /// A barrier for "and nothing more happens": sends <see cref="SyncText"/> in the chat and waits for the bot's answer
+    /// to it. The bot handles each chat's updates strictly in order, so by then whatever the chat's earlier updates would
+    /// still cause (an update handled again, a retried send) has happened and shows in <see cref="Calls"/>.
+    /// Returns the message id of <see cref="SyncText"/>; its answer replies to it. In a group the text mentions the bot.
+    /// </summary>
+    public async Task<int> SyncChatAsync(long chatId, long userId, string chatType = "private")
+    {
+        var text = chatType == "private" ? SyncText : $"@{BotUsername} {SyncText}";
+        var (_, messageId) = SendText(chatId, userId, text, chatType);
+        await WaitForAsync("sendMessage", c => c.ReplyTo == messageId);
+        return messageId;
+    }
+
+    /// <summary>The calls before the first reply to <paramref name="syncMessageId"/> (see <see cref="SyncChatAsync"/>).</summary>
+    public IReadOnlyList<ApiCall> CallsBefore(int syncMessageId) => [.. _calls.TakeWhile(c => c.ReplyTo != syncMessageId)];
+
+    private void Record(ApiCall call)
+    {
+        _calls.Enqueue(call);
+        TaskCompletionSource signal;
+        lock (_lock)
+        {
+            signal = _callRecorded;
+            _callRecorded = NewSignal();
+        }
+        signal.TrySetResult();
     }
 
     // ---- the server ----
@@ -194,7 +239,7 @@ public sealed class FakeBotApiServer : IAsyncDisposable
 
         if (AcceptedToken is not null && token != AcceptedToken)
         {
-            _calls.Enqueue(new ApiCall(method, token, parameters, 401));
+            Record(new ApiCall(method, token, parameters, 401));
             await Reply(ctx, 401, new JsonObject { ["ok"] = false, ["error_code"] = 401, ["description"] = "Unauthorized" });
             return;
         }
@@ -209,7 +254,7 @@ public sealed class FakeBotApiServer : IAsyncDisposable
             failure = (when.Code, null, when.Description);
         if (failure is { } f)
         {
-            _calls.Enqueue(new ApiCall(method, token, parameters, f.Code));
+            Record(new ApiCall(method, token, parameters, f.Code));
             var error = new JsonObject { ["ok"] = false, ["error_code"] = f.Code, ["description"] = f.Description };
             if (f.RetryAfter is { } ra)
                 error["parameters"] = new JsonObject { ["retry_after"] = ra };
@@ -255,11 +300,11 @@ public sealed class FakeBotApiServer : IAsyncDisposable
                 result = true;
                 break;
             default:
-                _calls.Enqueue(new ApiCall(method, token, parameters, 404));
+                Record(new ApiCall(method, token, parameters, 404));
                 await Reply(ctx, 404, new JsonObject { ["ok"] = false, ["error_code"] = 404, ["description"] = "Not Found: method not found" });
                 return;
         }
-        _calls.Enqueue(new ApiCall(method, token, parameters, 200, (result as JsonObject)?["message_id"]?.GetValue<int>()));
+        Record(new ApiCall(method, token, parameters, 200, (result as JsonObject)?["message_id"]?.GetValue<int>()));
         await Reply(ctx, 200, new JsonObject { ["ok"] = true, ["result"] = result });
     }
 

@@ -120,7 +120,7 @@ public sealed class TelegramAccessTests
         Assert.Equal("You're sending messages faster than I can answer them. Please try again in about 3 seconds.", messages[2].Text);
         Assert.Equal(["question 1", "question 2"], bot.Answers.Requests.Select(r => r.Question));
 
-        await Task.Delay(TimeSpan.FromSeconds(3.3) - started.Elapsed);
+        await Task.Delay(TimeSpan.FromSeconds(3.3) - started.Elapsed); // the scenario: the bucket refills in real time (one token per 3 s)
         bot.Server.SendText(42, 42, "question 5");
         await bot.Server.WaitForAsync("sendMessage", count: 4);
         Assert.Equal("question 5", bot.Answers.Requests.Last().Question);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using NewsBot.Core.Answering;
 using NewsBot.Core.Ports;
 using NewsBot.Telegram;
+using NewsBot.Telegram.Hosting;
 
 namespace NewsBot.IntegrationTests.Telegram;
 
@@ -121,6 +122,9 @@ public sealed class TelegramBotHarness : IAsyncDisposable
     }
 
     public string AllLogs => string.Join("\n", Logs.Lines);
+
+    /// <summary>Completes when the polling service has returned on its own (e.g. after Telegram rejected the token).</summary>
+    public Task PollingStopped => _hosted.OfType<TelegramPollingService>().Single().ExecuteTask ?? Task.CompletedTask;
 
     public async ValueTask DisposeAsync()
     {

@@ -39,15 +39,23 @@ public sealed class ScriptedAnswerService : IAnswerService
         [
             new Citation
             {
-                N = 1, ArticleId = "a1", Title = "Council <approves> budget & \"cuts\"", Outlet = "Daily <News>",
-                Published = new DateTimeOffset(2025, 3, 12, 9, 0, 0, TimeSpan.Zero),
-                Url = "https://news.example.org/budget?a=1&b=\"2\"", Snippet = "The council voted 7 < 9 & approved \"the\" budget.",
+                N = 1,
+                Article = new()
+                {
+                    Id = "a1", Title = "Council <approves> budget & \"cuts\"", Outlet = "Daily <News>",
+                    Published = new DateTimeOffset(2025, 3, 12, 9, 0, 0, TimeSpan.Zero), Url = "https://news.example.org/budget?a=1&b=\"2\"",
+                },
+                Snippet = "The council voted 7 < 9 & approved \"the\" budget.",
             },
             new Citation
             {
-                N = 2, ArticleId = "a2", Title = "Rates rise", Outlet = "Local Files",
-                Published = new DateTimeOffset(2025, 3, 13, 9, 0, 0, TimeSpan.Zero),
-                Url = "file:///data/articles/rates.txt", Snippet = "The bank raised rates by a quarter point.",
+                N = 2,
+                Article = new()
+                {
+                    Id = "a2", Title = "Rates rise", Outlet = "Local Files",
+                    Published = new DateTimeOffset(2025, 3, 13, 9, 0, 0, TimeSpan.Zero), Url = "file:///data/articles/rates.txt",
+                },
+                Snippet = "The bank raised rates by a quarter point.",
             },
         ],
     };
@@ -178,11 +186,11 @@ public sealed class InMemoryArticleStore : IArticleStore
         Task.FromResult(new StoreCounts(Articles.Count, 0, Articles.Count == 0 ? null : Articles.Max(a => a.IngestedAt)));
 
     public Task<IReadOnlyList<OutletStats>> GetOutletsAsync(CancellationToken ct = default) =>
-        Task.FromResult<IReadOnlyList<OutletStats>>([.. Articles.GroupBy(a => a.Outlet ?? "(unknown)")
-            .Select(g => new OutletStats(g.Key, g.Count(), g.Max(a => a.Published)))]);
+        Task.FromResult<IReadOnlyList<OutletStats>>([.. Articles.GroupBy(a => a.Article.Outlet ?? "(unknown)")
+            .Select(g => new OutletStats(g.Key, g.Count(), g.Max(a => a.Article.Published)))]);
 
     public Task<IReadOnlyList<ArticleRecord>> GetRecentArticlesAsync(DateTimeOffset since, int limit, CancellationToken ct = default) =>
-        Task.FromResult<IReadOnlyList<ArticleRecord>>([.. Articles.OrderByDescending(a => a.Published ?? a.IngestedAt).Take(limit)]);
+        Task.FromResult<IReadOnlyList<ArticleRecord>>([.. Articles.OrderByDescending(a => a.Article.Published ?? a.IngestedAt).Take(limit)]);
 
     public Task<ArticleRecord?> GetArticleAsync(string articleId, CancellationToken ct = default) => Task.FromResult(Articles.FirstOrDefault(a => a.Id == articleId));
     public Task<IReadOnlyList<ArticleRecord>> GetArticlesAsync(IReadOnlyCollection<string> articleIds, CancellationToken ct = default) =>
@@ -200,8 +208,8 @@ public sealed class InMemoryArticleStore : IArticleStore
 
     public static ArticleRecord Article(string id, string title, string outlet, DateTimeOffset published) => new()
     {
-        Id = id, SourceKey = "https://example.org/" + id, Url = "https://example.org/" + id, Title = title, Outlet = outlet,
-        Published = published, IngestedAt = published, ContentHash = id, Kind = SourceKind.Page,
+        Article = new() { Id = id, Url = "https://example.org/" + id, Title = title, Outlet = outlet, Published = published },
+        SourceKey = "https://example.org/" + id, IngestedAt = published, ContentHash = id, Kind = SourceKind.Page,
     };
 }
 

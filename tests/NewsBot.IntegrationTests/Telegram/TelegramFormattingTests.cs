@@ -64,11 +64,11 @@ public sealed class TelegramFormattingTests
     [Fact]
     public void A_source_line_has_a_link_for_http_urls_only_and_omits_missing_outlet_or_date()
     {
-        var c = new Citation { N = 3, ArticleId = "x", Title = "T & <U>", Url = "https://a.example/?q=\"1\"&r=2", Snippet = "" };
+        var c = new Citation { N = 3, Article = new() { Id = "x", Title = "T & <U>", Url = "https://a.example/?q=\"1\"&r=2" }, Snippet = "" };
         Assert.Equal("[3] <a href=\"https://a.example/?q=&quot;1&quot;&amp;r=2\">T &amp; &lt;U&gt;</a>", AnswerFormatter.SourceLine(c));
         Assert.Equal("[3] T &amp; &lt;U&gt; (javascript:alert(1)) — Outlet",
-            AnswerFormatter.SourceLine(c with { Url = "javascript:alert(1)", Outlet = "Outlet" }));
+            AnswerFormatter.SourceLine(c with { Article = c.Article with { Url = "javascript:alert(1)", Outlet = "Outlet" } }));
         Assert.Equal("[3] T &amp; &lt;U&gt; — 1 Feb 2024",
-            AnswerFormatter.SourceLine(c with { Url = "", Published = new DateTimeOffset(2024, 2, 1, 23, 0, 0, TimeSpan.Zero) }));
+            AnswerFormatter.SourceLine(c with { Article = c.Article with { Url = "", Published = new DateTimeOffset(2024, 2, 1, 23, 0, 0, TimeSpan.Zero) } }));
     }
 }

@@ -18,12 +18,12 @@ public sealed class TelegramReliabilityTests
         var sent = await bot.Server.WaitForAsync("sendMessage");
         Assert.Equal(messageId, sent.ReplyTo);
         await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(updateId), "the update to be marked done");
-        await Task.Delay(500);
+        var sync = await bot.Server.SyncChatAsync(42, 42); // anything the question still caused has shown up by now
 
-        var calls = bot.Server.CallsTo("sendMessage");
+        var calls = bot.Server.CallsBefore(sync).Where(c => c.Method == "sendMessage").ToList();
         Assert.Equal([429, 200], calls.Select(c => c.StatusCode));
-        Assert.Single(bot.Server.SentMessages);
-        Assert.Single(bot.Answers.Requests); // the answer was not computed twice
+        Assert.Single(bot.Server.SentMessages, m => m.ReplyTo == messageId);
+        Assert.Single(bot.Answers.Requests, r => r.Question != FakeBotApiServer.SyncText); // the answer was not computed twice
     }
 
     [Fact]
@@ -53,16 +53,19 @@ public sealed class TelegramReliabilityTests
         Assert.Empty(server.SentMessages);
         Assert.Equal(3, inbox.PendingCount);
 
+        var pollsBefore = server.CallsTo("getUpdates").Count(c => c.Ok);
         await using var second = await TelegramBotHarness.StartAsync(server: server, inbox: inbox);
         await FakeBotApiServer.EventuallyAsync(() => inbox.PendingCount == 0, "pending updates handled after restart");
-        await Task.Delay(1500); // give any duplicate a chance to show up
+        await server.WaitForAsync("getUpdates", count: pollsBefore + 1); // the restarted bot has polled
+        var resumedPoll = server.CallsTo("getUpdates").Last();
+        // a duplicate in either chat would be answered before these
+        var syncs = new long?[] { await server.SyncChatAsync(42, 42), await server.SyncChatAsync(43, 43) };
 
-        var replies = server.SentMessages.Select(m => m.ReplyTo).ToList();
+        var replies = server.SentMessages.Select(m => m.ReplyTo).Where(r => !syncs.Contains(r)).ToList();
         Assert.Equal(3, replies.Count);
         Assert.Equal(new long?[] { q1.MessageId, q2.MessageId, q3.MessageId }.Order(), replies.Order());
-        Assert.Equal(["first question", "second question"],
+        Assert.Equal(["first question", "second question", FakeBotApiServer.SyncText],
             second.Answers.Requests.Where(r => r.ConversationId == "telegram:42").Select(r => r.Question));
-        var resumedPoll = server.CallsTo("getUpdates").Last();
         Assert.Equal(q3.UpdateId + 1, resumedPoll.Long("offset"));
     }
 
@@ -91,7 +94,7 @@ public sealed class TelegramReliabilityTests
 
         await FakeBotApiServer.EventuallyAsync(
             () => bot.AllLogs.Contains("Telegram rejected the bot token (401 Unauthorized): check Telegram:BotToken"), "the 401 error to be logged");
-        await Task.Delay(1500);
+        await bot.PollingStopped.WaitAsync(TimeSpan.FromSeconds(30)); // the polling service returned: no call can follow
         Assert.Single(server.Calls); // one getMe, no retries, no polling
         Assert.Equal("getMe", server.Calls[0].Method);
         Assert.DoesNotContain(TelegramBotHarness.Token, bot.AllLogs);
@@ -154,7 +157,7 @@ public sealed class TelegramReliabilityTests
 
         // Polling goes on from the new numbering as long polls (1 s here), not a hot loop.
         var before = server.CallsTo("getUpdates").Count;
-        await Task.Delay(2500);
+        await Task.Delay(2500); // the scenario: how many polls a quiet 2.5 s brings (long polls: a few; a hot loop: hundreds)
         var polls = server.CallsTo("getUpdates");
         Assert.InRange(polls.Count - before, 1, 5);
         Assert.Equal(second.UpdateId + 1, polls[^1].Long("offset"));
@@ -177,13 +180,14 @@ public sealed class TelegramReliabilityTests
         var (updateId, messageId) = bot.Server.SendText(42, 42, "Tell me everything");
 
         await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(updateId), "the update to be marked done", TimeSpan.FromSeconds(20));
-        await Task.Delay(500);
+        var sync = await bot.Server.SyncChatAsync(42, 42); // any further part or retry would be sent before its answer
 
-        Assert.Single(bot.Answers.Requests);
-        var statuses = bot.Server.CallsTo("sendMessage").Select(c => c.StatusCode).ToList();
+        Assert.Single(bot.Answers.Requests, r => r.Question != FakeBotApiServer.SyncText);
+        var sendCalls = bot.Server.CallsBefore(sync).Where(c => c.Method == "sendMessage").ToList();
+        var statuses = sendCalls.Select(c => c.StatusCode).ToList();
         Assert.Equal(502, statuses[1]);
-        Assert.Single(statuses, 502);
-        var parts = bot.Server.SentMessages;
+        Assert.Single(bot.Server.CallsTo("sendMessage"), c => c.StatusCode == 502);
+        var parts = sendCalls.Where(c => c.Ok).ToList();
         Assert.True(parts.Count >= 2, $"expected a multi-part answer, got {parts.Count} part(s)");
         Assert.Equal(statuses.Count - 1, parts.Count);
         var all = string.Join("\n", parts.Select(p => p.Text));
@@ -202,13 +206,15 @@ public sealed class TelegramReliabilityTests
     {
         await using var bot = await TelegramBotHarness.StartAsync();
         bot.Server.FailWhen = (method, p) => method == "sendMessage" && p["chat_id"]?.GetValue<long>() == 42 ? (code, description) : null;
-        var id = bot.Server.SendText(42, 42, "Are you there?").UpdateId;
+        var (id, messageId) = bot.Server.SendText(42, 42, "Are you there?");
 
         await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(id), "the update to be marked done", TimeSpan.FromSeconds(20));
-        await Task.Delay(1000); // give any retry a chance to show up
+        bot.Server.FailWhen = null;
+        var sync = await bot.Server.SyncChatAsync(42, 42); // a retry would be sent before its answer
 
-        Assert.Single(bot.Answers.Requests);
-        Assert.Single(bot.Server.CallsTo("sendMessage"));
+        Assert.Single(bot.Answers.Requests, r => r.Question != FakeBotApiServer.SyncText);
+        Assert.Single(bot.Server.CallsBefore(sync), c => c.Method == "sendMessage");
+        Assert.Single(bot.Server.CallsTo("sendMessage"), c => c.ReplyTo == messageId);
         Assert.Contains(bot.Logs.Lines, l => l.Contains(description, StringComparison.Ordinal) && l.Contains("chat 42", StringComparison.Ordinal));
         Assert.DoesNotContain(TelegramBotHarness.Token, bot.AllLogs);
 
@@ -227,14 +233,15 @@ public sealed class TelegramReliabilityTests
         var id = bot.Server.PressButton(42, 42, answer.ResultMessageId!.Value, answer.FirstCallbackData!);
         var passages = await bot.Server.WaitForAsync("sendMessage", count: 2, timeout: TimeSpan.FromSeconds(20));
         await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(id), "the button press to be handled", TimeSpan.FromSeconds(20));
-        await Task.Delay(500);
+        var sync = await bot.Server.SyncChatAsync(42, 42); // anything the press still caused would come first
 
         Assert.Contains("<b>Quoted passages</b>", passages.Text);
         Assert.Contains("<blockquote>The bank raised rates by a quarter point.</blockquote>", passages.Text);
         Assert.Equal(answer.ResultMessageId, (int?)passages.ReplyTo);
         TelegramHtmlChecker.AssertValid(passages.Text);
         Assert.Single(bot.Server.CallsTo("answerCallbackQuery"));
-        Assert.Equal(2, bot.Server.SentMessages.Count);
+        Assert.Equal(2, bot.Server.CallsBefore(sync).Count(c => c.Method == "sendMessage" && c.Ok));
+        Assert.Equal(3, bot.Server.SentMessages.Count); // and the sync's answer
         Assert.NotEmpty(bot.Server.CallsTo("editMessageText"));
         Assert.All(bot.Server.CallsTo("editMessageText"), c => Assert.Equal(502, c.StatusCode));
     }

@@ -76,8 +76,8 @@ public class AnswerServiceTests : IDisposable
         Assert.Contains("[1]", r.Answer);
         Assert.Contains("10 March 2025", r.Answer);
         var c = Assert.Single(r.Citations);
-        Assert.Equal("Floods force evacuations along the Oder river", c.Title);
-        Assert.Equal("https://river.test/flood", c.Url);
+        Assert.Equal("Floods force evacuations along the Oder river", c.Article.Title);
+        Assert.Equal("https://river.test/flood", c.Article.Url);
         Assert.Contains("1,200", c.Snippet);
     }
 
@@ -174,7 +174,7 @@ public class AnswerServiceTests : IDisposable
         var whole = await Service(options: new AnsweringOptions { MinRelevance = 0.3, RetrievalTop = 1, ReadWholeArticles = 1 }).AnswerAsync(new AnswerRequest { Question = question });
         Assert.False(whole.Refused, whole.Answer);
         Assert.Contains("640 crew members", whole.Answer);
-        Assert.Equal("https://sea.test/ferry", Assert.Single(whole.Citations).Url);
+        Assert.Equal("https://sea.test/ferry", Assert.Single(whole.Citations).Article.Url);
     }
 
     [Fact]
@@ -195,12 +195,12 @@ public class AnswerServiceTests : IDisposable
         const string question = "What did the governor promise as emergency funds?";
         var one = new AnsweringOptions { MinRelevance = 0.3, MaxSentences = 1 };
         var alone = await Service(options: one).AnswerAsync(new AnswerRequest { Question = question });
-        Assert.Equal("State budget week", alone.Citations[0].Title);
+        Assert.Equal("State budget week", alone.Citations[0].Article.Title);
 
         await Service().AnswerAsync(new AnswerRequest { Question = "What happened along the Oder river?", ConversationId = "t2" });
         var inConversation = await Service(options: one).AnswerAsync(new AnswerRequest { Question = question, ConversationId = "t2" });
         Assert.Equal(question, inConversation.StandaloneQuery); // not rewritten as a follow-up
-        Assert.Equal("Floods force evacuations along the Oder river", inConversation.Citations[0].Title);
+        Assert.Equal("Floods force evacuations along the Oder river", inConversation.Citations[0].Article.Title);
         Assert.Contains("farmers", inConversation.Answer);
     }
 
@@ -209,7 +209,7 @@ public class AnswerServiceTests : IDisposable
     {
         await Seed();
         var first = await Service().AnswerAsync(new AnswerRequest { Question = "What happened along the Oder river?", ConversationId = "t1" });
-        Assert.Equal("Floods force evacuations along the Oder river", first.Citations[0].Title);
+        Assert.Equal("Floods force evacuations along the Oder river", first.Citations[0].Article.Title);
         // a new service instance: the conversation comes from the database, as in a second process
         var second = await Service().AnswerAsync(new AnswerRequest { Question = "And what did the governor promise?", ConversationId = "t1" });
         Assert.False(second.Refused);
@@ -229,7 +229,7 @@ public class AnswerServiceTests : IDisposable
         Assert.Equal(AnswerMode.Llm, r.Mode);
         Assert.Equal("About 1,200 people had to leave their homes [1]. The governor pledged money.", r.Answer);
         var c = Assert.Single(r.Citations);
-        Assert.Equal(llm.Calls[0].Sources[0].Title, c.Title);
+        Assert.Equal(llm.Calls[0].Sources[0].Article.Title, c.Article.Title);
         Assert.Contains("1,200 residents", llm.Calls[0].Sources[0].Text);
     }
 
@@ -343,7 +343,7 @@ public class AnswerServiceTests : IDisposable
     {
         var hit = new NewsBot.Core.Model.SearchHit
         {
-            ArticleId = "a", Position = 0, Title = "Airline results", Url = "https://x.test/a", DenseScore = 0.5f,
+            Article = new() { Id = "a", Title = "Airline results", Url = "https://x.test/a" }, Position = 0, DenseScore = 0.5f,
             Text = "The budget airline reported a quarterly profit of 12 million euros, its chief executive said.",
         };
         var seen = new QueryTermStats(new Dictionary<string, double> { ["airlin"] = 3, ["profit"] = 2, ["quarter"] = 2 }, new HashSet<string>());
@@ -361,7 +361,7 @@ public class AnswerServiceTests : IDisposable
         // "Paris" and "Agreement" each occur in the sources, the pair never: the sources are not about the Paris Agreement
         var hit = new NewsBot.Core.Model.SearchHit
         {
-            ArticleId = "a", Position = 0, Title = "Climate talks", Url = "https://x.test/a", DenseScore = 0.5f,
+            Article = new() { Id = "a", Title = "Climate talks", Url = "https://x.test/a" }, Position = 0, DenseScore = 0.5f,
             Text = "Ministers met in Paris, where an agreement on emissions was not reached.",
         };
         var pair = LexicalAnalyzer.QueryTerms("Paris Agreement").ToList();

@@ -16,7 +16,7 @@ public class AnswerTypeTests
 
     static SearchHit Hit(string id, string title, string text) => new()
     {
-        ArticleId = id, Position = 0, Title = title, Text = text, Url = $"https://news.test/{id}", Outlet = "Test Outlet",
+        Article = new() { Id = id, Title = title, Url = $"https://news.test/{id}", Outlet = "Test Outlet" }, Position = 0, Text = text,
     };
 
     [Theory]
@@ -43,7 +43,7 @@ public class AnswerTypeTests
         var answer = await new ExtractiveAnswerer(_embedder).AnswerAsync(question, qv, hits, maxSentences: 1);
         Assert.NotNull(answer);
         Assert.Contains(expected, answer.Text);
-        Assert.Equal("b", answer.Sources[0].ArticleId);
+        Assert.Equal("b", answer.Sources[0].Article.Id);
     }
 
     [Fact]
@@ -58,7 +58,7 @@ public class AnswerTypeTests
         };
         var qv = await _embedder.EmbedQueryAsync(question);
         var answer = await new ExtractiveAnswerer(_embedder).AnswerAsync(question, qv, hits, maxSentences: 1);
-        Assert.Equal("b", answer!.Sources[0].ArticleId);
+        Assert.Equal("b", answer!.Sources[0].Article.Id);
         Assert.Contains("Ida Lund", answer.Text);
         Assert.True(ExtractiveAnswerer.RoleBesideNewName("Rory Armes, studio general manager for the firm, said so.", ["manager"], ExtractiveAnswerer.QuestionWords("Which games manager said it?")));
         Assert.False(ExtractiveAnswerer.RoleBesideNewName("The manager of the club, speaking after the match, said Rory Armes had left.", ["manager"], ExtractiveAnswerer.QuestionWords("Which games manager said it?")));
@@ -76,7 +76,7 @@ public class AnswerTypeTests
         };
         var qv = await _embedder.EmbedQueryAsync(question);
         var answer = await new ExtractiveAnswerer(_embedder).AnswerAsync(question, qv, hits, maxSentences: 1);
-        Assert.Equal("b", answer!.Sources[0].ArticleId);
+        Assert.Equal("b", answer!.Sources[0].Article.Id);
     }
 
     [Theory]

@@ -92,7 +92,7 @@ public class CoverageAnswerTests : IDisposable
     {
         var used = Regex.Matches(r.Answer, @"\[(\d+)\]").Select(m => int.Parse(m.Groups[1].Value)).Distinct().Order().ToList();
         Assert.Equal(Enumerable.Range(1, r.Citations.Count), used);
-        Assert.Equal(r.Citations.Count, r.Citations.Select(c => c.ArticleId).Distinct().Count());
+        Assert.Equal(r.Citations.Count, r.Citations.Select(c => c.Article.Id).Distinct().Count());
     }
 
     [Fact]
@@ -101,9 +101,9 @@ public class CoverageAnswerTests : IDisposable
         await Seed();
         var r = await Service().AnswerAsync(new AnswerRequest { Question = "Which outlets reported the warehouse fire in Tarnow?" });
         Assert.False(r.Refused, r.Answer);
-        Assert.Equal(["https://crier.test/tarnow-smoke", "https://ledger.test/tarnow-fire", "https://wire.test/tarnow-blaze"], r.Citations.Select(c => c.Url).Order());
+        Assert.Equal(["https://crier.test/tarnow-smoke", "https://ledger.test/tarnow-fire", "https://wire.test/tarnow-blaze"], r.Citations.Select(c => c.Article.Url).Order());
         foreach (var c in r.Citations)
-            Assert.Equal(c.N, CitationAfter(r.Answer, c.Outlet + ": "));
+            Assert.Equal(c.N, CitationAfter(r.Answer, c.Article.Outlet + ": "));
         Assert.DoesNotContain("Daily Post", r.Answer);
         AssertEveryCitationUsed(r);
         Assert.Equal("story-tarnow", r.Story?.StoryId);
@@ -117,10 +117,10 @@ public class CoverageAnswerTests : IDisposable
         await Seed();
         var r = await Service().AnswerAsync(new AnswerRequest { Question = "Who reported the Tarnow warehouse fire first?" });
         Assert.StartsWith("Northern Ledger reported it first, on 25 November 2026 at 07:30 [1]", r.Answer);
-        Assert.Equal("https://ledger.test/tarnow-fire", r.Citations[0].Url);
+        Assert.Equal("https://ledger.test/tarnow-fire", r.Citations[0].Article.Url);
         // then the others, in order, each cited to its own article
         Assert.True(r.Answer.IndexOf("Valley Wire", StringComparison.Ordinal) < r.Answer.IndexOf("Town Crier", StringComparison.Ordinal), r.Answer);
-        Assert.Equal("https://wire.test/tarnow-blaze", r.Citations[CitationAfter(r.Answer, "Valley Wire on 25 November 2026 at 10:00 ") - 1].Url);
+        Assert.Equal("https://wire.test/tarnow-blaze", r.Citations[CitationAfter(r.Answer, "Valley Wire on 25 November 2026 at 10:00 ") - 1].Article.Url);
         AssertEveryCitationUsed(r);
     }
 
@@ -134,13 +134,13 @@ public class CoverageAnswerTests : IDisposable
         Assert.Contains("Northern Ledger says twelve: “", r.Answer);
         Assert.Contains("Valley Wire says about 20: “", r.Answer);
         var ledger = r.Citations[CitationAfter(r.Answer, "Twelve people were injured in the Tarnow warehouse fire, police said on Tuesday morning.”") - 1];
-        Assert.Equal("Northern Ledger", ledger.Outlet);
+        Assert.Equal("Northern Ledger", ledger.Article.Outlet);
         var wire = r.Citations[CitationAfter(r.Answer, "About 20 people were injured") - 1];
-        Assert.Equal("Valley Wire", wire.Outlet);
-        Assert.Equal("Valley Wire", r.Citations[CitationAfter(r.Answer, "6 million euros.”") - 1].Outlet);
-        Assert.Equal("Northern Ledger", r.Citations[CitationAfter(r.Answer, "4 million euros, according to the company.”") - 1].Outlet);
+        Assert.Equal("Valley Wire", wire.Article.Outlet);
+        Assert.Equal("Valley Wire", r.Citations[CitationAfter(r.Answer, "6 million euros.”") - 1].Article.Outlet);
+        Assert.Equal("Northern Ledger", r.Citations[CitationAfter(r.Answer, "4 million euros, according to the company.”") - 1].Article.Outlet);
         // what only one outlet has, cited to it
-        Assert.Equal("Northern Ledger", r.Citations[CitationAfter(r.Answer, "paint store beside the loading bay.”") - 1].Outlet);
+        Assert.Equal("Northern Ledger", r.Citations[CitationAfter(r.Answer, "paint store beside the loading bay.”") - 1].Article.Outlet);
         Assert.DoesNotContain("Lodz", r.Answer);
         Assert.Contains("About 20 people were injured", wire.Snippet);
         AssertEveryCitationUsed(r);
@@ -154,8 +154,8 @@ public class CoverageAnswerTests : IDisposable
         Assert.StartsWith("What Town Crier reports that Valley Wire does not:", r.Answer);
         // the outlet asked about comes first where they disagree
         Assert.Contains("- Town Crier says twelve: “", r.Answer);
-        Assert.Equal("Town Crier", r.Citations[CitationAfter(r.Answer, "Debica") - 1].Outlet);
-        Assert.DoesNotContain(r.Citations, c => c.Outlet == "Northern Ledger");
+        Assert.Equal("Town Crier", r.Citations[CitationAfter(r.Answer, "Debica") - 1].Article.Outlet);
+        Assert.DoesNotContain(r.Citations, c => c.Article.Outlet == "Northern Ledger");
         AssertEveryCitationUsed(r);
     }
 
@@ -165,7 +165,7 @@ public class CoverageAnswerTests : IDisposable
         await Seed();
         var outlets = await Service().AnswerAsync(new AnswerRequest { Question = "Which sites covered the Riga chess open?" });
         Assert.StartsWith("Only Board Weekly covered this story", outlets.Answer);
-        Assert.Equal("https://games.test/chess-open", Assert.Single(outlets.Citations).Url);
+        Assert.Equal("https://games.test/chess-open", Assert.Single(outlets.Citations).Article.Url);
         var differ = await Service().AnswerAsync(new AnswerRequest { Question = "How do the reports of the Riga chess open differ?" });
         Assert.StartsWith("Only Board Weekly covered this story, so there are no other accounts to compare", differ.Answer);
         Assert.Single(differ.Citations);
@@ -185,7 +185,7 @@ public class CoverageAnswerTests : IDisposable
         await foreach (var _ in pipeline.IngestAsync(["bridge1", "bridge2"])) { }
         var r = await Service().AnswerAsync(new AnswerRequest { Question = "Where do the outlets disagree about the new Vistula bridge?" });
         Assert.StartsWith("I found no figures that differ and nothing one outlet reports that the others lack", r.Answer);
-        Assert.Equal(["Northern Ledger", "Valley Wire"], r.Citations.Select(c => c.Outlet));
+        Assert.Equal(["Northern Ledger", "Valley Wire"], r.Citations.Select(c => c.Article.Outlet));
         Assert.Equal(1, CitationAfter(r.Answer, "Northern Ledger "));
         Assert.Equal(2, CitationAfter(r.Answer, "Valley Wire "));
     }
@@ -197,7 +197,7 @@ public class CoverageAnswerTests : IDisposable
         var service = Service();
         var first = await service.AnswerAsync(new AnswerRequest { Question = "Where did the fire in Tarnow start?", ConversationId = "c1" });
         Assert.False(first.Refused, first.Answer);
-        Assert.DoesNotContain(first.Citations, c => c.Url.Contains("lodz"));
+        Assert.DoesNotContain(first.Citations, c => c.Article.Url.Contains("lodz"));
 
         var who = await service.AnswerAsync(new AnswerRequest { Question = "and who reported it first?", ConversationId = "c1" });
         Assert.StartsWith("Northern Ledger reported it first", who.Answer);
@@ -205,7 +205,7 @@ public class CoverageAnswerTests : IDisposable
 
         var when = await service.AnswerAsync(new AnswerRequest { Question = "When did Town Crier first report it?", ConversationId = "c1" });
         Assert.StartsWith("Town Crier first reported it on 26 November 2026 at 09:00 [1]", when.Answer);
-        Assert.Equal("Northern Ledger", when.Citations[CitationAfter(when.Answer, "Northern Ledger had it first, on 25 November 2026 at 07:30 ") - 1].Outlet);
+        Assert.Equal("Northern Ledger", when.Citations[CitationAfter(when.Answer, "Northern Ledger had it first, on 25 November 2026 at 07:30 ") - 1].Article.Outlet);
 
         var differ = await service.AnswerAsync(new AnswerRequest { Question = "How do their accounts differ?", ConversationId = "c1" });
         Assert.Contains("Figures that differ", differ.Answer);

@@ -34,14 +34,14 @@ public sealed class LabelledStoryStore(IArticleStore articles, Func<ArticleRecor
         }
         return all.Where(a => _label(a) is not null).GroupBy(a => _label(a)!).Select(g =>
         {
-            var ordered = g.OrderBy(a => a.Published ?? a.IngestedAt).ToList();
-            var refs = ordered.Select(a => new ArticleRef { Id = a.Id, Title = a.Title, Outlet = a.Outlet, Author = a.Author, Published = a.Published, Url = a.Url }).ToList();
+            var ordered = g.OrderBy(a => a.Article.Published ?? a.IngestedAt).ToList();
+            var refs = ordered.Select(a => a.Article).ToList();
             return new Story
             {
                 Id = "story-" + g.Key,
-                Title = ordered[0].Title,
-                FirstSeen = ordered[0].Published ?? ordered[0].IngestedAt,
-                LastSeen = ordered[^1].Published ?? ordered[^1].IngestedAt,
+                Title = ordered[0].Article.Title,
+                FirstSeen = ordered[0].Article.Published ?? ordered[0].IngestedAt,
+                LastSeen = ordered[^1].Article.Published ?? ordered[^1].IngestedAt,
                 Articles = refs,
                 Outlets = refs.Where(r => r.Outlet is not null).Select(r => r.Outlet!).Distinct().ToList(),
             };

@@ -53,7 +53,7 @@ public class IngestionPipelineTests : IDisposable
         var first = Assert.Single(await Ingest("page1"));
         Assert.Equal(IngestStatus.Added, first.Status);
         Assert.True(first.Chunks >= 1);
-        Assert.Equal(Identity.ForUrl("https://news.test/bridge"), first.ArticleId);
+        Assert.Equal(Identity.ForUrl("https://news.test/bridge"), first.Article?.Id);
         int calls = _gen.Calls;
         var second = Assert.Single(await Ingest("page1"));
         Assert.Equal(IngestStatus.Unchanged, second.Status);
@@ -77,8 +77,8 @@ public class IngestionPipelineTests : IDisposable
         _source.Add("page1", FakeArticleSource.Page("https://news.test/bridge", "Harbour bridge to close", [.. Story, "Update: the council later postponed the closure until September after protests from shop owners."]));
         var updated = (await Ingest("page1"))[0];
         Assert.Equal(IngestStatus.Updated, updated.Status);
-        Assert.Equal(added.ArticleId, updated.ArticleId);
-        var article = await _store.GetArticleAsync(added.ArticleId!);
+        Assert.Equal(added.Article?.Id, updated.Article?.Id);
+        var article = await _store.GetArticleAsync(added.Article?.Id!);
         Assert.Contains("postponed the closure", article!.Body);
         Assert.Equal(1, (await _store.GetCountsAsync()).Articles);
     }
@@ -91,8 +91,8 @@ public class IngestionPipelineTests : IDisposable
         _source.Add("f", FakeArticleSource.FileArticle("/tmp/story.txt", "Bridge", [.. Story.Take(2), "A different ending was written for the file, about ferries taking over the crossing."]));
         var second = (await Ingest("f"))[0];
         Assert.Equal(IngestStatus.Updated, second.Status);
-        Assert.NotEqual(first.ArticleId, second.ArticleId); // file ids come from content
-        Assert.Null(await _store.GetArticleAsync(first.ArticleId!));
+        Assert.NotEqual(first.Article?.Id, second.Article?.Id); // file ids come from content
+        Assert.Null(await _store.GetArticleAsync(first.Article?.Id!));
         Assert.Equal(1, (await _store.GetCountsAsync()).Articles);
         Assert.Equal(second.Chunks, (await _index.GetStatsAsync()).Chunks);
     }
@@ -104,7 +104,7 @@ public class IngestionPipelineTests : IDisposable
         _source.Add("b", FakeArticleSource.Page("https://two.test/copy", "Bridge closes (syndicated)", Story));
         var r = await Ingest("a", "b");
         Assert.Equal(IngestStatus.Duplicate, r[1].Status);
-        Assert.Equal(r[0].ArticleId, r[1].DuplicateOf);
+        Assert.Equal(r[0].Article?.Id, r[1].DuplicateOf);
         var counts = await _store.GetCountsAsync();
         Assert.Equal(1, counts.Articles);
         Assert.Equal(1, counts.Duplicates);
@@ -185,9 +185,9 @@ public class IngestionPipelineTests : IDisposable
             Sparse = LexicalEncoder.Default.EncodeQuery("corrosion steel supports"),
         });
         var h = hits[0];
-        Assert.Equal("Harbour bridge to close", h.Title);
-        Assert.Equal("Test Outlet", h.Outlet);
-        Assert.Equal("https://news.test/bridge", h.Url);
-        Assert.Equal(new DateTimeOffset(2025, 5, 1, 0, 0, 0, TimeSpan.Zero), h.Published);
+        Assert.Equal("Harbour bridge to close", h.Article.Title);
+        Assert.Equal("Test Outlet", h.Article.Outlet);
+        Assert.Equal("https://news.test/bridge", h.Article.Url);
+        Assert.Equal(new DateTimeOffset(2025, 5, 1, 0, 0, 0, TimeSpan.Zero), h.Article.Published);
     }
 }

@@ -32,7 +32,7 @@ public class QdrantArticleIndexTests
 
     static ArticleRecord Record(string id) => new()
     {
-        Id = id, SourceKey = "test:" + id, Url = "https://example.test/" + id, Title = "Grain exports halted",
+        Article = new() { Id = id, Url = "https://example.test/" + id, Title = "Grain exports halted" }, SourceKey = "test:" + id,
         IngestedAt = DateTimeOffset.UnixEpoch, ContentHash = "h", Kind = SourceKind.Page,
     };
 
@@ -223,7 +223,7 @@ public class QdrantArticleIndexTests
 
     static ScoredPoint Point(IndexedChunk c, float score, float[]? vector = null)
     {
-        var p = new ScoredPoint { Id = QdrantMapping.PointId(c.ArticleId, c.Position), Score = score };
+        var p = new ScoredPoint { Id = QdrantMapping.PointId(c.Article.Id, c.Position), Score = score };
         foreach (var (k, v) in QdrantMapping.ToPayload(c)) p.Payload[k] = v;
         if (vector is not null)
         {
@@ -285,12 +285,12 @@ public class QdrantArticleIndexTests
 
         var hits = await Index().SearchAsync(Query() with { LexicalWeight = 0.7 });
 
-        Assert.Equal(["u1", "u2"], hits.Select(h => h.ArticleId));
+        Assert.Equal(["u1", "u2"], hits.Select(h => h.Article.Id));
         var h = hits[0];
-        Assert.Equal(c.Title, h.Title);
-        Assert.Equal(c.Outlet, h.Outlet);
-        Assert.Equal(c.Published, h.Published);
-        Assert.Equal(c.Url, h.Url);
+        Assert.Equal(c.Article.Title, h.Article.Title);
+        Assert.Equal(c.Article.Outlet, h.Article.Outlet);
+        Assert.Equal(c.Article.Published, h.Article.Published);
+        Assert.Equal(c.Article.Url, h.Article.Url);
         Assert.Equal(1.0 / 61 + 0.7 / 62, h.Score, 12); // dense rank 1, lexical rank 2, k 60
         Assert.Equal((1, 2), (h.DenseRank, h.LexicalRank));
         Assert.Equal(0.9f, h.DenseScore);
@@ -310,7 +310,7 @@ public class QdrantArticleIndexTests
 
         var hits = await Index().SearchAsync(Query(RetrievalMode.Dense));
 
-        Assert.Equal([("u1", 1), ("u1", 3), ("u2", 0)], hits.Select(h => (h.ArticleId, h.Position)));
+        Assert.Equal([("u1", 1), ("u1", 3), ("u2", 0)], hits.Select(h => (h.Article.Id, h.Position)));
         Assert.Equal([1, 2, 3], hits.Select(h => h.DenseRank!.Value));
     }
 

@@ -18,8 +18,11 @@ public class QdrantMappingTests
         dense[position % dims] = 1;
         return new IndexedChunk
         {
-            ArticleId = articleId, Position = position, Text = text, Title = "Grain exports halted", Outlet = outlet, Author = author,
-            Published = published, Url = "https://example.test/" + articleId, TokenCount = 7,
+            Article = new()
+            {
+                Id = articleId, Title = "Grain exports halted", Outlet = outlet, Author = author, Published = published, Url = "https://example.test/" + articleId,
+            },
+            Position = position, Text = text, TokenCount = 7,
             Dense = dense, Sparse = LexicalEncoder.Default.EncodeDocument("Grain exports halted " + text),
         };
     }
@@ -123,15 +126,15 @@ public class QdrantMappingTests
         Assert.Equal(7, payload["token_count"].IntegerValue);
 
         var hit = QdrantMapping.ToHit(payload);
-        Assert.Equal(c.ArticleId, hit.ArticleId);
+        Assert.Equal(c.Article.Id, hit.Article.Id);
         Assert.Equal(c.Position, hit.Position);
         Assert.Equal(c.Text, hit.Text);
-        Assert.Equal(c.Title, hit.Title);
-        Assert.Equal(c.Outlet, hit.Outlet);
-        Assert.Equal(c.Author, hit.Author);
-        Assert.Equal(c.Url, hit.Url);
-        Assert.Equal(c.Published, hit.Published);
-        Assert.Equal(TimeSpan.Zero, hit.Published!.Value.Offset);
+        Assert.Equal(c.Article.Title, hit.Article.Title);
+        Assert.Equal(c.Article.Outlet, hit.Article.Outlet);
+        Assert.Equal(c.Article.Author, hit.Article.Author);
+        Assert.Equal(c.Article.Url, hit.Article.Url);
+        Assert.Equal(c.Article.Published, hit.Article.Published);
+        Assert.Equal(TimeSpan.Zero, hit.Article.Published!.Value.Offset);
     }
 
     [Fact]
@@ -143,9 +146,9 @@ public class QdrantMappingTests
         Assert.False(payload.ContainsKey("outlet_lc"));
         Assert.False(payload.ContainsKey("author"));
         var hit = QdrantMapping.ToHit(payload);
-        Assert.Null(hit.Published);
-        Assert.Null(hit.Outlet);
-        Assert.Null(hit.Author);
+        Assert.Null(hit.Article.Published);
+        Assert.Null(hit.Article.Outlet);
+        Assert.Null(hit.Article.Author);
     }
 
     [Theory]

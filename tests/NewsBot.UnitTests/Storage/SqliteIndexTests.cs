@@ -32,13 +32,13 @@ public class SqliteIndexTests : IDisposable
         var body = string.Join("\n\n", chunks);
         var record = new ArticleRecord
         {
-            Id = id, SourceKey = "test:" + id, Url = "https://example.test/" + id, Title = title, Outlet = outlet, Published = published,
+            Article = new() { Id = id, Url = "https://example.test/" + id, Title = title, Outlet = outlet, Published = published }, SourceKey = "test:" + id,
             IngestedAt = DateTimeOffset.UnixEpoch, ContentHash = Hashing.ContentHash(body), Kind = SourceKind.Page, ChunkCount = chunks.Length,
             MinHash = MinHash.Compute(body), Body = body,
         };
         var list = chunks.Select((c, i) => new IndexedChunk
         {
-            ArticleId = id, Position = i, Text = c, Title = title, Outlet = outlet, Published = published, Url = record.Url,
+            Article = record.Article, Position = i, Text = c,
             Dense = _embed.Embed(title + " " + c), Sparse = LexicalEncoder.Default.EncodeDocument(title + " " + c),
         }).ToList();
         return (record, list);
@@ -62,10 +62,10 @@ public class SqliteIndexTests : IDisposable
         await Put("a1", "Grain exports halted", ["Dock workers stopped grain shipments at the port."], "Ledger", new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero));
         await Put("a2", "Football final", ["The cup final ended in a draw after extra time."], "Sport Daily");
         var hits = await _index.SearchAsync(Query("grain shipments port"));
-        Assert.Equal("a1", hits[0].ArticleId);
-        Assert.Equal("Grain exports halted", hits[0].Title);
-        Assert.Equal("Ledger", hits[0].Outlet);
-        Assert.Equal(new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), hits[0].Published);
+        Assert.Equal("a1", hits[0].Article.Id);
+        Assert.Equal("Grain exports halted", hits[0].Article.Title);
+        Assert.Equal("Ledger", hits[0].Article.Outlet);
+        Assert.Equal(new DateTimeOffset(2025, 3, 1, 0, 0, 0, TimeSpan.Zero), hits[0].Article.Published);
         Assert.NotNull(hits[0].DenseScore);
         Assert.NotNull(hits[0].LexicalScore);
     }
@@ -102,13 +102,13 @@ public class SqliteIndexTests : IDisposable
         await Put("new", "Election result again", ["The election result was confirmed."], "Courier", march);
         await Put("undated", "Election notes", ["Notes on the election result."], "Courier");
         var byOutlet = await _index.SearchAsync(Query("election result", new SearchFilter { Outlets = ["ledger"] }));
-        Assert.Equal(["old"], byOutlet.Select(h => h.ArticleId).Distinct());
+        Assert.Equal(["old"], byOutlet.Select(h => h.Article.Id).Distinct());
         var recent = await _index.SearchAsync(Query("election result", new SearchFilter { PublishedAfter = march.AddDays(-1), IncludeUndated = false }));
-        Assert.Equal(["new"], recent.Select(h => h.ArticleId).Distinct());
+        Assert.Equal(["new"], recent.Select(h => h.Article.Id).Distinct());
         var recentOrUndated = await _index.SearchAsync(Query("election result", new SearchFilter { PublishedAfter = march.AddDays(-1), IncludeUndated = true }));
-        Assert.Equal(["new", "undated"], recentOrUndated.Select(h => h.ArticleId).Distinct().OrderBy(x => x));
+        Assert.Equal(["new", "undated"], recentOrUndated.Select(h => h.Article.Id).Distinct().OrderBy(x => x));
         var restricted = await _index.SearchAsync(Query("election result", new SearchFilter { ArticleIds = ["undated"] }));
-        Assert.Equal(["undated"], restricted.Select(h => h.ArticleId).Distinct());
+        Assert.Equal(["undated"], restricted.Select(h => h.Article.Id).Distinct());
     }
 
     [Fact]
@@ -117,11 +117,11 @@ public class SqliteIndexTests : IDisposable
         // as when `newsbot ingest` runs next to a running worker: two processes, one database file
         using var other = new SqliteArticleIndex(new SqliteDatabase(_dir.Path));
         await Put("a1", "Bridge opens", ["The new bridge opened to traffic."]);
-        Assert.Equal("a1", (await other.SearchAsync(Query("bridge traffic")))[0].ArticleId);
+        Assert.Equal("a1", (await other.SearchAsync(Query("bridge traffic")))[0].Article.Id);
         await Put("a2", "Tunnel closes", ["The old tunnel closed for repairs."]);
         await _index.DeleteAsync("a1");
         var hits = await other.SearchAsync(Query("bridge tunnel traffic repairs"));
-        Assert.Equal(["a2"], hits.Select(h => h.ArticleId).Distinct());
+        Assert.Equal(["a2"], hits.Select(h => h.Article.Id).Distinct());
     }
 
     [Fact]
