@@ -72,7 +72,7 @@ public sealed class FollowService(
         var sentences = new List<string>();
         if (known.Count > 0)
             foreach (var a in await articles.GetArticlesAsync(known, ct).ConfigureAwait(false))
-                sentences.AddRange(LeadSentences.Of(a.Body, a.Title, LeadsPerArticle));
+                sentences.AddRange(LeadSentences.Of(a.Body, a.Article.Title, LeadsPerArticle));
         await follows.AddAsync(follow, known, sentences, ct).ConfigureAwait(false);
         logger.LogInformation("Chat {Chat} follows {Topic} (story {Story})", chatId, topic, story?.Id ?? "none yet");
         return new(follow, story, null);

@@ -28,7 +28,7 @@ public sealed class StoryMatcher(Retriever retriever, IStoryStore stories, Answe
             return null;
         foreach (var hit in result.Hits)
         {
-            var story = await stories.GetStoryOfArticleAsync(hit.ArticleId, ct).ConfigureAwait(false);
+            var story = await stories.GetStoryOfArticleAsync(hit.Article.Id, ct).ConfigureAwait(false);
             if (story is null) continue;
             if (firstSeenAfter is { } after && story.FirstSeen < after) continue;
             return story;

@@ -98,7 +98,7 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
     {
         var paragraphs = article.Body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         var first = paragraphs.Length == 0 ? "" : chunker.Chunk(paragraphs).FirstOrDefault()?.Text ?? paragraphs[0];
-        var vectors = await embedder.EmbedPassagesAsync([IngestionPipeline.EmbeddingText(article.Title, first)], ct).ConfigureAwait(false);
+        var vectors = await embedder.EmbedPassagesAsync([IngestionPipeline.EmbeddingText(article.Article.Title, first)], ct).ConfigureAwait(false);
         return vectors[0];
     }
 

@@ -29,12 +29,12 @@ public static partial class StoryFeatureExtractor
     public static ArticleFeatures Extract(ArticleRecord article, float[] vector) => new()
     {
         ArticleId = article.Id,
-        Time = article.Published ?? article.IngestedAt,
+        Time = article.Article.Published ?? article.IngestedAt,
         Vector = vector,
-        Entities = Entities(article.Title, Lead(article.Body)),
-        Numbers = Numbers(article.Title + "\n" + Lead(article.Body)),
-        Title = article.Title,
-        Outlet = string.IsNullOrWhiteSpace(article.Outlet) ? null : article.Outlet.Trim(),
+        Entities = Entities(article.Article.Title, Lead(article.Body)),
+        Numbers = Numbers(article.Article.Title + "\n" + Lead(article.Body)),
+        Title = article.Article.Title,
+        Outlet = string.IsNullOrWhiteSpace(article.Article.Outlet) ? null : article.Article.Outlet.Trim(),
     };
 
     /// <summary>The first paragraphs of a body, up to about <see cref="LeadChars"/> characters.</summary>

@@ -114,7 +114,7 @@ public sealed class QuestionAnswerer(
         if (result.Story is { } covered) return covered.StoryId;
         try
         {
-            return (await stories.GetStoryOfArticleAsync(result.Citations[0].ArticleId, ct).ConfigureAwait(false))?.Id;
+            return (await stories.GetStoryOfArticleAsync(result.Citations[0].Article.Id, ct).ConfigureAwait(false))?.Id;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

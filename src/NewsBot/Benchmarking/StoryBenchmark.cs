@@ -77,8 +77,8 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output)
                 features[id] = f;
                 records.Add(new ArticleRecord
                 {
-                    Id = id, SourceKey = "https://bench.example/" + id, Url = "https://bench.example/" + id, Title = f.Title, Outlet = f.Outlet,
-                    Published = f.Time, IngestedAt = f.Time, ContentHash = id, Kind = SourceKind.Page, ChunkCount = 1, Body = "Synthetic body.",
+                    Article = new ArticleRef { Id = id, Url = "https://bench.example/" + id, Title = f.Title, Outlet = f.Outlet, Published = f.Time },
+                    SourceKey = "https://bench.example/" + id, IngestedAt = f.Time, ContentHash = id, Kind = SourceKind.Page, ChunkCount = 1, Body = "Synthetic body.",
                 });
             }
             var profile = StoryProfile.FromMembers(StoryAssigner.NewStoryId(members[0].ArticleId), members);
@@ -121,8 +121,12 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output)
             var id = "new" + i;
             var article = new ArticleRecord
             {
-                Id = id, SourceKey = "https://bench.example/" + id, Url = "https://bench.example/" + id, Title = string.Join(" ", names.Select(n => "Report on " + n)),
-                Outlet = "Outlet " + rng.Next(20), Published = time, IngestedAt = time, ContentHash = id, Kind = SourceKind.Page, ChunkCount = 1, Body = "Synthetic body.",
+                Article = new ArticleRef
+                {
+                    Id = id, Url = "https://bench.example/" + id, Title = string.Join(" ", names.Select(n => "Report on " + n)),
+                    Outlet = "Outlet " + rng.Next(20), Published = time,
+                },
+                SourceKey = "https://bench.example/" + id, IngestedAt = time, ContentHash = id, Kind = SourceKind.Page, ChunkCount = 1, Body = "Synthetic body.",
             };
             if (i == Warmup) { process.Refresh(); cpuStart = process.TotalProcessorTime; }
             sw.Restart();

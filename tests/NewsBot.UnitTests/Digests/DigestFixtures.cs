@@ -31,13 +31,12 @@ public sealed class StoryWorld : IStoryStore, IDisposable
     public async Task<ArticleRef> AddAsync(string storyId, string id, string outlet, DateTimeOffset published, string title, params string[] paragraphs)
     {
         var body = string.Join("\n\n", paragraphs);
+        var a = new ArticleRef { Id = id, Title = title, Outlet = outlet, Published = published, Url = $"https://{outlet.Replace(' ', '-').ToLowerInvariant()}.test/{id}" };
         await Articles.SaveArticleAsync(new ArticleRecord
         {
-            Id = id, SourceKey = "test:" + id, Url = $"https://{outlet.Replace(' ', '-').ToLowerInvariant()}.test/{id}", Title = title,
-            Outlet = outlet, Published = published, IngestedAt = published, ContentHash = Hashing.ContentHash(body),
+            Article = a, SourceKey = "test:" + id, IngestedAt = published, ContentHash = Hashing.ContentHash(body),
             Kind = SourceKind.Page, ChunkCount = 1, MinHash = MinHash.Compute(body), Body = body,
         });
-        var a = new ArticleRef { Id = id, Title = title, Outlet = outlet, Published = published, Url = $"https://{outlet.Replace(' ', '-').ToLowerInvariant()}.test/{id}" };
         if (!_stories.TryGetValue(storyId, out var list)) _stories[storyId] = list = [];
         list.Add(a);
         _titles.TryAdd(storyId, title);

@@ -36,8 +36,8 @@ public class StoryAssignerTests : IDisposable
     {
         var a = new ArticleRecord
         {
-            Id = id, SourceKey = "https://news.test/" + id, Url = "https://news.test/" + id, Title = title, Outlet = outlet, Published = published,
-            IngestedAt = published, ContentHash = Hashing.ContentHash(body + id), Kind = SourceKind.Page, ChunkCount = 1, Body = body,
+            Article = new ArticleRef { Id = id, Url = "https://news.test/" + id, Title = title, Outlet = outlet, Published = published },
+            SourceKey = "https://news.test/" + id, IngestedAt = published, ContentHash = Hashing.ContentHash(body + id), Kind = SourceKind.Page, ChunkCount = 1, Body = body,
         };
         await _articles.SaveArticleAsync(a);
         return a;
@@ -117,7 +117,7 @@ public class StoryAssignerTests : IDisposable
         Assert.Equal(fares, (await _stories.GetStoryOfArticleAsync("a1"))!.Id);
 
         // a2 is rewritten into a marathon report
-        var rewritten = a2 with { Title = "Kiprop sets marathon record", Body = "Daniel Kiprop set a record in the Harbor City marathon." };
+        var rewritten = a2 with { Article = a2.Article with { Title = "Kiprop sets marathon record" }, Body = "Daniel Kiprop set a record in the Harbor City marathon." };
         await _articles.SaveArticleAsync(rewritten);
         await _assigner.AssignAsync(rewritten, Vec(6, 7, 0.2f));
 

@@ -74,10 +74,10 @@ public class StoryIngestionTests : IDisposable
         var results = await Ingest(Pipeline(true), "ledger", "herald", "times", "copy");
         Assert.Equal([IngestStatus.Added, IngestStatus.Added, IngestStatus.Added, IngestStatus.Duplicate], results.Select(r => r.Status));
 
-        var reform = await _stories.GetStoryOfArticleAsync(results[0].ArticleId!);
-        Assert.Equal([results[0].ArticleId, results[1].ArticleId], reform!.Articles.Select(a => a.Id));
+        var reform = await _stories.GetStoryOfArticleAsync(results[0].Article!.Id);
+        Assert.Equal([results[0].Article!.Id, results[1].Article!.Id], reform!.Articles.Select(a => a.Id));
         Assert.Equal(["Northern Ledger", "Harbor Herald"], reform.Outlets);
-        Assert.NotEqual(reform.Id, (await _stories.GetStoryOfArticleAsync(results[2].ArticleId!))!.Id);
+        Assert.NotEqual(reform.Id, (await _stories.GetStoryOfArticleAsync(results[2].Article!.Id))!.Id);
         // the duplicate, by its own URL, is in its original's story
         Assert.Equal(reform.Id, (await _stories.GetStoryOfArticleAsync("https://copy.test/reform-syndicated"))!.Id);
     }
@@ -89,13 +89,13 @@ public class StoryIngestionTests : IDisposable
         _source.Add("ledger", Page("https://ledger.test/reform", "Keller unveils pension reform", "Northern Ledger", Reform));
         _source.Add("times", Page("https://times.test/marathon", "Kiprop wins Harbor City marathon", "Coastal Times", Marathon));
         var first = await Ingest(Pipeline(false), "ledger", "times");
-        Assert.Null(await _stories.GetStoryOfArticleAsync(first[0].ArticleId!));
+        Assert.Null(await _stories.GetStoryOfArticleAsync(first[0].Article!.Id));
 
         int calls = _gen.Calls;
         var nothing = await Ingest(Pipeline(true));
         Assert.Empty(nothing);
-        Assert.NotNull(await _stories.GetStoryOfArticleAsync(first[0].ArticleId!));
-        Assert.NotNull(await _stories.GetStoryOfArticleAsync(first[1].ArticleId!));
+        Assert.NotNull(await _stories.GetStoryOfArticleAsync(first[0].Article!.Id));
+        Assert.NotNull(await _stories.GetStoryOfArticleAsync(first[1].Article!.Id));
         Assert.Equal(calls, _gen.Calls); // from the stored first-chunk vectors
     }
 
@@ -110,15 +110,15 @@ public class StoryIngestionTests : IDisposable
         _source.Add("herald", Page("https://herald.test/reform", "Keller pension reform: retirement at 67", "Harbor Herald",
             [Reform[0].Replace("on Tuesday ", ""), "Unions called a protest in Harbor City after Finance Minister Tomas Berg spoke of 12 billion in savings."]));
         var r = await Ingest(pipeline, "ledger", "herald", "times");
-        Assert.Equal(r[0].ArticleId, (await _stories.GetStoryOfArticleAsync(r[1].ArticleId!))!.Articles[0].Id);
+        Assert.Equal(r[0].Article!.Id, (await _stories.GetStoryOfArticleAsync(r[1].Article!.Id))!.Articles[0].Id);
 
         // the live page is rewritten into a marathon report
         _source.Add("ledger", Page("https://ledger.test/live", "Record in Harbor City marathon", "Northern Ledger",
             [Marathon[0].Replace("on Sunday ", ""), "Tigist Alemu won the women's race as about 14,000 runners started at the harbour front."]));
         var updated = Assert.Single(await Ingest(pipeline, "ledger"));
         Assert.Equal(IngestStatus.Updated, updated.Status);
-        var marathon = await _stories.GetStoryOfArticleAsync(updated.ArticleId!);
-        Assert.Equal(new[] { r[2].ArticleId, updated.ArticleId }.Order(), marathon!.Articles.Select(a => a.Id).Order());
-        Assert.Equal([r[1].ArticleId], (await _stories.GetStoryOfArticleAsync(r[1].ArticleId!))!.Articles.Select(a => a.Id));
+        var marathon = await _stories.GetStoryOfArticleAsync(updated.Article!.Id);
+        Assert.Equal(new[] { r[2].Article!.Id, updated.Article!.Id }.Order(), marathon!.Articles.Select(a => a.Id).Order());
+        Assert.Equal([r[1].Article!.Id], (await _stories.GetStoryOfArticleAsync(r[1].Article!.Id))!.Articles.Select(a => a.Id));
     }
 }
