@@ -99,7 +99,21 @@ public sealed class QdrantArticleIndex : IArticleIndex, ITermStatistics
             ShardNumber = (uint)_options.ShardNumber,
             ReplicationFactor = (uint)_options.ReplicationFactor,
         };
-        request.VectorsConfig.ParamsMap.Map[QdrantSchema.DenseVector] = new VectorParams { Size = (ulong)model.Dimensions, Distance = Distance.Cosine };
+        // on_disk and always_ram are what Qdrant 1.16 (the oldest NewsBot supports) understands; later servers deprecate
+        // them for `memory` placement but still honour them, so these two work on every supported server
+#pragma warning disable CS0612
+        request.VectorsConfig.ParamsMap.Map[QdrantSchema.DenseVector] = new VectorParams
+        {
+            Size = (ulong)model.Dimensions,
+            Distance = Distance.Cosine,
+            OnDisk = _options.OnDiskVectors,
+        };
+        // The quantised copy stays in RAM while the originals may live on disk; searches re-score from them.
+        if (_options.Quantization == QdrantQuantization.Scalar)
+            request.QuantizationConfig = new QuantizationConfig { Scalar = new ScalarQuantization { Type = QuantizationType.Int8, Quantile = 0.99f, AlwaysRam = true } };
+        else if (_options.Quantization == QdrantQuantization.Binary)
+            request.QuantizationConfig = new QuantizationConfig { Binary = new BinaryQuantization { AlwaysRam = true } };
+#pragma warning restore CS0612
         request.SparseVectorsConfig.Map[QdrantSchema.LexicalVector] = new SparseVectorParams { Modifier = Modifier.Idf };
         request.Metadata[QdrantSchema.ModelMetadataKey] = new Value { StringValue = model.Model };
         request.Metadata[QdrantSchema.DimensionsMetadataKey] = new Value { IntegerValue = model.Dimensions };
@@ -257,9 +271,17 @@ public sealed class QdrantArticleIndex : IArticleIndex, ITermStatistics
             usingVector: plan.Using,
             filter: plan.Filter,
             limit: plan.Limit,
+            searchParams: plan.Using == QdrantSchema.DenseVector ? DenseSearchParams : null,
             payloadSelector: plan.Payload,
             vectorsSelector: plan.Vectors,
             cancellationToken: c), ct);
+
+    /// <summary>
+    /// The dense leg over a quantised collection: candidates from the quantised copy, oversampled and re-scored from the
+    /// original vectors, so the order is that of the full-precision cosine (as the embedded index's int8 scan re-scores).
+    /// Qdrant ignores these parameters on a collection without quantisation.
+    /// </summary>
+    static readonly SearchParams DenseSearchParams = new() { Quantization = new QuantizationSearchParams { Rescore = true, Oversampling = 2.0 } };
 
     /// <summary>A chunk as both indexes know it; equal leg scores are ordered by article id, then position.</summary>
     readonly record struct ChunkKey(string ArticleId, int Position)

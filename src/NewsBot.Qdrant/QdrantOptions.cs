@@ -33,6 +33,19 @@ public sealed class QdrantOptions
     /// <summary>Replicas of each shard of a newly created collection (distributed Qdrant only).</summary>
     public int ReplicationFactor { get; set; } = 1;
 
+    /// <summary>
+    /// A newly created collection keeps its full-precision dense vectors on disk (memory-mapped by Qdrant) and only the
+    /// quantised copy in memory: at a million 384-d chunks that is about 0.4 GB resident instead of 1.5 GB (README, Qdrant).
+    /// </summary>
+    public bool OnDiskVectors { get; set; } = true;
+
+    /// <summary>
+    /// Quantisation of a newly created collection's dense vectors, kept in RAM and re-scored from the originals:
+    /// Scalar (int8, the default: a quarter of the float size, near-exact order after re-scoring), Binary (1 bit per
+    /// dimension, a thirty-second; Qdrant advises it for wide vectors, 384-d MiniLM loses more recall) or None.
+    /// </summary>
+    public QdrantQuantization Quantization { get; set; } = QdrantQuantization.Scalar;
+
     /// <summary>Deadline of one gRPC call.</summary>
     public TimeSpan Timeout { get; set; } = TimeSpan.FromSeconds(30);
 
@@ -77,6 +90,14 @@ public sealed class QdrantOptions
     /// <summary>A description safe to log: endpoint, collection, whether a key is set — never the key.</summary>
     public override string ToString()
         => $"Qdrant {DisplayEndpoint}, collection '{Collection}', api key {(string.IsNullOrEmpty(ApiKey) ? "not set" : "set")}";
+}
+
+/// <summary>How a new collection quantises its dense vectors (<see cref="QdrantOptions.Quantization"/>).</summary>
+public enum QdrantQuantization
+{
+    None,
+    Scalar,
+    Binary,
 }
 
 /// <summary>Validates <see cref="QdrantOptions"/> with messages that name the key and the fix. Never echoes the API key.</summary>
@@ -134,6 +155,8 @@ public sealed partial class QdrantOptionsValidator : IValidateOptions<QdrantOpti
             errors.Add("Qdrant:Timeout must be a positive time span of at most 10 minutes, e.g. 00:00:30 (default 30 seconds).");
         if (o.MaxRetries is < 0 or > 10)
             errors.Add("Qdrant:MaxRetries must be between 0 and 10 (default 3).");
+        if (!Enum.IsDefined(o.Quantization))
+            errors.Add("Qdrant:Quantization must be Scalar (default), Binary or None.");
         if (o.UpsertBatchSize is < 1 or > 1024)
             errors.Add("Qdrant:UpsertBatchSize must be between 1 and 1024 (default 64).");
 

@@ -53,7 +53,7 @@ internal sealed partial class InMemoryHybridIndex
                 if (filter.Any || _deletedCount > 0)
                     for (int slot = p * per; slot < end; slot++) ScoreSlot(slot, local);
                 else
-                    ScanRange(_q8, _scale, _dim, p * per, end, q7, offset, local);
+                    ScanSlots(p * per, end, q7, offset, local);
                 partial[p] = local;
             });
             approx = new TopK(rescore);
@@ -75,16 +75,23 @@ internal sealed partial class InMemoryHybridIndex
         void ScoreSlot(int slot, TopK top)
         {
             if ((filter.Any || _deleted[slot]) && !Passes(filter, slot)) return;
-            float s = Int8Kernels.Dot(_q8.AsSpan(slot * _dim, _dim), q7, offset) * _scale[slot];
+            float s = Int8Kernels.Dot(Q8(slot, 1), q7, offset) * _scale[slot];
             if (s > top.Threshold) top.Add(slot, s);
         }
     }
 
-    /// <summary>The unfiltered scan of a range of slots, with everything it needs in locals.</summary>
-    static void ScanRange(byte[] vectors, float[] scales, int dim, int from, int to, sbyte[] q, int offset, TopK top)
+    /// <summary>The unfiltered scan of a range of slots: the mapped part, then the part added since the snapshot.</summary>
+    void ScanSlots(int from, int to, sbyte[] q, int offset, TopK top)
+    {
+        int split = Math.Clamp(_mappedSlots, from, to);
+        if (split > from) ScanRange(Q8(from, split - from), _scale, _dim, from, split, q, offset, top);
+        if (to > split) ScanRange(Q8(split, to - split), _scale, _dim, split, to, q, offset, top);
+    }
+
+    /// <summary>The unfiltered scan of a range of slots whose vectors are <paramref name="data"/>, with everything it needs in locals.</summary>
+    static void ScanRange(ReadOnlySpan<byte> data, float[] scales, int dim, int from, int to, sbyte[] q, int offset, TopK top)
     {
         float threshold = top.Threshold;
-        var data = vectors.AsSpan(from * dim, (to - from) * dim);
         for (int slot = from, at = 0; slot < to; slot++, at += dim)
         {
             float s = Int8Kernels.Dot(data.Slice(at, dim), q, offset) * scales[slot];

@@ -30,6 +30,15 @@ internal sealed partial class InMemoryHybridIndex
     int[] _baseStart = [0];
     int[] _baseSlots = [];
     float[] _baseWeights = [];
+    // when the base postings are read in place from the mapped snapshot: where its two sections start
+    bool _postingsMapped;
+    long _slotsAt, _weightsAt;
+
+    int BaseEntries => _baseStart[^1];
+
+    ReadOnlySpan<int> BaseSlots(int from, int n) => _postingsMapped ? _map!.Span<int>(_slotsAt + from * 4L, n) : _baseSlots.AsSpan(from, n);
+
+    ReadOnlySpan<float> BaseWeights(int from, int n) => _postingsMapped ? _map!.Span<float>(_weightsAt + from * 4L, n) : _baseWeights.AsSpan(from, n);
     readonly Dictionary<uint, Postings> _delta = [];
     long _deltaEntries;
 
@@ -100,6 +109,7 @@ internal sealed partial class InMemoryHybridIndex
         _baseStart = start;
         _baseSlots = slots;
         _baseWeights = weights;
+        _postingsMapped = false;
         _bulkTerm = [];
         _bulkWeight = [];
         _bulkCounts = [];
@@ -136,10 +146,14 @@ internal sealed partial class InMemoryHybridIndex
             p.Add(slot, termWeights[i]);
         }
         _deltaEntries += termIds.Length;
-        if (_deltaEntries > DeltaMergeMinimumEntries && _deltaEntries > _baseSlots.Length / DeltaMergeFraction) MergeDelta();
+        if (_deltaEntries > DeltaMergeMinimumEntries && _deltaEntries > BaseEntries / DeltaMergeFraction) MergeDelta();
     }
 
-    /// <summary>Folds the delta postings into the compact base (delta slots are newer, so ranges stay in slot order).</summary>
+    /// <summary>
+    /// Folds the delta postings into the compact base (delta slots are newer, so ranges stay in slot order). The new base
+    /// is heap memory: a process started from a mapped snapshot instead writes a new snapshot, which merges while it
+    /// streams (<see cref="WriteTo"/>), and maps that; this runs only when the delta outgrows a quarter of the base first.
+    /// </summary>
     public void MergeDelta()
     {
         if (_delta.Count == 0) return;
@@ -156,8 +170,8 @@ internal sealed partial class InMemoryHybridIndex
         for (int t = 0; t < oldTerms; t++)
         {
             int from = _baseStart[t], n = _baseStart[t + 1] - from;
-            Array.Copy(_baseSlots, from, slots, start[t], n);
-            Array.Copy(_baseWeights, from, weights, start[t], n);
+            BaseSlots(from, n).CopyTo(slots.AsSpan(start[t], n));
+            BaseWeights(from, n).CopyTo(weights.AsSpan(start[t], n));
         }
         foreach (var (term, p) in _delta)
         {
@@ -169,6 +183,7 @@ internal sealed partial class InMemoryHybridIndex
         _baseStart = start;
         _baseSlots = slots;
         _baseWeights = weights;
+        _postingsMapped = false;
         _delta.Clear();
         _deltaEntries = 0;
     }
@@ -188,7 +203,7 @@ internal sealed partial class InMemoryHybridIndex
                 PostingsOf(query.Indices[t], out int from, out int n, out var delta);
                 if (n + (delta?.Count ?? 0) == 0) continue;
                 float qw = query.Values[t] * (float)LexicalEncoder.Idf(live, LiveFrequency(from, n, delta));
-                Accumulate(acc, touched, filter, restrict, _baseSlots.AsSpan(from, n), _baseWeights.AsSpan(from, n), qw);
+                Accumulate(acc, touched, filter, restrict, BaseSlots(from, n), BaseWeights(from, n), qw);
                 if (delta is not null) Accumulate(acc, touched, filter, restrict, delta.Slots.AsSpan(0, delta.Count), delta.Weights.AsSpan(0, delta.Count), qw);
             }
             var top = new TopK(k);
@@ -240,7 +255,7 @@ internal sealed partial class InMemoryHybridIndex
     {
         if (_deletedCount == 0) return n + (delta?.Count ?? 0);
         long live = 0;
-        foreach (var slot in _baseSlots.AsSpan(from, n)) if (!_deleted[slot]) live++;
+        foreach (var slot in BaseSlots(from, n)) if (!_deleted[slot]) live++;
         if (delta is not null) foreach (var slot in delta.Slots.AsSpan(0, delta.Count)) if (!_deleted[slot]) live++;
         return live;
     }
@@ -250,6 +265,12 @@ internal sealed partial class InMemoryHybridIndex
     {
         int t = _terms.Find(term);
         _delta.TryGetValue(term, out delta);
+        BaseRange(t, out from, out count);
+    }
+
+    /// <summary>The base postings of term number <paramref name="t"/> (none for -1).</summary>
+    void BaseRange(int t, out int from, out int count)
+    {
         from = t < 0 ? 0 : _baseStart[t];
         count = t < 0 ? 0 : _baseStart[t + 1] - from;
     }

@@ -17,7 +17,7 @@ internal readonly record struct FusedCandidate(long RowId, double Score, float D
 /// time). Slots of deleted chunks are tomb-stoned and skipped; the owner rebuilds when many pile up.
 /// Not thread-safe by itself: the owner serialises writers against readers.
 /// </summary>
-internal sealed partial class InMemoryHybridIndex(int dimensions)
+internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
 {
     /// <summary>
     /// From this many slots on, the dense scan is split across the cores and the lexical leg runs beside it. Below
@@ -29,9 +29,14 @@ internal sealed partial class InMemoryHybridIndex(int dimensions)
     readonly int _dim = dimensions;
     int _count;
     int _deletedCount;
-    byte[] _q8 = []; // int8 vectors in offset binary (see Int8Kernels.QuantizeStored)
-    float[] _scale = [];
+    // int8 vectors in offset binary (see Int8Kernels.QuantizeStored) and their half-precision copy: slots below
+    // _mappedSlots are read in place from the mapped snapshot, the rest (added since) from these heap arrays
+    byte[] _q8 = [];
     Half[] _f16 = [];
+    SnapshotMapping? _map;
+    int _mappedSlots;
+    long _q8At, _f16At;
+    float[] _scale = [];
     long[] _rowIds = [];
     int[] _articleOf = [];
     long[] _published = [];
@@ -57,6 +62,23 @@ internal sealed partial class InMemoryHybridIndex(int dimensions)
 
     public bool Contains(long rowId) => _slotByRowId.ContainsKey(rowId);
 
+    /// <summary>Whether the large sections are read from a mapped snapshot file.</summary>
+    public bool IsMapped => _map is not null;
+
+    /// <summary>The int8 vectors of slots [from, from + count), which lie on one side of <see cref="_mappedSlots"/>.</summary>
+    ReadOnlySpan<byte> Q8(int from, int count)
+        => from < _mappedSlots ? _map!.Span<byte>(_q8At + (long)from * _dim, (long)count * _dim) : _q8.AsSpan((from - _mappedSlots) * _dim, count * _dim);
+
+    ReadOnlySpan<Half> F16(int slot)
+        => slot < _mappedSlots ? _map!.Span<Half>(_f16At + (long)slot * _dim * 2, _dim) : _f16.AsSpan((slot - _mappedSlots) * _dim, _dim);
+
+    /// <summary>Releases the mapped snapshot; the owner calls it under its write lock, when no search can be reading.</summary>
+    public void Dispose()
+    {
+        _map?.Dispose();
+        _map = null;
+    }
+
     public void Add(long rowId, string articleId, string? outlet, DateTimeOffset? published, ReadOnlySpan<float> dense, SparseVector sparse)
         => Add(rowId, articleId, outlet, published?.ToUnixTimeMilliseconds(), dense, sparse.Indices ?? [], sparse.Values ?? []);
 
@@ -67,8 +89,9 @@ internal sealed partial class InMemoryHybridIndex(int dimensions)
         if (_slotByRowId.ContainsKey(rowId)) return;
         EnsureCapacity(_count + 1);
         int slot = _count++;
-        _scale[slot] = Int8Kernels.QuantizeStored(dense, _q8.AsSpan(slot * _dim, _dim));
-        TensorPrimitives.ConvertToHalf(dense, _f16.AsSpan(slot * _dim, _dim));
+        int tail = (slot - _mappedSlots) * _dim;
+        _scale[slot] = Int8Kernels.QuantizeStored(dense, _q8.AsSpan(tail, _dim));
+        TensorPrimitives.ConvertToHalf(dense, _f16.AsSpan(tail, _dim));
         _rowIds[slot] = rowId;
         _published[slot] = publishedMs ?? long.MinValue;
         _outletOf[slot] = outlet is null ? -1 : Intern(_outletIndex, _outlets, outlet);
@@ -102,10 +125,16 @@ internal sealed partial class InMemoryHybridIndex(int dimensions)
 
     void EnsureCapacity(int needed)
     {
+        // the heap arrays of the vectors hold only the slots after the mapped ones, and grow with them alone
+        int tailNeeded = needed - _mappedSlots, tailCap = _q8.Length / _dim;
+        if (tailNeeded > tailCap)
+        {
+            int grown = Math.Max(tailNeeded, Math.Max(1024, tailCap * 3 / 2));
+            Array.Resize(ref _q8, grown * _dim);
+            Array.Resize(ref _f16, grown * _dim);
+        }
         if (needed <= _rowIds.Length) return;
         int cap = Math.Max(needed, Math.Max(1024, _rowIds.Length * 3 / 2));
-        Array.Resize(ref _q8, cap * _dim);
-        Array.Resize(ref _f16, cap * _dim);
         Array.Resize(ref _scale, cap);
         Array.Resize(ref _rowIds, cap);
         Array.Resize(ref _articleOf, cap);
@@ -221,7 +250,7 @@ internal sealed partial class InMemoryHybridIndex(int dimensions)
     float Exact(int slot, ReadOnlySpan<float> q, Span<float> buf)
     {
         if (q.Length != _dim) return 0;
-        TensorPrimitives.ConvertToSingle(_f16.AsSpan(slot * _dim, _dim), buf);
+        TensorPrimitives.ConvertToSingle(F16(slot), buf);
         return TensorPrimitives.Dot(buf, q);
     }
 

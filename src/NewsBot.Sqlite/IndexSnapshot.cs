@@ -1,27 +1,37 @@
+using System.Runtime.InteropServices;
+
 namespace NewsBot.Sqlite;
 
 /// <summary>
-/// The snapshot format of the embedded search structures ("NBISNAP2"): the whole structure as a few flat arrays,
-/// so a process starts without rebuilding it from the rows. The format is unchanged since the release that
-/// introduced it; a snapshot that does not read back is ignored and the index is rebuilt from the rows.
+/// The snapshot format of the embedded search structures ("NBISNAP3"): the whole structure as a few flat arrays, so a
+/// process starts without rebuilding it from the rows. The small per-chunk arrays, names and the term table come
+/// first and are read into the heap; the large sections (int8 vectors, half-precision vectors, postings slots and
+/// weights) follow, each 64-byte aligned, and are mapped in place (<see cref="Open"/>), not copied. Format 2 (the
+/// release before this one) is refused as <see cref="OlderFormatException"/>: the owner rebuilds from the rows, which
+/// hold everything, and writes a format-3 snapshot.
 /// </summary>
 internal sealed partial class InMemoryHybridIndex
 {
-    const ulong SnapshotMagic = 0x32_50_41_4E_53_49_42_4E; // "NBISNAP2"
+    const ulong SnapshotMagic = 0x33_50_41_4E_53_49_42_4E; // "NBISNAP3"
+    const ulong PreviousSnapshotMagic = 0x32_50_41_4E_53_49_42_4E; // "NBISNAP2"
+    const int SectionAlignment = 64;
 
-    /// <summary>Writes the index after a header the owner fills; call <see cref="MergeDelta"/> first (the delta is not written).</summary>
+    /// <summary>A snapshot written by an earlier release: readable only by rebuilding from the rows.</summary>
+    public sealed class OlderFormatException(string message) : IOException(message);
+
+    /// <summary>
+    /// Writes the index after a header the owner fills. Delta postings are merged while they stream out (base range,
+    /// then the term's delta), so writing never builds a second copy of the postings; the caller holds a read lock.
+    /// </summary>
     public void WriteTo(Stream stream, SnapshotHeader header)
     {
-        if (_delta.Count > 0) throw new InvalidOperationException("Merge the delta postings before writing a snapshot.");
         using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         w.Write(SnapshotMagic);
         header.WriteTo(w);
         w.Write(_dim);
         w.Write(_count);
         w.Write(_deletedCount);
-        WriteArray(w, _q8.AsSpan(0, _count * _dim));
         WriteArray(w, _scale.AsSpan(0, _count));
-        WriteArray(w, _f16.AsSpan(0, _count * _dim));
         WriteArray(w, _rowIds.AsSpan(0, _count));
         WriteArray(w, _articleOf.AsSpan(0, _count));
         WriteArray(w, _published.AsSpan(0, _count));
@@ -29,25 +39,85 @@ internal sealed partial class InMemoryHybridIndex
         WriteArray(w, _deleted.AsSpan(0, _count));
         WriteStrings(w, _articleIds);
         WriteStrings(w, _outlets);
-        _terms.WriteTo(w);
-        WriteArray(w, _baseStart.AsSpan());
-        WriteArray(w, _baseSlots.AsSpan());
-        WriteArray(w, _baseWeights.AsSpan());
+
+        // terms: the table's, then those only the delta has (their base range is empty)
+        var deltaOnly = _delta.Keys.Where(t => _terms.Find(t) < 0).ToList();
+        int terms = _terms.Count + deltaOnly.Count;
+        w.Write(terms);
+        w.Write(MemoryMarshal.AsBytes(_terms.Keys));
+        w.Write(MemoryMarshal.AsBytes(CollectionsMarshal.AsSpan(deltaOnly)));
+        var start = new int[terms + 1];
+        for (int t = 0; t < terms; t++)
+        {
+            var (_, n, delta) = MergedPostings(t, deltaOnly);
+            start[t + 1] = start[t] + n + (delta?.Count ?? 0);
+        }
+        WriteArray(w, start.AsSpan());
+
+        // the mapped sections: vectors (mapped part, then the slots added since), postings merged term by term
+        BeginSection(w, (long)_count * _dim);
+        if (_mappedSlots > 0) w.Write(Q8(0, _mappedSlots));
+        w.Write(_q8.AsSpan(0, (_count - _mappedSlots) * _dim));
+        BeginSection(w, (long)_count * _dim);
+        if (_mappedSlots > 0) w.Write(MemoryMarshal.AsBytes(_map!.Span<Half>(_f16At, (long)_mappedSlots * _dim)));
+        w.Write(MemoryMarshal.AsBytes(_f16.AsSpan(0, (_count - _mappedSlots) * _dim)));
+        BeginSection(w, start[terms]);
+        for (int t = 0; t < terms; t++)
+        {
+            var (from, n, delta) = MergedPostings(t, deltaOnly);
+            w.Write(MemoryMarshal.AsBytes(BaseSlots(from, n)));
+            if (delta is not null) w.Write(MemoryMarshal.AsBytes(delta.Slots.AsSpan(0, delta.Count)));
+        }
+        BeginSection(w, start[terms]);
+        for (int t = 0; t < terms; t++)
+        {
+            var (from, n, delta) = MergedPostings(t, deltaOnly);
+            w.Write(MemoryMarshal.AsBytes(BaseWeights(from, n)));
+            if (delta is not null) w.Write(MemoryMarshal.AsBytes(delta.Weights.AsSpan(0, delta.Count)));
+        }
         w.Write(SnapshotMagic);
     }
 
-    /// <summary>Reads a snapshot written by <see cref="WriteTo"/>; throws <see cref="InvalidDataException"/> when it is damaged.</summary>
-    public static (InMemoryHybridIndex Index, SnapshotHeader Header) ReadFrom(Stream stream)
+    /// <summary>Term number <paramref name="t"/> of the written table: its base range and its delta postings.</summary>
+    (int From, int Count, Postings? Delta) MergedPostings(int t, List<uint> deltaOnly)
+    {
+        uint id = t < _terms.Count ? _terms.Keys[t] : deltaOnly[t - _terms.Count];
+        _delta.TryGetValue(id, out var delta);
+        if (t >= _terms.Count) return (0, 0, delta);
+        BaseRange(t, out int from, out int n);
+        return (from, n, delta);
+    }
+
+    /// <summary>Maps a snapshot file: the large sections stay in the file, the rest is read into the heap.</summary>
+    public static (InMemoryHybridIndex Index, SnapshotHeader Header) Open(string path)
+    {
+        var map = SnapshotMapping.Open(path);
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 16);
+            return Read(file, map);
+        }
+        catch
+        {
+            map.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads a snapshot written by <see cref="WriteTo"/> wholly into the heap; throws <see cref="InvalidDataException"/> when it is damaged.</summary>
+    public static (InMemoryHybridIndex Index, SnapshotHeader Header) ReadFrom(Stream stream) => Read(stream, null);
+
+    static (InMemoryHybridIndex Index, SnapshotHeader Header) Read(Stream stream, SnapshotMapping? map)
     {
         using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        if (r.ReadUInt64() != SnapshotMagic) throw new InvalidDataException("not an index snapshot");
+        ulong magic = r.ReadUInt64();
+        if (magic == PreviousSnapshotMagic) throw new OlderFormatException("the snapshot has the previous release's format");
+        if (magic != SnapshotMagic) throw new InvalidDataException("not an index snapshot");
         var header = SnapshotHeader.ReadFrom(r);
         int dim = r.ReadInt32(), count = r.ReadInt32(), deleted = r.ReadInt32();
         if (dim <= 0 || count < 0 || deleted < 0 || deleted > count) throw new InvalidDataException("bad snapshot sizes");
         var x = new InMemoryHybridIndex(dim) { _count = count, _deletedCount = deleted };
-        x._q8 = ReadArray<byte>(r, (long)count * dim);
         x._scale = ReadArray<float>(r, count);
-        x._f16 = ReadArray<Half>(r, (long)count * dim);
         x._rowIds = ReadArray<long>(r, count);
         x._articleOf = ReadArray<int>(r, count);
         x._published = ReadArray<long>(r, count);
@@ -57,8 +127,25 @@ internal sealed partial class InMemoryHybridIndex
         foreach (var o in ReadStrings(r)) Intern(x._outletIndex, x._outlets, o);
         x._terms = TermTable.ReadFrom(r);
         x._baseStart = ReadArray<int>(r, x._terms.Count + 1);
-        x._baseSlots = ReadArray<int>(r, x._baseStart[^1]);
-        x._baseWeights = ReadArray<float>(r, x._baseStart[^1]);
+        long entries = x._baseStart[^1];
+        if (map is null)
+        {
+            x._q8 = ReadSection<byte>(r, (long)count * dim);
+            x._f16 = ReadSection<Half>(r, (long)count * dim);
+            x._baseSlots = ReadSection<int>(r, entries);
+            x._baseWeights = ReadSection<float>(r, entries);
+        }
+        else
+        {
+            x._map = map;
+            x._mappedSlots = count;
+            x._q8At = SkipSection(r, (long)count * dim, 1);
+            x._f16At = SkipSection(r, (long)count * dim, 2);
+            x._slotsAt = SkipSection(r, entries, 4);
+            x._weightsAt = SkipSection(r, entries, 4);
+            x._postingsMapped = true;
+            if (stream.Position + 8 > map.Length) throw new InvalidDataException("truncated snapshot");
+        }
         if (r.ReadUInt64() != SnapshotMagic) throw new InvalidDataException("truncated snapshot");
         for (int a = 0; a < x._articleIds.Count; a++) x._slotsOfArticle.Add([]);
         for (int slot = 0; slot < count; slot++)
@@ -75,7 +162,39 @@ internal sealed partial class InMemoryHybridIndex
     static void WriteArray<T>(BinaryWriter w, ReadOnlySpan<T> values) where T : unmanaged
     {
         w.Write((long)values.Length);
-        w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values));
+        w.Write(MemoryMarshal.AsBytes(values));
+    }
+
+    /// <summary>A large section's item count, then padding to <see cref="SectionAlignment"/>; its bytes follow.</summary>
+    static void BeginSection(BinaryWriter w, long items)
+    {
+        w.Write(items);
+        w.Flush();
+        int pad = (int)((SectionAlignment - w.BaseStream.Position % SectionAlignment) % SectionAlignment);
+        w.Write(new byte[pad]);
+    }
+
+    static long SectionStart(BinaryReader r, long expected)
+    {
+        long n = r.ReadInt64();
+        if (n != expected || n < 0 || n > Array.MaxLength) throw new InvalidDataException($"snapshot section of {n} items where {expected} were expected");
+        long pos = r.BaseStream.Position;
+        return pos + (SectionAlignment - pos % SectionAlignment) % SectionAlignment;
+    }
+
+    static long SkipSection(BinaryReader r, long expected, int itemSize)
+    {
+        long at = SectionStart(r, expected);
+        r.BaseStream.Position = at + expected * itemSize;
+        return at;
+    }
+
+    static T[] ReadSection<T>(BinaryReader r, long expected) where T : unmanaged
+    {
+        r.BaseStream.Position = SectionStart(r, expected);
+        var values = new T[expected];
+        r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
+        return values;
     }
 
     static T[] ReadArray<T>(BinaryReader r, long expected) where T : unmanaged
@@ -83,7 +202,7 @@ internal sealed partial class InMemoryHybridIndex
         long n = r.ReadInt64();
         if (n != expected || n < 0 || n > Array.MaxLength) throw new InvalidDataException($"snapshot array of {n} items where {expected} were expected");
         var values = new T[n];
-        r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+        r.BaseStream.ReadExactly(MemoryMarshal.AsBytes(values.AsSpan()));
         return values;
     }
 
@@ -117,4 +236,3 @@ internal sealed record SnapshotHeader(string InstanceId, string Model, long Gene
 
     public static SnapshotHeader ReadFrom(BinaryReader r) => new(r.ReadString(), r.ReadString(), r.ReadInt64(), r.ReadInt64(), r.ReadInt64());
 }
-

@@ -15,6 +15,7 @@ public sealed partial class SqliteArticleIndex
             _lock.EnterWriteLock();
             try
             {
+                _memory?.Dispose();
                 _memory = null;
                 _snapshotTried = false;
                 _maxRowId = 0;
@@ -66,16 +67,14 @@ public sealed partial class SqliteArticleIndex
                 maxRowId = r.GetInt64(0);
                 maxDeletion = r.GetInt64(1);
             }
-            InMemoryHybridIndex memory;
-            SnapshotHeader header;
-            await using (var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, 1 << 20, FileOptions.SequentialScan))
-                (memory, header) = InMemoryHybridIndex.ReadFrom(file);
+            var (memory, header) = InMemoryHybridIndex.Open(path);
             string? why = header.InstanceId != instance ? "it belongs to another database"
                 : header.Model != model || memory.Dimensions != dim ? "it was built with another embedding model"
                 : header.MaxRowId > maxRowId || header.LastDeletionSeq > maxDeletion ? "it is newer than the database"
                 : null;
             if (why is not null)
             {
+                memory.Dispose();
                 _log.LogInformation("Index snapshot {Path} ignored: {Reason}", path, why);
                 return;
             }
@@ -84,6 +83,12 @@ public sealed partial class SqliteArticleIndex
             _lastDeletionSeq = header.LastDeletionSeq;
             _changesSinceSnapshot = 0;
             _log.LogDebug("Index snapshot loaded: {Chunks} chunks in {Ms} ms", memory.LiveCount, sw.ElapsedMilliseconds);
+        }
+        catch (InMemoryHybridIndex.OlderFormatException)
+        {
+            // everything a snapshot holds is in the rows: rebuild from them, then save the current format
+            _log.LogInformation("Index snapshot {Path} has an earlier release's format; loading the index from the database and saving it anew", path);
+            _rewriteSnapshot = true;
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or UnauthorizedAccessException or EndOfStreamException or OutOfMemoryException)
         {
@@ -103,23 +108,14 @@ public sealed partial class SqliteArticleIndex
         try
         {
             var header = new SnapshotHeader(instance, model, generation, _maxRowId, _lastDeletionSeq);
-            // Only syncs change the structures, and they hold _syncLock, as this caller does: merging the delta
-            // needs the write lock briefly; writing the file needs only the read lock, so searches go on meanwhile.
-            // Both are synchronous: the locks belong to this thread and must not span an await.
-            _lock.EnterWriteLock();
-            try
-            {
-                _memory!.MergeDelta();
-            }
-            finally
-            {
-                _lock.ExitWriteLock();
-            }
+            // Only syncs change the structures, and they hold _syncLock, as this caller does: writing the file (delta
+            // postings merged as they stream out) needs only the read lock, so searches go on meanwhile. Synchronous:
+            // the locks belong to this thread and must not span an await.
             _lock.EnterReadLock();
             try
             {
                 using var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-                _memory.WriteTo(file, header);
+                _memory!.WriteTo(file, header);
                 file.Flush(flushToDisk: true);
             }
             finally
@@ -128,9 +124,23 @@ public sealed partial class SqliteArticleIndex
             }
             File.Move(tmp, path, overwrite: true);
             _changesSinceSnapshot = 0;
+            _rewriteSnapshot = false;
+            // continue from the file just written, mapped: what was heap (a rebuild, chunks added since the last
+            // snapshot, delta postings) becomes page cache, so a long-running worker's heap does not grow with the corpus
+            var (mapped, _) = InMemoryHybridIndex.Open(path);
+            _lock.EnterWriteLock();
+            try
+            {
+                (_memory, mapped) = (mapped, _memory);
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+            mapped?.Dispose();
             _log.LogDebug("Index snapshot written to {Path} in {Ms} ms", path, sw.ElapsedMilliseconds);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             _log.LogWarning("Index snapshot {Path} could not be written ({Error}); the next start loads the index from the database", path, ex.Message);
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }

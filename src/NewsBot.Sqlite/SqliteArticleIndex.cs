@@ -20,10 +20,8 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
     readonly SemaphoreSlim _syncLock = new(1, 1);
     InMemoryHybridIndex? _memory;
     long _syncedGeneration = -1;
-    long _maxRowId;
-    long _lastDeletionSeq;
-    long _changesSinceSnapshot;
-    bool _snapshotTried;
+    long _maxRowId, _lastDeletionSeq, _changesSinceSnapshot;
+    bool _snapshotTried, _rewriteSnapshot; // the latter: the snapshot found had an earlier format, save anew after the rebuild
 
     /// <summary>
     /// Rows loaded or deleted since the last snapshot after which a sync writes a new one (0 writes after
@@ -137,6 +135,7 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
         _lock.EnterWriteLock();
         try
         {
+            _memory?.Dispose();
             _memory = null;
             _syncedGeneration = -1;
         }
@@ -391,7 +390,8 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
                 _lock.EnterWriteLock();
                 try
                 {
-                    _memory = target ?? (dim is { } d ? new InMemoryHybridIndex(d) : null);
+                    (var old, _memory) = (_memory, target ?? (dim is { } d ? new InMemoryHybridIndex(d) : null));
+                    if (!ReferenceEquals(old, _memory)) old?.Dispose();
                 }
                 finally
                 {
@@ -401,7 +401,7 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
             Volatile.Write(ref _syncedGeneration, generation);
             if (loaded > 0 || full)
                 _log.LogDebug("Embedded index synced: {Loaded} chunks loaded ({Mode}) in {Ms} ms", loaded, full ? "full" : "incremental", sw.ElapsedMilliseconds);
-            if (SnapshotAfterChanges >= 0 && _changesSinceSnapshot > SnapshotAfterChanges && _memory is not null)
+            if (SnapshotAfterChanges >= 0 && (_changesSinceSnapshot > SnapshotAfterChanges || _rewriteSnapshot) && _memory is not null)
                 await WriteSnapshotAsync(conn, generation, ct).ConfigureAwait(false);
         }
         finally
@@ -435,6 +435,7 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
 
     public void Dispose()
     {
+        _memory?.Dispose();
         _lock.Dispose();
         _syncLock.Dispose();
     }

@@ -100,6 +100,9 @@ internal sealed class TermTable
         for (int i = 0; i < Count; i++) Insert(_byNumber[i], i + 1);
     }
 
+    /// <summary>The term ids in number order.</summary>
+    public ReadOnlySpan<uint> Keys => _byNumber.AsSpan(0, Count);
+
     public void WriteTo(BinaryWriter w)
     {
         w.Write(Count);

@@ -61,7 +61,7 @@ public sealed class FakeQdrantClient
     public List<string> DeletedCollections { get; } = [];
 
     public sealed record QueryCall(string Collection, Query? Query, IReadOnlyList<PrefetchQuery>? Prefetch, string? Using, Filter? Filter,
-        ulong Limit, WithPayloadSelector? Payload, WithVectorsSelector? Vectors);
+        ulong Limit, WithPayloadSelector? Payload, WithVectorsSelector? Vectors, SearchParams? SearchParams = null);
 
     /// <summary>A collection as NewsBot creates it, for tests that start from an existing one.</summary>
     public static CollectionInfo NewsBotCollection(int dims, string? model, bool idf = true, IEnumerable<string>? indexedFields = null, int schema = QdrantSchema.SchemaVersion)
@@ -154,7 +154,7 @@ public sealed class FakeQdrantClient
         TimeSpan? timeout, CancellationToken cancellationToken)
     {
         Enter(nameof(QueryAsync));
-        var call = new QueryCall(collectionName, query, prefetch, usingVector, filter, limit, payloadSelector, vectorsSelector);
+        var call = new QueryCall(collectionName, query, prefetch, usingVector, filter, limit, payloadSelector, vectorsSelector, searchParams);
         Queries.Add(call);
         return Task.FromResult<IReadOnlyList<ScoredPoint>>(QueryAnswer?.Invoke(call) ?? QueryResult);
     }

@@ -58,6 +58,36 @@ public class QdrantArticleIndexTests
         Assert.Equal(384, create.Metadata["newsbot_embedding_dimensions"].IntegerValue);
     }
 
+#pragma warning disable CS0612 // on_disk and always_ram: see QdrantArticleIndex.CreateRequest
+    [Fact]
+    public async Task EnsureReady_creates_the_collection_with_vectors_on_disk_and_int8_quantisation_kept_in_ram()
+    {
+        await Index().EnsureReadyAsync(MiniLM);
+
+        var create = Assert.Single(_fake.Created);
+        Assert.True(create.VectorsConfig.ParamsMap.Map["dense"].OnDisk);
+        var scalar = create.QuantizationConfig.Scalar;
+        Assert.NotNull(scalar);
+        Assert.Equal(QuantizationType.Int8, scalar.Type);
+        Assert.True(scalar.AlwaysRam);
+    }
+
+    [Theory]
+    [InlineData(QdrantQuantization.Binary)]
+    [InlineData(QdrantQuantization.None)]
+    public async Task EnsureReady_follows_the_configured_quantisation_and_vector_placement(QdrantQuantization quantization)
+    {
+        _options.Quantization = quantization;
+        _options.OnDiskVectors = false;
+        await Index().EnsureReadyAsync(MiniLM);
+
+        var create = Assert.Single(_fake.Created);
+        Assert.False(create.VectorsConfig.ParamsMap.Map["dense"].OnDisk);
+        if (quantization == QdrantQuantization.Binary) Assert.True(create.QuantizationConfig.Binary.AlwaysRam);
+        else Assert.Null(create.QuantizationConfig);
+    }
+#pragma warning restore CS0612
+
     [Fact]
     public async Task EnsureReady_creates_the_payload_indexes_with_wait()
     {
@@ -265,6 +295,10 @@ public class QdrantArticleIndexTests
         Assert.Equal(dense.Filter, sparse.Filter);
         Assert.Equal(["terms"], dense.Payload!.Exclude.Fields);
         Assert.Equal(["dense"], sparse.Vectors!.Include.Names);
+        // the dense leg re-scores the quantised candidates from the original vectors; the sparse leg has nothing to re-score
+        Assert.True(dense.SearchParams!.Quantization.Rescore);
+        Assert.True(dense.SearchParams.Quantization.Oversampling >= 1.0);
+        Assert.Null(sparse.SearchParams);
     }
 
     [Fact]

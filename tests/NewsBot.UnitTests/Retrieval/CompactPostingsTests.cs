@@ -102,10 +102,12 @@ public sealed class CompactPostingsTests
         foreach (var r in corpus.Where((_, i) => i % 10 == 0)) original.Remove(r.RowId);
         var header = new SnapshotHeader("db-1", "model-x", 42, 4500, 17);
         using var stream = new MemoryStream();
-        Assert.Throws<InvalidOperationException>(() => original.WriteTo(stream, header)); // the delta is not written: merge first
-        stream.SetLength(0);
+        Assert.True(original.DeltaEntries > 0);
+        original.WriteTo(stream, header); // the delta postings are merged as they stream out…
+        using var merged = new MemoryStream();
         original.MergeDelta();
-        original.WriteTo(stream, header);
+        original.WriteTo(merged, header);
+        Assert.Equal(merged.ToArray(), stream.ToArray()); // …into the very bytes a merged index writes
         stream.Position = 0;
         var (copy, readHeader) = InMemoryHybridIndex.ReadFrom(stream);
         Assert.Equal(header, readHeader);
@@ -119,6 +121,43 @@ public sealed class CompactPostingsTests
         copy.Add(999_999, "late", "Outlet 1", null, late.Dense, late.Terms, late.Weights);
         var hit = copy.Search(new HybridQuery { Dense = late.Dense, Sparse = new SparseVector(late.Terms, late.Weights), Top = 1 }, 10);
         Assert.Equal(999_999, hit[0].RowId);
+    }
+
+    [Fact]
+    public void A_mapped_snapshot_with_chunks_added_and_removed_after_it_ranks_as_the_heap_index_and_saves_itself_again()
+    {
+        // 40k slots: the dense scan runs in parallel parts, one of which crosses from the mapped slots to the added ones
+        var corpus = Corpus(40_000, 5);
+        var heap = OneByOne(corpus);
+        var first = OneByOne(corpus.Take(36_000));
+        var header = new SnapshotHeader("db", "m", 1, 36_000, 0);
+        var path = Path.Combine(Path.GetTempPath(), $"newsbot-map-{Guid.NewGuid():N}.snapshot");
+        var again = path + ".2";
+        try
+        {
+            using (var file = File.Create(path)) first.WriteTo(file, header);
+            var (mapped, readHeader) = InMemoryHybridIndex.Open(path);
+            using (mapped)
+            {
+                Assert.True(mapped.IsMapped);
+                Assert.Equal(header, readHeader);
+                foreach (var r in corpus.Skip(36_000)) mapped.Add(r.RowId, r.Article, r.Outlet, r.Published, r.Dense, r.Terms, r.Weights);
+                foreach (var r in corpus.Where((_, i) => i % 10 == 3))
+                {
+                    heap.Remove(r.RowId);
+                    mapped.Remove(r.RowId);
+                }
+                AssertSameResults(heap, mapped, "mapped + added");
+                using (var file = File.Create(again)) mapped.WriteTo(file, header);
+            }
+            var (reopened, _) = InMemoryHybridIndex.Open(again);
+            using (reopened) AssertSameResults(heap, reopened, "mapped, saved again");
+        }
+        finally
+        {
+            File.Delete(path);
+            File.Delete(again);
+        }
     }
 
     [Fact]
