@@ -69,8 +69,8 @@ public sealed partial class AnswerService(
         double? recency = parsed.WantsLatest ? retriever.Options.LatestRecencyWeight : null;
 
         // 3. retrieval, preferring what the conversation already cited: a follow-up stays with the story unless the
-        // rest of the news answers clearly better; any other question in a conversation ("how much did the Irish
-        // maker's shares fall?") stays with it when it answers nearly as well as the rest of the news
+        // rest of the news answers clearly better; any other question in a conversation ("how much did the Dutch
+        // firm's profit rise?") stays with it when it answers nearly as well as the rest of the news
         var preferredIds = rewrite.PreferredArticleIds.Count > 0 ? rewrite.PreferredArticleIds
             : history.Count > 0 && !history[^1].Refused ? history[^1].CitedArticleIds : [];
         double margin = rewrite.IsFollowUp ? FollowUpMargin : ConversationMargin;
@@ -187,9 +187,9 @@ public sealed partial class AnswerService(
             {
                 var salient = SalientWords(question);
                 missing += salient.SelectMany(w => w.Terms).Distinct().Count(stats.Unseen.Contains);
-                // a name whose words each occur in the sources but never side by side ("Nintendo Switch"): a two-word
+                // a name whose words each occur in the sources but never side by side (a product named after its maker plus a common word): a two-word
                 // name counts as fully missing (the sources know the maker, not the thing); a pair inside a longer
-                // name ("College Football Playoff National Championship") as half, since longer names get reworded
+                // name (a five-word event title) as half, since longer names get reworded
                 bool Joined(int i) => i >= 0 && i + 1 < salient.Count && salient[i].NextIsAdjacent && salient[i + 1].Index == salient[i].Index + 1
                     && salient[i].IsName && salient[i + 1].IsName && salient[i].Terms.Count == 1 && salient[i + 1].Terms.Count == 1;
                 for (int i = 0; i + 1 < salient.Count; i++)
@@ -282,7 +282,7 @@ public sealed partial class AnswerService(
     {
         var (question, standalone, searchText, queryVector, hits, lang) = (c.Question, c.Standalone, c.SearchText, c.QueryVector, c.Hits, c.Lang);
 
-        // a year or model number the question asks about ("the 2016 referendum", "the Xbox 360"): sources that never
+        // a year or model number the question asks about ("the 2031 census", "the Model 9 phone"): sources that never
         // mention it are about something else, however close their words
         var asked = AskedNumbers(searchText);
         if (asked.Count > 0)
@@ -294,7 +294,7 @@ public sealed partial class AnswerService(
                 return Refusal(question, standalone, [], lang) with { Note = note };
             }
         }
-        // the answer may sit in a passage of a well-ranked article that ranked below the cut ("according to Bill Thompson's column")
+        // the answer may sit in a passage of a well-ranked article that ranked below the cut (a detail deep in a long column)
         if (options.ReadWholeArticles > 0) hits = await WithRestOfTopArticlesAsync(searchText, queryVector, hits, options.ReadWholeArticles, ct).ConfigureAwait(false);
         var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct).ConfigureAwait(false);
         // a "how many" or "when" question whose best source gives no number or date is not answered by it
@@ -332,7 +332,7 @@ public sealed partial class AnswerService(
     /// <summary>How many passages of each article <see cref="WithRestOfTopArticlesAsync"/> reads at most.</summary>
     const int PassagesPerArticle = 6;
 
-    /// <summary>The years (1900–2099) and the numbers that follow a name ("Xbox 360", "Boeing 737") in a question.</summary>
+    /// <summary>The years (1900–2099) and the numbers that follow a name ("Model 9", "Airbus A380") in a question.</summary>
     public static IReadOnlyList<string> AskedNumbers(string question)
         => AskedNumber().Matches(question).Select(m => m.Groups["n"].Value).Distinct().ToList();
 

@@ -66,7 +66,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         double Weight(string t) => focusTerms.Count == 0 || focusTerms.Contains(t) ? 1.0 : NonFocusTermWeight;
         var termLists = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Text)).ToList();
         var sentenceTerms = termLists.Select(t => t.ToHashSet()).ToList();
-        // the question's neighbouring word pairs ("new manager", "interest rates"): a sentence holding the pair says the same thing, not just the same words
+        // the question's neighbouring word pairs ("interest rates", "trade deficit"): a sentence holding the pair says the same thing, not just the same words
         var qPairs = Pairs(LexicalAnalyzer.DocumentTerms(focus ?? question)).ToHashSet();
         var titleTerms = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Hit.Title).ToHashSet()).ToList();
         // local IDF over the candidate sentences: rarer words weigh more
@@ -74,10 +74,10 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         double idfTotal = idf.Values.Sum();
         var kind = Classify(focus ?? question);
         var questionWords = QuestionWords(question);
-        // "Who is the UKIP chairman …?": the role asked about, to find "UKIP chairman Petrina Holdsworth" or "Rory Armes, studio manager"
+        // "who chairs the party …?": the role asked about, to find a name beside it ("party chairman Jane Doe", "John Smith, studio manager")
         var roles = kind == QuestionKind.Person ? RoleWords(focus ?? question) : [];
 
-        // the names the question gives ("according to Bill Thompson's column", "at the Kooyong tournament"): an
+        // the names the question gives (a columnist's name, a tournament's venue): an
         // article that mentions more of them is more likely the one asked about
         var questionNames = Names(question);
         var articleNames = new Dictionary<string, double>();
@@ -158,7 +158,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, scored.First(s => s.Index == i).Score)));
         }
         // "how many …?" / "when …?": the leading source must hold a number or a date the question does not give;
-        // on-topic sentences without one ("Tony Blair promised Gordon Brown he would stand down") do not answer it
+        // on-topic sentences without one (a sentence naming the people involved but no date) do not answer it
         bool? holds = kind is QuestionKind.Quantity or QuestionKind.Time
             ? chosen.Where(i => candidates[i].Hit.ArticleId == sourceOrder[0]).Any(i => typeBonus[i] > 0)
             : null;
@@ -282,7 +282,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return false;
     }
 
-    /// <summary>A capitalised word the question does not contain — mid-sentence, or opening the sentence when it is not a common word ("Poland has rejected…").</summary>
+    /// <summary>A capitalised word the question does not contain — mid-sentence, or opening the sentence when it is not a common word ("Acme has said…").</summary>
     static bool NewName(string sentence, HashSet<string> questionWords, Func<string, bool>? kind)
     {
         foreach (Match m in WordTokenizer.Words(sentence))
@@ -299,7 +299,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return false;
     }
 
-    /// <summary>A person's name the question does not give: two or more capitalised words in a row ("Harry Redknapp", "Joaquin Phoenix").</summary>
+    /// <summary>A person's name the question does not give: two or more capitalised words in a row ("Jane Doe", "John Smith").</summary>
     static bool NewPersonName(string sentence, HashSet<string> questionWords)
     {
         foreach (Match m in PersonName().Matches(sentence))
@@ -311,7 +311,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return false;
     }
 
-    /// <summary>The words of a matched name, possessives stripped ("Harry Redknapp's" → Harry, Redknapp).</summary>
+    /// <summary>The words of a matched name, possessives stripped ("Jane Doe's" → Jane, Doe).</summary>
     static List<string> NameParts(string name)
         => name.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => Possessive().Replace(p, "")).ToList();
 
@@ -327,7 +327,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     internal static HashSet<string> RoleWords(string question)
         => WordTokenizer.Words(question).Select(m => Possessive().Replace(m.Value, "")).Where(Roles.Contains).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>A person's name the question does not give, within four words of one of the roles ("UKIP chairman Petrina Holdsworth", "Rory Armes, studio general manager").</summary>
+    /// <summary>A person's name the question does not give, within four words of one of the roles ("party chairman Jane Doe", "John Smith, studio general manager").</summary>
     internal static bool RoleBesideNewName(string sentence, HashSet<string> roles, HashSet<string> questionWords)
     {
         var words = WordTokenizer.Words(sentence).ToList();
