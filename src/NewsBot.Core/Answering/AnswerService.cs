@@ -297,6 +297,9 @@ public sealed partial class AnswerService(
         // the answer may sit in a passage of a well-ranked article that ranked below the cut (a detail deep in a long column)
         if (options.ReadWholeArticles > 0) hits = await WithRestOfTopArticlesAsync(searchText, queryVector, hits, options.ReadWholeArticles, ct).ConfigureAwait(false);
         var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct).ConfigureAwait(false);
+        // no sentence answers the question (ExtractiveAnswerer.Judge): refuse, listing the closest headlines; when the
+        // best source covers every name the question gives, say what it covers and what it lacks, citing it
+        if (answer is { Shortfall: var (gap, source) }) return ShortfallRefusal(question, standalone, hits, lang, gap, source) with { Note = note, SentenceScore = answer.BestScore };
         // a "how many" or "when" question whose best source gives no number or date is not answered by it
         if (answer is { HoldsAskedKind: false })
         {
@@ -427,23 +430,5 @@ public sealed partial class AnswerService(
             logger.LogWarning("The language model could not phrase the refusal ({Error}); using the built-in text", ex.Message);
         }
         return null;
-    }
-
-    AnswerResult Refusal(string question, string standalone, IReadOnlyList<SearchHit> hits, string lang, string? message = null, AnswerMode mode = AnswerMode.Extractive)
-    {
-        var headlines = hits
-            .Select(h => h.Published is { } d ? $"{h.Title} ({h.Outlet ?? "unknown outlet"}, {d:yyyy-MM-dd})" : $"{h.Title}{(h.Outlet is null ? "" : $" ({h.Outlet})")}")
-            .Distinct()
-            .Take(options.ClosestHeadlines)
-            .ToList();
-        return new AnswerResult
-        {
-            Question = question,
-            StandaloneQuery = standalone,
-            Answer = message ?? Language.NotCoveredMessage(lang),
-            Refused = true,
-            Mode = mode,
-            ClosestHeadlines = headlines,
-        };
     }
 }

@@ -12,7 +12,8 @@ public sealed record QuotedSentence(string Text, SearchHit Source, double Score)
 
 /// <summary>The extractive answer: quoted sentences grouped by source, each cited.</summary>
 /// <param name="HoldsAskedKind">For a question that asks for a number or a date: whether the first source's quoted sentences hold one the question does not already give (null for other questions).</param>
-public sealed record ExtractiveAnswer(string Text, IReadOnlyList<SearchHit> Sources, IReadOnlyList<QuotedSentence> Sentences, double BestScore, bool? HoldsAskedKind = null);
+/// <param name="Shortfall">When no sentence answers the question (<see cref="ExtractiveAnswerer.Judge"/>): what the best-scoring one lacks, with its source; the answer is then empty.</param>
+public sealed record ExtractiveAnswer(string Text, IReadOnlyList<SearchHit> Sources, IReadOnlyList<QuotedSentence> Sentences, double BestScore, bool? HoldsAskedKind = null, (AnswerJudgement Judgement, SearchHit Source)? Shortfall = null);
 
 /// <summary>
 /// Answers without a language model, and never invents text: it splits the retrieved passages into
@@ -115,12 +116,27 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         }
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));
 
+        // only sentences that answer the question are quoted, from the first source and from any other (a second
+        // source corroborates or contradicts the first; one that is merely similar says something else)
+        var articleTexts = hits.GroupBy(h => h.ArticleId).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(h => h.Text)));
+        var judged = new Dictionary<int, AnswerJudgement>();
+        AnswerJudgement JudgeAt(int i)
+        {
+            if (judged.TryGetValue(i, out var j)) return j;
+            var carried = focus is null ? null : question;
+            return judged[i] = Judge(focus ?? question, candidates[i].Text, candidates[i].Hit.Title, previous.GetValueOrDefault(i), articleTexts[candidates[i].Hit.ArticleId], carried);
+        }
         var chosen = new List<int>();
         double best = scored[0].Score;
+        var answering = scored.FirstOrDefault(s => JudgeAt(s.Index).Answers);
+        if (!JudgeAt(answering.Index).Answers)
+            return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
+        best = answering.Score;
         int totalWords = 0;
         foreach (var (i, score) in scored)
         {
             if (chosen.Count >= maxSentences) break;
+            if (!JudgeAt(i).Answers) continue;
             if (chosen.Count > 0 && score < best * FollowingSentenceShare) break;
             var words = candidates[i].Text.Split(' ').Length;
             if (chosen.Count > 0 && totalWords + words > MaxAnswerWords) continue;
@@ -219,12 +235,12 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return inter / (double)(a.Count + b.Count - inter);
     }
 
-    internal enum QuestionKind { Other, Quantity, Time, Person, Entity, Place, Country }
+    internal enum QuestionKind { Other, Quantity, Time, Person, Entity, Place, Country, Score }
 
     /// <summary>In order of precedence when two match at the same place.</summary>
     static readonly (Regex Regex, QuestionKind Kind)[] KindPatterns =
     [
-        (QuantityQ(), QuestionKind.Quantity), (TimeQ(), QuestionKind.Time), (CountryQ(), QuestionKind.Country),
+        (ScoreQ(), QuestionKind.Score), (QuantityQ(), QuestionKind.Quantity), (TimeQ(), QuestionKind.Time), (CountryQ(), QuestionKind.Country),
         (PersonQ(), QuestionKind.Person), (EntityQ(), QuestionKind.Entity), (PlaceQ(), QuestionKind.Place),
     ];
 
