@@ -254,7 +254,10 @@ public sealed partial class AnswerService(
         {
             // the model is told the local date, the one "today" and "yesterday" were filtered by
             var raw = (await model.AnswerAsync(standalone, sources.Select(s => s.Prompt).ToList(), TimeZoneInfo.ConvertTime(now, _zone), ct).ConfigureAwait(false)).Trim();
-            var check = Citations.Check(raw, sources.Count);
+            // a citation whose source does not hold the cited sentence's names and numbers is removed
+            var (supported, unsupported) = CitationSupport.Prune(raw, sources.Select(s => s.Prompt.Title + "\n" + s.Prompt.Text).ToList());
+            if (unsupported > 0) logger.LogInformation("Removed {Count} citations whose source does not support the sentence", unsupported);
+            var check = Citations.Check(supported, sources.Count);
             // "NO_ANSWER: …" as asked, or dressed up ("**NO_ANSWER:** …", "I'm sorry. NO_ANSWER: …") without a citation
             if (NoAnswerMessage(raw, startOnly: check.CitedSources.Count > 0) is { } message)
                 return (Refusal(question, standalone, hits, lang, message.Length > 0 ? message : null, AnswerMode.Llm), null);
