@@ -5,7 +5,7 @@ namespace NewsBot.Core.Answering;
 
 /// <summary>Whether one sentence answers a question, and if not, what it lacks.</summary>
 /// <param name="Answers">It covers the question's names and numbers, enough of its other key terms, and holds an answer of the expected type.</param>
-/// <param name="Missing">The question's names and numbers that neither the sentence, the sentence before it nor its article's headline contains.</param>
+/// <param name="Missing">The question's names that its article does not mention, and its figures that neither the sentence, the sentence before it nor the headline contains.</param>
 /// <param name="HasExpected">It holds an answer of the type the question expects that the question does not already give (true when no type is expected).</param>
 /// <param name="TermShare">The share of the question's other key terms found in the sentence, the sentence before it or the headline.</param>
 /// <param name="Expected">What the question asks for, in words ("a number", "a date", "a person"…); null when nothing in particular.</param>
@@ -14,14 +14,14 @@ public sealed record AnswerJudgement(bool Answers, IReadOnlyList<string> Missing
 public sealed partial class ExtractiveAnswerer
 {
     /// <summary>The share of the question's key terms besides names (the relation asked and its objects) a sentence must cover, with its context.</summary>
-    public const double MinKeyTermShare = 0.34;
+    public const double MinKeyTermShare = 0.2;
 
     /// <summary>
-    /// The answerability judgement: a sentence answers a question only when (1) every name and number the
-    /// question gives occurs in it, in the sentence before it or in its article's headline — a name of several
-    /// words by any of its words, a word by a clear variant ("Brazil" / "Brazilian", "Japan" / "Japanese");
-    /// names carried over from an earlier turn (<paramref name="carried"/>) need only occur somewhere in
-    /// <paramref name="articleText"/>; (2) at least <see cref="MinKeyTermShare"/> of the question's other key
+    /// The answerability judgement: a sentence answers a question only when (1) its article
+    /// (<paramref name="articleText"/>, its headline and the sentence) mentions every name the question gives,
+    /// with those carried over from an earlier turn (<paramref name="carried"/>) — a name of several words by
+    /// any of its words, a word by a clear variant ("Brazil" / "Brazilian", "Japan" / "Japanese") — and every
+    /// figure the question gives occurs in the sentence, the sentence before it or the headline; (2) at least <see cref="MinKeyTermShare"/> of the question's other key
     /// terms occur there, stemmed, so that the relation asked (won, paid, elected, or its nominalisation) is
     /// talked about; and (3) the sentence holds an answer of the expected type that the question does not
     /// already give: a person or body for "who", an amount or count for "how much / how many", a date for
@@ -35,11 +35,9 @@ public sealed partial class ExtractiveAnswerer
             : WordTokenizer.Words(articleText + " " + context).Select(m => Possessive().Replace(m.Value, "")).ToList();
 
         var missing = new List<string>();
-        foreach (var name in NameGroups(question))
-            if (!name.Any(w => contextWords.Any(c => IsVariant(w, c)))) missing.Add(string.Join(" ", name));
-        if (carried is not null)
-            foreach (var name in NameGroups(carried))
-                if (!name.Any(w => articleWords.Any(c => IsVariant(w, c)))) missing.Add(string.Join(" ", name));
+        // the names: the article the sentence comes from must mention each (the sentence itself often says "the firm")
+        foreach (var name in NameGroups(carried is null ? question : question + " " + carried))
+            if (!name.Any(w => articleWords.Any(c => IsVariant(w, c)))) missing.Add(string.Join(" ", name));
         // amounts and figures the question gives (years are checked against the whole article and its date, before)
         foreach (Match m in QuestionNumber().Matches(question))
             if (!context.Contains(m.Value, StringComparison.OrdinalIgnoreCase)) missing.Add(m.Value);
