@@ -29,7 +29,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <param name="question">The standalone question (with a follow-up's carried topic).</param>
     /// <param name="focus">For a follow-up: what the user asked this time ("what about NATO?"); its words weigh more than the carried topic.</param>
     /// <param name="alreadySaid">The previous answer in the conversation: sentences it quoted are not repeated.</param>
-    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default)
+    /// <param name="judge">Quote only sentences that answer the question (<see cref="Judge"/>); otherwise the best-scoring ones.</param>
+    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true)
     {
         var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
         var candidates = new List<(string Text, SearchHit Hit, int Rank, int Order)>();
@@ -128,15 +129,16 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         }
         var chosen = new List<int>();
         double best = scored[0].Score;
-        var answering = scored.FirstOrDefault(s => JudgeAt(s.Index).Answers);
-        if (!JudgeAt(answering.Index).Answers)
+        bool Answers(int i) => !judge || JudgeAt(i).Answers;
+        var answering = scored.FirstOrDefault(s => Answers(s.Index));
+        if (!Answers(answering.Index))
             return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
         best = answering.Score;
         int totalWords = 0;
         foreach (var (i, score) in scored)
         {
             if (chosen.Count >= maxSentences) break;
-            if (!JudgeAt(i).Answers) continue;
+            if (!Answers(i)) continue;
             if (chosen.Count > 0 && score < best * FollowingSentenceShare) break;
             var words = candidates[i].Text.Split(' ').Length;
             if (chosen.Count > 0 && totalWords + words > MaxAnswerWords) continue;
