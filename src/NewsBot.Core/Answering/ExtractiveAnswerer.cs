@@ -177,7 +177,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         }
         // "how many …?" / "when …?": the leading source must hold a number or a date the question does not give;
         // on-topic sentences without one (a sentence naming the people involved but no date) do not answer it
-        bool? holds = kind is QuestionKind.Quantity or QuestionKind.Time
+        bool? holds = kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Time
             ? chosen.Where(i => candidates[i].Hit.ArticleId == sourceOrder[0]).Any(i => typeBonus[i] > 0)
             : null;
         return new ExtractiveAnswer(sb.ToString(), sources, quoted, best, holds);
@@ -268,7 +268,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// </summary>
     static double AnswerTypeBonus(QuestionKind kind, string sentence, HashSet<string> questionWords) => kind switch
     {
-        QuestionKind.Quantity => NewNumber(sentence, questionWords) ? AnswerKindBonus : -MissingKindPenalty,
+        QuestionKind.Quantity or QuestionKind.Score => NewNumber(sentence, questionWords) ? AnswerKindBonus : -MissingKindPenalty,
         QuestionKind.Time => HasDate().IsMatch(sentence) ? AnswerKindBonus : -MissingDatePenalty,
         QuestionKind.Person => NewPersonName(sentence, questionWords) ? AnswerKindBonus : -MissingKindPenalty,
         QuestionKind.Entity or QuestionKind.Place => NewName(sentence, questionWords, null) ? AnswerKindBonus : -MissingKindPenalty,
