@@ -39,9 +39,9 @@ public sealed partial class AnswerService
             {
                 var salient = SalientWords(question);
                 missing += salient.SelectMany(w => w.Terms).Distinct().Count(stats.Unseen.Contains);
-                // a name whose words each occur in the sources but never side by side ("Nintendo Switch"): a two-word
+                // a name whose words each occur in the sources but never side by side (a product named after its maker plus a common word): a two-word
                 // name counts as fully missing (the sources know the maker, not the thing); a pair inside a longer
-                // name ("College Football Playoff National Championship") as half, since longer names get reworded
+                // name (a five-word event title) as half, since longer names get reworded
                 bool Joined(int i) => i >= 0 && i + 1 < salient.Count && salient[i].NextIsAdjacent && salient[i + 1].Index == salient[i].Index + 1
                     && salient[i].IsName && salient[i + 1].IsName && salient[i].Terms.Count == 1 && salient[i + 1].Terms.Count == 1;
                 for (int i = 0; i + 1 < salient.Count; i++)

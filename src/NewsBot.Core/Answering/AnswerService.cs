@@ -79,8 +79,8 @@ public sealed partial class AnswerService(
         double? recency = parsed.WantsLatest ? retriever.Options.LatestRecencyWeight : null;
 
         // 3. retrieval, preferring what the conversation already cited: a follow-up stays with the story unless the
-        // rest of the news answers clearly better; any other question in a conversation ("how much did the Irish
-        // maker's shares fall?") stays with it when it answers nearly as well as the rest of the news
+        // rest of the news answers clearly better; any other question in a conversation ("how much did the Dutch
+        // firm's profit rise?") stays with it when it answers nearly as well as the rest of the news
         var preferredIds = rewrite.PreferredArticleIds.Count > 0 ? rewrite.PreferredArticleIds
             : history.Count > 0 && !history[^1].Refused ? history[^1].CitedArticleIds : [];
         double margin = rewrite.IsFollowUp ? FollowUpMargin : ConversationMargin;
@@ -189,7 +189,10 @@ public sealed partial class AnswerService(
         {
             // the model is told the local date, the one "today" and "yesterday" were filtered by
             var raw = (await model.AnswerAsync(standalone, sources.Select(s => s.Prompt).ToList(), TimeZoneInfo.ConvertTime(now, _zone), ct).ConfigureAwait(false)).Trim();
-            var check = Citations.Check(raw, sources.Count);
+            // a citation whose source does not hold the cited sentence's names and numbers is removed
+            var (supported, unsupported) = CitationSupport.Prune(raw, sources.Select(s => s.Prompt.Article.Title + "\n" + s.Prompt.Text).ToList());
+            if (unsupported > 0) logger.LogInformation("Removed {Count} citations whose source does not support the sentence", unsupported);
+            var check = Citations.Check(supported, sources.Count);
             // "NO_ANSWER: …" as asked, or dressed up ("**NO_ANSWER:** …", "I'm sorry. NO_ANSWER: …") without a citation
             if (NoAnswerMessage(raw, startOnly: check.CitedSources.Count > 0) is { } message)
                 return (Refusal(question, standalone, hits, lang, message.Length > 0 ? message : null, AnswerMode.Llm), null);
@@ -217,7 +220,7 @@ public sealed partial class AnswerService(
     {
         var (question, standalone, searchText, queryVector, hits, lang) = (c.Question, c.Standalone, c.SearchText, c.QueryVector, c.Hits, c.Lang);
 
-        // a year or model number the question asks about ("the 2016 referendum", "the Xbox 360"): sources that never
+        // a year or model number the question asks about ("the 2031 census", "the Model 9 phone"): sources that never
         // mention it are about something else, however close their words
         var asked = AskedNumbers(searchText);
         if (asked.Count > 0)
@@ -229,9 +232,12 @@ public sealed partial class AnswerService(
                 return Refusal(question, standalone, [], lang) with { Note = note };
             }
         }
-        // the answer may sit in a passage of a well-ranked article that ranked below the cut ("according to Bill Thompson's column")
+        // the answer may sit in a passage of a well-ranked article that ranked below the cut (a detail deep in a long column)
         if (options.ReadWholeArticles > 0) hits = await WithRestOfTopArticlesAsync(searchText, queryVector, hits, options.ReadWholeArticles, ct).ConfigureAwait(false);
-        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct).ConfigureAwait(false);
+        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct, options.JudgeAnswerability).ConfigureAwait(false);
+        // no sentence answers the question (ExtractiveAnswerer.Judge): refuse, listing the closest headlines; when the
+        // best source covers every name the question gives, say what it covers and what it lacks, citing it
+        if (answer is { Shortfall: var (gap, source) }) return ShortfallRefusal(question, standalone, hits, lang, gap, source) with { Note = note, SentenceScore = answer.BestScore };
         // a "how many" or "when" question whose best source gives no number or date is not answered by it
         if (answer is { HoldsAskedKind: false })
         {
@@ -267,7 +273,7 @@ public sealed partial class AnswerService(
     /// <summary>How many passages of each article <see cref="WithRestOfTopArticlesAsync"/> reads at most.</summary>
     const int PassagesPerArticle = 6;
 
-    /// <summary>The years (1900–2099) and the numbers that follow a name ("Xbox 360", "Boeing 737") in a question.</summary>
+    /// <summary>The years (1900–2099) and the numbers that follow a name ("Model 9", "Airbus A380") in a question.</summary>
     public static IReadOnlyList<string> AskedNumbers(string question)
         => AskedNumber().Matches(question).Select(m => m.Groups["n"].Value).Distinct().ToList();
 
@@ -357,23 +363,5 @@ public sealed partial class AnswerService(
             logger.LogWarning("The language model could not phrase the refusal ({Error}); using the built-in text", ex.Message);
         }
         return null;
-    }
-
-    AnswerResult Refusal(string question, string standalone, IReadOnlyList<SearchHit> hits, string lang, string? message = null, AnswerMode mode = AnswerMode.Extractive)
-    {
-        var headlines = hits
-            .Select(h => h.Article.Published is { } d ? $"{h.Article.Title} ({h.Article.Outlet ?? "unknown outlet"}, {d:yyyy-MM-dd})" : $"{h.Article.Title}{(h.Article.Outlet is null ? "" : $" ({h.Article.Outlet})")}")
-            .Distinct()
-            .Take(options.ClosestHeadlines)
-            .ToList();
-        return new AnswerResult
-        {
-            Question = question,
-            StandaloneQuery = standalone,
-            Answer = message ?? Language.NotCoveredMessage(lang),
-            Refused = true,
-            Mode = mode,
-            ClosestHeadlines = headlines,
-        };
     }
 }

@@ -12,7 +12,8 @@ public sealed record QuotedSentence(string Text, SearchHit Source, double Score)
 
 /// <summary>The extractive answer: quoted sentences grouped by source, each cited.</summary>
 /// <param name="HoldsAskedKind">For a question that asks for a number or a date: whether the first source's quoted sentences hold one the question does not already give (null for other questions).</param>
-public sealed record ExtractiveAnswer(string Text, IReadOnlyList<SearchHit> Sources, IReadOnlyList<QuotedSentence> Sentences, double BestScore, bool? HoldsAskedKind = null);
+/// <param name="Shortfall">When no sentence answers the question (<see cref="ExtractiveAnswerer.Judge"/>): what the best-scoring one lacks, with its source; the answer is then empty.</param>
+public sealed record ExtractiveAnswer(string Text, IReadOnlyList<SearchHit> Sources, IReadOnlyList<QuotedSentence> Sentences, double BestScore, bool? HoldsAskedKind = null, (AnswerJudgement Judgement, SearchHit Source)? Shortfall = null);
 
 /// <summary>
 /// Answers without a language model, and never invents text: it splits the retrieved passages into
@@ -28,7 +29,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <param name="question">The standalone question (with a follow-up's carried topic).</param>
     /// <param name="focus">For a follow-up: what the user asked this time ("what about NATO?"); its words weigh more than the carried topic.</param>
     /// <param name="alreadySaid">The previous answer in the conversation: sentences it quoted are not repeated.</param>
-    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default)
+    /// <param name="judge">Quote only sentences that answer the question (<see cref="Judge"/>); otherwise the best-scoring ones.</param>
+    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true)
     {
         var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
         var candidates = new List<(string Text, SearchHit Hit, int Rank, int Order)>();
@@ -66,7 +68,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         double Weight(string t) => focusTerms.Count == 0 || focusTerms.Contains(t) ? 1.0 : NonFocusTermWeight;
         var termLists = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Text)).ToList();
         var sentenceTerms = termLists.Select(t => t.ToHashSet()).ToList();
-        // the question's neighbouring word pairs ("new manager", "interest rates"): a sentence holding the pair says the same thing, not just the same words
+        // the question's neighbouring word pairs ("interest rates", "trade deficit"): a sentence holding the pair says the same thing, not just the same words
         var qPairs = Pairs(LexicalAnalyzer.DocumentTerms(focus ?? question)).ToHashSet();
         var titleTerms = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Hit.Article.Title).ToHashSet()).ToList();
         // local IDF over the candidate sentences: rarer words weigh more
@@ -74,10 +76,10 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         double idfTotal = idf.Values.Sum();
         var kind = Classify(focus ?? question);
         var questionWords = QuestionWords(question);
-        // "Who is the UKIP chairman …?": the role asked about, to find "UKIP chairman Petrina Holdsworth" or "Rory Armes, studio manager"
+        // "who chairs the party …?": the role asked about, to find a name beside it ("party chairman Jane Doe", "John Smith, studio manager")
         var roles = kind == QuestionKind.Person ? RoleWords(focus ?? question) : [];
 
-        // the names the question gives ("according to Bill Thompson's column", "at the Kooyong tournament"): an
+        // the names the question gives (a columnist's name, a tournament's venue): an
         // article that mentions more of them is more likely the one asked about
         var questionNames = Names(question);
         var articleNames = new Dictionary<string, double>();
@@ -115,12 +117,28 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         }
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));
 
+        // only sentences that answer the question are quoted, from the first source and from any other (a second
+        // source corroborates or contradicts the first; one that is merely similar says something else)
+        var articleTexts = hits.GroupBy(h => h.Article.Id).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(h => h.Text)));
+        var judged = new Dictionary<int, AnswerJudgement>();
+        AnswerJudgement JudgeAt(int i)
+        {
+            if (judged.TryGetValue(i, out var j)) return j;
+            var carried = focus is null ? null : question;
+            return judged[i] = Judge(focus ?? question, candidates[i].Text, candidates[i].Hit.Article.Title, previous.GetValueOrDefault(i), articleTexts[candidates[i].Hit.Article.Id], carried);
+        }
         var chosen = new List<int>();
         double best = scored[0].Score;
+        bool Answers(int i) => !judge || JudgeAt(i).Answers;
+        var answering = scored.FirstOrDefault(s => Answers(s.Index));
+        if (!Answers(answering.Index))
+            return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
+        best = answering.Score;
         int totalWords = 0;
         foreach (var (i, score) in scored)
         {
             if (chosen.Count >= maxSentences) break;
+            if (!Answers(i)) continue;
             if (chosen.Count > 0 && score < best * FollowingSentenceShare) break;
             var words = candidates[i].Text.Split(' ').Length;
             if (chosen.Count > 0 && totalWords + words > MaxAnswerWords) continue;
@@ -158,8 +176,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, scored.First(s => s.Index == i).Score)));
         }
         // "how many …?" / "when …?": the leading source must hold a number or a date the question does not give;
-        // on-topic sentences without one ("Tony Blair promised Gordon Brown he would stand down") do not answer it
-        bool? holds = kind is QuestionKind.Quantity or QuestionKind.Time
+        // on-topic sentences without one (a sentence naming the people involved but no date) do not answer it
+        bool? holds = kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Time
             ? chosen.Where(i => candidates[i].Hit.Article.Id == sourceOrder[0]).Any(i => typeBonus[i] > 0)
             : null;
         return new ExtractiveAnswer(sb.ToString(), sources, quoted, best, holds);
@@ -219,12 +237,12 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return inter / (double)(a.Count + b.Count - inter);
     }
 
-    internal enum QuestionKind { Other, Quantity, Time, Person, Entity, Place, Country }
+    internal enum QuestionKind { Other, Quantity, Time, Person, Entity, Place, Country, Score }
 
     /// <summary>In order of precedence when two match at the same place.</summary>
     static readonly (Regex Regex, QuestionKind Kind)[] KindPatterns =
     [
-        (QuantityQ(), QuestionKind.Quantity), (TimeQ(), QuestionKind.Time), (CountryQ(), QuestionKind.Country),
+        (ScoreQ(), QuestionKind.Score), (QuantityQ(), QuestionKind.Quantity), (TimeQ(), QuestionKind.Time), (CountryQ(), QuestionKind.Country),
         (PersonQ(), QuestionKind.Person), (EntityQ(), QuestionKind.Entity), (PlaceQ(), QuestionKind.Place),
     ];
 
@@ -250,7 +268,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// </summary>
     static double AnswerTypeBonus(QuestionKind kind, string sentence, HashSet<string> questionWords) => kind switch
     {
-        QuestionKind.Quantity => NewNumber(sentence, questionWords) ? AnswerKindBonus : -MissingKindPenalty,
+        QuestionKind.Quantity or QuestionKind.Score => NewNumber(sentence, questionWords) ? AnswerKindBonus : -MissingKindPenalty,
         QuestionKind.Time => HasDate().IsMatch(sentence) ? AnswerKindBonus : -MissingDatePenalty,
         QuestionKind.Person => NewPersonName(sentence, questionWords) ? AnswerKindBonus : -MissingKindPenalty,
         QuestionKind.Entity or QuestionKind.Place => NewName(sentence, questionWords, null) ? AnswerKindBonus : -MissingKindPenalty,
@@ -282,7 +300,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return false;
     }
 
-    /// <summary>A capitalised word the question does not contain — mid-sentence, or opening the sentence when it is not a common word ("Poland has rejected…").</summary>
+    /// <summary>A capitalised word the question does not contain — mid-sentence, or opening the sentence when it is not a common word ("Acme has said…").</summary>
     static bool NewName(string sentence, HashSet<string> questionWords, Func<string, bool>? kind)
     {
         foreach (Match m in WordTokenizer.Words(sentence))
@@ -299,7 +317,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return false;
     }
 
-    /// <summary>A person's name the question does not give: two or more capitalised words in a row ("Harry Redknapp", "Joaquin Phoenix").</summary>
+    /// <summary>A person's name the question does not give: two or more capitalised words in a row ("Jane Doe", "John Smith").</summary>
     static bool NewPersonName(string sentence, HashSet<string> questionWords)
     {
         foreach (Match m in PersonName().Matches(sentence))
@@ -311,7 +329,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         return false;
     }
 
-    /// <summary>The words of a matched name, possessives stripped ("Harry Redknapp's" → Harry, Redknapp).</summary>
+    /// <summary>The words of a matched name, possessives stripped ("Jane Doe's" → Jane, Doe).</summary>
     static List<string> NameParts(string name)
         => name.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(p => Possessive().Replace(p, "")).ToList();
 
@@ -327,7 +345,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     internal static HashSet<string> RoleWords(string question)
         => WordTokenizer.Words(question).Select(m => Possessive().Replace(m.Value, "")).Where(Roles.Contains).ToHashSet(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>A person's name the question does not give, within four words of one of the roles ("UKIP chairman Petrina Holdsworth", "Rory Armes, studio general manager").</summary>
+    /// <summary>A person's name the question does not give, within four words of one of the roles ("party chairman Jane Doe", "John Smith, studio general manager").</summary>
     internal static bool RoleBesideNewName(string sentence, HashSet<string> roles, HashSet<string> questionWords)
     {
         var words = WordTokenizer.Words(sentence).ToList();

@@ -13,7 +13,7 @@ public sealed record Rewrite(string Standalone, bool IsFollowUp, IReadOnlyList<s
 /// "what about", "how about", "also"; it is short and has a pronoun or demonstrative ("it", "they",
 /// "that", "there", "his") or is elliptical ("and for how much?", "when was that?") — is rewritten by
 /// carrying the previous topic (the content words of the previous standalone question) and prefers the
-/// articles cited in the previous answer; so is one that only describes what it is about ("the Irish maker").
+/// articles cited in the previous answer; so is one that only describes what it is about ("the Dutch firm").
 /// A question with its own topic stands alone.
 /// </summary>
 public static partial class FollowUpRewriter
@@ -49,20 +49,20 @@ public static partial class FollowUpRewriter
         var q = question.Trim();
         if (!q.Any(char.IsLetterOrDigit)) return false; // "…", "?": nothing to follow up
         if (Leading().IsMatch(q)) return true;
-        if (Ellipsis().IsMatch(q)) return true; // "what would the Tories do instead?"
+        if (Ellipsis().IsMatch(q)) return true; // "what would the other side do instead?"
         var words = LexicalAnalyzer.Words(q).ToList();
         var content = LexicalAnalyzer.QueryTerms(q);
         bool hasPronoun = words.Any(w => Pronouns.Contains(w));
         var names = CapitalisedName().Matches(q.Length > 1 ? q[1..] : ""); // named entities after the first letter
         if (hasPronoun && content.Count <= 4 && names.Count == 0) return true;
         // "he", "it", "they" with nothing in the question they could stand for: before any name
-        // ("who does he think could take Henman's place?"), or beside a single name in a short question
-        // ("which Windows users are safe from it?"); "did Putin say he would meet Zelenskyy?" stands alone
+        // ("who does he think could replace Smith?"), or beside a single name in a short question
+        // ("which Linux versions fix it?"); "did Smith say he would meet Jones?" stands alone
         var pronoun = PersonalPronoun().Match(q);
         if (pronoun.Success && (names.Count == 0 || names[0].Index + 1 > pronoun.Index || (names.Count == 1 && content.Count <= 3))) return true;
         if (content.Count <= 1 && words.Count <= 6) return true; // "when was that?", "and how much?"
-        // a definite description and no name to anchor it but a nationality ("how much did the Irish maker's
-        // shares fall?", "who runs the firm now?"): what it describes was named before
+        // a definite description and no name to anchor it but a nationality ("how much did the Dutch firm's
+        // profit rise?", "who runs the firm now?"): what it describes was named before
         if (DefiniteReferent().IsMatch(q) && names.All(n => Countries.IsCountryWord(n.Value))) return true;
         return false;
     }

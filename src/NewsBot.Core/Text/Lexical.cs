@@ -123,7 +123,7 @@ public sealed class LexicalEncoder(double k1 = 1.2, double b = 0.75, double aver
         return new SparseVector(ids, values);
     }
 
-    /// <summary>Ids of the terms and, with bigrams on, of each pair of neighbouring terms ("billie eilish").</summary>
+    /// <summary>Ids of the terms and, with bigrams on, of each pair of neighbouring terms ("interest rates").</summary>
     IEnumerable<uint> TermIds(List<string> terms)
     {
         for (int i = 0; i < terms.Count; i++)

@@ -24,7 +24,9 @@ public static class EvalCommand
         var noAnswers = new Option<bool>("--retrieval-only") { Description = "Measure retrieval only (no answers)" };
         var keep = new Option<bool>("--keep-index") { Description = "Keep the scratch index (its folder is printed)" };
         var details = new Option<string?>("--details") { Description = "Write one JSON line per question and measurement to FILE", HelpName = "FILE" };
-        var cmd = new Command("eval", "Measure retrieval and answers against a QA set") { qa, docs, limit, holdout, compare, recency, cf, noAnswers, keep, details, stories };
+        var split = new Option<string?>("--split") { Description = "Only the dev half (for tuning) or the test half (for reporting) of the questions: a seeded split by conversation or id", HelpName = "dev|test" };
+        split.AcceptOnlyFromAmong(QaSplit.Dev, QaSplit.Test);
+        var cmd = new Command("eval", "Measure retrieval and answers against a QA set") { qa, docs, limit, holdout, compare, recency, cf, noAnswers, keep, details, stories, split };
         cmd.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(stories) is { } labels) return await StoriesAsync(cli, parse, labels, ct);
@@ -57,6 +59,7 @@ public static class EvalCommand
                         IncludeCounterfactual = parse.GetValue(cf),
                         Answers = !parse.GetValue(noAnswers),
                         DetailsPath = parse.GetValue(details),
+                        Split = parse.GetValue(split),
                     }, token);
                     if (output.Json) output.WriteJson(report with { Failures = report.Failures.Take(50).ToList() });
                     else Print(output, report);
@@ -113,6 +116,7 @@ public static class EvalCommand
         if (r.Retrieval is { } m) o.Line($"Retrieval: recall@5 {m.RecallAt5:0.000}  recall@10 {m.RecallAt10:0.000}  MRR@10 {m.MrrAt10:0.000}  ({m.Questions} questions)");
         if (r.AnswerContainsRate is { } a) o.Line($"Answers containing an accepted answer: {a:P1}; citing the evidence article: {r.CitedEvidenceRate:P1}; citing an article that contains the answer: {r.CitedSupportRate:P1}; refused though answerable: {r.FalseRefusalRate:P1}");
         if (r.RefusalRateUnanswerable is { } u) o.Line($"Refused when the index cannot answer: {u:P1}");
+        if (r.MeanAnswerWords is { } w) o.Line($"Mean answer length: {w:0.0} words");
         if (r.Calibration is { } c) o.Line($"Relevance threshold {c.CurrentThreshold}: {c.AnswerableAboveCurrent:P1} of answerable above, {c.UnanswerableBelowCurrent:P1} of unanswerable below; best balance at {c.SuggestedThreshold} ({c.AnswerableAboveSuggested:P1} / {c.UnanswerableBelowSuggested:P1})");
         o.Line($"Answer latency: p50 {r.AnswerMsP50:0} ms, p95 {r.AnswerMsP95:0} ms");
         if (r.Comparison.Count > 0)

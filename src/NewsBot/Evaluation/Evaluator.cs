@@ -24,6 +24,8 @@ public sealed record EvalSettings
     public double CompareRecencyWeight { get; init; } = 0.5;
     /// <summary>A file that receives one JSON line per question and measurement (for analysis).</summary>
     public string? DetailsPath { get; init; }
+    /// <summary>"dev" or "test": only that half of the questions (<see cref="QaSplit"/>); null for all.</summary>
+    public string? Split { get; init; }
 }
 
 public sealed record RetrievalMetrics(string Config, int Questions, double RecallAt5, double RecallAt10, double MrrAt10);
@@ -42,6 +44,8 @@ public sealed record EvalReport
     public double? CitedSupportRate { get; init; }
     public double? FalseRefusalRate { get; init; }
     public double? RefusalRateUnanswerable { get; init; }
+    /// <summary>Mean length in words of the answers given (refusals left out).</summary>
+    public double? MeanAnswerWords { get; init; }
     public IReadOnlyList<RetrievalMetrics> Comparison { get; init; } = [];
     public RelevanceCalibration? Calibration { get; init; }
     public double AnswerMsP50 { get; init; }
@@ -74,6 +78,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
     public async Task<EvalReport> RunAsync(EvalSettings s, CancellationToken ct)
     {
         var items = QaItem.Load(s.QaPath);
+        if (s.Split is { } split) items = items.Where(i => QaSplit.Of(i) == split).ToList();
         if (s.Limit is { } limit) items = items.Take(limit).ToList();
         var heldOut = items
             .Where(i => i.EvidenceDocIds.Count > 0 && s.Holdout > 0 && (Hashing.Fnv1a32(i.Id) % 1000) < s.Holdout * 1000)
@@ -107,6 +112,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         int citesSupport = 0;
         int contains = 0, cited = 0, falseRefusals = 0, refusedUnanswerable = 0, unanswerableCount = 0, answered = 0;
         var latencies = new List<double>();
+        var answerWords = new List<int>();
         using var details = s.DetailsPath is { Length: > 0 } path ? new StreamWriter(path) : null;
         var failures = new List<object>();
         string? lastChat = null;
@@ -129,6 +135,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                 var sw = Stopwatch.StartNew();
                 result = await service.AnswerAsync(new AnswerRequest { Question = item.Question, ConversationId = conversation }, ct).ConfigureAwait(false);
                 latencies.Add(sw.Elapsed.TotalMilliseconds);
+                if (!result.Refused) answerWords.Add(result.Answer.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
             }
             var standalone = result?.StandaloneQuery ?? item.Question;
             var parsed = QueryParser.Parse(standalone, clock.GetUtcNow(), zone);
@@ -225,6 +232,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             CitedSupportRate = answered > 0 ? Math.Round(citesSupport / (double)answered, 4) : null,
             FalseRefusalRate = answered > 0 ? Math.Round(falseRefusals / (double)answered, 4) : null,
             RefusalRateUnanswerable = unanswerableCount > 0 ? Math.Round(refusedUnanswerable / (double)unanswerableCount, 4) : null,
+            MeanAnswerWords = answerWords.Count > 0 ? Math.Round(answerWords.Average(), 1) : null,
             Comparison = comparison,
             Calibration = Calibrate(relevances, answering.RelevanceThreshold),
             AnswerMsP50 = Percentile(latencies, 0.5),

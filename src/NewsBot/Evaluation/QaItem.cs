@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace NewsBot.Evaluation;
 
-/// <summary>One line of a QA file (the format of ../shared/eval/qa and eval/bbc-qa.jsonl).</summary>
+/// <summary>One line of a QA file (the format of the public QA set and of the project's own BBC questions under eval/).</summary>
 public sealed record QaItem
 {
     [JsonPropertyName("id")] public string Id { get; init; } = "";

@@ -128,6 +128,26 @@ public sealed class LlmAnswerTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_citation_whose_source_lacks_the_sentence_s_names_or_numbers_is_dropped_and_none_left_falls_back()
+    {
+        // the source says 1,400 services and a 9 percent claim: a sentence with another figure or a name it never
+        // mentions is not supported by it and loses its marker; the supported sentence keeps it
+        Reply("About 1,400 trains were cancelled [1]. Some 2,600 staff joined the walkout, said Joe Bloggs [1].");
+        var a = await Ask(LlmConfig(), "How many trains were cancelled by the rail strike?");
+        Assert.Equal("llm", a["mode"]!.GetValue<string>());
+        Assert.Equal("About 1,400 trains were cancelled [1]. Some 2,600 staff joined the walkout, said Joe Bloggs.", a["answer"]!.GetValue<string>());
+        Assert.Single(a["citations"]!.AsArray());
+
+        // every citation unsupported: the model's answer is not used, as for an uncited one
+        _server.Reset();
+        Reply("About 3,000 trains were cancelled, according to Joe Bloggs [1].");
+        var b = await Ask(LlmConfig(retries: 0), "How many trains were cancelled by the rail strike?");
+        Assert.Equal("extractive", b["mode"]!.GetValue<string>());
+        Assert.Contains("1,400", b["answer"]!.GetValue<string>());
+        Assert.DoesNotContain("3,000", b["answer"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_server_error_falls_back_to_the_extractive_answer_after_bounded_retries()
     {
         Reply("""{"error":{"message":"boom"}}""", status: 500);

@@ -1,0 +1,127 @@
+using System.Text.RegularExpressions;
+using NewsBot.Core.Text;
+
+namespace NewsBot.Core.Answering;
+
+/// <summary>Whether one sentence answers a question, and if not, what it lacks.</summary>
+/// <param name="Answers">It covers the question's names and numbers, enough of its other key terms, and holds an answer of the expected type.</param>
+/// <param name="Missing">The question's names that its article does not mention, and its figures that neither the sentence, the sentence before it nor the headline contains.</param>
+/// <param name="HasExpected">It holds an answer of the type the question expects that the question does not already give (true when no type is expected).</param>
+/// <param name="TermShare">The share of the question's other key terms found in the sentence, the sentence before it or the headline.</param>
+/// <param name="Expected">What the question asks for, in words ("a number", "a date", "a person"…); null when nothing in particular.</param>
+public sealed record AnswerJudgement(bool Answers, IReadOnlyList<string> Missing, bool HasExpected, double TermShare, string? Expected);
+
+public sealed partial class ExtractiveAnswerer
+{
+    /// <summary>The share of the question's key terms besides names (the relation asked and its objects) a sentence must cover, with its context.</summary>
+    public const double MinKeyTermShare = 0.2;
+
+    /// <summary>
+    /// The answerability judgement: a sentence answers a question only when (1) its article
+    /// (<paramref name="articleText"/>, its headline and the sentence) mentions every name the question gives,
+    /// with those carried over from an earlier turn (<paramref name="carried"/>) — a name of several words by
+    /// any of its words, a word by a clear variant ("Brazil" / "Brazilian", "Japan" / "Japanese") — and every
+    /// figure the question gives occurs in the sentence, the sentence before it or the headline; (2) at least <see cref="MinKeyTermShare"/> of the question's other key
+    /// terms occur there, stemmed, so that the relation asked (won, paid, elected, or its nominalisation) is
+    /// talked about; and (3) the sentence holds an answer of the expected type that the question does not
+    /// already give: a person or body for "who", an amount or count for "how much / how many", a date for
+    /// "when", a place for "where / which city", a score for "what was the score".
+    /// </summary>
+    public static AnswerJudgement Judge(string question, string sentence, string headline, string? previous = null, string? articleText = null, string? carried = null)
+    {
+        var context = sentence + " " + headline + " " + (previous ?? "");
+        var contextWords = WordTokenizer.Words(context).Select(m => Possessive().Replace(m.Value, "")).Where(w => w.Length > 0).ToList();
+        var articleWords = articleText is null ? contextWords
+            : WordTokenizer.Words(articleText + " " + context).Select(m => Possessive().Replace(m.Value, "")).ToList();
+
+        var missing = new List<string>();
+        // the names: the article the sentence comes from must mention each (the sentence itself often says "the firm")
+        foreach (var name in NameGroups(carried is null ? question : question + " " + carried))
+            if (!name.Any(w => articleWords.Any(c => IsVariant(w, c)))) missing.Add(string.Join(" ", name));
+        // amounts and figures the question gives (years are checked against the whole article and its date, before)
+        foreach (Match m in QuestionNumber().Matches(question))
+            if (!context.Contains(m.Value, StringComparison.OrdinalIgnoreCase)) missing.Add(m.Value);
+
+        var nameTerms = Names(question).Select(n => PorterStemmer.Stem(LexicalAnalyzer.FoldDiacritics(n.ToLowerInvariant()))).ToHashSet();
+        var keyTerms = LexicalAnalyzer.QueryTerms(question).Where(t => !nameTerms.Contains(t) && !t.Any(char.IsDigit)).Distinct().ToList();
+        var have = LexicalAnalyzer.DocumentTerms(context).ToHashSet();
+        double share = keyTerms.Count == 0 ? 1 : keyTerms.Count(t => have.Contains(t) || have.Any(h => SharedStem(h, t))) / (double)keyTerms.Count;
+
+        var kind = Classify(question);
+        var questionWords = QuestionWords(question);
+        bool expected = ExpectedAnswer(kind, sentence, questionWords);
+        return new AnswerJudgement(missing.Count == 0 && share >= MinKeyTermShare && expected, missing, expected, share, ExpectedWords(kind));
+    }
+
+    /// <summary>Whether the sentence holds what the kind of question asks for, not already given by the question.</summary>
+    static bool ExpectedAnswer(QuestionKind kind, string sentence, HashSet<string> questionWords) => kind switch
+    {
+        QuestionKind.Score => ScoreLike().IsMatch(sentence),
+        QuestionKind.Time => HasDate().Matches(sentence).Any(m => !questionWords.Contains(m.Value)),
+        QuestionKind.Person => NewPersonName(sentence, questionWords) || NewName(sentence, questionWords, null),
+        QuestionKind.Place => NewName(sentence, questionWords, null) || Locative().IsMatch(sentence),
+        _ => AnswerTypeBonus(kind, sentence, questionWords) >= 0,
+    };
+
+    static string? ExpectedWords(QuestionKind kind) => kind switch
+    {
+        QuestionKind.Quantity => "the amount or number asked for",
+        QuestionKind.Time => "the date asked for",
+        QuestionKind.Person => "who it was",
+        QuestionKind.Entity => "which one it was",
+        QuestionKind.Place or QuestionKind.Country => "the place asked for",
+        QuestionKind.Score => "the score",
+        _ => null,
+    };
+
+    /// <summary>The question's names: runs of capitalised words after the first word, stop words left out ("Kelly Holmes", "Glasgow").</summary>
+    internal static List<List<string>> NameGroups(string question)
+    {
+        var groups = new List<List<string>>();
+        List<string>? current = null;
+        int lastEnd = -1;
+        foreach (Match m in WordTokenizer.Words(question))
+        {
+            var w = Possessive().Replace(m.Value, "");
+            bool isName = m.Index > 0 && w.Length >= 2 && char.IsUpper(w[0]) && !StopWords.IsQueryNoise(w.ToLowerInvariant()) && !Months.Contains(w);
+            if (!isName) { current = null; continue; }
+            bool adjacent = current is not null && question[lastEnd..m.Index].Trim().Length == 0;
+            if (!adjacent) groups.Add(current = []);
+            current!.Add(w);
+            lastEnd = m.Index + m.Length;
+        }
+        return groups;
+    }
+
+    static readonly HashSet<string> Months = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December",
+        "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday",
+    };
+
+    /// <summary>The same word, or one a clear variant of the other: a shared beginning of at least five letters, or four for short names ("Japan" / "Japanese").</summary>
+    internal static bool IsVariant(string a, string b)
+    {
+        if (string.Equals(a, b, StringComparison.OrdinalIgnoreCase)) return true;
+        var (x, y) = (LexicalAnalyzer.FoldDiacritics(a.ToLowerInvariant()), LexicalAnalyzer.FoldDiacritics(b.ToLowerInvariant()));
+        int shorter = Math.Min(x.Length, y.Length);
+        if (shorter < 4) return false;
+        return x.StartsWith(y, StringComparison.Ordinal) || y.StartsWith(x, StringComparison.Ordinal) || PorterStemmer.Stem(x) == PorterStemmer.Stem(y);
+    }
+
+    /// <summary>Stems one of which begins the other, the shorter of at least three letters ("elect" / "election", "pai" / "paid").</summary>
+    static bool SharedStem(string a, string b) => Math.Min(a.Length, b.Length) >= 3 && (a.StartsWith(b, StringComparison.Ordinal) || b.StartsWith(a, StringComparison.Ordinal));
+
+    [GeneratedRegex(@"(?<![\w.,])(?:\d{1,3}(?:,\d{3})+|\d+\.\d+(?:%|m|bn)?|\d+(?:%|m|bn))(?![\w.,])")]
+    private static partial Regex QuestionNumber();
+
+    /// <summary>A place told by a preposition ("on the market square", "at a depot"), for places without a proper name.</summary>
+    [GeneratedRegex(@"\b(in|at|on|near|outside|inside|from) (the|a|an) \w+", RegexOptions.IgnoreCase)]
+    private static partial Regex Locative();
+
+    [GeneratedRegex(@"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")]
+    private static partial Regex ScoreLike();
+
+    [GeneratedRegex(@"\b(what (was|is|were) the (final )?score|by what score|final score|what score)\b")]
+    private static partial Regex ScoreQ();
+}

@@ -1,0 +1,114 @@
+using NewsBot.Core.Answering;
+using NewsBot.Core.Model;
+using NewsBot.Core.Retrieval;
+using NewsBot.UnitTests.Fakes;
+
+namespace NewsBot.UnitTests.Answering;
+
+/// <summary>
+/// The answerability judgement (<see cref="ExtractiveAnswerer.Judge"/>): a sentence answers only when it covers
+/// the question's names, enough of its key terms and holds an answer of the expected type the question does
+/// not already give. Invented stories, so nothing here is fitted to an evaluation set.
+/// </summary>
+public class AnswerabilityTests
+{
+    [Theory]
+    // who → a person or body
+    [InlineData("Who will coach Rivertown next season?", "Rivertown coach named", "Rivertown have named Maria Olsen as coach for next season.", "Rivertown said the coach for next season would be named soon.")]
+    // how much → an amount
+    [InlineData("How much did Acme pay for Widgetco?", "Acme buys Widgetco", "Acme paid $4.2bn for Widgetco, the firm said.", "Acme said it was pleased to pay for Widgetco.")]
+    // how many → a count
+    [InlineData("How many homes were flooded in Eastvale?", "Eastvale floods", "The storm flooded 340 homes in Eastvale.", "The storm flooded homes across Eastvale.")]
+    // when → a date the question does not give
+    [InlineData("When will Acme open its Leeds plant?", "Acme plant", "Acme will open its Leeds plant in March.", "Acme will open its Leeds plant, it said.")]
+    // where / which city → a place
+    [InlineData("In which city will the Northland summit be held?", "Northland summit", "The Northland summit will be held in Oslo.", "The Northland summit will be held soon, officials said.")]
+    // what was the score → a score
+    [InlineData("What was the score when Rivertown beat Eastvale?", "Rivertown win", "Rivertown beat Eastvale 3-1 on Saturday.", "Rivertown beat Eastvale on Saturday, to the delight of fans.")]
+    public void A_sentence_answers_only_with_an_answer_of_the_expected_type(string question, string headline, string answering, string onTopicOnly)
+    {
+        var yes = ExtractiveAnswerer.Judge(question, answering, headline);
+        var no = ExtractiveAnswerer.Judge(question, onTopicOnly, headline);
+        Assert.True(yes.Answers, $"should answer: {yes}");
+        Assert.True(yes.HasExpected);
+        Assert.False(no.Answers, $"should not answer: {no}");
+        Assert.False(no.HasExpected);
+        Assert.Empty(no.Missing);
+    }
+
+    [Fact]
+    public void The_answer_must_not_be_one_the_question_already_gives()
+    {
+        var j = ExtractiveAnswerer.Judge("What did Acme pay $4.2bn for?", "Acme paid $4.2bn, the firm said.", "Acme deal");
+        Assert.True(j.HasExpected); // an open question expects no particular type
+        var when = ExtractiveAnswerer.Judge("When in 2004 did Acme open the plant?", "Acme opened the plant in 2004.", "Acme plant");
+        Assert.False(when.HasExpected);
+    }
+
+    [Fact]
+    public void Every_name_the_question_gives_must_be_covered_not_just_one()
+    {
+        var j = ExtractiveAnswerer.Judge("How much did Acme pay for Widgetco and Gadgetron?", "Acme paid $4.2bn for Widgetco.", "Acme buys Widgetco");
+        Assert.False(j.Answers);
+        Assert.Equal(["Gadgetron"], j.Missing);
+    }
+
+    [Fact]
+    public void A_name_is_covered_by_a_clear_variant_by_one_of_its_words_or_by_the_headline()
+    {
+        var j = ExtractiveAnswerer.Judge("What was Brazilian unemployment in December according to Maria Olsen?",
+            "Unemployment fell to 9.6% in December, Olsen said.", "Brazil jobless rate falls");
+        Assert.True(j.Answers, j.ToString());
+    }
+
+    [Fact]
+    public void A_figure_the_question_gives_must_be_in_the_sentence_or_its_context()
+    {
+        var j = ExtractiveAnswerer.Judge("Which firm did Acme buy for $4.2bn?", "Acme bought Widgetco for $3.1bn.", "Acme deal");
+        Assert.False(j.Answers);
+        Assert.Contains("4.2bn", j.Missing);
+    }
+
+    readonly Embedder _embedder = new(new HashingEmbeddingGenerator(256), HashingEmbeddingGenerator.Profile(256));
+
+    static SearchHit Hit(string id, string title, string text) => new()
+    {
+        Article = new ArticleRef { Id = id, Title = title, Url = $"https://news.test/{id}", Outlet = "Test Outlet" }, Position = 0, Text = text,
+    };
+
+    [Fact]
+    public async Task Sources_that_cover_the_subject_but_not_the_fact_give_no_answer_and_say_what_is_lacking()
+    {
+        const string q = "How much did Acme pay for Widgetco?";
+        var hits = new[]
+        {
+            Hit("a1", "Acme to buy Widgetco", "Acme has agreed to buy Widgetco. Acme said the deal for Widgetco would close in the spring."),
+            Hit("a2", "Widgetco shareholders back Acme deal", "Widgetco shareholders backed the Acme deal on Monday."),
+        };
+        var answer = await new ExtractiveAnswerer(_embedder).AnswerAsync(q, await _embedder.EmbedQueryAsync(q), hits, 3);
+        Assert.NotNull(answer);
+        Assert.Empty(answer.Sentences);
+        Assert.NotNull(answer.Shortfall);
+        Assert.Empty(answer.Shortfall.Value.Judgement.Missing);
+        Assert.False(answer.Shortfall.Value.Judgement.HasExpected);
+    }
+
+    [Fact]
+    public async Task A_second_source_is_quoted_only_when_it_answers_the_same_question()
+    {
+        const string q = "How much did Acme pay for Widgetco?";
+        var hits = new[]
+        {
+            Hit("a1", "Acme buys Widgetco", "Acme paid $4.2bn for Widgetco, the firm said."),
+            Hit("a2", "Acme deal questioned", "Analysts said Acme paid too much for Widgetco, a rival of Gadgetron."),
+            Hit("a3", "Acme pays for Widgetco", "Acme paid $4.2bn for Widgetco, a regulatory filing showed."),
+        };
+        var answer = await new ExtractiveAnswerer(_embedder).AnswerAsync(q, await _embedder.EmbedQueryAsync(q), hits, 3);
+        Assert.NotNull(answer);
+        Assert.Null(answer.Shortfall);
+        var cited = answer.Sources.Select(s => s.Article.Id).ToList();
+        Assert.Contains("a1", cited);
+        Assert.Contains("a3", cited);       // corroborates: it answers the same question
+        Assert.DoesNotContain("a2", cited); // on the subject, no amount: similar is not enough
+    }
+}
