@@ -94,10 +94,17 @@ public sealed class FollowEndToEndTests : IAsyncLifetime
             ["Telegram__BotToken"] = Token,
             ["Telegram__BaseUrl"] = bot.BaseUrl,
             ["Storage__DataDirectory"] = data,
-            ["Ingestion__PollInterval"] = "00:00:02",
+            ["Ingestion__PollInterval"] = "00:00:10", // the shortest allowed
             ["Follows__CheckInterval"] = "00:00:01",
         }, "run");
-        await bot.WaitForAsync("setMyCommands", timeout: TimeSpan.FromSeconds(90));
+        try
+        {
+            await bot.WaitForAsync("setMyCommands", timeout: TimeSpan.FromSeconds(90));
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail("the worker did not start: " + worker.Stderr);
+        }
 
         var (_, follow) = bot.SendText(Chat, Chat, "/follow ferry collision in Harbor City port");
         var followed = await bot.WaitForAsync("sendMessage", c => c.Long("chat_id") == Chat && c.ReplyTo == follow, timeout: TimeSpan.FromSeconds(60));
@@ -106,16 +113,16 @@ public sealed class FollowEndToEndTests : IAsyncLifetime
         Assert.Contains("Metro Wire", followed.Text);
 
         _postHasFerry = true;
-        var update = await bot.WaitForAsync("sendMessage", c => c.Long("chat_id") == Chat && c.Text.StartsWith("Update:", StringComparison.Ordinal), timeout: TimeSpan.FromSeconds(90));
+        var update = await bot.WaitForAsync("sendMessage", c => c.Long("chat_id") == Chat && c.Text.StartsWith("<b>Update:", StringComparison.Ordinal), timeout: TimeSpan.FromSeconds(90));
         Assert.Contains("New from River Post", update.Text);
         Assert.Contains("radar", update.Text); // what is new, not the lead the chat already had
         Assert.Contains("/post/ferry", update.Str("text") + update.Params.ToJsonString());
 
         // more polls of the same feeds: nothing more is sent
         var polled = _server.CountRequests("/post/rss.xml");
-        await FakeBotApiServer.EventuallyAsync(() => _server.CountRequests("/post/rss.xml") >= polled + 3, "three more polls of the River Post feed", TimeSpan.FromSeconds(60));
+        await FakeBotApiServer.EventuallyAsync(() => _server.CountRequests("/post/rss.xml") >= polled + 2, "two more polls of the River Post feed", TimeSpan.FromSeconds(60));
         await Task.Delay(TimeSpan.FromSeconds(2)); // the follow job runs every second: give it a turn after the last poll
-        Assert.Single(bot.MessagesTo(Chat), c => c.Text.StartsWith("Update:", StringComparison.Ordinal));
+        Assert.Single(bot.MessagesTo(Chat), c => c.Text.StartsWith("<b>Update:", StringComparison.Ordinal));
 
         worker.Terminate();
         await worker.WaitForExitAsync(TimeSpan.FromSeconds(60));
