@@ -42,7 +42,9 @@ public sealed class StoriesEndToEndTests : IAsyncLifetime
         var (outlet, title, paragraphs) = Pages[path];
         return $"""
             <html><head><title>{title} - {outlet}</title><meta property="og:site_name" content="{outlet}"></head>
-            <body><article><h1>{title}</h1>{string.Concat(paragraphs.Select(p => $"<p>{p}</p>"))}</article></body></html>
+            <body><div class="cookie-banner">We use cookies. Accept cookies to continue reading.</div>
+            <article><h1>{title}</h1>{string.Concat(paragraphs.Select(p => $"<p>{p}</p>"))}
+            <p>Subscribe to our newsletter to get the harbour news every morning.</p></article></body></html>
             """;
     }
 
@@ -76,6 +78,27 @@ public sealed class StoriesEndToEndTests : IAsyncLifetime
 
     Task<(int Exit, string Out, string Err)> Run(params string[] args)
         => CliProcess.RunAsync(_work, new Dictionary<string, string?>(), [.. args, "--data", Path.Combine(_work, "data")]);
+
+    [Fact]
+    public async Task The_digest_of_two_outlets_feeds_leads_with_the_shared_event_citing_both_and_no_page_furniture()
+    {
+        var (exit, stdout, stderr) = await Run("ingest", _server.Url("/herald/rss.xml").ToString(), _server.Url("/wire/rss.xml").ToString());
+        Assert.True(exit == 0, stderr + stdout);
+
+        (exit, stdout, stderr) = await Run("digest", "--since", "48h", "--json");
+        Assert.True(exit == 0, stderr);
+        var stories = JsonNode.Parse(stdout)!["stories"]!.AsArray();
+        Assert.Equal(3, stories.Count);
+        var first = stories[0]!;
+        Assert.Equal(["Harbor Herald", "Metro Wire"], first["outlets"]!.AsArray().Select(o => o!.GetValue<string>()).Order());
+        Assert.Equal(2, first["articles"]!.AsArray().Count);
+        var summary = first["summary"]!.GetValue<string>();
+        Assert.Contains("[1]", summary);
+        Assert.Contains("[2]", summary);
+        foreach (var field in new[] { "article_id", "title", "outlet", "published", "url" }) Assert.NotNull(first["articles"]![0]![field]);
+        Assert.DoesNotContain("cookie", stdout, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("subscribe", stdout, StringComparison.OrdinalIgnoreCase);
+    }
 
     [Fact]
     public async Task Two_outlets_feeds_on_one_event_make_one_story_listed_first_and_the_others_stand_alone()
