@@ -19,12 +19,13 @@ namespace NewsBot.OpenAI;
 /// retries transient failures (429 — honouring Retry-After —, 5xx, timeouts, empty or malformed output) a bounded
 /// number of times; then the caller falls back to the extractive answer.
 /// </summary>
-public sealed partial class SemanticKernelAnswerer : ILlmAnswerer, ICoverageComparer
+public sealed partial class SemanticKernelAnswerer : ILlmAnswerer, ICoverageComparer, NewsBot.Core.Digests.IDigestWriter
 {
     readonly Kernel _kernel;
     readonly KernelFunction _answer;
     readonly KernelFunction _condense;
     readonly KernelFunction? _compare;
+    readonly KernelFunction? _digest;
     readonly LlmOptions _options;
     readonly ResiliencePipeline _pipeline;
     readonly TimeProvider _time;
@@ -43,6 +44,7 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer, ICoverageComp
         _condense = plugin["CondenseQuestion"];
         // optional, so that a prompt directory customised before coverage questions existed keeps working (compared offline then)
         _compare = plugin.TryGetFunction("CompareCoverage", out var compare) ? compare : null;
+        _digest = plugin.TryGetFunction("Digest", out var digest) ? digest : null;
         Description = $"{options.Provider}/{options.Model}";
     }
 
@@ -81,6 +83,22 @@ public sealed partial class SemanticKernelAnswerer : ILlmAnswerer, ICoverageComp
             ["today"] = now.ToString("dddd d MMMM yyyy", CultureInfo.InvariantCulture),
         };
         return await InvokeWithRetriesAsync(_compare, args, "coverage comparison", ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A digest item's summary from the story's numbered sources (the <c>Digest</c> prompt); null when the prompt
+    /// directory has none or the model refuses (NO_ANSWER), so the digest quotes the leads instead.
+    /// </summary>
+    public async Task<string?> SummarizeAsync(string storyTitle, IReadOnlyList<NewsBot.Core.Digests.DigestSource> sources, CancellationToken ct = default)
+    {
+        if (_digest is null) return null;
+        var args = new KernelArguments
+        {
+            ["title"] = TextNormalizer.CleanInline(storyTitle),
+            ["sources"] = FormatSources(sources.Select(s => new PromptSource(s.N, s.Article, s.Lead)).ToList()),
+        };
+        var text = await InvokeWithRetriesAsync(_digest, args, "digest summary", ct).ConfigureAwait(false);
+        return text.Contains(ILlmAnswerer.NoAnswerPrefix.TrimEnd(':'), StringComparison.Ordinal) ? null : text;
     }
 
     public async Task<string> CondenseAsync(string question, IReadOnlyList<ConversationTurn> history, CancellationToken ct = default)

@@ -25,7 +25,8 @@ public static class DigestRegistration
         services.AddSingleton(sp => new DigestComposer(
             sp.GetRequiredService<NewsBot.Core.Stories.IStoryStore>(),
             sp.GetRequiredService<NewsBot.Core.Ports.IArticleStore>(),
-            sp.GetService<IDigestWriter>()));
+            // with a language model its Digest prompt writes the summaries (citations checked by the composer)
+            sp.GetService<IDigestWriter>() ?? sp.GetRequiredService<ILlmAnswererProvider>().Answerer as IDigestWriter));
         services.AddSingleton<IStoryMatcher, StoryMatcher>();
         // the services that push to chats need a channel (IChatNotifier, registered by Telegram)
         services.AddSingleton<DigestScheduler>();

@@ -173,6 +173,26 @@ public sealed class CoverageQuestionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task With_a_model_the_digest_summary_comes_from_the_Digest_prompt_and_keeps_only_valid_citations()
+    {
+        _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost().WithBody(new WildcardMatcher("*daily news digest*")))
+            .AtPriority(1)
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json")
+                .WithBody(Completion("A Tarnow warehouse fire injured twelve people by one count [1] and about 20 by another [2]. The mayor resigned [9].")));
+        var (exit, stdout, stderr) = await Cli(LlmConfig(), "digest", "--since", "3650d", "--top", "1", "--json");
+        Assert.True(exit == 0, stderr);
+        var story = JsonNode.Parse(stdout)!["stories"]!.AsArray().Single()!;
+        // sources go to the model in time order: Northern Ledger (07:30) is [1], Valley Wire (10:00) is [2]
+        Assert.Equal("A Tarnow warehouse fire injured twelve people by one count [1] and about 20 by another [2]. The mayor resigned.", story["summary"]!.GetValue<string>());
+        Assert.Equal("Northern Ledger", story["articles"]![0]!["outlet"]!.GetValue<string>());
+        Assert.Equal("Valley Wire", story["articles"]![1]!["outlet"]!.GetValue<string>());
+        var user = JsonNode.Parse(_server.LogEntries.Single().RequestMessage.Body!)!["messages"]!.AsArray()[^1]!["content"]!.ToString();
+        Assert.Contains("[1] Warehouse fire in Tarnow injures twelve (Northern Ledger, 2026-11-25)", user);
+        Assert.Contains("> Twelve people were injured", user);
+        Assert.DoesNotContain("Lodz", user);
+    }
+
+    [Fact]
     public async Task With_a_model_the_comparison_uses_the_CompareCoverage_prompt_grouped_by_outlet_and_each_side_keeps_its_own_citation()
     {
         _server.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost().WithBody(new WildcardMatcher("*## Outlet:*")))
