@@ -86,4 +86,27 @@ public sealed class TelegramDigestTests
         Assert.Contains("Stopped following", (await h.Server.WaitForAsync("sendMessage", c => c.ReplyTo == u)).Text);
         Assert.Empty(await h.Services.GetRequiredService<NewsBot.Core.Follows.IFollowStore>().ListAsync(Chat));
     }
+
+    [Fact]
+    public async Task Digest_and_stories_on_demand_reply_to_the_command_even_when_nothing_happened()
+    {
+        await using var h = await TelegramBotHarness.StartAsync();
+        var (_, d) = h.Server.SendText(Chat, Chat, "/digest 48h 3");
+        Assert.StartsWith("Quiet day", (await h.Server.WaitForAsync("sendMessage", c => c.ReplyTo == d)).Text);
+        var (_, bad) = h.Server.SendText(Chat, Chat, "/digest <soon>");
+        Assert.Contains("I didn't understand", (await h.Server.WaitForAsync("sendMessage", c => c.ReplyTo == bad)).Text);
+        var (_, st) = h.Server.SendText(Chat, Chat, "/stories");
+        Assert.StartsWith("No stories in the last 24 hours", (await h.Server.WaitForAsync("sendMessage", c => c.ReplyTo == st)).Text);
+    }
+
+    [Fact]
+    public async Task The_follow_button_is_for_group_admins_and_a_story_that_is_gone_is_said_so()
+    {
+        await using var h = await TelegramBotHarness.StartAsync();
+        h.Server.PressButton(Group, Member, 10, "fol:s0123456789ab", chatType: "supergroup");
+        Assert.Contains("Only the group's admins", (await h.Server.WaitForAsync("answerCallbackQuery")).Str("text"));
+        h.Server.PressButton(Chat, Chat, 11, "fol:s0123456789ab");
+        Assert.Contains("no longer in my sources", (await h.Server.WaitForAsync("answerCallbackQuery", count: 2)).Str("text"));
+        Assert.Empty(await h.Services.GetRequiredService<NewsBot.Core.Follows.IFollowStore>().ListAsync(null));
+    }
 }
