@@ -38,25 +38,11 @@ public sealed class FollowEndToEndTests : IAsyncLifetime
             "The accident board said the ferry's radar had been switched to a shorter range minutes before the crash, which injured 17 people."]),
     };
 
-    static string Page(string path)
-    {
-        var (outlet, title, paragraphs) = Pages[path];
-        return $"""
-            <html><head><title>{title} - {outlet}</title><meta property="og:site_name" content="{outlet}"></head>
-            <body><article><h1>{title}</h1>{string.Concat(paragraphs.Select(p => $"<p>{p}</p>"))}</article></body></html>
-            """;
-    }
+    static readonly NewsSite Site = new(Pages);
 
-    static string Feed(string origin, string outlet, params (string Path, double HoursAgo)[] items) => $"""
-        <?xml version="1.0" encoding="utf-8"?>
-        <rss version="2.0"><channel><title>{outlet}</title><link>{origin}/</link>
-        {string.Concat(items.Select(i => $"""
-            <item><title>{Pages[i.Path].Title}</title><link>{origin}{i.Path}</link>
-              <pubDate>{DateTimeOffset.UtcNow.AddHours(-i.HoursAgo).ToString("r", CultureInfo.InvariantCulture)}</pubDate>
-              <description>{Pages[i.Path].Paragraphs[0]}</description></item>
-            """))}
-        </channel></rss>
-        """;
+    static string Page(string path) => Site.Page(path);
+
+    static string Feed(string origin, string outlet, params (string Path, double HoursAgo)[] items) => Site.Feed(origin, outlet, items);
 
     public async Task InitializeAsync()
     {

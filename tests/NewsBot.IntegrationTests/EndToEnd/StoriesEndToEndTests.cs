@@ -37,27 +37,11 @@ public sealed class StoriesEndToEndTests : IAsyncLifetime
             "The krone strengthened after the decision, and banks said mortgage rates would rise from October."]),
     };
 
-    static string Page(string path)
-    {
-        var (outlet, title, paragraphs) = Pages[path];
-        return $"""
-            <html><head><title>{title} - {outlet}</title><meta property="og:site_name" content="{outlet}"></head>
-            <body><div class="cookie-banner">We use cookies. Accept cookies to continue reading.</div>
-            <article><h1>{title}</h1>{string.Concat(paragraphs.Select(p => $"<p>{p}</p>"))}
-            <p>Subscribe to our newsletter to get the harbour news every morning.</p></article></body></html>
-            """;
-    }
+    static readonly NewsSite Site = new(Pages, pageFurniture: true);
 
-    static string Feed(string origin, string outlet, params (string Path, double HoursAgo)[] items) => $"""
-        <?xml version="1.0" encoding="utf-8"?>
-        <rss version="2.0"><channel><title>{outlet}</title><link>{origin}/</link>
-        {string.Concat(items.Select(i => $"""
-            <item><title>{Pages[i.Path].Title}</title><link>{origin}{i.Path}</link>
-              <pubDate>{DateTimeOffset.UtcNow.AddHours(-i.HoursAgo).ToString("r", CultureInfo.InvariantCulture)}</pubDate>
-              <description>{Pages[i.Path].Paragraphs[0]}</description></item>
-            """))}
-        </channel></rss>
-        """;
+    static string Page(string path) => Site.Page(path);
+
+    static string Feed(string origin, string outlet, params (string Path, double HoursAgo)[] items) => Site.Feed(origin, outlet, items);
 
     public async Task InitializeAsync()
     {
