@@ -67,15 +67,15 @@ public sealed class SqliteRetentionStore(SqliteDatabase db) : IRetentionStore
         await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
-    public async Task<DateTimeOffset?> PrunedDateAsync(string sourceKey, CancellationToken ct = default)
+    public async Task<DateTimeOffset?> PrunedAtAsync(string sourceKey, CancellationToken ct = default)
     {
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         // the item's own tombstone, or that of the article it was recorded as a duplicate of
         await using var cmd = conn.Command("""
-            SELECT MAX(d) FROM (
-                SELECT COALESCE(published_ms, ingested_ms) AS d FROM article_tombstones WHERE source_key = $k
+            SELECT MAX(p) FROM (
+                SELECT pruned_ms AS p FROM article_tombstones WHERE source_key = $k
                 UNION ALL
-                SELECT COALESCE(t.published_ms, t.ingested_ms) FROM duplicates x JOIN article_tombstones t ON t.id = x.duplicate_of
+                SELECT t.pruned_ms FROM duplicates x JOIN article_tombstones t ON t.id = x.duplicate_of
                 WHERE x.source_key = $k AND NOT EXISTS (SELECT 1 FROM articles a WHERE a.id = x.duplicate_of))
             """).With("$k", sourceKey);
         return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is long ms ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;

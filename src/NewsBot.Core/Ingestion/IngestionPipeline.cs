@@ -242,9 +242,10 @@ public sealed class IngestionPipeline(
     async Task<bool> IsExpiredAsync(ExtractedArticle article, string sourceKey, CancellationToken ct)
     {
         if (retention?.Cutoff(time.GetUtcNow()) is { } cutoff && article.Published is { } published && published < cutoff) return true;
-        if (pruned is null || await pruned.PrunedDateAsync(sourceKey, ct).ConfigureAwait(false) is not { } prunedDate) return false;
-        // a pruned article comes back only as a newer version of itself (published after the copy that was pruned)
-        return article.Published is not { } date || date <= prunedDate;
+        if (pruned is null || await pruned.PrunedAtAsync(sourceKey, ct).ConfigureAwait(false) is not { } prunedAt) return false;
+        // a pruned article comes back only when republished after the prune (its feed dates it later); not by a feed
+        // that still lists it, nor by one whose dates drift a little from poll to poll
+        return article.Published is not { } date || date <= prunedAt;
     }
 
     static IngestItemResult ResultFor(string input, IngestStatus status, ArticleRecord r, int chunkCount) => new()

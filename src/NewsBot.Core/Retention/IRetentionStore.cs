@@ -16,10 +16,10 @@ public interface IRetentionStore
     Task WriteTombstonesAsync(IReadOnlyList<ArticleRecord> articles, bool keepText, DateTimeOffset prunedAt, CancellationToken ct = default);
 
     /// <summary>
-    /// The date (published, else ingested) of the pruned article with this identity, or of the pruned article it was
-    /// recorded as a duplicate of; null when none was pruned. An item no newer than that must not come back as new.
+    /// When the article with this identity, or the article it was recorded as a duplicate of, was pruned; null when
+    /// neither was. An item published before that must not come back as new.
     /// </summary>
-    Task<DateTimeOffset?> PrunedDateAsync(string sourceKey, CancellationToken ct = default);
+    Task<DateTimeOffset?> PrunedAtAsync(string sourceKey, CancellationToken ct = default);
 
     /// <summary>Returns the pages freed by deletions to the file system.</summary>
     Task<CompactResult> CompactAsync(CancellationToken ct = default);

@@ -146,8 +146,12 @@ public sealed class RetentionTests : IDisposable
         Assert.Empty(await Find(s, "kw1"));
         Assert.Equal(body, (await s.Articles.GetArticlesAsync([Identity.ForUrl("https://news.test/a1")]))[0].Body);
         Assert.Equal(0, (await s.Articles.GetCountsAsync()).Articles);
-        // republished with a new date: a new version, ingested again
-        _source.Add("a1", _source.Items["a1"].OfType<ExtractedItem>().Single().Article with { Published = Now.AddDays(-1) });
+        // listed again with a date before the prune (a feed's dates drift): still pruned
+        var item = _source.Items["a1"].OfType<ExtractedItem>().Single().Article;
+        _source.Add("a1", item with { Published = Now.AddDays(-1) });
+        Assert.Equal(IngestStatus.Expired, Assert.Single(await Ingest(s, ["a1"])).Status);
+        // republished after the prune: a new version, ingested again
+        _source.Add("a1", item with { Published = Now.AddHours(1) });
         Assert.Equal(IngestStatus.Added, Assert.Single(await Ingest(s, ["a1"])).Status);
         Assert.NotEmpty(await Find(s, "kw1"));
     }
