@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 using NewsBot.Core.Ingestion;
 using NewsBot.Core.Model;
@@ -222,5 +223,21 @@ public sealed class RetentionTests : IDisposable
         var keepAll = new RetentionJob(new IndexPruner(Service(s), s.Index), new FixedTime(Now.AddDays(100)), NullLogger<RetentionJob>.Instance);
         await keepAll.RunAsync(CancellationToken.None);
         Assert.Equal(1, (await s.Articles.GetCountsAsync()).Articles);
+    }
+
+    [Fact]
+    public void The_worker_schedules_the_retention_job_only_when_Storage_RetainDays_is_set()
+    {
+        static bool Scheduled(Dictionary<string, string?> settings)
+        {
+            var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
+            var services = new Microsoft.Extensions.DependencyInjection.ServiceCollection();
+            services.AddNewsBotWorker(config);
+            return services.Any(d => d.ServiceType == typeof(IScheduledJob) && d.ImplementationType == typeof(RetentionJob));
+        }
+
+        Assert.False(Scheduled([]));
+        Assert.False(Scheduled(new() { ["Storage:RetainDays"] = "" })); // null in appsettings.example.json
+        Assert.True(Scheduled(new() { ["Storage:RetainDays"] = "180" }));
     }
 }
