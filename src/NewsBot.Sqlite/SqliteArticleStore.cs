@@ -14,7 +14,10 @@ public sealed class SqliteArticleStore(SqliteDatabase db) : IArticleStore
     {
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = conn.Command($"SELECT {ArticleColumns} FROM articles WHERE id = $id").With("$id", articleId);
-        return await ReadOneAsync(cmd, ct).ConfigureAwait(false);
+        if (await ReadOneAsync(cmd, ct).ConfigureAwait(false) is { } live) return live;
+        // a pruned article resolves to its tombstone (no chunks; its text only with Storage:KeepArticleText)
+        await using var tomb = conn.Command($"SELECT {SqliteRetentionStore.TombstoneColumns} FROM article_tombstones WHERE id = $id").With("$id", articleId);
+        return await ReadOneAsync(tomb, ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<ArticleRecord>> GetArticlesAsync(IReadOnlyCollection<string> articleIds, CancellationToken ct = default)
@@ -22,7 +25,10 @@ public sealed class SqliteArticleStore(SqliteDatabase db) : IArticleStore
         if (articleIds.Count == 0) return [];
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         var result = new List<ArticleRecord>();
-        foreach (var batch in articleIds.Distinct().Chunk(200))
+        var missing = new HashSet<string>(articleIds, StringComparer.Ordinal);
+        // registered articles first, then the tombstones of pruned ones (so saved answers' citations still resolve)
+        foreach (var (columns, table) in new[] { (ArticleColumns, "articles"), (SqliteRetentionStore.TombstoneColumns, "article_tombstones") })
+        foreach (var batch in missing.ToList().Chunk(200))
         {
             await using var cmd = conn.Command("");
             var names = new List<string>();
@@ -31,9 +37,13 @@ public sealed class SqliteArticleStore(SqliteDatabase db) : IArticleStore
                 names.Add("$p" + i);
                 cmd.With("$p" + i, batch[i]);
             }
-            cmd.CommandText = $"SELECT {ArticleColumns} FROM articles WHERE id IN ({string.Join(",", names)})";
+            cmd.CommandText = $"SELECT {columns} FROM {table} WHERE id IN ({string.Join(",", names)})";
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false)) result.Add(Read(r));
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var record = Read(r);
+                if (missing.Remove(record.Id)) result.Add(record);
+            }
         }
         return result;
     }

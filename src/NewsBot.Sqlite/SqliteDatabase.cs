@@ -10,7 +10,7 @@ namespace NewsBot.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase
 {
-    public const int SchemaVersion = 3; // the last of SqliteMigrations.All
+    public const int SchemaVersion = 4; // the last of SqliteMigrations.All
     public const string FileName = "newsbot.db";
 
     readonly string _connectionString;
@@ -102,7 +102,9 @@ public sealed class SqliteDatabase
             await conn.OpenAsync(ct).ConfigureAwait(false);
             await using (var pragma = conn.CreateCommand())
             {
-                pragma.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+                // auto_vacuum takes effect only in a file with no tables yet (a new one): an older file is switched by
+                // its first prune (SqliteRetentionStore.CompactAsync), since that takes a full VACUUM
+                pragma.CommandText = "PRAGMA auto_vacuum=INCREMENTAL; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
                 await pragma.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
             await SqliteMigrations.MigrateAsync(conn, FilePath, ct).ConfigureAwait(false);

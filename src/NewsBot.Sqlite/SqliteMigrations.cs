@@ -18,6 +18,7 @@ internal static class SqliteMigrations
         new(1, "articles, chunks, feeds, conversations, inbox", V1),
         new(2, "stories", V2),
         new(3, "daily digests and follows", SqliteDigestStore.Schema + SqliteFollowStore.Schema),
+        new(4, "article tombstones (retention)", SqliteRetentionStore.Schema),
     ];
 
     public static int Latest => All[^1].Version;

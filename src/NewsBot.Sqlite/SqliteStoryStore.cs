@@ -69,18 +69,22 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
             while (await r.ReadAsync(ct).ConfigureAwait(false)) heads.Add((r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)));
         }
         var articles = new Dictionary<string, List<(ArticleRef Ref, long Time, long Seq)>>(StringComparer.Ordinal);
+        var listed = new HashSet<string>(StringComparer.Ordinal);
+        // a story's pruned articles are read from their tombstones (retention), after its registered ones
+        foreach (var (table, seq) in new[] { ("articles", "a.seq"), ("article_tombstones", "0") })
         foreach (var batch in heads.Select(h => h.Id).Chunk(400))
         {
             await using var cmd = conn.Command("");
             cmd.CommandText = $"""
-                SELECT sa.story_id, a.id, a.title, a.outlet, a.author, a.published_ms, a.url, COALESCE(a.published_ms, a.ingested_ms), a.seq
-                FROM story_articles sa JOIN articles a ON a.id = sa.article_id
+                SELECT sa.story_id, a.id, a.title, a.outlet, a.author, a.published_ms, a.url, COALESCE(a.published_ms, a.ingested_ms), {seq}
+                FROM story_articles sa JOIN {table} a ON a.id = sa.article_id
                 WHERE sa.story_id IN ({string.Join(",", batch.Select((id, i) => { cmd.With("$s" + i, id); return "$s" + i; }))})
                 """;
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
                 var storyId = r.GetString(0);
+                if (!listed.Add(r.GetString(1))) continue; // registered again after it was pruned
                 if (!articles.TryGetValue(storyId, out var list)) articles[storyId] = list = [];
                 list.Add((new ArticleRef
                 {

@@ -9,6 +9,8 @@ public enum IngestStatus
     Unchanged,
     Duplicate,
     Failed,
+    /// <summary>Older than the retention window (Storage:RetainDays), or pruned before: not ingested again (counted with the unchanged).</summary>
+    Expired,
 }
 
 /// <summary>The outcome of ingesting one article (or of one input that failed).</summary>
@@ -42,7 +44,7 @@ public sealed class IngestSummary
         {
             case IngestStatus.Added: Added++; Chunks += r.Chunks; break;
             case IngestStatus.Updated: Updated++; Chunks += r.Chunks; break;
-            case IngestStatus.Unchanged: Unchanged++; break;
+            case IngestStatus.Unchanged or IngestStatus.Expired: Unchanged++; break;
             case IngestStatus.Duplicate: Duplicate++; break;
             default: Failed++; break;
         }

@@ -24,7 +24,9 @@ public sealed class IngestionPipeline(
     IngestionOptions options,
     TimeProvider time,
     ILogger<IngestionPipeline> logger,
-    IStoryAssigner? stories = null)
+    IStoryAssigner? stories = null,
+    NewsBot.Core.Retention.RetentionPolicy? retention = null,
+    NewsBot.Core.Retention.IRetentionStore? pruned = null)
 {
     bool _ready;
 
@@ -181,6 +183,10 @@ public sealed class IngestionPipeline(
         // before identities dropped "www.", an article was stored under its canonical URL as given
         var existing = await store.FindBySourceAsync(sourceKey, ct).ConfigureAwait(false)
                        ?? (sourceKey == article.SourceKey ? null : await store.FindBySourceAsync(article.SourceKey, ct).ConfigureAwait(false));
+        // the retention window holds at ingestion too: a feed still listing an item older than the window, or one
+        // already pruned, must not bring it back as new
+        if (existing is null && await IsExpiredAsync(article, sourceKey, ct).ConfigureAwait(false))
+            return new IngestItemResult { Input = input, Status = IngestStatus.Expired, Article = Reference(Identity.ForUrl(sourceKey)) };
         if (existing is not null && existing.ContentHash == contentHash)
             return ResultFor(input, IngestStatus.Unchanged, existing, existing.ChunkCount);
 
@@ -231,6 +237,15 @@ public sealed class IngestionPipeline(
         {
             Id = articleId, Title = title, Outlet = article.Outlet, Author = article.Author, Published = article.Published, Url = article.Url,
         };
+    }
+
+    async Task<bool> IsExpiredAsync(ExtractedArticle article, string sourceKey, CancellationToken ct)
+    {
+        if (retention?.Cutoff(time.GetUtcNow()) is { } cutoff && article.Published is { } published && published < cutoff) return true;
+        if (pruned is null || await pruned.PrunedAtAsync(sourceKey, ct).ConfigureAwait(false) is not { } prunedAt) return false;
+        // a pruned article comes back only when republished after the prune (its feed dates it later); not by a feed
+        // that still lists it, nor by one whose dates drift a little from poll to poll
+        return article.Published is not { } date || date <= prunedAt;
     }
 
     static IngestItemResult ResultFor(string input, IngestStatus status, ArticleRecord r, int chunkCount) => new()

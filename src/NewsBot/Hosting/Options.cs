@@ -10,6 +10,16 @@ public sealed class StorageOptions
     /// <summary>Folder of the SQLite database (newsbot.db), model cache and logs. Relative paths are relative to the working directory.</summary>
     [Required(AllowEmptyStrings = false)]
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary>
+    /// Articles older than this many days (by published time, else ingestion time) are pruned once a day by the worker
+    /// and by <c>prune</c> without <c>--older-than</c>; unset (the default) keeps everything.
+    /// </summary>
+    [Range(1, 36500)]
+    public int? RetainDays { get; set; }
+
+    /// <summary>Keep a pruned article's text (in its tombstone) although it leaves the index; default false (text deleted).</summary>
+    public bool KeepArticleText { get; set; }
 }
 
 public enum IndexProvider

@@ -83,6 +83,7 @@ public static class ServiceRegistration
         services.AddNewsBotSourcesAdapter();
         services.AddNewsBotAnswering(config);
         services.AddNewsBotDigests(config);
+        services.AddNewsBotRetention();
         services.AddSingleton<FeedRegistration>();
         // The status service asks "which answer mode" through IAnswerModeInfo, so only this line knows where the model is held.
         services.AddSingleton<IAnswerModeInfo>(sp => new HostAnswerModeInfo(sp.GetRequiredService<ILlmAnswererProvider>().Answerer));

@@ -16,6 +16,9 @@ public static class WorkerRegistration
         });
         services.AddSingleton<IngestionSignal>();
         services.AddScheduledJob<FeedPollingJob>();
+        // retention: only with a window (by default every article is kept)
+        if (!string.IsNullOrWhiteSpace(config[$"{NewsBot.Hosting.StorageOptions.SectionName}:{nameof(NewsBot.Hosting.StorageOptions.RetainDays)}"]))
+            services.AddScheduledJob<RetentionJob>();
         // digests and follow updates are pushed to chats: only with a channel to push them through
         if (NewsBot.Hosting.ChannelRegistration.TelegramEnabled(config))
         {

@@ -78,10 +78,11 @@ public class SchemaMigrationTests : IDisposable
 
         Assert.StartsWith("stories", await db.GetMetaAsync("migration:2"));
         Assert.StartsWith("daily digests and follows", await db.GetMetaAsync("migration:3"));
+        Assert.StartsWith("article tombstones", await db.GetMetaAsync("migration:4"));
         await using (var conn = await db.OpenAsync())
         {
             Assert.Equal((long)SqliteDatabase.SchemaVersion, await SqliteMigrations.VersionAsync(conn, null, default));
-            Assert.Equal(3, SqliteDatabase.SchemaVersion);
+            Assert.Equal(4, SqliteDatabase.SchemaVersion);
             Assert.Equal(SqliteDatabase.SchemaVersion, SqliteMigrations.Latest);
         }
         Assert.Equal("v1-instance", await db.GetMetaAsync("instance_id"));
@@ -106,6 +107,65 @@ public class SchemaMigrationTests : IDisposable
         Assert.Equal(["u1", "u2"], listed[0].Articles.Select(a => a.Id));
         Assert.Equal(["Northern Ledger", "Harbor Herald"], listed[0].Outlets);
         Assert.Equal(["u3"], listed[1].Articles.Select(a => a.Id));
+    }
+
+    /// <summary>Makes the v1 directory the v3 one the v3 code left: the stories, digest and follow tables holding a story of u1 and u2, a follow of it and a subscription.</summary>
+    void UpgradeToV3WithData()
+    {
+        long t = new DateTimeOffset(2026, 6, 2, 9, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+        using var conn = new SqliteConnection($"Data Source={Path.Combine(_dir.Path, SqliteDatabase.FileName)}");
+        conn.Open();
+        using var cmd = conn.CreateCommand();
+        cmd.CommandText = SqliteMigrations.All[1].Sql + SqliteMigrations.All[2].Sql + $"""
+            INSERT INTO stories(id, title, first_ms, last_ms, articles, outlets, vector_sum, entities, numbers, updated_ms)
+                VALUES('s1', 'Keller pension reform', {t}, {t}, 2, 2, x'', '{"{}"}', '[]', {t});
+            INSERT INTO story_articles(article_id, story_id, time_ms, vector, entities, numbers, title, outlet) VALUES
+                ('u1', 's1', {t}, x'', '[]', '[]', 'Keller unveils pension reform', 'Northern Ledger'),
+                ('u2', 's1', {t}, x'', '[]', '[]', 'Keller pension reform raises retirement age', 'Harbor Herald');
+            INSERT INTO follows(id, chat_id, topic, story_id, story_title, created_ms, last_activity_ms) VALUES('f1', 42, 'pension reform', 's1', 'Keller pension reform', {t}, {t});
+            INSERT INTO follow_articles(follow_id, article_id, at_ms) VALUES('f1', 'u1', {t}), ('f1', 'u2', {t});
+            INSERT INTO digest_subscriptions(chat_id, time, time_zone, subscribed_ms) VALUES(42, '07:30', 'Europe/Oslo', {t});
+            PRAGMA user_version = 3;
+            """;
+        cmd.ExecuteNonQuery();
+        conn.Close();
+        SqliteConnection.ClearAllPools();
+    }
+
+    [Fact]
+    public async Task A_v3_data_directory_upgrades_to_v4_with_nothing_lost_and_its_pruned_articles_still_resolve()
+    {
+        CreateV1(new HashingEmbeddingGenerator());
+        UpgradeToV3WithData();
+        var db = new SqliteDatabase(_dir.Path);
+
+        await using (var conn = await db.OpenAsync())
+            Assert.Equal(4L, await SqliteMigrations.VersionAsync(conn, null, default));
+        Assert.Null(await db.GetMetaAsync("migration:2")); // v2 and v3 were not applied again
+        Assert.StartsWith("article tombstones", await db.GetMetaAsync("migration:4"));
+        Assert.Equal("v1-instance", await db.GetMetaAsync("instance_id"));
+        var articles = new SqliteArticleStore(db);
+        Assert.Equal(3, (await articles.GetCountsAsync()).Articles);
+        Assert.Equal("A reform.", Assert.Single(await new SqliteConversationStore(db).GetRecentAsync("cli:c1", 5)).Answer);
+        Assert.Equal("Europe/Oslo", (await new SqliteDigestStore(db).GetAsync(42))?.TimeZone);
+        var follows = new SqliteFollowStore(db);
+        Assert.Equal("s1", Assert.Single(await follows.ListAsync(42)).StoryId);
+        var stories = new SqliteStoryStore(db, TimeProvider.System);
+        Assert.Equal(["u1", "u2"], (await stories.GetStoryAsync("s1"))!.Articles.Select(a => a.Id));
+
+        // prune everything (dated 2026-06-02): the story, the follow's history and the saved answer's citation resolve
+        using var index = new SqliteArticleIndex(db);
+        var report = await new NewsBot.Core.Retention.RetentionService(new SqliteRetentionStore(db), articles, index,
+            NewsBot.Core.Retention.RetentionPolicy.KeepEverything, TimeProvider.System, NullLogger<NewsBot.Core.Retention.RetentionService>.Instance)
+            .PruneAsync(new DateTimeOffset(2026, 7, 1, 0, 0, 0, TimeSpan.Zero));
+        Assert.Equal(3, report.Articles);
+        Assert.Equal(0, (await index.GetStatsAsync()).Chunks);
+        var story = (await stories.GetStoryAsync("s1"))!;
+        Assert.Equal(["Keller unveils pension reform", "Keller pension reform raises retirement age"], story.Articles.Select(a => a.Title));
+        Assert.Equal(["Northern Ledger", "Harbor Herald"], story.Outlets);
+        Assert.Equal(new HashSet<string> { "u1", "u2" }, await follows.GetKnownArticlesAsync("f1"));
+        var cited = Assert.Single(await new SqliteConversationStore(db).GetRecentAsync("cli:c1", 5)).CitedArticleIds;
+        Assert.Equal("https://news.test/u1", Assert.Single(await articles.GetArticlesAsync(cited)).Article.Url);
     }
 
     [Fact]
