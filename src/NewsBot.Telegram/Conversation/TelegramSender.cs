@@ -30,8 +30,12 @@ public sealed class TelegramPermanentSendException(string method, long? chatId, 
 /// so a hiccup never makes the whole update run again (another answer, parts sent twice).
 /// Permanent refusals (403 blocked/kicked, 400 chat not found …) throw <see cref="TelegramPermanentSendException"/>:
 /// the dispatcher gives up on the update at once. Answering a callback query is best effort.
+/// Messages and edits keep within Telegram's flood limits through <see cref="TelegramSendLimiter"/>: the chat's turn is
+/// held for the whole send (its retries included, so one chat's messages keep their order), and every attempt waits
+/// for a permit, since each request that reaches Telegram counts against the limits.
 /// </summary>
-public sealed class TelegramSender(ITelegramBotClient bot, ResiliencePipelineProvider<string> pipelines, LogRedaction redaction, ILogger<TelegramSender> logger)
+public sealed class TelegramSender(ITelegramBotClient bot, ResiliencePipelineProvider<string> pipelines, TelegramSendLimiter limiter,
+    LogRedaction redaction, ILogger<TelegramSender> logger)
 {
     private readonly ResiliencePipeline _pipeline = pipelines.GetPipeline(TelegramRetry.SendPipelineKey);
 
@@ -105,11 +109,18 @@ public sealed class TelegramSender(ITelegramBotClient bot, ResiliencePipelinePro
 
     private async Task<T> WithRetryAsync<T>(string method, long? chatId, Func<Task<T>> call, CancellationToken ct)
     {
+        // one chat's messages go out in order: its turn is held across the retries of this one
+        using var turn = chatId is { } id ? await limiter.EnterChatAsync(id, ct).ConfigureAwait(false) : null;
         // the method name reaches the pipeline's retry log through the context
         var context = ResilienceContextPool.Shared.Get(method, ct);
         try
         {
-            return await _pipeline.ExecuteAsync(async _ => await call().ConfigureAwait(false), context).ConfigureAwait(false);
+            return await _pipeline.ExecuteAsync(async _ =>
+            {
+                if (chatId is { } chat)
+                    await limiter.WaitToSendAsync(chat, ct).ConfigureAwait(false);
+                return await call().ConfigureAwait(false);
+            }, context).ConfigureAwait(false);
         }
         catch (ApiRequestException e) when (IsPermanent(e))
         {
