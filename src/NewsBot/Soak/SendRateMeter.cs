@@ -28,6 +28,16 @@ public sealed class SendRateMeter
         }
     }
 
+    /// <summary>From the first message to the last.</summary>
+    public TimeSpan Span
+    {
+        get
+        {
+            lock (_lock)
+                return _sends.Count < 2 ? TimeSpan.Zero : Stopwatch.GetElapsedTime(_sends.Min(s => s.At), _sends.Max(s => s.At));
+        }
+    }
+
     /// <summary>The most messages within any one second, all chats together.</summary>
     public int MaxPerSecond => MaxIn(Snapshot(), TimeSpan.FromSeconds(1));
 
