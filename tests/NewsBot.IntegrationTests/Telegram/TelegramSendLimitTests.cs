@@ -1,3 +1,7 @@
+using Microsoft.Extensions.DependencyInjection;
+using NewsBot.Core.Digests;
+using NewsBot.Telegram.Digests;
+
 namespace NewsBot.IntegrationTests.Telegram;
 
 /// <summary>
@@ -58,5 +62,19 @@ public sealed class TelegramSendLimitTests
         Assert.Equal(2, bot.Server.Rates.MaxPerGroupPerMinute);
         Assert.False(bot.Inbox.IsDone(asked[2].UpdateId)); // waiting for its turn, still pending in the inbox
         Assert.True(bot.Inbox.IsDone(asked[0].UpdateId));
+    }
+
+    [Fact]
+    public async Task A_notification_stopped_while_waiting_for_its_turn_is_reported_as_not_sent_so_the_scheduler_can_give_it_back()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync(s => s["Telegram:SendLimits:PerChatBurst"] = "1");
+        var notifier = bot.Services.GetRequiredService<IChatNotifier>();
+        var quiet = new QuietDayNotification(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow);
+        await notifier.NotifyAsync(77, quiet);
+
+        using var stopping = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)); // the chat's next turn is 1.1 s away
+        // not an OperationCanceledException: to the digest scheduler and follow service that means "maybe sent", kept as sent
+        await Assert.ThrowsAsync<NotificationNotSentException>(() => notifier.NotifyAsync(77, quiet, stopping.Token));
+        Assert.Single(bot.Server.MessagesTo(77));
     }
 }
