@@ -38,6 +38,9 @@ public sealed class TelegramOptions
 
     public TelegramRateLimitOptions RateLimit { get; set; } = new();
 
+    /// <summary>How fast the bot itself sends (Telegram's flood limits); messages over a limit wait their turn, none is dropped.</summary>
+    public TelegramSendLimitOptions SendLimits { get; set; } = new();
+
     /// <summary>Longer questions get a hint instead of an answer.</summary>
     public int MaxQuestionLength { get; set; } = 1000;
 
@@ -56,6 +59,20 @@ public sealed class TelegramRateLimitOptions
 {
     public int PerUserPerMinute { get; set; } = 10;
     public int Burst { get; set; } = 5;
+}
+
+/// <summary>
+/// Telegram's limits on a bot's messages (sendMessage and editMessageText), enforced by the sender: at most
+/// <see cref="MessagesPerSecond"/> in any second across all chats, <see cref="PerChatPerSecond"/> a second in one chat
+/// with bursts of up to <see cref="PerChatBurst"/> (at most Burst messages in any Burst/PerChatPerSecond seconds), and at
+/// most <see cref="PerGroupPerMinute"/> in any minute in one group (a negative chat id).
+/// </summary>
+public sealed class TelegramSendLimitOptions
+{
+    public int MessagesPerSecond { get; set; } = 30;
+    public int PerChatPerSecond { get; set; } = 1;
+    public int PerChatBurst { get; set; } = 3;
+    public int PerGroupPerMinute { get; set; } = 20;
 }
 
 /// <summary>Validates <see cref="TelegramOptions"/> with messages that name the key and the fix. Never echoes the token.</summary>
@@ -103,6 +120,20 @@ public sealed partial class TelegramOptionsValidator : IValidateOptions<Telegram
                 errors.Add("Telegram:RateLimit:PerUserPerMinute must be between 1 and 10000 (default 10).");
             if (o.RateLimit.Burst is < 1 or > 1_000)
                 errors.Add("Telegram:RateLimit:Burst must be between 1 and 1000 (default 5).");
+        }
+
+        if (o.SendLimits is null)
+            errors.Add("Telegram:SendLimits must not be null; remove the key to use Telegram's limits (30 a second, 1 a second per chat with bursts of 3, 20 a minute per group).");
+        else
+        {
+            if (o.SendLimits.MessagesPerSecond is < 1 or > 1_000)
+                errors.Add("Telegram:SendLimits:MessagesPerSecond must be between 1 and 1000 (default 30, Telegram's limit for a bot).");
+            if (o.SendLimits.PerChatPerSecond is < 1 or > 100)
+                errors.Add("Telegram:SendLimits:PerChatPerSecond must be between 1 and 100 (default 1).");
+            if (o.SendLimits.PerChatBurst is < 1 or > 100)
+                errors.Add("Telegram:SendLimits:PerChatBurst must be between 1 and 100 (default 3).");
+            if (o.SendLimits.PerGroupPerMinute is < 1 or > 1_000)
+                errors.Add("Telegram:SendLimits:PerGroupPerMinute must be between 1 and 1000 (default 20, Telegram's limit for a group).");
         }
 
         if (o.MaxQuestionLength is < 10 or > 4000)

@@ -68,6 +68,7 @@ public static class TelegramServiceCollectionExtensions
         services.TryAddSingleton<AccessPolicy>();
         services.TryAddSingleton<UserRateLimiter>();
         services.TryAddSingleton<SourcesCache>();
+        services.TryAddSingleton<TelegramSendLimiter>();
         services.TryAddSingleton<TelegramSender>();
         services.TryAddSingleton<MessageClassifier>();
         services.TryAddSingleton<QuestionAnswerer>();

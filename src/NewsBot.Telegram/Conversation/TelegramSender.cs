@@ -23,6 +23,13 @@ public sealed class TelegramPermanentSendException(string method, long? chatId, 
 }
 
 /// <summary>
+/// The send was cancelled before any request for it reached the Bot API (e.g. while it waited for its turn under the
+/// flood limits at shutdown): the chat certainly did not get it.
+/// </summary>
+public sealed class TelegramSendCancelledException(string method, long? chatId, Exception inner, CancellationToken token)
+    : OperationCanceledException($"{method}{(chatId is { } id ? $" to chat {id}" : "")} was cancelled before it was sent", inner, token);
+
+/// <summary>
 /// Sends HTML messages (link previews off, into the right forum topic, replying where asked). The client
 /// retries 429 "retry after" itself up to its threshold; each call also runs through the host's pipeline
 /// <see cref="TelegramRetry.SendPipelineKey"/>, which retries 429 (after Telegram's <c>retry_after</c>, for longer
@@ -30,8 +37,12 @@ public sealed class TelegramPermanentSendException(string method, long? chatId, 
 /// so a hiccup never makes the whole update run again (another answer, parts sent twice).
 /// Permanent refusals (403 blocked/kicked, 400 chat not found …) throw <see cref="TelegramPermanentSendException"/>:
 /// the dispatcher gives up on the update at once. Answering a callback query is best effort.
+/// Messages and edits keep within Telegram's flood limits through <see cref="TelegramSendLimiter"/>: the chat's turn is
+/// held for the whole send (its retries included, so one chat's messages keep their order), and every attempt waits
+/// for a permit, since each request that reaches Telegram counts against the limits.
 /// </summary>
-public sealed class TelegramSender(ITelegramBotClient bot, ResiliencePipelineProvider<string> pipelines, LogRedaction redaction, ILogger<TelegramSender> logger)
+public sealed class TelegramSender(ITelegramBotClient bot, ResiliencePipelineProvider<string> pipelines, TelegramSendLimiter limiter,
+    LogRedaction redaction, ILogger<TelegramSender> logger)
 {
     private readonly ResiliencePipeline _pipeline = pipelines.GetPipeline(TelegramRetry.SendPipelineKey);
 
@@ -59,15 +70,25 @@ public sealed class TelegramSender(ITelegramBotClient bot, ResiliencePipelinePro
             messageThreadId: messageThreadId,
             cancellationToken: ct), ct);
 
-    /// <summary>Sends each part in order; the first replies to <paramref name="replyToMessageId"/>, the last carries the keyboard.</summary>
+    /// <summary>
+    /// Sends each part in order; the first replies to <paramref name="replyToMessageId"/>, the last carries the keyboard.
+    /// <see cref="TelegramSendCancelledException"/> only when no part was sent.
+    /// </summary>
     public async Task<Message?> SendPartsAsync(TelegramChatContext chat, IReadOnlyList<string> parts, int? replyToMessageId,
         InlineKeyboardMarkup? keyboard, CancellationToken ct)
     {
         Message? last = null;
         for (var i = 0; i < parts.Count; i++)
         {
-            last = await SendHtmlAsync(chat, parts[i], i == 0 ? replyToMessageId : null,
-                i == parts.Count - 1 ? keyboard : null, ct).ConfigureAwait(false);
+            try
+            {
+                last = await SendHtmlAsync(chat, parts[i], i == 0 ? replyToMessageId : null,
+                    i == parts.Count - 1 ? keyboard : null, ct).ConfigureAwait(false);
+            }
+            catch (TelegramSendCancelledException e) when (i > 0)
+            {
+                throw new OperationCanceledException("cancelled after the first part was sent", e, ct); // the chat has part of it
+            }
         }
         return last;
     }
@@ -105,19 +126,35 @@ public sealed class TelegramSender(ITelegramBotClient bot, ResiliencePipelinePro
 
     private async Task<T> WithRetryAsync<T>(string method, long? chatId, Func<Task<T>> call, CancellationToken ct)
     {
-        // the method name reaches the pipeline's retry log through the context
-        var context = ResilienceContextPool.Shared.Get(method, ct);
+        var requested = false; // whether any attempt reached the Bot API (Telegram may then have the message)
         try
         {
-            return await _pipeline.ExecuteAsync(async _ => await call().ConfigureAwait(false), context).ConfigureAwait(false);
+            // one chat's messages go out in order: its turn is held across the retries of this one
+            using var turn = chatId is { } id ? await limiter.EnterChatAsync(id, ct).ConfigureAwait(false) : null;
+            // the method name reaches the pipeline's retry log through the context
+            var context = ResilienceContextPool.Shared.Get(method, ct);
+            try
+            {
+                return await _pipeline.ExecuteAsync(async _ =>
+                {
+                    if (chatId is { } chat)
+                        await limiter.WaitToSendAsync(chat, ct).ConfigureAwait(false);
+                    requested = true;
+                    return await call().ConfigureAwait(false);
+                }, context).ConfigureAwait(false);
+            }
+            finally
+            {
+                ResilienceContextPool.Shared.Return(context);
+            }
         }
         catch (ApiRequestException e) when (IsPermanent(e))
         {
             throw new TelegramPermanentSendException(method, chatId, e);
         }
-        finally
+        catch (OperationCanceledException e) when (!requested && ct.IsCancellationRequested && e is not TelegramSendCancelledException)
         {
-            ResilienceContextPool.Shared.Return(context);
+            throw new TelegramSendCancelledException(method, chatId, e, ct);
         }
     }
 

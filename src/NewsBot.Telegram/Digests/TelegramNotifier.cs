@@ -6,6 +6,9 @@ using Telegram.Bot.Types.ReplyMarkups;
 
 namespace NewsBot.Telegram.Digests;
 
+/// <summary>A notification certainly not delivered (cancelled before anything was sent): the caller may send it again.</summary>
+public sealed class NotificationNotSentException(string message, Exception inner) : Exception(message, inner);
+
 /// <summary>
 /// What the worker pushes to chats (digests, quiet days, follow updates and endings), through the same sender
 /// as answers (its retries and rate limits). A chat Telegram refuses for good (blocked, kicked, gone) becomes
@@ -38,6 +41,13 @@ public sealed class TelegramNotifier(TelegramSender sender) : IChatNotifier
         catch (TelegramPermanentSendException e)
         {
             throw new ChatUnreachableException(e.Message, e);
+        }
+        catch (TelegramSendCancelledException e)
+        {
+            // Stopped while the message waited for its turn under the flood limits: nothing reached the chat. Not a
+            // cancellation to the scheduler (that means "maybe sent" and gives nothing back), but a failed send, so the
+            // digest day or follow update is given back and sent after the restart instead of being lost.
+            throw new NotificationNotSentException(e.Message, e);
         }
     }
 

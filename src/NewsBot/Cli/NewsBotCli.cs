@@ -63,6 +63,7 @@ public sealed class NewsBotCli
         root.Subcommands.Add(StoriesCommand.Create(this));
         root.Subcommands.Add(DigestCommand.Create(this));
         root.Subcommands.Add(PruneCommand.Create(this));
+        root.Subcommands.Add(SoakCommand.Create(this));
         root.SetAction((parse, ct) => RunCommand.RunAsync(this, parse, ct));
         foreach (var extra in ExtraCommands) root.Subcommands.Add(extra(this));
         return root;

@@ -62,6 +62,9 @@ public sealed class FakeBotApiServer : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    /// <summary>The pace of successful sendMessage calls as they arrived (the soak command's meter).</summary>
+    public NewsBot.Soak.SendRateMeter Rates { get; } = new();
+
     /// <summary>(chat id, user id) pairs that getChatMember reports as "administrator"; everyone else is a "member".</summary>
     public ConcurrentDictionary<(long ChatId, long UserId), bool> ChatAdministrators { get; } = new();
 
@@ -275,6 +278,7 @@ public sealed class FakeBotApiServer : IAsyncDisposable
                 break;
             case "sendMessage":
                 result = MessageResult((int)NextMessageId(), parameters);
+                Rates.Record(parameters["chat_id"]?.GetValue<long>() ?? 0);
                 break;
             case "editMessageText":
                 result = MessageResult((int)(parameters["message_id"]?.GetValue<long>() ?? 0), parameters);

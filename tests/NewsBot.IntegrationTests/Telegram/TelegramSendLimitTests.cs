@@ -1,0 +1,80 @@
+using Microsoft.Extensions.DependencyInjection;
+using NewsBot.Core.Digests;
+using NewsBot.Telegram.Digests;
+
+namespace NewsBot.IntegrationTests.Telegram;
+
+/// <summary>
+/// Telegram's flood limits are kept by the sender, not by luck: answers are instant here (scripted), so without the
+/// limiter every reply would leave within a few milliseconds. The fake Bot API server measures the pace as the real
+/// Telegram.Bot client delivers it.
+/// </summary>
+public sealed class TelegramSendLimitTests
+{
+    [Fact]
+    public async Task Instant_answers_to_many_chats_leave_no_faster_than_the_global_limit_and_none_is_dropped()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync(s =>
+        {
+            s["Telegram:SendLimits:MessagesPerSecond"] = "4";
+            s["Telegram:MaxConcurrentChats"] = "16";
+        });
+        var questions = Enumerable.Range(0, 12).Select(i => bot.Server.SendText(1000 + i, 1000 + i, $"Question number {i}?").MessageId).ToList();
+        foreach (var q in questions)
+            await bot.Server.WaitForAsync("sendMessage", c => c.ReplyTo == q, timeout: TimeSpan.FromSeconds(60));
+
+        Assert.Equal(12, bot.Server.SentMessages.Count);
+        Assert.InRange(bot.Server.Rates.MaxPerSecond, 1, 4);
+        // 12 messages, 4 in any 1.1 s: the last leaves at least two windows after the first
+        Assert.True(bot.Server.Rates.Span >= TimeSpan.FromSeconds(2), $"12 replies left within {bot.Server.Rates.Span.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task One_chats_answers_keep_their_order_at_one_a_second_after_the_burst()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync(s => s["Telegram:SendLimits:PerChatBurst"] = "1");
+        var questions = Enumerable.Range(0, 3).Select(i => bot.Server.SendText(42, 42, $"Question number {i}?").MessageId).ToList();
+        await bot.Server.WaitForAsync("sendMessage", c => c.ReplyTo == questions[^1], timeout: TimeSpan.FromSeconds(60));
+
+        Assert.Equal(questions.Select(q => (long?)q), bot.Server.MessagesTo(42).Select(m => m.ReplyTo));
+        Assert.Equal(1, bot.Server.Rates.MaxPerChatPerSecond);
+        Assert.True(bot.Server.Rates.Span >= TimeSpan.FromSeconds(2), $"3 replies left within {bot.Server.Rates.Span.TotalMilliseconds:0} ms");
+    }
+
+    [Fact]
+    public async Task A_group_over_its_per_minute_limit_waits_and_the_question_stays_pending_not_dropped()
+    {
+        const long group = -100500;
+        await using var bot = await TelegramBotHarness.StartAsync(s =>
+        {
+            s["Telegram:SendLimits:PerGroupPerMinute"] = "2";
+            s["Telegram:SendLimits:PerChatBurst"] = "10";
+        });
+        var asked = Enumerable.Range(0, 3)
+            .Select(i => bot.Server.SendText(group, 300 + i, $"@{FakeBotApiServer.BotUsername} Question number {i}?", chatType: "supergroup")).ToList();
+        await bot.Server.WaitForAsync("sendMessage", c => c.ReplyTo == asked[1].MessageId, timeout: TimeSpan.FromSeconds(60));
+        // a private chat is not held up by the group
+        var (_, other) = bot.Server.SendText(42, 42, "And elsewhere?");
+        await bot.Server.WaitForAsync("sendMessage", c => c.ReplyTo == other, timeout: TimeSpan.FromSeconds(30));
+
+        await Task.Delay(TimeSpan.FromSeconds(1)); // the third reply would have left by now without the group limit
+        Assert.Equal(2, bot.Server.MessagesTo(group).Count);
+        Assert.Equal(2, bot.Server.Rates.MaxPerGroupPerMinute);
+        Assert.False(bot.Inbox.IsDone(asked[2].UpdateId)); // waiting for its turn, still pending in the inbox
+        Assert.True(bot.Inbox.IsDone(asked[0].UpdateId));
+    }
+
+    [Fact]
+    public async Task A_notification_stopped_while_waiting_for_its_turn_is_reported_as_not_sent_so_the_scheduler_can_give_it_back()
+    {
+        await using var bot = await TelegramBotHarness.StartAsync(s => s["Telegram:SendLimits:PerChatBurst"] = "1");
+        var notifier = bot.Services.GetRequiredService<IChatNotifier>();
+        var quiet = new QuietDayNotification(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow);
+        await notifier.NotifyAsync(77, quiet);
+
+        using var stopping = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)); // the chat's next turn is 1.1 s away
+        // not an OperationCanceledException: to the digest scheduler and follow service that means "maybe sent", kept as sent
+        await Assert.ThrowsAsync<NotificationNotSentException>(() => notifier.NotifyAsync(77, quiet, stopping.Token));
+        Assert.Single(bot.Server.MessagesTo(77));
+    }
+}
