@@ -61,7 +61,8 @@ public sealed class BotApiFaultTests
     {
         await using var bot = await TelegramBotHarness.StartAsync();
         var down = true;
-        // every call resets: the long polls that would bring the questions (asked while it is down), and the sends
+        await bot.Server.WaitForAsync("getUpdates"); // the bot is up and polling
+        // then every call resets: the long polls that would bring the questions (asked while it is down), and the sends
         bot.Server.ResetWhen = _ => Volatile.Read(ref down);
         await FakeBotApiServer.EventuallyAsync(() => bot.Server.Calls.Any(c => c.Method == "getUpdates" && c.StatusCode == 0), "a reset long poll");
         var asked = Ask(bot.Server);

@@ -51,7 +51,7 @@ public sealed class LlmFaultTests : IAsyncLifetime
 
     static string TelegramNoteOf(string note) => note.Replace("'", "&#39;", StringComparison.Ordinal);
 
-    /// <summary>The worker with the model at <paramref name="port"/>: 1 s timeout, one retry 50 ms later.</summary>
+    /// <summary>The worker with the model at <paramref name="port"/>: 3 s timeout, one retry 50 ms later.</summary>
     async Task<(CliProcess Worker, FakeBotApiServer Bot)> StartAsync(int port)
     {
         var bot = await FakeBotApiServer.StartAsync();
@@ -62,7 +62,7 @@ public sealed class LlmFaultTests : IAsyncLifetime
             ["Llm__Endpoint"] = $"http://127.0.0.1:{port}/v1",
             ["Llm__Model"] = "test-model",
             ["Llm__ApiKey"] = "test-key",
-            ["Llm__Timeout"] = "00:00:01",
+            ["Llm__Timeout"] = "00:00:03",
             ["Llm__MaxRetries"] = "1",
             ["Llm__RetryDelay"] = "00:00:00.050",
             ["Llm__PromptsDirectory"] = Path.Combine(TestPaths.RepoRoot, "prompts"),
@@ -106,8 +106,8 @@ public sealed class LlmFaultTests : IAsyncLifetime
 
     static void AssertModelAnswer(string text)
     {
-        Assert.Contains("About 1,400 trains were cancelled by the strike", text);
-        Assert.DoesNotContain(Note, text);
+        Assert.True(text.Contains("About 1,400 trains were cancelled by the strike", StringComparison.Ordinal) && !text.Contains(Note, StringComparison.Ordinal),
+            "expected the model's answer, got: " + text);
     }
 
     [Fact]
@@ -135,14 +135,14 @@ public sealed class LlmFaultTests : IAsyncLifetime
     {
         using var model = WireMockServer.Start();
         model.Given(Request.Create().WithPath("/v1/chat/completions").UsingPost())
-            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Completion(ModelSays)).WithDelay(TimeSpan.FromSeconds(30)));
+            .RespondWith(Response.Create().WithStatusCode(200).WithHeader("Content-Type", "application/json").WithBody(Completion(ModelSays)).WithDelay(TimeSpan.FromSeconds(60)));
         var (worker, bot) = await StartAsync(model.Ports[0]);
         await using (bot)
         await using (worker)
         {
-            // two tries of 1 s each (and the question's condensing, which has the same timeout): far below the 30 s the model takes
+            // two tries of 3 s each: far below the 60 s the model takes
             var (text, took) = await AskAsync(bot, "How many trains were cancelled by the rail strike?");
-            AssertFallback(text, took, TimeSpan.FromSeconds(20));
+            AssertFallback(text, took, TimeSpan.FromSeconds(25));
 
             model.Reset();
             ServeAnswers(model);

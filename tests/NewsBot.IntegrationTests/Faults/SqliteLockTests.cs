@@ -44,10 +44,9 @@ public sealed class SqliteLockTests : IDisposable
     {
         var first = ArticleFolder.Write(Path.Combine(_work, "first"), 4, duplicates: 0);
         await IngestAsync(first);
-        var second = Path.Combine(_work, "second");
-        Directory.CreateDirectory(second);
-        foreach (var (f, i) in Directory.GetFiles(first).Select((f, i) => (f, i)))
-            await File.WriteAllTextAsync(Path.Combine(second, $"other-{i}.txt"), (await File.ReadAllTextAsync(f)).Replace("article", "report", StringComparison.Ordinal));
+        // four more articles: the generator is seeded, so articles 5 to 8 of a folder of eight are new ones
+        var second = ArticleFolder.Write(Path.Combine(_work, "second"), 8, duplicates: 0);
+        foreach (var f in Directory.GetFiles(first)) File.Delete(Path.Combine(second, Path.GetFileName(f)));
 
         CliProcess ingest;
         using (HoldWriteLock())
