@@ -275,4 +275,17 @@ internal sealed partial class InMemoryHybridIndex
         count = t < 0 ? 0 : _baseStart[t + 1] - from;
     }
 
+    /// <summary>How many live chunks have at least one lexical posting (a consistency check compares it with the store).</summary>
+    public int LiveSlotsWithTerms()
+    {
+        var seen = new bool[_count];
+        int live = 0;
+        void Mark(int slot)
+        {
+            if (slot < _count && !_deleted[slot] && !seen[slot]) { seen[slot] = true; live++; }
+        }
+        foreach (var slot in BaseSlots(0, BaseEntries)) Mark(slot);
+        foreach (var p in _delta.Values) foreach (var slot in p.Slots.AsSpan(0, p.Count)) Mark(slot);
+        return live;
+    }
 }

@@ -146,4 +146,21 @@ public sealed partial class SqliteArticleIndex
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
+
+    /// <summary>
+    /// What the loaded search structures hold after <see cref="SyncAsync"/>: live chunks with a vector, and live chunks
+    /// with lexical postings. A consistency check (the crash tests) compares them with the chunks the store holds.
+    /// </summary>
+    internal (int Vectors, int Lexical) LoadedCounts()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            return _memory is null ? (0, 0) : (_memory.LiveCount, _memory.LiveSlotsWithTerms());
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
 }

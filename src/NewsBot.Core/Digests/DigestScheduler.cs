@@ -6,8 +6,10 @@ namespace NewsBot.Core.Digests;
 /// <summary>
 /// Sends each subscribed chat its daily digest: once per local day, at the chat's time in its zone, with
 /// one catch-up within <see cref="DigestOptions.CatchUpGrace"/> when the worker was down at the time.
-/// The day is claimed in the store before the digest is sent: a crash after the claim loses at most that
-/// one send and never repeats it; a send that certainly failed gives the claim back for a later try.
+/// The digest is composed first, then the day is claimed in the store, then the digest is sent: a crash
+/// (kill -9) while composing leaves nothing claimed, so the restarted worker sends that day's digest; a crash
+/// after the claim never repeats the send, and loses it only when it strikes between the claim's commit and
+/// Telegram receiving the request. A send that certainly failed gives the claim back for a later try.
 /// </summary>
 public sealed class DigestScheduler(
     IDigestSubscriptionStore subscriptions,
@@ -36,24 +38,36 @@ public sealed class DigestScheduler(
                 Instant.FromDateTimeOffset(sub.SubscribedAt), Duration.FromTimeSpan(options.CatchUpGrace));
             if (day is null) continue;
             var date = day.Value.ToDateOnly();
+            // Composed before the claim (found by the kill -9 crash tests: claiming first lost the day's digest
+            // of a worker killed while composing, which takes far longer than the send).
+            Digest digest;
+            try
+            {
+                digest = await composer.ComposeAsync(new DigestRequest
+                {
+                    Since = now - options.Window,
+                    Until = now,
+                    Top = options.Top,
+                    Filter = sub.Filter,
+                }, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Daily digest of {Day} for chat {Chat} failed; it will be tried again", date, sub.ChatId);
+                continue;
+            }
             if (!await subscriptions.TryClaimAsync(sub.ChatId, date, now, ct).ConfigureAwait(false)) continue;
-            if (await SendAsync(sub, date, now, ct).ConfigureAwait(false)) sent++;
+            if (await SendAsync(sub, date, digest, ct).ConfigureAwait(false)) sent++;
         }
         return sent;
     }
 
-    async Task<bool> SendAsync(DigestSubscription sub, DateOnly day, DateTimeOffset now, CancellationToken ct)
+    async Task<bool> SendAsync(DigestSubscription sub, DateOnly day, Digest digest, CancellationToken ct)
     {
         bool sending = false;
         try
         {
-            var digest = await composer.ComposeAsync(new DigestRequest
-            {
-                Since = now - options.Window,
-                Until = now,
-                Top = options.Top,
-                Filter = sub.Filter,
-            }, ct).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
             string outcome;
             sending = true;
             if (digest.Stories.Count > 0)

@@ -49,6 +49,15 @@ internal sealed class InMemoryQdrant
         lock (_lock) return _collections.TryGetValue(collection, out var c) ? c.Points.Count : 0;
     }
 
+    /// <summary>How many points each article has (by the payload's article id): the fault tests compare it with the SQLite store.</summary>
+    public Dictionary<string, int> PointsPerArticle(string collection, string articleIdKey)
+    {
+        lock (_lock)
+            return _collections.TryGetValue(collection, out var c)
+                ? c.Points.Values.GroupBy(p => p.Payload.TryGetValue(articleIdKey, out var v) ? v.StringValue : "").ToDictionary(g => g.Key, g => g.Count())
+                : [];
+    }
+
     static RpcException Error(StatusCode code, string message) => new(new Status(code, message));
 
     Collection Get(string name)

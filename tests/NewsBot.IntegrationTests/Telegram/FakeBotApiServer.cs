@@ -16,6 +16,8 @@ public sealed record ApiCall(string Method, string Token, JsonObject Params, int
     public JsonNode? Keyboard => Params["reply_markup"]?["inline_keyboard"];
     public string? FirstCallbackData => Keyboard?[0]?[0]?["callback_data"]?.ToString();
     public bool Ok => StatusCode == 200;
+    /// <summary>When the server recorded the call (UTC): the fault tests measure the waits between calls with it.</summary>
+    public DateTime At { get; init; } = DateTime.UtcNow;
     public string? Str(string name) => Params[name]?.ToString();
     public long? Long(string name) => Params[name] is JsonValue v && v.TryGetValue<long>(out var l) ? l : null;
 }
@@ -59,6 +61,12 @@ public sealed class FakeBotApiServer : IAsyncDisposable
     /// Off: such an offset confirms (drops) everything queued, as the simplest reading of the docs suggests.
     /// </summary>
     public bool IgnoreFutureOffset { get; set; }
+
+    /// <summary>
+    /// When it returns true for a call (method), the server drops the connection without an answer, as a reset
+    /// connection or a proxy dying mid-request looks to the client; the call is recorded with status code 0.
+    /// </summary>
+    public Func<string, bool>? ResetWhen { get; set; }
 
     public string BaseUrl { get; }
 
@@ -244,6 +252,13 @@ public sealed class FakeBotApiServer : IAsyncDisposable
         {
             Record(new ApiCall(method, token, parameters, 401));
             await Reply(ctx, 401, new JsonObject { ["ok"] = false, ["error_code"] = 401, ["description"] = "Unauthorized" });
+            return;
+        }
+
+        if (ResetWhen?.Invoke(method) == true)
+        {
+            Record(new ApiCall(method, token, parameters, 0));
+            ctx.Abort();
             return;
         }
 
