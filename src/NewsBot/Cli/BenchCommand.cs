@@ -107,7 +107,7 @@ public static class BenchCommand
     }
 
     static void PrintStories(CliOutput o, StoryBenchFigures s) =>
-        o.Line($"Stories ({s.Articles} articles in {s.Stories} stories, {s.CandidatesPerArticle} candidates per article): assign one article p50 {s.AssignMs.P50} ms, p95 {s.AssignMs.P95} ms (reading the candidates p50 {s.ReadCandidatesMs.P50} ms); stories --since 48h ({s.StoriesIn48h} stories) p50 {s.ListSince48hMs.P50} ms, p95 {s.ListSince48hMs.P95} ms; CPU per assignment {s.AssignCpuMsMean} ms, per listing {s.ListCpuMsMean} ms");
+        o.Line($"Stories ({s.Articles} articles in {s.Stories} stories, {s.CandidatesPerArticle} candidates per article): assign one article p50 {s.AssignMs.P50} ms, p95 {s.AssignMs.P95} ms (reading the candidates p50 {s.ReadCandidatesMs.P50} ms); stories --since 48h ({s.StoriesIn48h} stories) p50 {s.ListSince48hMs.P50} ms, p95 {s.ListSince48hMs.P95} ms; CPU per assignment {s.AssignCpuMsMean} ms, per listing {s.ListCpuMsMean} ms{(s.LoadAverage is [var from, var to] ? $" (load average {from}→{to})" : "")}");
 
     static void Print(CliOutput o, BenchReport r)
     {
