@@ -78,8 +78,9 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
     /// <summary>An article's features and story as the store holds them, staged writes included.</summary>
     public async Task<(ArticleFeatures Features, string? StoryId)?> MembershipAsync(string articleId, CancellationToken ct)
     {
-        if (_storyOf.TryGetValue(articleId, out var storyId) && _stories.TryGetValue(storyId, out var e) && e.Members is { } members)
-            return (members.First(m => m.ArticleId == articleId), storyId);
+        if (_storyOf.TryGetValue(articleId, out var storyId) && _stories.TryGetValue(storyId, out var e)
+            && e.Members?.Find(m => m.ArticleId == articleId) is { } features)
+            return (features, storyId);
         if (_stagedRemovedArticles.Contains(articleId)) return null;
         return await repository.GetMembershipAsync(articleId, ct).ConfigureAwait(false);
     }
