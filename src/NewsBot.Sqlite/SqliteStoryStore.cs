@@ -150,58 +150,79 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
     public async Task<IReadOnlyList<ArticleFeatures>> GetMembersAsync(string storyId, CancellationToken ct = default)
     {
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = conn.Command($"SELECT {FeatureColumns} FROM story_articles sa WHERE sa.story_id = $s").With("$s", storyId);
+        await using var cmd = conn.Command($"SELECT {FeatureColumns} FROM story_articles sa WHERE sa.story_id = $s ORDER BY sa.time_ms, sa.article_id").With("$s", storyId);
         var list = new List<ArticleFeatures>();
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(ReadFeatures(r, 0));
         return list;
     }
 
-    public async Task SaveAsync(StoryUpdate update, CancellationToken ct = default)
+    public async Task<string> SaveAsync(IReadOnlyList<StoryUpdate> updates, CancellationToken ct = default)
     {
-        var a = update.Article;
-        var target = update.Upserts.FirstOrDefault(s => s.ArticleIds.Contains(a.ArticleId))?.Profile.Id
-            ?? throw new ArgumentException("The update puts the article in no story.", nameof(update));
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
-        if (update.RemovedArticleId is { } removed)
-            await using (var del = conn.Command("DELETE FROM story_articles WHERE article_id = $id", tx).With("$id", removed))
-                await del.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        await using (var cmd = conn.Command("""
+        // the statements are prepared once for the batch (a catch-up writes hundreds of assignments per transaction)
+        await using var removeArticle = conn.Command("DELETE FROM story_articles WHERE article_id = $id", tx);
+        await using var writeArticle = conn.Command("""
             INSERT OR REPLACE INTO story_articles(article_id, story_id, time_ms, vector, entities, numbers, title, outlet)
             VALUES($id, $s, $t, $v, $e, $n, $title, $outlet)
-            """, tx))
+            """, tx);
+        await using var deleteStory = conn.Command("DELETE FROM stories WHERE id = $id; UPDATE story_articles SET story_id = NULL WHERE story_id = $id", tx);
+        await using var writeStory = conn.Command("""
+            INSERT OR REPLACE INTO stories(id, title, first_ms, last_ms, articles, outlets, vector_sum, entities, numbers, updated_ms)
+            VALUES($id, $title, $first, $last, $articles, $outlets, $sum, $e, $n, $now)
+            """, tx);
+        await using var move = conn.Command("UPDATE story_articles SET story_id = $s WHERE article_id = $a AND story_id IS NOT $s", tx);
+        foreach (var update in updates)
         {
-            cmd.With("$id", a.ArticleId).With("$s", target).With("$t", a.Time.ToUnixTimeMilliseconds()).With("$v", VectorCodec.EncodeDense(a.Vector))
-               .With("$e", string.Join('\n', a.Entities)).With("$n", string.Join('\n', a.Numbers)).With("$title", a.Title).With("$outlet", a.Outlet);
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        }
-        foreach (var id in update.Deleted)
-            await using (var del = conn.Command("DELETE FROM stories WHERE id = $id; UPDATE story_articles SET story_id = NULL WHERE story_id = $id", tx).With("$id", id))
-                await del.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-        foreach (var s in update.Upserts)
-        {
-            var p = s.Profile;
-            await using (var cmd = conn.Command("""
-                INSERT OR REPLACE INTO stories(id, title, first_ms, last_ms, articles, outlets, vector_sum, entities, numbers, updated_ms)
-                VALUES($id, $title, $first, $last, $articles, $outlets, $sum, $e, $n, $now)
-                """, tx))
+            var a = update.Article;
+            var target = update.Upserts.FirstOrDefault(s => s.ArticleIds.Contains(a.ArticleId))?.Profile.Id
+                ?? throw new ArgumentException("The update puts the article in no story.", nameof(updates));
+            if (update.RemovedArticleId is { } removed)
+                await Run(removeArticle, c => c.With("$id", removed), ct).ConfigureAwait(false);
+            await Run(writeArticle, c => c.With("$id", a.ArticleId).With("$s", target).With("$t", a.Time.ToUnixTimeMilliseconds()).With("$v", VectorCodec.EncodeDense(a.Vector))
+                .With("$e", string.Join('\n', a.Entities)).With("$n", string.Join('\n', a.Numbers)).With("$title", a.Title).With("$outlet", a.Outlet), ct).ConfigureAwait(false);
+            foreach (var id in update.Deleted)
+                await Run(deleteStory, c => c.With("$id", id), ct).ConfigureAwait(false);
+            foreach (var s in update.Upserts)
             {
-                cmd.With("$id", p.Id).With("$title", s.Title).With("$first", p.First.ToUnixTimeMilliseconds()).With("$last", p.Last.ToUnixTimeMilliseconds())
-                   .With("$articles", s.ArticleIds.Count).With("$outlets", s.Outlets).With("$sum", VectorCodec.EncodeDense(p.Sum))
-                   .With("$e", FormatCounts(p.Entities)).With("$n", FormatCounts(p.Numbers)).With("$now", now);
-                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            }
-            await using var move = conn.Command("UPDATE story_articles SET story_id = $s WHERE article_id = $a AND story_id IS NOT $s", tx).With("$s", p.Id);
-            var param = move.Parameters.Add("$a", SqliteType.Text);
-            foreach (var member in s.ArticleIds)
-            {
-                param.Value = member;
-                await move.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                var p = s.Profile;
+                await Run(writeStory, c => c.With("$id", p.Id).With("$title", s.Title).With("$first", p.First.ToUnixTimeMilliseconds()).With("$last", p.Last.ToUnixTimeMilliseconds())
+                    .With("$articles", s.ArticleIds.Count).With("$outlets", s.Outlets).With("$sum", VectorCodec.EncodeDense(p.Sum))
+                    .With("$e", FormatCounts(p.Entities)).With("$n", FormatCounts(p.Numbers)).With("$now", now), ct).ConfigureAwait(false);
+                foreach (var member in s.ArticleIds)
+                    await Run(move, c => c.With("$s", p.Id).With("$a", member), ct).ConfigureAwait(false);
             }
         }
+        var version = await NewVersionAsync(conn, tx, ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
+        return version;
+    }
+
+    static async Task Run(SqliteCommand cmd, Action<SqliteCommand> bind, CancellationToken ct)
+    {
+        cmd.Parameters.Clear();
+        bind(cmd);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Changed by every write of stories, in the writing transaction. Whatever else writes the stories tables
+    /// (a cleanup of old articles) must call <see cref="NewVersionAsync"/> in its transaction too, or an assigner
+    /// holding stories in memory will not see the change.
+    /// </summary>
+    const string VersionKey = "stories_version";
+
+    public Task<string?> GetStoriesVersionAsync(CancellationToken ct = default) => db.GetMetaAsync(VersionKey, ct);
+
+    /// <summary>Marks the stories as changed (see <see cref="VersionKey"/>); returns the new version.</summary>
+    public static async Task<string> NewVersionAsync(SqliteConnection conn, SqliteTransaction tx, CancellationToken ct)
+    {
+        var version = Guid.NewGuid().ToString("N");
+        await using var cmd = conn.Command("INSERT OR REPLACE INTO meta(key, value) VALUES($k, $v)", tx).With("$k", VersionKey).With("$v", version);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        return version;
     }
 
     /// <summary>
@@ -251,6 +272,7 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
         await using (var cmd = conn.Command((dropVectors ? "DELETE FROM stories; DELETE FROM story_articles;" : "DELETE FROM stories; UPDATE story_articles SET story_id = NULL;")
             + $" DELETE FROM meta WHERE key = '{CheckedKey}';", tx))
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await NewVersionAsync(conn, tx, ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
@@ -288,6 +310,7 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
                 await member.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             }
         }
+        await NewVersionAsync(conn, tx, ct).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 

@@ -55,7 +55,14 @@ public interface IStoryRepository
     /// <summary>The stored features of a story's articles.</summary>
     Task<IReadOnlyList<ArticleFeatures>> GetMembersAsync(string storyId, CancellationToken ct = default);
 
-    Task SaveAsync(StoryUpdate update, CancellationToken ct = default);
+    /// <summary>Writes assignments, in order, in one transaction. Returns the stories version it leaves (see <see cref="GetStoriesVersionAsync"/>).</summary>
+    Task<string> SaveAsync(IReadOnlyList<StoryUpdate> updates, CancellationToken ct = default);
+
+    /// <summary>
+    /// A token that every write of stories changes (<see cref="SaveAsync"/>, <see cref="ResetAsync"/>), so that an
+    /// assigner holding stories in memory sees when another process wrote; null before any write.
+    /// </summary>
+    Task<string?> GetStoriesVersionAsync(CancellationToken ct = default);
 
     /// <summary>
     /// Up to <paramref name="limit"/> articles without a story, oldest first; with the first chunk's vector where

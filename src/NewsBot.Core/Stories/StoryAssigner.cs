@@ -12,7 +12,11 @@ namespace NewsBot.Core.Stories;
 /// </summary>
 public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer clusterer, Embedder embedder, Chunker chunker, ILogger<StoryAssigner> logger) : IStoryAssigner
 {
+    /// <summary>Assignments of the catch-up (and of a rebuild) written per transaction.</summary>
+    const int BatchSize = 256;
+
     readonly SemaphoreSlim _gate = new(1, 1);
+    readonly ActiveStories _active = new(repository, TimeSpan.FromDays(clusterer.Options.ActiveDays));
     bool _modelChecked;
 
     public async Task AssignAsync(ArticleRecord article, float[]? leadVector, string? replacesArticleId = null, CancellationToken ct = default)
@@ -21,8 +25,15 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
         try
         {
             await EnsureModelAsync(ct).ConfigureAwait(false);
+            await _active.CheckVersionAsync(ct).ConfigureAwait(false);
             var vector = leadVector ?? await EmbedLeadAsync(article, ct).ConfigureAwait(false);
             await AssignCoreAsync(StoryFeatureExtractor.Extract(article, vector), replacesArticleId, ct).ConfigureAwait(false);
+            await _active.FlushAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            _active.Invalidate(); // what it holds may include a write that never reached the store
+            throw;
         }
         finally
         {
@@ -39,7 +50,8 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
             await EnsureModelAsync(ct).ConfigureAwait(false);
             while (true)
             {
-                var page = await repository.ListUnassignedAsync(embedder.Profile.Model, 256, ct).ConfigureAwait(false);
+                await _active.CheckVersionAsync(ct).ConfigureAwait(false);
+                var page = await repository.ListUnassignedAsync(embedder.Profile.Model, BatchSize, ct).ConfigureAwait(false);
                 if (page.Count == 0) break;
                 foreach (var u in page)
                 {
@@ -49,7 +61,14 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
                     await AssignCoreAsync(features, null, ct).ConfigureAwait(false);
                     assigned++;
                 }
+                // the page's assignments in one transaction: the next page is read after they are stored
+                await _active.FlushAsync(ct).ConfigureAwait(false);
             }
+        }
+        catch
+        {
+            _active.Invalidate();
+            throw;
         }
         finally
         {
@@ -64,6 +83,7 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
         await _gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
+            _active.Invalidate();
             var model = await repository.GetVectorModelAsync(ct).ConfigureAwait(false);
             await repository.ResetAsync(dropVectors: model is not null && model != embedder.Profile.Model, ct).ConfigureAwait(false);
             await repository.SetVectorModelAsync(embedder.Profile.Model, ct).ConfigureAwait(false);
@@ -86,6 +106,7 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
             if (model is not null)
             {
                 logger.LogWarning("Story vectors were made by {Old}; clustering again with {New}", model, embedder.Profile.Model);
+                _active.Invalidate();
                 await repository.ResetAsync(dropVectors: true, ct).ConfigureAwait(false);
             }
             await repository.SetVectorModelAsync(embedder.Profile.Model, ct).ConfigureAwait(false);
@@ -102,55 +123,66 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
         return vectors[0];
     }
 
+    /// <summary>
+    /// Decides an article's story against the stories held in memory and stages the write. Every read here is from
+    /// memory except, for an article not held, its own stored membership and the check that its story id is free.
+    /// </summary>
     async Task AssignCoreAsync(ArticleFeatures article, string? replacesArticleId, CancellationToken ct)
     {
+        // times as the store keeps them (milliseconds), so that a profile held in memory equals one read back
+        article = article with { Time = DateTimeOffset.FromUnixTimeMilliseconds(article.Time.ToUnixTimeMilliseconds()) };
         var window = TimeSpan.FromDays(clusterer.Options.ActiveDays);
-        var candidates = (await repository.GetActiveProfilesAsync(article.Time - window, article.Time + window, ct).ConfigureAwait(false)).ToList();
+        var candidates = await _active.CandidatesAsync(article.Time - window, article.Time + window, ct).ConfigureAwait(false);
         // an updated article competes without its own old contribution (and that of the article it replaces)
         string? previousStory = null, oldOfReplaced = null;
         foreach (var id in new[] { article.ArticleId, replacesArticleId }.OfType<string>().Distinct())
         {
-            if (await repository.GetMembershipAsync(id, ct).ConfigureAwait(false) is not { StoryId: { } storyId } m) continue;
+            if (await _active.MembershipAsync(id, ct).ConfigureAwait(false) is not { StoryId: { } storyId } m) continue;
             if (id == article.ArticleId) previousStory = storyId;
             else oldOfReplaced = storyId;
-            if (candidates.Find(c => c.Id == storyId) is { } own)
-            {
-                own.Remove(m.Features);
-                if (own.Count <= 0) candidates.Remove(own);
-            }
+            int at = candidates.FindIndex(c => c.Id == storyId);
+            if (at < 0) continue;
+            var own = candidates[at].Clone(); // the held profile stays as stored
+            own.Remove(m.Features);
+            if (own.Count <= 0) candidates.RemoveAt(at);
+            else candidates[at] = own;
         }
 
         var decision = clusterer.Decide(article, candidates);
         var target = decision.JoinStoryId ?? await FreeStoryIdAsync(article.ArticleId, ct).ConfigureAwait(false);
         var members = new Dictionary<string, ArticleFeatures>(StringComparer.Ordinal);
         if (decision.JoinStoryId is not null)
-            foreach (var m in await repository.GetMembersAsync(target, ct).ConfigureAwait(false)) members[m.ArticleId] = m;
+            foreach (var m in await _active.MembersAsync(target, ct).ConfigureAwait(false)) members[m.ArticleId] = m;
         foreach (var merged in decision.Merge)
-            foreach (var m in await repository.GetMembersAsync(merged, ct).ConfigureAwait(false)) members[m.ArticleId] = m;
+            foreach (var m in await _active.MembersAsync(merged, ct).ConfigureAwait(false)) members[m.ArticleId] = m;
         if (replacesArticleId is not null) members.Remove(replacesArticleId);
         members[article.ArticleId] = article;
 
-        var upserts = new List<StoryState> { State(target, [.. members.Values]) };
+        // members in a fixed order (time, then id), so that a profile's sum is the same however it was reached
+        var upserts = new List<(string Id, List<ArticleFeatures> Members)> { (target, Ordered(members.Values)) };
         var deleted = new List<string>(decision.Merge);
         // the stories the article (or the one it replaces) left keep their other articles, or go
         foreach (var left in new[] { previousStory, oldOfReplaced }.OfType<string>().Distinct())
         {
             if (left == target || decision.Merge.Contains(left)) continue;
-            var rest = (await repository.GetMembersAsync(left, ct).ConfigureAwait(false))
+            var rest = (await _active.MembersAsync(left, ct).ConfigureAwait(false))
                 .Where(m => m.ArticleId != article.ArticleId && m.ArticleId != replacesArticleId).ToList();
             if (rest.Count == 0) deleted.Add(left);
-            else upserts.Add(State(left, rest));
+            else upserts.Add((left, Ordered(rest)));
         }
         if (decision.Merge.Count > 0)
             logger.LogInformation("Article {ArticleId} bridges stories {Target} and {Merged}: merged", article.ArticleId, target, string.Join(", ", decision.Merge));
-        await repository.SaveAsync(new StoryUpdate
+        _active.Stage(new StoryUpdate
         {
             Article = article,
             RemovedArticleId = replacesArticleId != article.ArticleId ? replacesArticleId : null,
-            Upserts = upserts,
+            Upserts = [.. upserts.Select(u => State(u.Id, u.Members))],
             Deleted = deleted,
-        }, ct).ConfigureAwait(false);
+        }, [.. upserts.Select(u => u.Members)]);
     }
+
+    static List<ArticleFeatures> Ordered(IEnumerable<ArticleFeatures> members)
+        => [.. members.OrderBy(m => m.Time).ThenBy(m => m.ArticleId, StringComparer.Ordinal)];
 
     StoryState State(string id, List<ArticleFeatures> members)
     {
@@ -171,7 +203,7 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
         for (int attempt = 0; ; attempt++)
         {
             var id = NewStoryId(articleId, attempt);
-            if ((await repository.GetMembersAsync(id, ct).ConfigureAwait(false)).All(m => m.ArticleId == articleId)) return id;
+            if ((await _active.MembersAsync(id, ct).ConfigureAwait(false)).All(m => m.ArticleId == articleId)) return id;
         }
     }
 }

@@ -42,6 +42,17 @@ public sealed class StoryProfile
         return p;
     }
 
+    /// <summary>A copy to change without changing this one (profiles held in memory are shared).</summary>
+    public StoryProfile Clone() => new(Id, 0)
+    {
+        Sum = (float[])Sum.Clone(),
+        Count = Count,
+        First = First,
+        Last = Last,
+        _entities = new Dictionary<string, int>(Entities, StringComparer.Ordinal),
+        _numbers = new Dictionary<string, int>(Numbers, StringComparer.Ordinal),
+    };
+
     /// <summary>The normalised centroid of the articles' vectors.</summary>
     public float[] Centroid()
     {

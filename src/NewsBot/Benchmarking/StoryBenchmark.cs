@@ -18,7 +18,7 @@ public sealed record StoryBenchFigures
     public double CandidatesPerArticle { get; init; }
     /// <summary>Assigning one new article (features in hand: the vector comes from ingestion's first chunk).</summary>
     public Percentiles AssignMs { get; init; } = new(0, 0, 0);
-    /// <summary>Of which: reading the active stories' profiles (the one query that grows with the store).</summary>
+    /// <summary>Reading the active stories' profiles around one article's time from the store (the assigner holds them in memory and reads them once per range).</summary>
     public Percentiles ReadCandidatesMs { get; init; } = new(0, 0, 0);
     /// <summary>What <c>stories --since 48h</c> does after start: the catch-up check, then the listing with articles.</summary>
     public Percentiles ListSince48hMs { get; init; } = new(0, 0, 0);
@@ -27,6 +27,8 @@ public sealed record StoryBenchFigures
     public double AssignCpuMsMean { get; init; }
     public double ListCpuMsMean { get; init; }
     public double LoadSeconds { get; init; }
+    /// <summary>The machine's 1-minute load average when the timings started and ended (Linux; null elsewhere): timings on a shared machine need it beside them.</summary>
+    public double[]? LoadAverage { get; init; }
 }
 
 /// <summary>
@@ -102,9 +104,11 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output)
         // new articles of the last two days: half continue a recent story, half open one
         var assignMs = new List<double>();
         var readMs = new List<double>();
+        var times = new List<DateTimeOffset>();
         long candidates = 0;
         const int Warmup = 30;
         var process = Process.GetCurrentProcess();
+        var loadBefore = LoadAverageNow();
         TimeSpan cpuStart = TimeSpan.Zero;
         for (int i = 0; i < 300 + Warmup; i++)
         {
@@ -130,20 +134,25 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output)
             };
             if (i == Warmup) { process.Refresh(); cpuStart = process.TotalProcessorTime; }
             sw.Restart();
-            var active = (await store.GetActiveProfilesAsync(time.AddDays(-options.ActiveDays), time.AddDays(options.ActiveDays), ct).ConfigureAwait(false)).Count;
+            await assigner.AssignAsync(article, vector, null, ct).ConfigureAwait(false);
             if (i >= Warmup)
             {
-                readMs.Add(sw.Elapsed.TotalMilliseconds);
-                candidates += active;
+                assignMs.Add(sw.Elapsed.TotalMilliseconds);
+                times.Add(time);
             }
-            sw.Restart();
-            await assigner.AssignAsync(article, vector, null, ct).ConfigureAwait(false);
-            if (i >= Warmup) assignMs.Add(sw.Elapsed.TotalMilliseconds);
             output.Progress($"stories: assigned {i + 1}/{300 + Warmup}");
         }
 
         process.Refresh();
         var assignCpu = (process.TotalProcessorTime - cpuStart).TotalMilliseconds / 300;
+        // what each assignment read from the store before the active stories were held in memory (now once per range)
+        foreach (var time in times)
+        {
+            sw.Restart();
+            candidates += (await store.GetActiveProfilesAsync(time.AddDays(-options.ActiveDays), time.AddDays(options.ActiveDays), ct).ConfigureAwait(false)).Count;
+            readMs.Add(sw.Elapsed.TotalMilliseconds);
+        }
+        process.Refresh();
         cpuStart = process.TotalProcessorTime;
         var listMs = new List<double>();
         int inWindow = 0;
@@ -169,7 +178,22 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output)
             ListSince48hMs = Percentiles(listMs),
             StoriesIn48h = inWindow,
             LoadSeconds = Math.Round(loadSeconds, 1),
+            LoadAverage = loadBefore is { } b && LoadAverageNow() is { } e ? [b, e] : null,
         };
+    }
+
+    static double? LoadAverageNow()
+    {
+        try
+        {
+            return File.Exists("/proc/loadavg")
+                ? double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)
+                : null;
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     static Percentiles Percentiles(List<double> values)

@@ -98,7 +98,7 @@ public static class EvalCommand
                 if (output.Json) output.WriteJson(report);
                 else StoryEvaluator.Print(output, report);
                 return 0;
-            }, null, overrides);
+            }, (services, _) => Evaluator.ConfigureServices(services), overrides); // labels name files: identity by file, as for the QA eval
         }
         finally
         {

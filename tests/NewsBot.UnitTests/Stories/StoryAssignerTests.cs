@@ -178,4 +178,62 @@ public class StoryAssignerTests : IDisposable
         Assert.Equal(before, after);
         Assert.Equal(calls, _gen.Calls); // the stored vectors were reused
     }
+
+    StoryAssigner NewAssigner(IStoryRepository repository) => new(repository, new StoryClusterer(new StoryOptions()), new Embedder(_gen, HashingEmbeddingGenerator.Profile(16)),
+        new Chunker(HeuristicTokenCounter.Instance), NullLogger<StoryAssigner>.Instance);
+
+    [Fact]
+    public async Task A_story_another_process_wrote_is_seen_by_an_assigner_holding_the_stories_in_memory()
+    {
+        var a = await Save("a", "Keller unveils pension reform", "Northern Ledger", Day0, "Chancellor Anna Keller told Parliament the retirement age rises to 67.");
+        var b = await Save("b", "Unions protest Keller pension plan", "Harbor Herald", Day0.AddHours(1), "Unions oppose Anna Keller and her pension plan.");
+        var c = await Save("c", "Keller defends pension reform", "Coastal Times", Day0.AddHours(2), "Anna Keller defended the pension reform in Parliament.");
+        await _assigner.AssignAsync(a, Vec(0, 1, 0.2f)); // this assigner now holds the story in memory
+
+        // another process: its own database handle and assigner
+        var otherDb = new SqliteDatabase(_dir.Path);
+        await NewAssigner(new SqliteStoryStore(otherDb, TimeProvider.System)).AssignAsync(b, Vec(0, 2, 0.2f));
+        await _assigner.AssignAsync(c, Vec(0, 3, 0.2f));
+
+        var story = await _stories.GetStoryOfArticleAsync("c");
+        Assert.Equal(["a", "b", "c"], story!.Articles.Select(x => x.Id));
+        // the stored profile counts all three: the first assigner did not write over b from what it held
+        var profile = Assert.Single(await _stories.GetActiveProfilesAsync(Day0.AddDays(-1), Day0.AddDays(1)));
+        Assert.Equal(3, profile.Count);
+        Assert.Equal(["anna", "keller"], profile.Entities.Where(kv => kv.Value == 3).Select(kv => kv.Key).Order());
+    }
+
+    [Fact]
+    public async Task The_catch_up_writes_in_batches_the_same_stories_and_profiles_as_assigning_one_by_one()
+    {
+        var articles = new[]
+        {
+            (await Save("a1", "Tram fares to rise", "Harbor Herald", Day0, "Petra Novak defended the Harbor City tram fare rise."), Vec(0)),
+            (await Save("b1", "Kiprop wins marathon", "Coastal Times", Day0.AddHours(1), "Daniel Kiprop won the Harbor City marathon."), Vec(6)),
+            (await Save("a2", "Council backs tram fare rise", "Northern Ledger", Day0.AddHours(2), "Petra Novak and the Harbor City council raise fares."), Vec(0, 1, 0.2f)),
+            (await Save("b2", "Kiprop breaks course record", "Daily Courier", Day0.AddHours(3), "Daniel Kiprop broke the record in Harbor City."), Vec(6, 7, 0.2f)),
+            (await Save("a3", "Novak: fares rise in March", "Metro Wire", Day0.AddHours(4), "Petra Novak said the Harbor City fares rise in March."), Vec(0, 2, 0.2f)),
+        };
+        foreach (var (article, vector) in articles) await _assigner.AssignAsync(article, vector);
+        var oneByOne = await Snapshot();
+        Assert.Equal(2, oneByOne.Count);
+
+        // a rebuild assigns them again as one catch-up batch (one transaction), from the stored features
+        Assert.Equal(5, await _assigner.RebuildAsync());
+        Assert.Equal(oneByOne, await Snapshot());
+    }
+
+    /// <summary>Each story's id, title, articles and stored profile (the sum's bits, counts, span).</summary>
+    async Task<List<string>> Snapshot()
+    {
+        var result = new List<string>();
+        foreach (var s in (await _stories.ListStoriesAsync(null, null)).OrderBy(s => s.Id, StringComparer.Ordinal))
+        {
+            var p = (await _stories.GetActiveProfilesAsync(s.FirstSeen, s.LastSeen)).Single(x => x.Id == s.Id);
+            result.Add(string.Join("|", s.Id, s.Title, string.Join(",", s.Articles.Select(a => a.Id)), p.Count, p.First, p.Last,
+                Convert.ToHexString(System.Runtime.InteropServices.MemoryMarshal.AsBytes(p.Sum.AsSpan())),
+                string.Join(",", p.Entities.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => kv.Key + kv.Value))));
+        }
+        return result;
+    }
 }

@@ -1,0 +1,137 @@
+namespace NewsBot.Core.Stories;
+
+/// <summary>
+/// The stories an assigner compares articles with, held in memory so that an assignment reads no profile from the
+/// store: every story whose span meets a loaded time range (its profile as stored, and its members' features once
+/// read), loaded once per range and kept current by applying each of the assigner's own writes. Writes can wait
+/// in a batch (<see cref="Stage"/>) and go to the store in one transaction (<see cref="FlushAsync"/>); meanwhile
+/// reads of memberships and members answer from the staged state. The set is valid while the store's stories
+/// version is the one it last wrote or read: a write by another process, or a reset, changes the version and the
+/// set is loaded again. Not thread-safe: the assigner serialises its use.
+/// </summary>
+internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window)
+{
+    sealed class Entry(StoryProfile profile, List<ArticleFeatures>? members)
+    {
+        public StoryProfile Profile { get; } = profile;
+        /// <summary>null until first needed (read from the store then).</summary>
+        public List<ArticleFeatures>? Members { get; set; } = members;
+    }
+
+    readonly Dictionary<string, Entry> _stories = new(StringComparer.Ordinal);
+    /// <summary>Story of each article of a story whose members are in memory.</summary>
+    readonly Dictionary<string, string> _storyOf = new(StringComparer.Ordinal);
+    DateTimeOffset _from = DateTimeOffset.MaxValue, _to = DateTimeOffset.MinValue;
+    string? _version;
+    bool _loaded;
+
+    // the staged batch, and what it changes for reads until it is written
+    readonly List<StoryUpdate> _staged = [];
+    readonly HashSet<string> _stagedDeleted = new(StringComparer.Ordinal);
+    readonly HashSet<string> _stagedRemovedArticles = new(StringComparer.Ordinal);
+
+    public int Staged => _staged.Count;
+
+    /// <summary>Forgets everything held (after a reset, or a failure that may have left staged writes unwritten).</summary>
+    public void Invalidate()
+    {
+        _stories.Clear();
+        _storyOf.Clear();
+        _staged.Clear();
+        _stagedDeleted.Clear();
+        _stagedRemovedArticles.Clear();
+        _from = DateTimeOffset.MaxValue;
+        _to = DateTimeOffset.MinValue;
+        _version = null;
+        _loaded = false;
+    }
+
+    /// <summary>Drops the set when another writer changed the stories since it was loaded (nothing may be staged).</summary>
+    public async Task CheckVersionAsync(CancellationToken ct)
+    {
+        if (!_loaded || _staged.Count > 0) return;
+        if (await repository.GetStoriesVersionAsync(ct).ConfigureAwait(false) != _version) Invalidate();
+    }
+
+    /// <summary>
+    /// The stories whose span meets [<paramref name="from"/>, <paramref name="to"/>], in a fixed order (last seen,
+    /// then id). Loads the range, with a window of margin on each side, when the held one does not cover it.
+    /// </summary>
+    public async Task<List<StoryProfile>> CandidatesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct)
+    {
+        if (!_loaded || from < _from || to > _to)
+        {
+            await FlushAsync(ct).ConfigureAwait(false);
+            Invalidate();
+            _version = await repository.GetStoriesVersionAsync(ct).ConfigureAwait(false);
+            (_from, _to) = (from - window, to + window);
+            foreach (var p in await repository.GetActiveProfilesAsync(_from, _to, ct).ConfigureAwait(false)) _stories[p.Id] = new Entry(p, null);
+            _loaded = true;
+        }
+        var list = new List<StoryProfile>();
+        foreach (var e in _stories.Values)
+            if (e.Profile.Count > 0 && e.Profile.Last >= from && e.Profile.First <= to) list.Add(e.Profile);
+        list.Sort((a, b) => a.Last != b.Last ? a.Last.CompareTo(b.Last) : string.CompareOrdinal(a.Id, b.Id));
+        return list;
+    }
+
+    /// <summary>An article's features and story as the store holds them, staged writes included.</summary>
+    public async Task<(ArticleFeatures Features, string? StoryId)?> MembershipAsync(string articleId, CancellationToken ct)
+    {
+        if (_storyOf.TryGetValue(articleId, out var storyId) && _stories.TryGetValue(storyId, out var e)
+            && e.Members?.Find(m => m.ArticleId == articleId) is { } features)
+            return (features, storyId);
+        if (_stagedRemovedArticles.Contains(articleId)) return null;
+        return await repository.GetMembershipAsync(articleId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A story's members (empty when there is no such story), staged writes included.</summary>
+    public async Task<IReadOnlyList<ArticleFeatures>> MembersAsync(string storyId, CancellationToken ct)
+    {
+        if (_stagedDeleted.Contains(storyId)) return [];
+        if (_stories.TryGetValue(storyId, out var e))
+        {
+            if (e.Members is null)
+            {
+                e.Members = [.. await repository.GetMembersAsync(storyId, ct).ConfigureAwait(false)];
+                foreach (var m in e.Members) _storyOf[m.ArticleId] = storyId;
+            }
+            return e.Members;
+        }
+        return await repository.GetMembersAsync(storyId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Applies an assignment to the held set and stages its write. <paramref name="members"/>: each upserted story's articles.</summary>
+    public void Stage(StoryUpdate update, IReadOnlyList<List<ArticleFeatures>> members)
+    {
+        if (update.RemovedArticleId is { } removed)
+        {
+            _storyOf.Remove(removed);
+            _stagedRemovedArticles.Add(removed);
+        }
+        foreach (var id in update.Deleted)
+        {
+            _stories.Remove(id);
+            _stagedDeleted.Add(id);
+        }
+        for (int i = 0; i < update.Upserts.Count; i++)
+        {
+            var id = update.Upserts[i].Profile.Id;
+            _stories[id] = new Entry(update.Upserts[i].Profile, members[i]);
+            _stagedDeleted.Remove(id);
+            foreach (var m in members[i]) _storyOf[m.ArticleId] = id;
+        }
+        _stagedRemovedArticles.Remove(update.Article.ArticleId);
+        _staged.Add(update);
+    }
+
+    /// <summary>Writes the staged assignments in one transaction.</summary>
+    public async Task FlushAsync(CancellationToken ct)
+    {
+        if (_staged.Count == 0) return;
+        _version = await repository.SaveAsync(_staged, ct).ConfigureAwait(false);
+        _staged.Clear();
+        _stagedDeleted.Clear();
+        _stagedRemovedArticles.Clear();
+    }
+}
