@@ -60,8 +60,10 @@ internal static class HtmlNesting
             {
                 if (name.Equals("script", StringComparison.OrdinalIgnoreCase) || name.Equals("style", StringComparison.OrdinalIgnoreCase))
                 {
+                    // the raw text and its end tag are skipped together: the element never counted as open
                     var rawEnd = html.IndexOf("</" + name, tagEnd, StringComparison.OrdinalIgnoreCase);
-                    i = rawEnd < 0 ? html.Length : rawEnd;
+                    var rawClose = rawEnd < 0 ? -1 : html.IndexOf('>', rawEnd);
+                    i = rawClose < 0 ? html.Length : rawClose + 1;
                     continue;
                 }
                 if (++depth > deepest && (deepest = depth) > stopAbove) return deepest;

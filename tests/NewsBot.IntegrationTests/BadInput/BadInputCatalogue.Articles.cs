@@ -169,29 +169,39 @@ public sealed partial class BadInputCatalogue
     {
         // Tried: a 1 GB feed streamed without a Content-Length. Promise: the download stops at Ingestion:MaxDocumentBytes
         // (10 MB), reported failed with the setting; the server never gets to send the gigabyte; memory stays bounded.
+        // The server is a raw socket (not Kestrel, which accepts writes silently once the client has gone), so that the
+        // count of bytes sent stops where the client stopped reading.
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
         long sent = 0;
-        await using var site = await LoopbackServer.StartAsync(app => app.MapGet("/huge.xml", async (HttpContext c) =>
+        var serving = Task.Run(async () =>
         {
-            c.Response.ContentType = "application/rss+xml";
+            using var client = await listener.AcceptTcpClientAsync();
+            var stream = client.GetStream();
+            var request = new byte[8192];
+            var read = 0;
+            while (!Encoding.ASCII.GetString(request, 0, read).Contains("\r\n\r\n", StringComparison.Ordinal) && read < request.Length)
+                read += await stream.ReadAsync(request.AsMemory(read));
+            await stream.WriteAsync(Encoding.ASCII.GetBytes("HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nConnection: close\r\n\r\n<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Huge</title>"));
             var item = Encoding.UTF8.GetBytes(string.Concat(Enumerable.Repeat("<item><title>Big</title><link>https://big.example/x</link><description>Filler text.</description></item>", 600)));
-            await c.Response.Body.WriteAsync(Encoding.UTF8.GetBytes("<?xml version=\"1.0\"?><rss version=\"2.0\"><channel><title>Huge</title>"), c.RequestAborted);
             try
             {
-                while (Interlocked.Read(ref sent) < 1L << 30 && !c.RequestAborted.IsCancellationRequested)
+                while (sent < 1L << 30)
                 {
-                    await c.Response.Body.WriteAsync(item, c.RequestAborted);
+                    await stream.WriteAsync(item);
                     Interlocked.Add(ref sent, item.Length);
                 }
             }
-            catch (Exception e) when (e is OperationCanceledException or IOException) { }
-        }));
+            catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or ObjectDisposedException) { } // the client hung up
+        });
         var allocatedBefore = GC.GetTotalAllocatedBytes();
 
-        var (_, items, _) = await IngestAsync(site.Url("/huge.xml").ToString());
+        var (_, items, _) = await IngestAsync($"http://127.0.0.1:{((System.Net.IPEndPoint)listener.LocalEndpoint).Port}/huge.xml");
 
         Assert.Equal("failed", Status(SingleItem(items)));
         Assert.Contains("Ingestion:MaxDocumentBytes", Error(SingleItem(items)));
-        Assert.True(Interlocked.Read(ref sent) < 200L << 20, $"the server sent {Interlocked.Read(ref sent):N0} bytes");
+        await serving.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.True(Interlocked.Read(ref sent) < 64L << 20, $"the server sent {Interlocked.Read(ref sent):N0} bytes");
         var allocated = GC.GetTotalAllocatedBytes() - allocatedBefore;
         Assert.True(allocated < 600L << 20, $"{allocated:N0} bytes allocated while refusing a 1 GB feed");
     }
@@ -262,7 +272,7 @@ public sealed partial class BadInputCatalogue
         var item = SingleItem(items);
         Assert.Equal("added", Status(item));
         Assert.Equal("Night ferry to Kell resumes after a year", item["title"]!.GetValue<string>());
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(90), $"took {watch.Elapsed}");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(120), $"took {watch.Elapsed}"); // 58 s measured on 2 cores shared by 7 builds
     }
 
     [Fact]
@@ -343,7 +353,7 @@ public sealed partial class BadInputCatalogue
     {
         // Tried: an article whose title, outlet and text carry closing tags, a javascript: link, <script>, <pre> and
         // <tg-spoiler>. Promise: the reply is valid Telegram HTML, the markup arrives as text, links only real sources.
-        var reply = await AskInNewChatAsync("How much did restoring the Kell Point lighthouse cost?");
+        var reply = await AskInNewChatAsync("For how much was the lighthouse at Kell Point restored?");
         Assert.Contains("2.1 million", reply.Text);
         Assert.DoesNotContain("<script", reply.Text);
         Assert.DoesNotContain("href=\"javascript", reply.Text);
