@@ -21,6 +21,16 @@ internal static class HtmlNesting
         "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param", "source", "track", "wbr", "keygen", "!doctype",
     };
 
+    /// <summary>
+    /// Elements whose end tag may be left out (a page of unclosed &lt;p&gt;s, &lt;li&gt;s or table cells is ordinary HTML):
+    /// the parser closes them itself when the next one starts, so they are not counted as nesting, open or closed.
+    /// </summary>
+    static readonly HashSet<string> OptionalEnd = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "p", "li", "dt", "dd", "tr", "td", "th", "thead", "tbody", "tfoot", "option", "optgroup", "colgroup", "caption", "rb", "rt", "rtc", "rp",
+        "html", "head", "body",
+    };
+
     /// <summary>Throws <see cref="HtmlTooDeepException"/> when <paramref name="html"/> nests elements more than <see cref="MaxDepth"/> deep.</summary>
     public static void EnsureReadable(string html)
     {
@@ -52,6 +62,11 @@ internal static class HtmlNesting
                 continue;
             }
             var name = html[nameStart..nameEnd];
+            if (OptionalEnd.Contains(name))
+            {
+                i = tagEnd + 1;
+                continue;
+            }
             if (close)
             {
                 depth = Math.Max(0, depth - 1);

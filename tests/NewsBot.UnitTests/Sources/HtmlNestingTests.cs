@@ -6,14 +6,25 @@ namespace NewsBot.UnitTests.Sources;
 public sealed class HtmlNestingTests
 {
     [Theory]
-    [InlineData("<html><body><div><p>Text<br>more<img src=x></p></div></body></html>", 4)]
-    [InlineData("<div><script>var s = '<div><div><div>';</script><p>x</p></div>", 2)]
-    [InlineData("<div><!-- <div><div> --><span/><p>x</p></div>", 2)]
-    [InlineData("<ul><li>a</li><li>b</li><li>c</li></ul>", 2)]
+    [InlineData("<html><body><div><section>Text<br>more<img src=x></section></div></body></html>", 2)]
+    [InlineData("<div><script>var s = '<div><div><div>';</script><span>x</span></div>", 2)]
+    [InlineData("<div><!-- <div><div> --><span/><em>x</em></div>", 2)]
+    [InlineData("<ul><li>a</li><li>b</li><li>c</li></ul>", 1)]
     [InlineData("no tags < at all > here", 0)]
     public void Depth_counts_open_elements_only(string html, int expected)
     {
         Assert.Equal(expected, HtmlNesting.Depth(html, 100));
+    }
+
+    [Fact]
+    public void Unclosed_paragraphs_list_items_and_table_cells_do_not_count_as_nesting()
+    {
+        // ordinary old HTML: thousands of <p>, <li> and <td> whose end tags are left out
+        var html = "<div><ul>" + string.Concat(Enumerable.Repeat("<li>item <p>text", 3000)) + "</ul><table>"
+                   + string.Concat(Enumerable.Repeat("<tr><td>a<td>b", 3000)) + "</table></div>";
+
+        Assert.Equal(2, HtmlNesting.Depth(html, 2000));
+        HtmlNesting.EnsureReadable(html);
     }
 
     [Fact]
