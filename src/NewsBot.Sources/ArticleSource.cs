@@ -243,7 +243,7 @@ public sealed class ArticleSource : IArticleSource
                 return new FailedItem(path, $"no article text found in {path} (a title line alone is not an article)");
             return new ExtractedItem(path, article);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Html.HtmlTooDeepException)
         {
             return new FailedItem(path, $"could not read {path}: {ex.Message}");
         }

@@ -36,7 +36,9 @@ public static class SourcesServiceCollectionExtensions
         services.AddHttpClient(SafeHttpFetcher.TrustedClientName, ConfigureClient)
             .ConfigurePrimaryHttpMessageHandler(() => CreateHandler(guarded: false));
         services.AddHttpClient(SafeHttpFetcher.UntrustedClientName, ConfigureClient)
-            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(guarded: !sp.GetRequiredService<IOptions<IngestionOptions>>().Value.AllowPrivateNetworkForChatUrls));
+            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(
+                guarded: !sp.GetRequiredService<IOptions<IngestionOptions>>().Value.AllowPrivateNetworkForChatUrls,
+                sp.GetService<NetworkGuardPolicy>()));
 
         services.TryAddSingleton<SafeHttpFetcher>();
         services.TryAddSingleton<WebReader>();
@@ -67,7 +69,7 @@ public static class SourcesServiceCollectionExtensions
     /// addresses (<see cref="NetworkGuard.GuardedConnectAsync"/>) and never through a proxy, which
     /// would connect on its behalf.
     /// </summary>
-    internal static SocketsHttpHandler CreateHandler(bool guarded)
+    internal static SocketsHttpHandler CreateHandler(bool guarded, NetworkGuardPolicy? policy = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -80,7 +82,8 @@ public static class SourcesServiceCollectionExtensions
         if (guarded)
         {
             handler.UseProxy = false;
-            handler.ConnectCallback = NetworkGuard.GuardedConnectAsync;
+            var checks = policy ?? NetworkGuardPolicy.Default;
+            handler.ConnectCallback = (context, ct) => NetworkGuard.GuardedConnectAsync(context, checks, ct);
         }
         return handler;
     }

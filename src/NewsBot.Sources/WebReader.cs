@@ -94,6 +94,10 @@ internal sealed class WebReader(SafeHttpFetcher fetcher, ILogger<WebReader> logg
         {
             return PageItem(input, content);
         }
+        catch (HtmlTooDeepException ex)
+        {
+            return new FailedItem(input, $"could not extract {content.Url}: {ex.Message}");
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogWarning(ex, "Unexpected error extracting {Url}", content.Url);

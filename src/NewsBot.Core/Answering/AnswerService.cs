@@ -34,7 +34,7 @@ public sealed partial class AnswerService(
     {
         var total = Stopwatch.StartNew();
         var timings = new Dictionary<string, double>();
-        var question = request.Question.Trim();
+        var question = QuestionText.Clean(request.Question).Trim();
         var lang = Language.Detect(question);
         var now = time.GetUtcNow();
 

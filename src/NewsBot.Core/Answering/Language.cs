@@ -18,6 +18,18 @@ public static class Language
     };
 
     /// <summary>
+    /// Characters only one of these languages writes: they outweigh a shared function word ("de" is Dutch and, in a
+    /// Spanish question such as "¿Cuántas hectáreas de tierras…?", Spanish too).
+    /// </summary>
+    static readonly Dictionary<string, char[]> Letters = new()
+    {
+        ["es"] = ['¿', '¡', 'ñ'],
+        ["pt"] = ['ã', 'õ'],
+        ["de"] = ['ß'],
+        ["fr"] = ['œ', 'ù'],
+    };
+
+    /// <summary>
     /// Whether the text is recognisably in one of the languages NewsBot has messages for (English, German, French,
     /// Spanish, Italian, Portuguese, Dutch, Russian, Ukrainian): Cyrillic, plain ASCII, or at least one of their common
     /// words and no letters of other scripts.
@@ -53,7 +65,7 @@ public static class Language
         int bestScore = 0;
         foreach (var (lang, markers) in Markers)
         {
-            int score = words.Count(w => markers.Contains(w));
+            int score = words.Count(w => markers.Contains(w)) + 2 * (Letters.TryGetValue(lang, out var own) ? own.Count(text.Contains) : 0);
             if (score > bestScore || (score == bestScore && lang == "en" && score > 0)) { best = lang; bestScore = score; }
         }
         return best;

@@ -26,7 +26,17 @@ internal sealed record HtmlArticle(
 /// </summary>
 internal static partial class HtmlArticleExtractor
 {
-    static readonly HtmlParser Parser = new(new HtmlParserOptions { IsScripting = false });
+    static readonly HtmlParser DefaultParser = new(new HtmlParserOptions { IsScripting = false });
+
+    /// <summary>The parser, behind the nesting guard (<see cref="HtmlNesting"/>): every document it reads passes the check first.</summary>
+    static class Parser
+    {
+        public static IHtmlDocument ParseDocument(string html)
+        {
+            HtmlNesting.EnsureReadable(html);
+            return DefaultParser.ParseDocument(html);
+        }
+    }
 
     static readonly string[] ArticleTypes = ["NewsArticle", "ReportageNewsArticle", "AnalysisNewsArticle", "OpinionNewsArticle", "BackgroundNewsArticle", "Article", "BlogPosting", "LiveBlogPosting", "Report"];
 

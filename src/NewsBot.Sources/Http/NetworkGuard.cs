@@ -89,21 +89,25 @@ internal static class NetworkGuard
     }
 
     /// <summary>
-    /// The connect callback of the untrusted handler: resolves the host, refuses the connection when any
+    /// The connect callback of the untrusted handler: resolves the host once, refuses the connection when any
     /// of its addresses is not public (throwing <see cref="BlockedAddressException"/>), else connects to
-    /// one of the checked addresses.
+    /// one of the checked addresses — never to the name, which a second DNS answer (rebinding) could change.
     /// </summary>
-    public static async ValueTask<Stream> GuardedConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct)
+    public static ValueTask<Stream> GuardedConnectAsync(SocketsHttpConnectionContext context, CancellationToken ct) =>
+        GuardedConnectAsync(context, NetworkGuardPolicy.Default, ct);
+
+    /// <inheritdoc cref="GuardedConnectAsync(SocketsHttpConnectionContext, CancellationToken)"/>
+    public static async ValueTask<Stream> GuardedConnectAsync(SocketsHttpConnectionContext context, NetworkGuardPolicy policy, CancellationToken ct)
     {
         var endPoint = context.DnsEndPoint;
         var host = endPoint.Host.Trim('[', ']');
         IPAddress[] addresses = IPAddress.TryParse(host, out var literal)
             ? [literal]
-            : await Dns.GetHostAddressesAsync(host, ct).ConfigureAwait(false);
+            : await policy.Resolve(host, ct).ConfigureAwait(false);
         if (addresses.Length == 0) throw new BlockedAddressException($"{host} did not resolve to any address");
         foreach (var address in addresses)
         {
-            if (Classify(address) is { } kind)
+            if (policy.Classify(address) is { } kind)
                 throw new BlockedAddressException(RefusalMessage(address, kind, endPoint.Host));
         }
         return await ConnectAsync(addresses, endPoint.Port, ct).ConfigureAwait(false);
@@ -130,4 +134,19 @@ internal static class NetworkGuard
         }
         throw last ?? new SocketException((int)SocketError.HostNotFound);
     }
+}
+
+/// <summary>Resolves a host name to its addresses (the system's DNS; tests substitute answers).</summary>
+internal delegate ValueTask<IPAddress[]> HostResolver(string host, CancellationToken ct);
+
+/// <summary>
+/// How the guard resolves names and judges addresses: by default the system's DNS and <see cref="NetworkGuard.Classify"/>.
+/// Registered in the service collection so that tests can answer DNS themselves (a name that resolves to a private
+/// address, an answer that changes between two lookups) without a DNS server.
+/// </summary>
+internal sealed record NetworkGuardPolicy(HostResolver Resolve, Func<IPAddress, string?> Classify)
+{
+    public static NetworkGuardPolicy Default { get; } = new(
+        static (host, ct) => new ValueTask<IPAddress[]>(Dns.GetHostAddressesAsync(host, ct)),
+        NetworkGuard.Classify);
 }

@@ -20,6 +20,12 @@ public sealed class SourcesCallbackHandler(SourcesCache cache, TelegramSender se
     public async Task<bool> HandleAsync(CallbackQuery query, string argument, CancellationToken ct)
     {
         var entry = cache.Get(argument);
+        // Callback data comes from the client and may be forged or replayed on another message: a token belongs to the
+        // one answer it was made for, so a press from another chat or under another message is treated as unknown
+        // (else it would show one chat's sources in another, or overwrite another answer with this one's text).
+        if (entry is not null && query.Message is { } pressedOn
+            && (pressedOn.Chat.Id != entry.ChatId || (entry.MessageId != 0 && pressedOn.MessageId != entry.MessageId)))
+            entry = null;
         if (entry is null)
         {
             await sender.AnswerCallbackAsync(query.Id, "These sources are no longer available; please ask again.", ct).ConfigureAwait(false);

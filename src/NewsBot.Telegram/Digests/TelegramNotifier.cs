@@ -12,12 +12,17 @@ public sealed class NotificationNotSentException(string message, Exception inner
 /// <summary>
 /// What the worker pushes to chats (digests, quiet days, follow updates and endings), through the same sender
 /// as answers (its retries and rate limits). A chat Telegram refuses for good (blocked, kicked, gone) becomes
-/// <see cref="ChatUnreachableException"/>, so the scheduler drops its subscription and follows.
+/// <see cref="ChatUnreachableException"/>, so the scheduler drops its subscription and follows. So does a private
+/// chat whose user the allow-list (<c>Telegram:AllowedUserIds</c>/<c>AllowedChatIds</c>) no longer lets in: what
+/// was subscribed while allowed is not pushed after the operator removed them. (A group's subscription is kept: it
+/// was made by one of its admins who was allowed, and NewsBot does not record which.)
 /// </summary>
-public sealed class TelegramNotifier(TelegramSender sender) : IChatNotifier
+public sealed class TelegramNotifier(TelegramSender sender, AccessPolicy access) : IChatNotifier
 {
     public async Task NotifyAsync(long chatId, ChatNotification notification, CancellationToken ct = default)
     {
+        if (chatId > 0 && !access.IsAllowed(chatId, chatId))
+            throw new ChatUnreachableException($"chat {chatId} is no longer allowed (Telegram:AllowedUserIds/AllowedChatIds)");
         try
         {
             switch (notification)

@@ -84,8 +84,10 @@ public sealed class CliProcess : IAsyncDisposable
         }
         var p = new Process { StartInfo = psi, EnableRaisingEvents = true };
         var cli = new CliProcess(p);
-        p.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (cli._stdout) cli._stdout.AppendLine(e.Data); };
-        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (cli._stderr) cli._stderr.AppendLine(e.Data); };
+        // every line the child writes (its console logs included) is scanned for tokens and API keys (LogSecretScanner)
+        var name = "newsbot " + string.Join(' ', args.Take(1));
+        p.OutputDataReceived += (_, e) => { if (e.Data is not null) { LogSecretScanner.Global.Scan(name + " (stdout)", e.Data); lock (cli._stdout) cli._stdout.AppendLine(e.Data); } };
+        p.ErrorDataReceived += (_, e) => { if (e.Data is not null) { LogSecretScanner.Global.Scan(name + " (stderr)", e.Data); lock (cli._stderr) cli._stderr.AppendLine(e.Data); } };
         p.Exited += (_, _) => cli._exited.TrySetResult();
         p.Start();
         p.BeginOutputReadLine();

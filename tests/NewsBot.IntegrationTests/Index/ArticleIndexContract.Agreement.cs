@@ -115,7 +115,7 @@ public abstract partial class ArticleIndexContract
             var statistics = Assert.IsAssignableFrom<ITermStatistics>(index); // every index keeps term statistics
             rig.Retriever = new Retriever(index, statistics, embed.Embedder, LexicalEncoder.Default, new RetrievalOptions(), time);
             rig.Service = new AnswerService(rig.Retriever, new ExtractiveAnswerer(embed.Embedder), new SqliteConversationStore(db),
-                new AnsweringOptions { MinRelevance = AnsweringOptions.DefaultMinRelevance }, time, NullLogger<AnswerService>.Instance, null, store);
+                new AnsweringOptions { MinRelevance = AnsweringOptions.DefaultMinRelevance }, time, TestLog.For<AnswerService>(), null, store);
             return rig;
         }
 

@@ -330,7 +330,7 @@ public sealed class LlmAnswerTests : IAsyncLifetime
         };
         using var http = new HttpClient();
         var retries = new Polly.ResiliencePipelineBuilder();
-        NewsBot.Hosting.ResilienceRegistration.ConfigureLlm(retries, options, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        NewsBot.Hosting.ResilienceRegistration.ConfigureLlm(retries, options, TestLog.Any);
         var answerer = new NewsBot.OpenAI.SemanticKernelAnswerer(NewsBot.OpenAI.SemanticKernelAnswerer.CreateKernel(options, http), options.PromptsDirectory,
             options, retries.Build(), TimeProvider.System);
         var error = await Assert.ThrowsAsync<NewsBot.OpenAI.LlmException>(() => answerer.AnswerAsync("How many trains?", [], DateTimeOffset.UtcNow));

@@ -39,7 +39,7 @@ public sealed class QdrantGrpcTransportTests : IAsyncLifetime
         _connections.Add(connection);
         // the host's Qdrant pipeline, on a clock that records each wait and lets it pass at once
         var retries = new Polly.ResiliencePipelineBuilder { TimeProvider = new RecordingTimeProvider(_delays) };
-        NewsBot.Hosting.ResilienceRegistration.ConfigureQdrant(retries, options, new NewsBot.Hosting.QdrantResilienceOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        NewsBot.Hosting.ResilienceRegistration.ConfigureQdrant(retries, options, new NewsBot.Hosting.QdrantResilienceOptions(), TestLog.Any);
         return new QdrantArticleIndex(connection.Client, options, pipeline: retries.Build());
     }
 
@@ -171,7 +171,7 @@ public sealed class QdrantGrpcTransportTests : IAsyncLifetime
             ["Qdrant:ApiKey"] = Key,
             ["Qdrant:Collection"] = "from_di",
         }).Build();
-        var services = new ServiceCollection().AddLogging();
+        var services = new ServiceCollection().AddLogging(LogSecretScanner.AddTo);
         services.AddNewsBotQdrant(config);
         await using var sp = services.BuildServiceProvider();
 

@@ -76,7 +76,7 @@ public sealed class ResiliencePipelineTests : IAsyncLifetime
             ["Resilience:Sources:AttemptTimeout"] = attemptTimeout,
         }).Build();
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(LogSecretScanner.AddTo);
         services.AddSingleton<IOptions<IngestionOptions>>(Options.Create(new IngestionOptions { HttpTimeout = TimeSpan.FromSeconds(10), UserAgent = "NewsBot-Tests/1.0" }));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IFeedStore>(new InMemoryFeedStore());
@@ -177,7 +177,7 @@ public sealed class ResiliencePipelineTests : IAsyncLifetime
     {
         var waits = new List<TimeSpan>();
         var builder = new ResiliencePipelineBuilder { TimeProvider = new RecordingTimeProvider(waits) };
-        var log = NullLogger.Instance;
+        var log = TestLog.Any;
         var telegram = new TelegramResilienceOptions();
         switch (which)
         {

@@ -96,7 +96,7 @@ public sealed class FeedIngestionTests(ContractEmbedderFixture embed) : IAsyncLi
         _index = new SqliteArticleIndex(_db);
         _store = new SqliteArticleStore(_db);
         _pipeline = new IngestionPipeline(_host.Source, _store, _index, _host.Store, embed.Embedder, new Chunker(HeuristicTokenCounter.Instance),
-            LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+            LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, TestLog.For<IngestionPipeline>());
     }
 
     public async Task DisposeAsync()

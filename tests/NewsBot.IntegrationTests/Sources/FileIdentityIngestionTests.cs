@@ -42,7 +42,7 @@ public sealed class FileIdentityIngestionTests(ContractEmbedderFixture embed) : 
         var store = new SqliteArticleStore(db);
         var pipeline = new IngestionPipeline(sources.Source, store, index, new SqliteFeedStore(db), embed.Embedder,
             new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System,
-            NullLogger<IngestionPipeline>.Instance);
+            TestLog.For<IngestionPipeline>());
         var results = new List<IngestItemResult>();
         foreach (var f in files)
             await foreach (var r in pipeline.IngestAsync([f])) results.Add(r);

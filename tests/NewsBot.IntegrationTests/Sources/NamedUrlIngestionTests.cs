@@ -55,7 +55,7 @@ public sealed class NamedUrlIngestionTests(ContractEmbedderFixture embed) : IAsy
         _store = new SqliteArticleStore(_db);
         _pipeline = new IngestionPipeline(_sources.Source, _store, _index, new SqliteFeedStore(_db), embed.Embedder,
             new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System,
-            NullLogger<IngestionPipeline>.Instance);
+            TestLog.For<IngestionPipeline>());
     }
 
     public async Task DisposeAsync()

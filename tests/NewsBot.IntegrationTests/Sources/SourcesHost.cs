@@ -22,7 +22,7 @@ internal sealed class SourcesHost : IDisposable
             UserAgent = "NewsBot-Tests/1.0",
         };
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(LogSecretScanner.AddTo);
         services.AddSingleton<IOptions<IngestionOptions>>(Microsoft.Extensions.Options.Options.Create(Options));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IFeedStore>(Store);

@@ -60,7 +60,7 @@ public sealed class TelegramBotHarness : IAsyncDisposable
             _ownsServer = ownsServer,
         };
         var collection = new ServiceCollection();
-        collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(harness.Logs));
+        collection.AddLogging(b => b.SetMinimumLevel(LogLevel.Trace).AddProvider(harness.Logs).AddProvider(LogSecretScanner.Provider));
         collection.AddSingleton<IAnswerService>(harness.Answers);
         collection.AddSingleton<IInboxStore>(harness.Inbox);
         collection.AddSingleton<IFeedStore>(harness.Feeds);

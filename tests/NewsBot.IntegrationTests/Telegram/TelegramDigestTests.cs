@@ -34,7 +34,7 @@ public sealed class TelegramDigestTests
 
         // a restarted worker: a new scheduler over the same database sends nothing more that day
         var restarted = new DigestScheduler(h.Services.GetRequiredService<IDigestSubscriptionStore>(), h.Services.GetRequiredService<DigestComposer>(),
-            h.Services.GetRequiredService<IChatNotifier>(), new DigestOptions(), clock, NullLogger<DigestScheduler>.Instance);
+            h.Services.GetRequiredService<IChatNotifier>(), new DigestOptions(), clock, TestLog.For<DigestScheduler>());
         clock.Advance(TimeSpan.FromMinutes(30));
         Assert.Equal(0, await restarted.RunDueAsync());
         Assert.Single(h.Server.MessagesTo(Chat), c => c.ReplyTo is null);

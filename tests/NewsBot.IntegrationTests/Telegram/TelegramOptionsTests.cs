@@ -91,7 +91,7 @@ public sealed class TelegramOptionsTests
             ["Telegram:BotToken"] = TelegramBotHarness.Token,
             ["Telegram:WebhookUrl"] = "https://bot.example.org/hook",
         }).Build();
-        using var provider = new ServiceCollection().AddLogging().AddNewsBotTelegram(config).BuildServiceProvider();
+        using var provider = new ServiceCollection().AddLogging(LogSecretScanner.AddTo).AddNewsBotTelegram(config).BuildServiceProvider();
         var error = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<global::Telegram.Bot.ITelegramBotClient>());
         Assert.Contains("Telegram:WebhookSecretToken is required", error.Message);
     }

@@ -28,7 +28,7 @@ public sealed class TelegramWebhookTests
         var logs = new CapturingLoggerProvider();
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Testing" });
-        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs);
+        builder.Logging.ClearProviders().SetMinimumLevel(LogLevel.Trace).AddProvider(logs).AddProvider(LogSecretScanner.Provider);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -63,6 +63,12 @@ public sealed class TelegramWebhookTests
         Assert.Equal(HttpStatusCode.Unauthorized, (await Post(http, endpoint, update, secret: null)).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Post(http, endpoint, update, secret: "wrong")).StatusCode);
         Assert.Equal(HttpStatusCode.Unauthorized, (await Post(http, endpoint, update, secret: Secret + "x")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post(http, endpoint, update, secret: Secret.ToUpperInvariant())).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post(http, endpoint, update, secret: Secret[..^1])).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await Post(http, endpoint, update, secret: "")).StatusCode);
+        Assert.DoesNotContain(Secret, string.Join("\n", logs.Lines)); // a refusal never logs what was presented or expected
+        var inQuery = await Post(http, endpoint + "?secret_token=wrong-" + Secret[..4], update, secret: null); // only the header counts
+        Assert.Equal(HttpStatusCode.Unauthorized, inQuery.StatusCode);
         Assert.Equal(0, inbox.Count);
 
         Assert.Equal(HttpStatusCode.OK, (await Post(http, endpoint, update, Secret)).StatusCode);

@@ -33,7 +33,7 @@ public class AnswerServiceTests : IDisposable
     async Task Seed()
     {
         var pipeline = new IngestionPipeline(_source, new SqliteArticleStore(_db), _index, new SqliteFeedStore(_db), _embedder,
-            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, TestLog.For<IngestionPipeline>());
         _source.Add("flood", new ExtractedArticle("https://river.test/flood", "https://river.test/flood", "Floods force evacuations along the Oder river", "Jana Kral", "River Gazette",
             new DateTimeOffset(2025, 3, 10, 0, 0, 0, TimeSpan.Zero),
             [
@@ -61,7 +61,7 @@ public class AnswerServiceTests : IDisposable
         new SqliteConversationStore(_db),
         options ?? new AnsweringOptions { MinRelevance = 0.3 },
         time ?? TimeProvider.System,
-        NullLogger<AnswerService>.Instance,
+        TestLog.For<AnswerService>(),
         llm,
         new SqliteArticleStore(_db));
 
@@ -163,7 +163,7 @@ public class AnswerServiceTests : IDisposable
             new DateTimeOffset(2025, 3, 11, 0, 0, 0, TimeSpan.Zero),
             [.. filler, "In all, 640 crew members walked out in the ferry strike, the union said.", .. tail], SourceKind.Page));
         var pipeline = new IngestionPipeline(_source, new SqliteArticleStore(_db), _index, new SqliteFeedStore(_db), _embedder,
-            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, TestLog.For<IngestionPipeline>());
         await foreach (var _ in pipeline.IngestAsync(["ferry"])) { }
         const string question = "How many crew members walked out in the Baltic ferry strike?";
 
@@ -190,7 +190,7 @@ public class AnswerServiceTests : IDisposable
                 "The state governor promised emergency funds for schools whose roofs were damaged.",
             ], SourceKind.Page));
         var pipeline = new IngestionPipeline(_source, new SqliteArticleStore(_db), _index, new SqliteFeedStore(_db), _embedder,
-            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, TestLog.For<IngestionPipeline>());
         await foreach (var _ in pipeline.IngestAsync(["budget"])) { }
         const string question = "What did the governor promise as emergency funds?";
         var one = new AnsweringOptions { MinRelevance = 0.3, MaxSentences = 1 };

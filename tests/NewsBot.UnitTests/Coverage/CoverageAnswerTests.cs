@@ -64,7 +64,7 @@ public class CoverageAnswerTests : IDisposable
             "A 16-year-old from Riga won the city chess open after a tense final round.",
             "She beat the defending champion with the black pieces in 41 moves.");
         var pipeline = new IngestionPipeline(_source, new SqliteArticleStore(_db), _index, new SqliteFeedStore(_db), _embedder,
-            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, TestLog.For<IngestionPipeline>());
         await foreach (var _ in pipeline.IngestAsync(["wire", "ledger", "crier", "post", "chess"])) { }
     }
 
@@ -74,10 +74,10 @@ public class CoverageAnswerTests : IDisposable
         var retriever = new Retriever(_index, _index, _embedder, LexicalEncoder.Default, new RetrievalOptions(), TimeProvider.System);
         var articles = new SqliteArticleStore(_db);
         var coverage = withStories
-            ? new CoverageAnswerer(retriever, new LabelledStoryStore(articles), articles, options, NullLogger<CoverageAnswerer>.Instance, llm as ICoverageComparer)
+            ? new CoverageAnswerer(retriever, new LabelledStoryStore(articles), articles, options, TestLog.For<CoverageAnswerer>(), llm as ICoverageComparer)
             : null;
         return new AnswerService(retriever, new ExtractiveAnswerer(_embedder), new SqliteConversationStore(_db), options, TimeProvider.System,
-            NullLogger<AnswerService>.Instance, llm, articles, coverage);
+            TestLog.For<AnswerService>(), llm, articles, coverage);
     }
 
     /// <summary>The citation numbers that follow <paramref name="text"/> in the answer.</summary>
@@ -181,7 +181,7 @@ public class CoverageAnswerTests : IDisposable
             "After two years of work the new Vistula bridge opened to traffic on Saturday.",
             "Building the bridge cost 30 million euros.");
         var pipeline = new IngestionPipeline(_source, new SqliteArticleStore(_db), _index, new SqliteFeedStore(_db), _embedder,
-            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, TestLog.For<IngestionPipeline>());
         await foreach (var _ in pipeline.IngestAsync(["bridge1", "bridge2"])) { }
         var r = await Service().AnswerAsync(new AnswerRequest { Question = "Where do the outlets disagree about the new Vistula bridge?" });
         Assert.StartsWith("I found no figures that differ and nothing one outlet reports that the others lack", r.Answer);

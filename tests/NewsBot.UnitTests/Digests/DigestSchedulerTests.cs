@@ -18,7 +18,7 @@ public class DigestSchedulerTests : IDisposable
     public void Dispose() => _world.Dispose();
 
     /// <summary>A fresh scheduler over the same database: what a restarted worker builds.</summary>
-    DigestScheduler Scheduler() => new(_store, new DigestComposer(_world, _world.Articles), _notifier, _options, _clock, NullLogger<DigestScheduler>.Instance);
+    DigestScheduler Scheduler() => new(_store, new DigestComposer(_world, _world.Articles), _notifier, _options, _clock, TestLog.For<DigestScheduler>());
 
     async Task SubscribeAsync(long chat, string time, string zone)
         => await _store.SetAsync(new DigestSubscription { ChatId = chat, Time = time, TimeZone = zone, SubscribedAt = _clock.GetUtcNow() });

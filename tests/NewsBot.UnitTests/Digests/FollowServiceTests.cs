@@ -35,7 +35,7 @@ public class FollowServiceTests : IDisposable
     }
 
     /// <summary>A fresh service over the same database: what a restarted worker builds.</summary>
-    FollowService Service() => new(_store, _world, _world.Articles, _matcher, _notifier, _options, _clock, NullLogger<FollowService>.Instance);
+    FollowService Service() => new(_store, _world, _world.Articles, _matcher, _notifier, _options, _clock, TestLog.For<FollowService>());
 
     DateTimeOffset Now => _clock.GetUtcNow();
 

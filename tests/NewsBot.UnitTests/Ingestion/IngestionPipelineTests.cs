@@ -30,7 +30,7 @@ public class IngestionPipelineTests : IDisposable
         _index = new SqliteArticleIndex(_db);
         _store = new SqliteArticleStore(_db);
         _pipeline = new IngestionPipeline(_source, _store, _index, new SqliteFeedStore(_db), new Embedder(_gen, HashingEmbeddingGenerator.Profile()),
-            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
+            new Chunker(HeuristicTokenCounter.Instance), LexicalEncoder.Default, new IngestionOptions(), TimeProvider.System, TestLog.For<IngestionPipeline>());
     }
 
     public void Dispose()

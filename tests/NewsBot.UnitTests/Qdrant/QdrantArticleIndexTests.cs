@@ -26,7 +26,7 @@ public class QdrantArticleIndexTests
     {
         // the host's Qdrant pipeline, on a clock that records each wait and lets it pass at once
         var builder = new ResiliencePipelineBuilder { TimeProvider = new RecordingTimeProvider(_delays) };
-        ResilienceRegistration.ConfigureQdrant(builder, _options, new QdrantResilienceOptions(), NullLogger.Instance);
+        ResilienceRegistration.ConfigureQdrant(builder, _options, new QdrantResilienceOptions(), TestLog.Any);
         return new QdrantArticleIndex(_fake.Client, _options, rrfK, pipeline: builder.Build());
     }
 

@@ -78,7 +78,7 @@ public class QdrantOptionsTests
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(LogSecretScanner.AddTo);
         more?.Invoke(services);
         services.AddNewsBotQdrant(config);
         return services.BuildServiceProvider();

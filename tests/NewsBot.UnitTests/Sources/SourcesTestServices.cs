@@ -12,7 +12,7 @@ internal static class SourcesTestServices
     public static ServiceProvider Build(IngestionOptions? options = null)
     {
         var services = new ServiceCollection();
-        services.AddLogging();
+        services.AddLogging(LogSecretScanner.AddTo);
         services.AddSingleton<IOptions<IngestionOptions>>(Options.Create(options ?? new IngestionOptions()));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IFeedStore, NoFeedStore>();

@@ -98,7 +98,7 @@ public class SchemaMigrationTests : IDisposable
         Assert.Empty(await stories.ListStoriesAsync(null, null));
         int calls = gen.Calls;
         var assigner = new StoryAssigner(stories, new StoryClusterer(new StoryOptions()), new Embedder(gen, HashingEmbeddingGenerator.Profile()),
-            new Chunker(HeuristicTokenCounter.Instance), NullLogger<StoryAssigner>.Instance);
+            new Chunker(HeuristicTokenCounter.Instance), TestLog.For<StoryAssigner>());
         Assert.Equal(3, await assigner.AssignPendingAsync());
         Assert.Equal(calls, gen.Calls); // the first chunks' vectors were used: nothing re-embedded
 

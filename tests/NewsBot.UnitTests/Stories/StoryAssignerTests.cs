@@ -27,7 +27,7 @@ public class StoryAssignerTests : IDisposable
         _articles = new SqliteArticleStore(_db);
         _stories = new SqliteStoryStore(_db, TimeProvider.System);
         _assigner = new StoryAssigner(_stories, new StoryClusterer(new StoryOptions()), new Embedder(_gen, HashingEmbeddingGenerator.Profile(16)),
-            new Chunker(HeuristicTokenCounter.Instance), NullLogger<StoryAssigner>.Instance);
+            new Chunker(HeuristicTokenCounter.Instance), TestLog.For<StoryAssigner>());
     }
 
     public void Dispose() => _dir.Dispose();

@@ -48,9 +48,9 @@ public class StoryIngestionTests : IDisposable
     {
         var embedder = new Embedder(_gen, HashingEmbeddingGenerator.Profile(256));
         var chunker = new Chunker(HeuristicTokenCounter.Instance);
-        var assigner = withStories ? new StoryAssigner(_stories, new StoryClusterer(new StoryOptions()), embedder, chunker, NullLogger<StoryAssigner>.Instance) : null;
+        var assigner = withStories ? new StoryAssigner(_stories, new StoryClusterer(new StoryOptions()), embedder, chunker, TestLog.For<StoryAssigner>()) : null;
         return new IngestionPipeline(_source, new SqliteArticleStore(_db), _index, new SqliteFeedStore(_db), embedder, chunker, LexicalEncoder.Default,
-            new IngestionOptions(), TimeProvider.System, NullLogger<IngestionPipeline>.Instance, assigner);
+            new IngestionOptions(), TimeProvider.System, TestLog.For<IngestionPipeline>(), assigner);
     }
 
     static ExtractedArticle Page(string url, string title, string outlet, string[] paragraphs) =>
