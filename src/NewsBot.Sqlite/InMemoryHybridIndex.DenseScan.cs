@@ -28,6 +28,31 @@ internal sealed partial class InMemoryHybridIndex
     /// </summary>
     const int MaxScanParts = 8;
 
+    /// <summary>
+    /// From this many mapped slots on, the scan reads 1-bit codes first (<see cref="BinaryThenInt8"/>); below it the
+    /// int8 scan of every slot stays: it is exact up to the re-scoring and takes under a millisecond there (0.4 ms
+    /// p50 at 10k in BENCHMARKS.md §2), so the codes would save little and could only lose recall.
+    /// </summary>
+    internal const int BinaryThreshold = 32_768;
+
+    /// <summary>
+    /// Vectors of fewer dimensions are scanned in int8 at any size: their int8 form is already small (at most 128 bytes,
+    /// 128 MB per million), and signs of so few components rank too coarsely to find the int8 candidates.
+    /// </summary>
+    internal const int BinaryMinimumDimensions = 128;
+
+    /// <summary>Whether a search of every slot starts with the 1-bit codes.</summary>
+    internal bool ScansBinaryCodes => _codesAt > 0 && _mappedSlots >= BinaryThreshold && _dim >= BinaryMinimumDimensions;
+
+    /// <summary>
+    /// The binary pass keeps this many candidates per int8 candidate wanted (Qdrant's "oversampling"), at least
+    /// <see cref="MinimumBinaryCandidates"/>. Chosen by measurement: see BENCHMARKS.md §2.2.
+    /// </summary>
+    internal static int Oversampling = 10;
+
+    /// <summary>The fewest binary candidates re-scored in int8, whatever k.</summary>
+    internal static int MinimumBinaryCandidates = 2000;
+
     List<(int Slot, float Score)> DenseSearch(float[] query, int k, CompiledFilter filter)
     {
         if (query.Length != _dim || _count == 0) return [];
@@ -36,7 +61,9 @@ internal sealed partial class InMemoryHybridIndex
         if (qScale == 0) return [];
         int rescore = Math.Max(k * RescoreFactor, MinimumRescored);
         TopK approx;
-        if (filter.RestrictSlots is { } restricted)
+        if (filter.RestrictSlots is null && ScansBinaryCodes)
+            approx = BinaryThenInt8(query, q7, offset, rescore, filter);
+        else if (filter.RestrictSlots is { } restricted)
         {
             approx = new TopK(rescore);
             foreach (var slot in restricted) ScoreSlot(slot, approx);
@@ -77,6 +104,60 @@ internal sealed partial class InMemoryHybridIndex
             if ((filter.Any || _deleted[slot]) && !Passes(filter, slot)) return;
             float s = Int8Kernels.Dot(Q8(slot, 1), q7, offset) * _scale[slot];
             if (s > top.Threshold) top.Add(slot, s);
+        }
+    }
+
+    /// <summary>
+    /// Binary quantisation with oversampling and re-scoring: the mapped slots' 1-bit codes are scanned (48 bytes a
+    /// vector at 384 dimensions, against 384 for int8, so the pass is no longer bound by memory bandwidth), the best
+    /// <see cref="Oversampling"/> × <paramref name="rescore"/> are scored again from their int8 vectors (read in place
+    /// from the mapped file: a few thousand random reads), and the best <paramref name="rescore"/> of those go on to
+    /// the exact re-scoring from half precision. Slots added since the snapshot have no code and are scored in int8.
+    /// </summary>
+    TopK BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter)
+    {
+        var bq = BinaryCodes.Prepare(query);
+        int wanted = Math.Max(rescore * Oversampling, MinimumBinaryCandidates);
+        int mapped = _mappedSlots;
+        bool check = filter.Any || _deletedCount > 0;
+        int parts = Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, MaxScanParts) : 1;
+        var partial = new TopK[parts];
+        int per = (mapped + parts - 1) / parts;
+        Parallel.For(0, parts, p =>
+        {
+            var local = new TopK(wanted);
+            int from = p * per, to = Math.Min(mapped, from + per);
+            if (to > from) ScanCodes(from, to, bq, check ? filter : null, local);
+            partial[p] = local;
+        });
+        var approx = new TopK(rescore);
+        foreach (var t in partial)
+            foreach (var (slot, _) in t.Items()) ScoreInt8(slot);
+        for (int slot = mapped; slot < _count; slot++)
+            if (!check || Passes(filter, slot)) ScoreInt8(slot);
+        return approx;
+
+        void ScoreInt8(int slot)
+        {
+            float s = Int8Kernels.Dot(Q8(slot, 1), q7, offset) * _scale[slot];
+            if (s > approx.Threshold) approx.Add(slot, s);
+        }
+    }
+
+    void ScanCodes(int from, int to, BinaryCodes.Query q, CompiledFilter? filter, TopK top)
+    {
+        int words = CodeWords;
+        var codes = Codes(from, to - from);
+        var factors = Factors(from, to - from);
+        float threshold = top.Threshold;
+        for (int i = 0, at = 0; i < factors.Length; i++, at += words)
+        {
+            float s = BinaryCodes.Score(codes.Slice(at, words), q) * factors[i];
+            if (s > threshold && (filter is null || Passes(filter, from + i)))
+            {
+                top.Add(from + i, s);
+                threshold = top.Threshold;
+            }
         }
     }
 
