@@ -95,3 +95,65 @@ internal static class BinaryCodes
         return q.Low * (2 * ones - q.Dimensions) + q.Step * (2 * weighted - q.LevelSum);
     }
 }
+
+/// <summary>
+/// Keeps the best <c>k</c> of a stream where k is large (the binary pass's thousands of candidates): items above the
+/// threshold are appended to a buffer of 2k, and when it fills, a quickselect keeps the best k and raises the threshold.
+/// A heap (<see cref="TopK"/>) pays log k on each of the k·(1 + ln(n/k)) insertions of a scan; measured at 100k chunks,
+/// that made 4,000 candidates cost 3 ms of CPU more than 250, where the buffer's appends cost a few nanoseconds each.
+/// </summary>
+internal sealed class CandidateBuffer(int k)
+{
+    readonly int _k = Math.Max(1, k);
+    readonly int[] _ids = new int[2 * Math.Max(1, k)];
+    readonly float[] _scores = new float[2 * Math.Max(1, k)];
+    int _count;
+
+    /// <summary>Scores at or below this cannot be among the best k.</summary>
+    public float Threshold { get; private set; } = float.NegativeInfinity;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void Add(int id, float score)
+    {
+        if (_count == _ids.Length) Shrink();
+        _ids[_count] = id;
+        _scores[_count++] = score;
+    }
+
+    /// <summary>The ids of the best k (fewer when fewer were added), in no order.</summary>
+    public ReadOnlySpan<int> Ids()
+    {
+        if (_count > _k) Shrink();
+        return _ids.AsSpan(0, _count);
+    }
+
+    /// <summary>Moves the best k to the front (quickselect, Hoare partition around a middle pivot) and drops the rest.</summary>
+    void Shrink()
+    {
+        int lo = 0, hi = _count - 1, want = _k - 1; // position of the k-th best in descending order
+        while (lo < hi)
+        {
+            float pivot = _scores[lo + ((hi - lo) >> 1)];
+            int i = lo, j = hi;
+            while (i <= j)
+            {
+                while (_scores[i] > pivot) i++;
+                while (_scores[j] < pivot) j--;
+                if (i <= j)
+                {
+                    (_scores[i], _scores[j]) = (_scores[j], _scores[i]);
+                    (_ids[i], _ids[j]) = (_ids[j], _ids[i]);
+                    i++;
+                    j--;
+                }
+            }
+            if (want <= j) hi = j;
+            else if (want >= i) lo = i;
+            else break;
+        }
+        _count = _k;
+        float min = float.PositiveInfinity;
+        for (int i = 0; i < _k; i++) min = MathF.Min(min, _scores[i]);
+        Threshold = min;
+    }
+}

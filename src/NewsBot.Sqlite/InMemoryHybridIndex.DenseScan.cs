@@ -41,17 +41,27 @@ internal sealed partial class InMemoryHybridIndex
     /// </summary>
     internal const int BinaryMinimumDimensions = 128;
 
+    /// <summary>Off: every index scans int8 (for measuring one path against the other on the same index, and tests).</summary>
+    internal static bool UseBinaryCodes = true;
+
     /// <summary>Whether a search of every slot starts with the 1-bit codes.</summary>
-    internal bool ScansBinaryCodes => _codesAt > 0 && _mappedSlots >= BinaryThreshold && _dim >= BinaryMinimumDimensions;
+    internal bool ScansBinaryCodes => UseBinaryCodes && _codesAt > 0 && _mappedSlots >= BinaryThreshold && _dim >= BinaryMinimumDimensions;
 
     /// <summary>
-    /// The binary pass keeps this many candidates per int8 candidate wanted (Qdrant's "oversampling"), at least
-    /// <see cref="MinimumBinaryCandidates"/>. Chosen by measurement: see BENCHMARKS.md §2.2.
+    /// The binary pass keeps this many candidates per int8 candidate wanted (Qdrant's "oversampling"), and at least
+    /// 1 in <see cref="CandidateFraction"/> of the slots. Measured on the bench's 100k index (BENCHMARKS.md §2.2): the
+    /// top 10 of the int8 scan were all among the best 250 codes (agreement 1.0 with 250 to 4,000 candidates), and each
+    /// 1,000 candidates more cost about 0.5–0.7 ms of CPU (random int8 reads from the mapped file). 5 × 200 = 1,000
+    /// leaves a fourfold margin at 100k.
     /// </summary>
-    internal static int Oversampling = 10;
+    internal static int Oversampling = 5;
 
-    /// <summary>The fewest binary candidates re-scored in int8, whatever k.</summary>
-    internal static int MinimumBinaryCandidates = 2000;
+    /// <summary>
+    /// Where the true neighbours fall in the codes' order grows with the density of the index (the bench's 1M index has
+    /// ten times the chunks around each topic of its 100k one), so the candidates also grow with it: 1 in 256 slots,
+    /// 3,900 at 1M, the same fourfold margin over the 100k measurement scaled by ten.
+    /// </summary>
+    internal const int CandidateFraction = 256;
 
     List<(int Slot, float Score)> DenseSearch(float[] query, int k, CompiledFilter filter)
     {
@@ -117,22 +127,25 @@ internal sealed partial class InMemoryHybridIndex
     TopK BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter)
     {
         var bq = BinaryCodes.Prepare(query);
-        int wanted = Math.Max(rescore * Oversampling, MinimumBinaryCandidates);
+        int wanted = Math.Max(rescore * Oversampling, _mappedSlots / CandidateFraction);
         int mapped = _mappedSlots;
         bool check = filter.Any || _deletedCount > 0;
         int parts = Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, MaxScanParts) : 1;
-        var partial = new TopK[parts];
+        var partial = new CandidateBuffer[parts];
         int per = (mapped + parts - 1) / parts;
         Parallel.For(0, parts, p =>
         {
-            var local = new TopK(wanted);
+            var local = new CandidateBuffer(wanted);
             int from = p * per, to = Math.Min(mapped, from + per);
             if (to > from) ScanCodes(from, to, bq, check ? filter : null, local);
             partial[p] = local;
         });
+        // the candidates' int8 vectors in file order: neighbours share pages and the hardware prefetcher sees a direction
+        var candidates = new List<int>(wanted * parts);
+        foreach (var t in partial) candidates.AddRange(t.Ids());
+        candidates.Sort();
         var approx = new TopK(rescore);
-        foreach (var t in partial)
-            foreach (var (slot, _) in t.Items()) ScoreInt8(slot);
+        foreach (var slot in candidates) ScoreInt8(slot);
         for (int slot = mapped; slot < _count; slot++)
             if (!check || Passes(filter, slot)) ScoreInt8(slot);
         return approx;
@@ -144,7 +157,7 @@ internal sealed partial class InMemoryHybridIndex
         }
     }
 
-    void ScanCodes(int from, int to, BinaryCodes.Query q, CompiledFilter? filter, TopK top)
+    void ScanCodes(int from, int to, BinaryCodes.Query q, CompiledFilter? filter, CandidateBuffer top)
     {
         int words = CodeWords;
         var codes = Codes(from, to - from);

@@ -88,6 +88,24 @@ public sealed class BinaryQuantisationTests : IDisposable
         Assert.InRange(BinaryCodes.Score(code, bq) * factor, dot * 0.7, dot * 1.3);
     }
 
+    [Theory]
+    [InlineData(1, 50)]
+    [InlineData(100, 5_000)]
+    [InlineData(1000, 700)] // fewer than k: all of them
+    public void The_candidate_buffer_keeps_the_k_best_of_a_stream_with_ties(int k, int n)
+    {
+        var rng = new Random(k + n);
+        var scores = Enumerable.Range(0, n).Select(_ => (float)rng.Next(200)).ToArray(); // many equal scores
+        var buffer = new CandidateBuffer(k);
+        for (int i = 0; i < n; i++)
+            if (scores[i] > buffer.Threshold) buffer.Add(i, scores[i]);
+        var kept = buffer.Ids().ToArray();
+        Assert.Equal(Math.Min(k, n), kept.Length);
+        Assert.Equal(kept.Length, kept.Distinct().Count());
+        var expected = scores.OrderDescending().Take(k).ToArray();
+        Assert.Equal(expected, kept.Select(i => scores[i]).OrderDescending().ToArray());
+    }
+
     [Fact]
     public void A_large_mapped_index_scans_codes_and_keeps_recall_at_10_against_an_exact_float_scan()
     {
