@@ -48,18 +48,18 @@ internal sealed partial class InMemoryHybridIndex
     internal bool ScansBinaryCodes => UseBinaryCodes && _codesAt > 0 && _mappedSlots >= BinaryThreshold && _dim >= BinaryMinimumDimensions;
 
     /// <summary>
-    /// The binary pass keeps this many candidates per int8 candidate wanted (Qdrant's "oversampling"), and at least
-    /// 1 in <see cref="CandidateFraction"/> of the slots. Measured on the bench's 100k index (BENCHMARKS.md §2.2): the
-    /// top 10 of the int8 scan were all among the best 250 codes (agreement 1.0 with 250 to 4,000 candidates), and each
-    /// 1,000 candidates more cost about 0.5–0.7 ms of CPU (random int8 reads from the mapped file). 5 × 200 = 1,000
-    /// leaves a fourfold margin at 100k.
+    /// Each part of the binary pass keeps this many candidates per int8 candidate wanted (Qdrant's "oversampling"), and
+    /// at least 1 in <see cref="CandidateFraction"/> of the slots. Measured on the bench's 100k index (BENCHMARKS.md
+    /// §2.2): for queries near stored vectors the int8 scan's top 10 were all among the best 250 codes, but for the
+    /// bench's text queries recall@10 against exact float was 0.987 with 1,000 candidates a part and 1.0 with 2,000;
+    /// each 1,000 candidates more cost about 0.5–0.7 ms of CPU (random int8 reads from the mapped file). 10 × 200.
     /// </summary>
-    internal static int Oversampling = 5;
+    internal static int Oversampling = 10;
 
     /// <summary>
     /// Where the true neighbours fall in the codes' order grows with the density of the index (the bench's 1M index has
     /// ten times the chunks around each topic of its 100k one), so the candidates also grow with it: 1 in 256 slots,
-    /// 3,900 at 1M, the same fourfold margin over the 100k measurement scaled by ten.
+    /// 3,900 a part at 1M. Not yet measured at 1M: if `bench --chunks 1000000` shows recall@10 under 0.99, lower this.
     /// </summary>
     internal const int CandidateFraction = 256;
 
@@ -131,29 +131,31 @@ internal sealed partial class InMemoryHybridIndex
         int mapped = _mappedSlots;
         bool check = filter.Any || _deletedCount > 0;
         int parts = Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, MaxScanParts) : 1;
-        var partial = new CandidateBuffer[parts];
+        var partial = new TopK[parts];
         int per = (mapped + parts - 1) / parts;
         Parallel.For(0, parts, p =>
         {
             var local = new CandidateBuffer(wanted);
             int from = p * per, to = Math.Min(mapped, from + per);
             if (to > from) ScanCodes(from, to, bq, check ? filter : null, local);
-            partial[p] = local;
+            // each part re-scores its own candidates in int8 (random reads of the mapped file, so on all cores too),
+            // in file order: neighbours share pages and the hardware prefetcher sees a direction
+            var ids = local.Ids().ToArray();
+            Array.Sort(ids);
+            var top = new TopK(rescore);
+            foreach (var slot in ids) ScoreInt8(slot, top);
+            partial[p] = top;
         });
-        // the candidates' int8 vectors in file order: neighbours share pages and the hardware prefetcher sees a direction
-        var candidates = new List<int>(wanted * parts);
-        foreach (var t in partial) candidates.AddRange(t.Ids());
-        candidates.Sort();
         var approx = new TopK(rescore);
-        foreach (var slot in candidates) ScoreInt8(slot);
+        foreach (var t in partial) approx.AddAll(t);
         for (int slot = mapped; slot < _count; slot++)
-            if (!check || Passes(filter, slot)) ScoreInt8(slot);
+            if (!check || Passes(filter, slot)) ScoreInt8(slot, approx);
         return approx;
 
-        void ScoreInt8(int slot)
+        void ScoreInt8(int slot, TopK top)
         {
             float s = Int8Kernels.Dot(Q8(slot, 1), q7, offset) * _scale[slot];
-            if (s > approx.Threshold) approx.Add(slot, s);
+            if (s > top.Threshold) top.Add(slot, s);
         }
     }
 
