@@ -28,6 +28,41 @@ internal sealed partial class InMemoryHybridIndex
     /// </summary>
     const int MaxScanParts = 8;
 
+    /// <summary>
+    /// From this many mapped slots on, the scan reads 1-bit codes first (<see cref="BinaryThenInt8"/>); below it the
+    /// int8 scan of every slot stays: it is exact up to the re-scoring and takes under a millisecond there (0.4 ms
+    /// p50 at 10k in BENCHMARKS.md §2), so the codes would save little and could only lose recall.
+    /// </summary>
+    internal const int BinaryThreshold = 32_768;
+
+    /// <summary>
+    /// Vectors of fewer dimensions are scanned in int8 at any size: their int8 form is already small (at most 128 bytes,
+    /// 128 MB per million), and signs of so few components rank too coarsely to find the int8 candidates.
+    /// </summary>
+    internal const int BinaryMinimumDimensions = 128;
+
+    /// <summary>Off: every index scans int8 (for measuring one path against the other on the same index, and tests).</summary>
+    internal static bool UseBinaryCodes = true;
+
+    /// <summary>Whether a search of every slot starts with the 1-bit codes.</summary>
+    internal bool ScansBinaryCodes => UseBinaryCodes && _codesAt > 0 && _mappedSlots >= BinaryThreshold && _dim >= BinaryMinimumDimensions;
+
+    /// <summary>
+    /// Each part of the binary pass keeps this many candidates per int8 candidate wanted (Qdrant's "oversampling"), and
+    /// at least 1 in <see cref="CandidateFraction"/> of the slots. Measured on the bench's 100k index (BENCHMARKS.md
+    /// §2.2): for queries near stored vectors the int8 scan's top 10 were all among the best 250 codes, but for the
+    /// bench's text queries recall@10 against exact float was 0.987 with 1,000 candidates a part and 1.0 with 2,000;
+    /// each 1,000 candidates more cost about 0.5–0.7 ms of CPU (random int8 reads from the mapped file). 10 × 200.
+    /// </summary>
+    internal static int Oversampling = 10;
+
+    /// <summary>
+    /// Where the true neighbours fall in the codes' order grows with the density of the index (the bench's 1M index has
+    /// ten times the chunks around each topic of its 100k one), so the candidates also grow with it: 1 in 256 slots,
+    /// 3,900 a part at 1M. Not yet measured at 1M: if `bench --chunks 1000000` shows recall@10 under 0.99, lower this.
+    /// </summary>
+    internal const int CandidateFraction = 256;
+
     List<(int Slot, float Score)> DenseSearch(float[] query, int k, CompiledFilter filter)
     {
         if (query.Length != _dim || _count == 0) return [];
@@ -36,7 +71,9 @@ internal sealed partial class InMemoryHybridIndex
         if (qScale == 0) return [];
         int rescore = Math.Max(k * RescoreFactor, MinimumRescored);
         TopK approx;
-        if (filter.RestrictSlots is { } restricted)
+        if (filter.RestrictSlots is null && ScansBinaryCodes)
+            approx = BinaryThenInt8(query, q7, offset, rescore, filter);
+        else if (filter.RestrictSlots is { } restricted)
         {
             approx = new TopK(rescore);
             foreach (var slot in restricted) ScoreSlot(slot, approx);
@@ -77,6 +114,65 @@ internal sealed partial class InMemoryHybridIndex
             if ((filter.Any || _deleted[slot]) && !Passes(filter, slot)) return;
             float s = Int8Kernels.Dot(Q8(slot, 1), q7, offset) * _scale[slot];
             if (s > top.Threshold) top.Add(slot, s);
+        }
+    }
+
+    /// <summary>
+    /// Binary quantisation with oversampling and re-scoring: the mapped slots' 1-bit codes are scanned (48 bytes a
+    /// vector at 384 dimensions, against 384 for int8, so the pass is no longer bound by memory bandwidth), the best
+    /// <see cref="Oversampling"/> × <paramref name="rescore"/> are scored again from their int8 vectors (read in place
+    /// from the mapped file: a few thousand random reads), and the best <paramref name="rescore"/> of those go on to
+    /// the exact re-scoring from half precision. Slots added since the snapshot have no code and are scored in int8.
+    /// </summary>
+    TopK BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter)
+    {
+        var bq = BinaryCodes.Prepare(query);
+        int wanted = Math.Max(rescore * Oversampling, _mappedSlots / CandidateFraction);
+        int mapped = _mappedSlots;
+        bool check = filter.Any || _deletedCount > 0;
+        int parts = Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, MaxScanParts) : 1;
+        var partial = new TopK[parts];
+        int per = (mapped + parts - 1) / parts;
+        Parallel.For(0, parts, p =>
+        {
+            var local = new CandidateBuffer(wanted);
+            int from = p * per, to = Math.Min(mapped, from + per);
+            if (to > from) ScanCodes(from, to, bq, check ? filter : null, local);
+            // each part re-scores its own candidates in int8 (random reads of the mapped file, so on all cores too),
+            // in file order: neighbours share pages and the hardware prefetcher sees a direction
+            var ids = local.Ids().ToArray();
+            Array.Sort(ids);
+            var top = new TopK(rescore);
+            foreach (var slot in ids) ScoreInt8(slot, top);
+            partial[p] = top;
+        });
+        var approx = new TopK(rescore);
+        foreach (var t in partial) approx.AddAll(t);
+        for (int slot = mapped; slot < _count; slot++)
+            if (!check || Passes(filter, slot)) ScoreInt8(slot, approx);
+        return approx;
+
+        void ScoreInt8(int slot, TopK top)
+        {
+            float s = Int8Kernels.Dot(Q8(slot, 1), q7, offset) * _scale[slot];
+            if (s > top.Threshold) top.Add(slot, s);
+        }
+    }
+
+    void ScanCodes(int from, int to, BinaryCodes.Query q, CompiledFilter? filter, CandidateBuffer top)
+    {
+        int words = CodeWords;
+        var codes = Codes(from, to - from);
+        var factors = Factors(from, to - from);
+        float threshold = top.Threshold;
+        for (int i = 0, at = 0; i < factors.Length; i++, at += words)
+        {
+            float s = BinaryCodes.Score(codes.Slice(at, words), q) * factors[i];
+            if (s > threshold && (filter is null || Passes(filter, from + i)))
+            {
+                top.Add(from + i, s);
+                threshold = top.Threshold;
+            }
         }
     }
 

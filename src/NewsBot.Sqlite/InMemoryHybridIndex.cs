@@ -36,6 +36,10 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
     SnapshotMapping? _map;
     int _mappedSlots;
     long _q8At, _f16At;
+    // 1-bit codes of the mapped slots (BinaryCodes), with their factors and the centre they were taken around;
+    // _codesAt is 0 where the snapshot has none (read into the heap) and every slot is scanned in int8
+    float[] _center = [];
+    long _codesAt, _factorsAt;
     float[] _scale = [];
     long[] _rowIds = [];
     int[] _articleOf = [];
@@ -68,6 +72,13 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
     /// <summary>The int8 vectors of slots [from, from + count), which lie on one side of <see cref="_mappedSlots"/>.</summary>
     ReadOnlySpan<byte> Q8(int from, int count)
         => from < _mappedSlots ? _map!.Span<byte>(_q8At + (long)from * _dim, (long)count * _dim) : _q8.AsSpan((from - _mappedSlots) * _dim, count * _dim);
+
+    ReadOnlySpan<ulong> Codes(int from, int count)
+        => _map!.Span<ulong>(_codesAt + (long)from * CodeWords * 8, (long)count * CodeWords);
+
+    ReadOnlySpan<float> Factors(int from, int count) => _map!.Span<float>(_factorsAt + (long)from * 4, count);
+
+    int CodeWords => BinaryCodes.WordsFor(_dim);
 
     ReadOnlySpan<Half> F16(int slot)
         => slot < _mappedSlots ? _map!.Span<Half>(_f16At + (long)slot * _dim * 2, _dim) : _f16.AsSpan((slot - _mappedSlots) * _dim, _dim);

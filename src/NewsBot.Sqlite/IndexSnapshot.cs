@@ -1,19 +1,22 @@
+using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
 namespace NewsBot.Sqlite;
 
 /// <summary>
-/// The snapshot format of the embedded search structures ("NBISNAP3"): the whole structure as a few flat arrays, so a
-/// process starts without rebuilding it from the rows. The small per-chunk arrays, names and the term table come
-/// first and are read into the heap; the large sections (int8 vectors, half-precision vectors, postings slots and
-/// weights) follow, each 64-byte aligned, and are mapped in place (<see cref="Open"/>), not copied. Format 2 (the
-/// release before this one) is refused as <see cref="OlderFormatException"/>: the owner rebuilds from the rows, which
-/// hold everything, and writes a format-3 snapshot.
+/// The snapshot format of the embedded search structures ("NBISNAP4"): the whole structure as a few flat arrays, so a
+/// process starts without rebuilding it from the rows. The small per-chunk arrays, names, the term table and the
+/// centre of the binary codes come first and are read into the heap; the large sections (int8 vectors,
+/// half-precision vectors, postings slots and weights, 1-bit codes and their factors) follow, each 64-byte aligned,
+/// and are mapped in place (<see cref="Open"/>), not copied. Formats 2 and 3 (earlier releases; 3 had no binary codes)
+/// are refused as <see cref="OlderFormatException"/>: the owner rebuilds from the rows, which hold everything, and
+/// writes a format-4 snapshot.
 /// </summary>
 internal sealed partial class InMemoryHybridIndex
 {
-    const ulong SnapshotMagic = 0x33_50_41_4E_53_49_42_4E; // "NBISNAP3"
-    const ulong PreviousSnapshotMagic = 0x32_50_41_4E_53_49_42_4E; // "NBISNAP2"
+    const ulong SnapshotMagic = 0x34_50_41_4E_53_49_42_4E; // "NBISNAP4"
+    const ulong Format3Magic = 0x33_50_41_4E_53_49_42_4E; // "NBISNAP3"
+    const ulong Format2Magic = 0x32_50_41_4E_53_49_42_4E; // "NBISNAP2"
     const int SectionAlignment = 64;
 
     /// <summary>A snapshot written by an earlier release: readable only by rebuilding from the rows.</summary>
@@ -39,6 +42,8 @@ internal sealed partial class InMemoryHybridIndex
         WriteArray(w, _deleted.AsSpan(0, _count));
         WriteStrings(w, _articleIds);
         WriteStrings(w, _outlets);
+        var center = CodeCenter();
+        WriteArray(w, center.AsSpan());
 
         // terms: the table's, then those only the delta has (their base range is empty)
         var deltaOnly = _delta.Keys.Where(t => _terms.Find(t) < 0).ToList();
@@ -75,7 +80,64 @@ internal sealed partial class InMemoryHybridIndex
             w.Write(MemoryMarshal.AsBytes(BaseWeights(from, n)));
             if (delta is not null) w.Write(MemoryMarshal.AsBytes(delta.Weights.AsSpan(0, delta.Count)));
         }
+        WriteCodes(w, center);
         w.Write(SnapshotMagic);
+    }
+
+    /// <summary>
+    /// The centre the binary codes are taken around: the mean of the live vectors, or the mapped codes' centre while
+    /// they are at least half the slots (the codes of those slots are then copied, not computed again, and the
+    /// mean of a news corpus moves slowly; a rebuild or a snapshot after the index doubled takes a fresh mean).
+    /// </summary>
+    float[] CodeCenter()
+    {
+        if (_codesAt > 0 && _center.Length == _dim && (long)_mappedSlots * 2 >= _count) return _center;
+        var sum = new double[_dim];
+        var acc = new float[_dim];
+        var buf = new float[_dim];
+        long n = 0;
+        for (int slot = 0; slot < _count; slot++)
+        {
+            if (_deleted[slot]) continue;
+            TensorPrimitives.ConvertToSingle(F16(slot), buf);
+            TensorPrimitives.Add(acc, buf, acc);
+            if (++n % 1024 == 0) Flush();
+        }
+        Flush();
+        var center = new float[_dim];
+        for (int i = 0; i < _dim; i++) center[i] = n == 0 ? 0 : (float)(sum[i] / n);
+        return center;
+
+        void Flush()
+        {
+            for (int i = 0; i < _dim; i++) sum[i] += acc[i];
+            Array.Clear(acc);
+        }
+    }
+
+    /// <summary>The codes section (one code per slot), then the factors section; codes of mapped slots around the same centre are copied.</summary>
+    void WriteCodes(BinaryWriter w, float[] center)
+    {
+        int words = CodeWords;
+        bool reuse = ReferenceEquals(center, _center);
+        var factors = new float[_count];
+        var code = new ulong[words];
+        var buf = new float[_dim];
+        BeginSection(w, (long)_count * words);
+        for (int slot = 0; slot < _count; slot++)
+        {
+            if (reuse && slot < _mappedSlots)
+            {
+                w.Write(MemoryMarshal.AsBytes(Codes(slot, 1)));
+                factors[slot] = Factors(slot, 1)[0];
+                continue;
+            }
+            TensorPrimitives.ConvertToSingle(F16(slot), buf);
+            factors[slot] = BinaryCodes.Encode(buf, center, code);
+            w.Write(MemoryMarshal.AsBytes(code.AsSpan()));
+        }
+        BeginSection(w, _count);
+        w.Write(MemoryMarshal.AsBytes(factors.AsSpan()));
     }
 
     /// <summary>Term number <paramref name="t"/> of the written table: its base range and its delta postings.</summary>
@@ -111,7 +173,7 @@ internal sealed partial class InMemoryHybridIndex
     {
         using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         ulong magic = r.ReadUInt64();
-        if (magic == PreviousSnapshotMagic) throw new OlderFormatException("the snapshot has the previous release's format");
+        if (magic is Format2Magic or Format3Magic) throw new OlderFormatException("the snapshot has an earlier release's format");
         if (magic != SnapshotMagic) throw new InvalidDataException("not an index snapshot");
         var header = SnapshotHeader.ReadFrom(r);
         int dim = r.ReadInt32(), count = r.ReadInt32(), deleted = r.ReadInt32();
@@ -125,6 +187,7 @@ internal sealed partial class InMemoryHybridIndex
         x._deleted = ReadArray<bool>(r, count);
         foreach (var id in ReadStrings(r)) Intern(x._articleIndex, x._articleIds, id);
         foreach (var o in ReadStrings(r)) Intern(x._outletIndex, x._outlets, o);
+        x._center = ReadArray<float>(r, dim);
         x._terms = TermTable.ReadFrom(r);
         x._baseStart = ReadArray<int>(r, x._terms.Count + 1);
         long entries = x._baseStart[^1];
@@ -134,6 +197,9 @@ internal sealed partial class InMemoryHybridIndex
             x._f16 = ReadSection<Half>(r, (long)count * dim);
             x._baseSlots = ReadSection<int>(r, entries);
             x._baseWeights = ReadSection<float>(r, entries);
+            // the heap form scans every slot in int8: the codes are for mapped slots only
+            SkipSection(r, (long)count * x.CodeWords, 8);
+            SkipSection(r, count, 4);
         }
         else
         {
@@ -143,6 +209,8 @@ internal sealed partial class InMemoryHybridIndex
             x._f16At = SkipSection(r, (long)count * dim, 2);
             x._slotsAt = SkipSection(r, entries, 4);
             x._weightsAt = SkipSection(r, entries, 4);
+            x._codesAt = SkipSection(r, (long)count * x.CodeWords, 8);
+            x._factorsAt = SkipSection(r, count, 4);
             x._postingsMapped = true;
             if (stream.Position + 8 > map.Length) throw new InvalidDataException("truncated snapshot");
         }

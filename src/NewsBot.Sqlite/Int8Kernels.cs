@@ -140,6 +140,12 @@ internal sealed class TopK(int k)
         for (int i = 0; i < other._count; i++) Add(other._ids[i], other._scores[i]);
     }
 
+    /// <summary>The items kept, in no order.</summary>
+    public IEnumerable<(int Id, float Score)> Items()
+    {
+        for (int i = 0; i < _count; i++) yield return (_ids[i], _scores[i]);
+    }
+
     /// <summary>Items best first.</summary>
     public List<(int Id, float Score)> ToSortedList()
     {

@@ -33,6 +33,9 @@ public sealed record BenchReport
     public long Articles { get; init; }
     public Percentiles SearchMs { get; init; } = new(0, 0, 0);
     public Percentiles QueryEmbeddingMs { get; init; } = new(0, 0, 0);
+    /// <summary>The same searches with the dense leg alone, then the lexical leg alone: where hybrid search time goes.</summary>
+    public Percentiles DenseSearchMs { get; init; } = new(0, 0, 0);
+    public Percentiles LexicalSearchMs { get; init; } = new(0, 0, 0);
     public Percentiles AskMs { get; init; } = new(0, 0, 0);
     public double? AskColdMs { get; init; }
     public IngestFigures Ingest { get; init; } = new();
@@ -184,7 +187,17 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
             output.Progress($"search round {round + 1}/2");
         }
 
-        // 4. recall@10 of the int8 dense scan against exact float search
+        // each leg alone (one round, the hybrid rounds warmed both)
+        var legTimes = new[] { RetrievalMode.Dense, RetrievalMode.Lexical }.ToDictionary(m => m, _ => new List<double>());
+        foreach (var (mode, times) in legTimes)
+            for (int i = 0; i < queries.Count; i++)
+            {
+                var sw = Stopwatch.StartNew();
+                await index.SearchAsync(new HybridQuery { Dense = vectors[i], Sparse = sparse[i], Top = 10, Mode = mode }, ct);
+                times.Add(sw.Elapsed.TotalMilliseconds);
+            }
+
+        // 4. recall@10 of the dense scan (binary codes or int8, then re-scoring) against exact float search
         var recall = await DenseRecallAsync(db, index, vectors.Take(30).ToList(), ct);
 
         // 5. ask, extractive, in this process
@@ -208,6 +221,8 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
             Articles = stats.Articles,
             SearchMs = Pct(searchTimes),
             QueryEmbeddingMs = Pct(embedTimes),
+            DenseSearchMs = Pct(legTimes[RetrievalMode.Dense]),
+            LexicalSearchMs = Pct(legTimes[RetrievalMode.Lexical]),
             AskMs = Pct(askTimes),
             AskColdMs = cold?.Ms,
             IndexLoadMs = Math.Round(loadMs, 1),

@@ -118,6 +118,7 @@ public static class BenchCommand
         o.Line($"Ingest without embedding: {r.Ingest.ChunksPerSWithoutEmbedding} chunks/s ({r.Ingest.ArticlesPerSWithoutEmbedding} articles/s)");
         o.Line($"Query embedding: p50 {r.QueryEmbeddingMs.P50} ms, p95 {r.QueryEmbeddingMs.P95} ms");
         o.Line($"Hybrid search:   p50 {r.SearchMs.P50} ms, p95 {r.SearchMs.P95} ms, p99 {r.SearchMs.P99} ms (dense recall@10 vs exact {r.DenseRecallAt10VsExact})");
+        o.Line($"  legs alone:    dense p50 {r.DenseSearchMs.P50} ms, p95 {r.DenseSearchMs.P95} ms; lexical p50 {r.LexicalSearchMs.P50} ms, p95 {r.LexicalSearchMs.P95} ms");
         o.Line($"Index load: {r.IndexLoadMs} ms from the database rows, {r.SnapshotLoadMs} ms from the snapshot ({r.SnapshotMb} MB, written in {r.SnapshotWriteMs} ms)");
         o.Line($"Ask (extractive): p50 {r.AskMs.P50} ms, p95 {r.AskMs.P95} ms; from process start: {(r.AskColdMs is { } c ? $"{c} ms" : "not measured")}");
         if (r.Stories is { } s) PrintStories(o, s);

@@ -49,19 +49,24 @@ public sealed class IndexSnapshotTests(ContractEmbedderFixture embed) : IDisposa
 
     /// <summary>
     /// Fixtures/release-snapshot: `newsbot ingest samples/` by the release before the index files were split (commit
-    /// 83d5d12), then its SqliteArticleIndex.SaveSnapshotAsync: the snapshot format of an existing data directory.
+    /// 83d5d12), then its SqliteArticleIndex.SaveSnapshotAsync: format 2, read into the heap.
+    /// Fixtures/release-snapshot-v3: that data directory opened by `newsbot search` at commit 23917ea, which rebuilt it
+    /// and saved format 3 (mapped, int8 scan without binary codes): the format of a data directory of the last release.
     /// </summary>
-    static string ReleaseFixture([System.Runtime.CompilerServices.CallerFilePath] string here = "")
-        => Path.Combine(Path.GetDirectoryName(here)!, "Fixtures", "release-snapshot");
+    static string ReleaseFixture(string name, [System.Runtime.CompilerServices.CallerFilePath] string here = "")
+        => Path.Combine(Path.GetDirectoryName(here)!, "Fixtures", name);
 
-    [Fact]
-    public async Task A_snapshot_written_by_the_previous_release_is_rebuilt_from_the_rows_then_saved_in_the_mapped_format()
+    [Theory]
+    [InlineData("release-snapshot", "NBISNAP2")]
+    [InlineData("release-snapshot-v3", "NBISNAP3")]
+    public async Task A_snapshot_written_by_an_earlier_release_is_rebuilt_from_the_rows_then_saved_in_the_current_format(string fixture, string magic)
     {
+        Assert.Equal(magic, System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(Path.Combine(ReleaseFixture(fixture), "index.snapshot")).AsSpan(0, 8)));
         string Copy(string name, bool withSnapshot)
         {
             var folder = Directory.CreateDirectory(Path.Combine(_root, name)).FullName;
-            File.Copy(Path.Combine(ReleaseFixture(), "newsbot.db"), Path.Combine(folder, "newsbot.db"));
-            if (withSnapshot) File.Copy(Path.Combine(ReleaseFixture(), "index.snapshot"), Path.Combine(folder, "index.snapshot"));
+            File.Copy(Path.Combine(ReleaseFixture(fixture), "newsbot.db"), Path.Combine(folder, "newsbot.db"));
+            if (withSnapshot) File.Copy(Path.Combine(ReleaseFixture(fixture), "index.snapshot"), Path.Combine(folder, "index.snapshot"));
             return folder;
         }
         var log = new ListLogger();
@@ -75,7 +80,9 @@ public sealed class IndexSnapshotTests(ContractEmbedderFixture embed) : IDisposa
         // the earlier format is not read: the rows are, and the snapshot is saved again in the current format
         Assert.Contains(log.Messages, m => m.Contains("earlier release's format", StringComparison.Ordinal));
         Assert.DoesNotContain(log.Messages, m => m.StartsWith("Index snapshot loaded", StringComparison.Ordinal));
-        Assert.NotEqual(oldSnapshot, await File.ReadAllBytesAsync(fromOldSnapshot.SnapshotPath));
+        var saved = await File.ReadAllBytesAsync(fromOldSnapshot.SnapshotPath);
+        Assert.NotEqual(oldSnapshot, saved);
+        Assert.Equal("NBISNAP4", System.Text.Encoding.ASCII.GetString(saved.AsSpan(0, 8)));
         var log2 = new ListLogger();
         using var nextStart = new SqliteArticleIndex(new SqliteDatabase(release), logger: log2) { SnapshotAfterChanges = -1 };
         await nextStart.PreloadAsync();
