@@ -9,7 +9,8 @@ namespace NewsBot.Core.Answering;
 /// <param name="HasExpected">It holds an answer of the type the question expects that the question does not already give (true when no type is expected).</param>
 /// <param name="TermShare">The share of the question's other key terms found in the sentence, the sentence before it or the headline.</param>
 /// <param name="Expected">What the question asks for, in words ("a number", "a date", "a person"…); null when nothing in particular.</param>
-public sealed record AnswerJudgement(bool Answers, IReadOnlyList<string> Missing, bool HasExpected, double TermShare, string? Expected);
+/// <param name="StatesRelation">It states the relation the question asks about (or its nominalisation) as a fact, not as something expected or possible (true when the question names none).</param>
+public sealed record AnswerJudgement(bool Answers, IReadOnlyList<string> Missing, bool HasExpected, double TermShare, string? Expected, bool StatesRelation = true);
 
 public sealed partial class ExtractiveAnswerer
 {
@@ -20,14 +21,19 @@ public sealed partial class ExtractiveAnswerer
     /// The answerability judgement: a sentence answers a question only when (1) its article
     /// (<paramref name="articleText"/>, its headline and the sentence) mentions every name the question gives,
     /// with those carried over from an earlier turn (<paramref name="carried"/>) — a name of several words by
-    /// any of its words, a word by a clear variant ("Brazil" / "Brazilian", "Japan" / "Japanese") — and every
-    /// figure the question gives occurs in the sentence, the sentence before it or the headline; (2) at least <see cref="MinKeyTermShare"/> of the question's other key
-    /// terms occur there, stemmed, so that the relation asked (won, paid, elected, or its nominalisation) is
-    /// talked about; and (3) the sentence holds an answer of the expected type that the question does not
-    /// already give: a person or body for "who", an amount or count for "how much / how many", a date for
-    /// "when", a place for "where / which city", a score for "what was the score".
+    /// its last word (the surname, the distinctive word: "Acme Foods" does not cover "Acme Motors"), a word by a clear
+    /// variant ("Brazil" / "Brazilian", "Canada" / "Canadians") — every figure the question gives occurs in the
+    /// sentence, the sentence before it or the headline, and so does every year it asks about (a sentence about
+    /// another year's final does not answer); (2) at least <see cref="MinKeyTermShare"/> of the question's other key
+    /// terms occur there, stemmed; (3) the sentence or its headline states the relation asked (won, paid, elected, or
+    /// its nominalisation) as done, not as expected or possible ("will meet in the final", "could face") — for
+    /// "how many / how much" and for places, where the relation is often reworded, only an anticipated one rules a sentence out;
+    /// and (4) the sentence holds an answer of the expected type that the question does not already give: a person
+    /// or body for "who", an amount of the thing asked for "how much / how many" (a count of it, money for a price,
+    /// never a year), a date for "when", a place for "where / which city", a score for "what was the score".
     /// </summary>
-    public static AnswerJudgement Judge(string question, string sentence, string headline, string? previous = null, string? articleText = null, string? carried = null)
+    /// <param name="asked">The question as the user put it, with the time phrases retrieval took out of <paramref name="question"/> ("in 2006"): its years must be covered too.</param>
+    public static AnswerJudgement Judge(string question, string sentence, string headline, string? previous = null, string? articleText = null, string? carried = null, string? asked = null)
     {
         var context = sentence + " " + headline + " " + (previous ?? "");
         var contextWords = WordTokenizer.Words(context).Select(m => Possessive().Replace(m.Value, "")).Where(w => w.Length > 0).ToList();
@@ -37,10 +43,13 @@ public sealed partial class ExtractiveAnswerer
         var missing = new List<string>();
         // the names: the article the sentence comes from must mention each (the sentence itself often says "the firm")
         foreach (var name in NameGroups(carried is null ? question : question + " " + carried))
-            if (!name.Any(w => articleWords.Any(c => IsVariant(w, c)))) missing.Add(string.Join(" ", name));
+            if (!articleWords.Any(c => IsVariant(name[^1], c))) missing.Add(string.Join(" ", name));
         // amounts and figures the question gives (years are checked against the whole article and its date, before)
         foreach (Match m in QuestionNumber().Matches(question))
             if (!context.Contains(m.Value, StringComparison.OrdinalIgnoreCase)) missing.Add(m.Value);
+        // the year asked: a sentence about the same story in another year does not answer it
+        foreach (var year in Years(question + " " + asked))
+            if (!context.Contains(year, StringComparison.Ordinal)) missing.Add(year);
 
         var nameTerms = Names(question).Select(n => PorterStemmer.Stem(LexicalAnalyzer.FoldDiacritics(n.ToLowerInvariant()))).ToHashSet();
         var keyTerms = LexicalAnalyzer.QueryTerms(question).Where(t => !nameTerms.Contains(t) && !t.Any(char.IsDigit)).Distinct().ToList();
@@ -49,8 +58,13 @@ public sealed partial class ExtractiveAnswerer
 
         var kind = Classify(question);
         var questionWords = QuestionWords(question);
-        bool expected = ExpectedAnswer(kind, sentence, questionWords);
-        return new AnswerJudgement(missing.Count == 0 && share >= MinKeyTermShare && expected, missing, expected, share, ExpectedWords(kind));
+        bool expected = ExpectedAnswer(kind, sentence, questionWords) && AmountOfTheThingAsked(question, sentence, questionWords) != false;
+        // the relation asked, stated as done ("won"), not anticipated ("will meet in the final", "could face")
+        // for an amount or a place the relation is often reworded ("up by 40%" for "grew", "similar to X's" for "modelled
+        // on"): there only an anticipated one ("could face") rules a sentence out
+        bool relation = StatesRelation(question, sentence + " " + headline, out var anticipated)
+            || (kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Place or QuestionKind.Country && !anticipated);
+        return new AnswerJudgement(missing.Count == 0 && share >= MinKeyTermShare && expected && relation, missing, expected, share, ExpectedWords(kind), relation);
     }
 
     /// <summary>Whether the sentence holds what the kind of question asks for, not already given by the question.</summary>
@@ -60,6 +74,7 @@ public sealed partial class ExtractiveAnswerer
         QuestionKind.Time => HasDate().Matches(sentence).Any(m => !questionWords.Contains(m.Value)),
         QuestionKind.Person => NewPersonName(sentence, questionWords) || NewName(sentence, questionWords, null),
         QuestionKind.Place => NewName(sentence, questionWords, null) || Locative().IsMatch(sentence),
+        QuestionKind.Quantity => WordTokenizer.Words(sentence).Any(m => IsAmount(m.Value, questionWords)),
         _ => AnswerTypeBonus(kind, sentence, questionWords) >= 0,
     };
 
@@ -106,7 +121,11 @@ public sealed partial class ExtractiveAnswerer
         var (x, y) = (LexicalAnalyzer.FoldDiacritics(a.ToLowerInvariant()), LexicalAnalyzer.FoldDiacritics(b.ToLowerInvariant()));
         int shorter = Math.Min(x.Length, y.Length);
         if (shorter < 4) return false;
-        return x.StartsWith(y, StringComparison.Ordinal) || y.StartsWith(x, StringComparison.Ordinal) || PorterStemmer.Stem(x) == PorterStemmer.Stem(y);
+        if (x.StartsWith(y, StringComparison.Ordinal) || y.StartsWith(x, StringComparison.Ordinal) || PorterStemmer.Stem(x) == PorterStemmer.Stem(y)) return true;
+        // a country and its people ("Canada" / "Canadians"): a shared beginning of five letters or more, most of the shorter word
+        int common = 0;
+        while (common < shorter && x[common] == y[common]) common++;
+        return common >= 5 && common >= 0.8 * shorter;
     }
 
     /// <summary>Stems one of which begins the other, the shorter of at least three letters ("elect" / "election", "pai" / "paid").</summary>

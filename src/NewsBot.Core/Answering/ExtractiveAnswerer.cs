@@ -30,7 +30,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <param name="focus">For a follow-up: what the user asked this time ("what about NATO?"); its words weigh more than the carried topic.</param>
     /// <param name="alreadySaid">The previous answer in the conversation: sentences it quoted are not repeated.</param>
     /// <param name="judge">Quote only sentences that answer the question (<see cref="Judge"/>); otherwise the best-scoring ones.</param>
-    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true)
+    /// <param name="asked">The question as asked, with the time phrases <paramref name="question"/> lost to the date filter (for the judgement's years).</param>
+    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null)
     {
         var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
         var candidates = new List<(string Text, SearchHit Hit, int Rank, int Order)>();
@@ -125,7 +126,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         {
             if (judged.TryGetValue(i, out var j)) return j;
             var carried = focus is null ? null : question;
-            return judged[i] = Judge(focus ?? question, candidates[i].Text, candidates[i].Hit.Article.Title, previous.GetValueOrDefault(i), articleTexts[candidates[i].Hit.Article.Id], carried);
+            return judged[i] = Judge(focus ?? question, candidates[i].Text, candidates[i].Hit.Article.Title, previous.GetValueOrDefault(i), articleTexts[candidates[i].Hit.Article.Id], carried, asked);
         }
         var chosen = new List<int>();
         double best = scored[0].Score;
@@ -141,7 +142,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             if (!Answers(i)) continue;
             if (chosen.Count > 0 && score < best * FollowingSentenceShare) break;
             var words = candidates[i].Text.Split(' ').Length;
-            if (chosen.Count > 0 && totalWords + words > MaxAnswerWords) continue;
+            // a judged answer quotes what answers, not its neighbours: a further sentence only within a short answer's length
+            if (chosen.Count > 0 && totalWords + words > (judge ? JudgedAnswerWords : MaxAnswerWords)) continue;
             if (chosen.Any(j => Jaccard(sentenceTerms[i], sentenceTerms[j]) > RepeatJaccard)) continue;
             chosen.Add(i);
             totalWords += words;

@@ -112,3 +112,94 @@ public class AnswerabilityTests
         Assert.DoesNotContain("a2", cited); // on the subject, no amount: similar is not enough
     }
 }
+
+/// <summary>
+/// Each part of the judgement on its own, with invented sentences: the question's names (a name of several words by
+/// its last word), the relation asked (or its nominalisation) stated as done rather than anticipated, an amount of
+/// the thing asked, and the year asked.
+/// </summary>
+public class AnswerabilityPartsTests
+{
+    [Fact]
+    public void A_name_of_several_words_is_not_covered_by_another_name_sharing_its_first_word()
+    {
+        var j = ExtractiveAnswerer.Judge("How much did Acme Motors earn?", "Acme Foods earned $2bn, its chief said.", "Acme Foods results");
+        Assert.False(j.Answers);
+        Assert.Contains("Acme Motors", j.Missing);
+        Assert.True(ExtractiveAnswerer.Judge("How much did Acme Motors earn?", "Acme Motors earned $2bn, its chief said.", "Car maker results").Answers);
+    }
+
+    [Fact]
+    public void The_relation_asked_must_be_stated_and_its_nominalisation_counts()
+    {
+        const string q = "Who won the Northland Cup final?";
+        var won = ExtractiveAnswerer.Judge(q, "Rivertown won the Northland Cup final, beating Eastvale 2-0.", "Cup final");
+        var meet = ExtractiveAnswerer.Judge(q, "Rivertown and Eastvale will meet in the Northland Cup final on Sunday.", "Cup final");
+        Assert.True(won.Answers, won.ToString());
+        Assert.False(meet.Answers, meet.ToString());
+        Assert.False(meet.StatesRelation);
+        Assert.True(meet.HasExpected); // new names, so only the relation rules it out
+
+        var elected = ExtractiveAnswerer.Judge("When was Maria Olsen elected mayor of Eastvale?", "Olsen's election as mayor of Eastvale came in May 2003.", "Eastvale mayor");
+        Assert.True(elected.Answers, elected.ToString());
+    }
+
+    [Fact]
+    public void A_relation_that_is_only_expected_or_possible_does_not_answer_what_happened()
+    {
+        const string q = "How many years in prison was Tom Reed sentenced to?";
+        var could = ExtractiveAnswerer.Judge(q, "Reed could face a sentence of 20 years in prison if he is convicted.", "Reed trial opens");
+        var was = ExtractiveAnswerer.Judge(q, "Reed was sentenced to 12 years in prison on Friday.", "Reed jailed");
+        Assert.False(could.Answers, could.ToString());
+        Assert.False(could.StatesRelation);
+        Assert.True(was.Answers, was.ToString());
+        // a question about the future is answered by what is expected
+        Assert.True(ExtractiveAnswerer.Judge("Who will win the Northland Cup, according to the bookmakers?", "Bookmakers say Rivertown will win the Northland Cup.", "Cup odds").StatesRelation);
+    }
+
+    [Theory]
+    [InlineData("How many people attended the Eastvale festival?", "About 25,000 people attended the Eastvale festival this weekend.", "The Eastvale festival, which drew big crowds this weekend, is now 40 years old.")]
+    [InlineData("How much did Acme pay for Widgetco?", "Acme paid £310m for Widgetco, the firm said.", "Acme paid for Widgetco, which employs 300 staff, the firm said.")]
+    [InlineData("How many goals did Rivertown score last season?", "Rivertown scored 71 goals last season.", "Rivertown scored freely in 2004 and last season.")]
+    public void How_many_and_how_much_need_an_amount_of_the_thing_asked_not_just_any_number(string question, string answering, string otherNumber)
+    {
+        var yes = ExtractiveAnswerer.Judge(question, answering, "Local news");
+        var no = ExtractiveAnswerer.Judge(question, otherNumber, "Local news");
+        Assert.True(yes.Answers, yes.ToString());
+        Assert.False(no.Answers, no.ToString());
+        Assert.False(no.HasExpected);
+    }
+
+    [Fact]
+    public void A_sentence_about_another_year_does_not_answer_a_question_about_this_one()
+    {
+        var other = ExtractiveAnswerer.Judge("What profit did Acme make in 2006?", "Acme made a profit of $3m in 2004.", "Acme results");
+        Assert.False(other.Answers);
+        Assert.Contains("2006", other.Missing);
+        Assert.True(ExtractiveAnswerer.Judge("What profit did Acme make in 2006?", "Acme made a profit of $5m in 2006.", "Acme results").Answers);
+        // the year the date filter took out of the searched text still counts, from the question as asked
+        var asked = ExtractiveAnswerer.Judge("What profit did Acme make?", "Acme made a profit of $3m in 2004.", "Acme results", asked: "What profit did Acme make in 2006?");
+        Assert.Contains("2006", asked.Missing);
+    }
+
+    readonly Embedder _embedder = new(new HashingEmbeddingGenerator(256), HashingEmbeddingGenerator.Profile(256));
+
+    [Fact]
+    public async Task A_second_source_about_another_company_is_not_quoted()
+    {
+        const string q = "How much did Acme earn last year?";
+        SearchHit Hit(string id, string title, string text) => new()
+        {
+            Article = new ArticleRef { Id = id, Title = title, Url = $"https://news.test/{id}", Outlet = "Test Outlet" }, Position = 0, Text = text,
+        };
+        var hits = new[]
+        {
+            Hit("a1", "Acme profits up", "Acme earned $2bn last year, the company said on Monday."),
+            Hit("a2", "Widgetco in the red", "Widgetco lost $1bn last year, its chief executive said on Monday."),
+        };
+        var answer = await new ExtractiveAnswerer(_embedder).AnswerAsync(q, await _embedder.EmbedQueryAsync(q), hits, 3);
+        Assert.NotNull(answer);
+        Assert.Equal(["a1"], answer.Sources.Select(s => s.Article.Id));
+        Assert.Contains("$2bn", answer.Text);
+    }
+}
