@@ -94,8 +94,12 @@ public sealed partial class SqliteArticleIndex
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
             _log.LogWarning("Index snapshot {Path} could not be built from the rows ({Error}); loading the index into memory", path, ex.Message);
-            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             return false;
+        }
+        finally
+        {
+            // a failed or cancelled build leaves no partial file (after the rename there is none to delete)
+            try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
     }
 }

@@ -118,6 +118,10 @@ public sealed class StreamedIndexBuildTests : IDisposable
         await heap.SaveSnapshotAsync();
         Assert.Equal(streamedBytes, await File.ReadAllBytesAsync(heap.SnapshotPath));
         Assert.Empty(Directory.GetFiles(_dir.Path, "index.spill.*")); // spill buckets removed
+
+        // and a snapshot rewritten from the streamed, mapped index (its sections copied by file reads) is the same file again
+        await streamed.SaveSnapshotAsync();
+        Assert.Equal(streamedBytes, await File.ReadAllBytesAsync(streamed.SnapshotPath));
     }
 
     sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<SqliteArticleIndex>
