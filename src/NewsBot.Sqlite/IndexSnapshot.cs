@@ -60,26 +60,17 @@ internal sealed partial class InMemoryHybridIndex
         WriteArray(w, start.AsSpan());
 
         // the mapped sections: vectors (mapped part, then the slots added since), postings merged term by term
+        // mapped parts are copied by file reads (SnapshotMapping.CopyTo): neither heap nor resident pages of this process
         BeginSection(w, (long)_count * _dim);
-        if (_mappedSlots > 0) w.Write(Q8(0, _mappedSlots));
+        if (_mappedSlots > 0) _map!.CopyTo(w.BaseStream, _q8At, (long)_mappedSlots * _dim);
         w.Write(_q8.AsSpan(0, (_count - _mappedSlots) * _dim));
         BeginSection(w, (long)_count * _dim);
-        if (_mappedSlots > 0) w.Write(MemoryMarshal.AsBytes(_map!.Span<Half>(_f16At, (long)_mappedSlots * _dim)));
+        if (_mappedSlots > 0) _map!.CopyTo(w.BaseStream, _f16At, (long)_mappedSlots * _dim * 2);
         w.Write(MemoryMarshal.AsBytes(_f16.AsSpan(0, (_count - _mappedSlots) * _dim)));
         BeginSection(w, start[terms]);
-        for (int t = 0; t < terms; t++)
-        {
-            var (from, n, delta) = MergedPostings(t, deltaOnly);
-            w.Write(MemoryMarshal.AsBytes(BaseSlots(from, n)));
-            if (delta is not null) w.Write(MemoryMarshal.AsBytes(delta.Slots.AsSpan(0, delta.Count)));
-        }
+        WritePostings(w, terms, deltaOnly, weights: false);
         BeginSection(w, start[terms]);
-        for (int t = 0; t < terms; t++)
-        {
-            var (from, n, delta) = MergedPostings(t, deltaOnly);
-            w.Write(MemoryMarshal.AsBytes(BaseWeights(from, n)));
-            if (delta is not null) w.Write(MemoryMarshal.AsBytes(delta.Weights.AsSpan(0, delta.Count)));
-        }
+        WritePostings(w, terms, deltaOnly, weights: true);
         WriteCodes(w, center);
         w.Write(SnapshotMagic);
     }
@@ -138,6 +129,37 @@ internal sealed partial class InMemoryHybridIndex
         }
         BeginSection(w, _count);
         w.Write(MemoryMarshal.AsBytes(factors.AsSpan()));
+    }
+
+    /// <summary>
+    /// One postings section (slots or weights), term by term: base range, then the term's delta. Mapped base ranges
+    /// are contiguous between terms with a delta and are copied in those runs by file reads, not term by term.
+    /// </summary>
+    void WritePostings(BinaryWriter w, int terms, List<uint> deltaOnly, bool weights)
+    {
+        long runFrom = 0, runBytes = 0;
+        for (int t = 0; t < terms; t++)
+        {
+            var (from, n, delta) = MergedPostings(t, deltaOnly);
+            if (_postingsMapped)
+            {
+                long at = (weights ? _weightsAt : _slotsAt) + from * 4L;
+                if (runBytes > 0 && runFrom + runBytes != at) Flush();
+                if (runBytes == 0) runFrom = at;
+                runBytes += n * 4L;
+                if (delta is not null) Flush();
+            }
+            else w.Write(weights ? MemoryMarshal.AsBytes(BaseWeights(from, n)) : MemoryMarshal.AsBytes(BaseSlots(from, n)));
+            if (delta is not null)
+                w.Write(weights ? MemoryMarshal.AsBytes(delta.Weights.AsSpan(0, delta.Count)) : MemoryMarshal.AsBytes(delta.Slots.AsSpan(0, delta.Count)));
+        }
+        Flush();
+
+        void Flush()
+        {
+            if (runBytes > 0) _map!.CopyTo(w.BaseStream, runFrom, runBytes);
+            runBytes = 0;
+        }
     }
 
     /// <summary>Term number <paramref name="t"/> of the written table: its base range and its delta postings.</summary>

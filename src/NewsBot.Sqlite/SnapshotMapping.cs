@@ -13,12 +13,14 @@ internal sealed unsafe class SnapshotMapping : IDisposable
     readonly MemoryMappedFile _file;
     readonly MemoryMappedViewAccessor _view;
     readonly byte* _start;
+    readonly Microsoft.Win32.SafeHandles.SafeFileHandle _handle;
     bool _disposed;
 
-    SnapshotMapping(MemoryMappedFile file, MemoryMappedViewAccessor view, long length)
+    SnapshotMapping(MemoryMappedFile file, MemoryMappedViewAccessor view, long length, Microsoft.Win32.SafeHandles.SafeFileHandle handle)
     {
         _file = file;
         _view = view;
+        _handle = handle;
         Length = length;
         byte* p = null;
         view.SafeMemoryMappedViewHandle.AcquirePointer(ref p);
@@ -31,15 +33,19 @@ internal sealed unsafe class SnapshotMapping : IDisposable
     {
         long length = new FileInfo(path).Length;
         if (length == 0) throw new InvalidDataException("empty snapshot");
-        var file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
+        // the same file (inode) opened for plain reads as well: a newer snapshot may be renamed over the path meanwhile
+        var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete);
+        MemoryMappedFile? file = null;
         try
         {
+            file = MemoryMappedFile.CreateFromFile(path, FileMode.Open, null, 0, MemoryMappedFileAccess.Read);
             var view = file.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            return new SnapshotMapping(file, view, length);
+            return new SnapshotMapping(file, view, length, handle);
         }
         catch
         {
-            file.Dispose();
+            file?.Dispose();
+            handle.Dispose();
             throw;
         }
     }
@@ -53,6 +59,34 @@ internal sealed unsafe class SnapshotMapping : IDisposable
         return new ReadOnlySpan<T>(_start + offset, (int)count);
     }
 
+    /// <summary>
+    /// Copies a byte range of the file to <paramref name="destination"/> through reads of the file, not the mapping:
+    /// writing a new snapshot from a mapped index then neither copies the mapped sections into the heap nor makes them
+    /// resident in this process (a whole 1M-chunk snapshot would be 2.6 GB of resident pages), only page cache.
+    /// </summary>
+    public void CopyTo(Stream destination, long offset, long bytes)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (offset < 0 || bytes < 0 || offset + bytes > Length) throw new InvalidDataException("snapshot section outside the file");
+        if (bytes == 0) return;
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent((int)Math.Min(bytes, 1 << 20));
+        try
+        {
+            while (bytes > 0)
+            {
+                int n = RandomAccess.Read(_handle, buffer.AsSpan(0, (int)Math.Min(bytes, buffer.Length)), offset);
+                if (n == 0) throw new InvalidDataException("truncated snapshot");
+                destination.Write(buffer, 0, n);
+                offset += n;
+                bytes -= n;
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
     public void Dispose()
     {
         if (_disposed) return;
@@ -60,5 +94,6 @@ internal sealed unsafe class SnapshotMapping : IDisposable
         _view.SafeMemoryMappedViewHandle.ReleasePointer();
         _view.Dispose();
         _file.Dispose();
+        _handle.Dispose();
     }
 }

@@ -335,17 +335,13 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
             if (full && dim is { } d0)
             {
                 // a fresh load: size the arrays once and build the compact postings in one pass
-                await using var count = conn.Command("SELECT COUNT(*), COALESCE(SUM((length(sparse) - 4) / 8), 0) FROM chunks");
-                await using var cr = await count.ExecuteReaderAsync(ct).ConfigureAwait(false);
-                await cr.ReadAsync(ct).ConfigureAwait(false);
+                var (rows, postings) = await CountRowsAsync(conn, ct).ConfigureAwait(false);
+                if (await TryLoadStreamedAsync(conn, d0, rows, generation, ct).ConfigureAwait(false)) { Volatile.Write(ref _syncedGeneration, generation); return; }
                 target = new InMemoryHybridIndex(d0);
-                target.BeginBulk((int)cr.GetInt64(0), cr.GetInt64(1));
+                target.BeginBulk((int)rows, postings);
             }
             int loaded = 0;
-            await using (var cmd = conn.Command("""
-                SELECT c.rowid, c.article_id, c.dense, c.sparse, a.outlet, a.published_ms
-                FROM chunks c LEFT JOIN articles a ON a.id = c.article_id WHERE c.rowid > $after ORDER BY c.rowid
-                """).With("$after", _maxRowId))
+            await using (var cmd = conn.Command(RowsSql).With("$after", _maxRowId))
             await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
                 // rows are read into reused buffers: no per-row vector allocations (100k rows load in about a second)

@@ -39,7 +39,7 @@ public sealed record BenchReport
     public Percentiles AskMs { get; init; } = new(0, 0, 0);
     public double? AskColdMs { get; init; }
     public IngestFigures Ingest { get; init; } = new();
-    /// <summary>Building the in-memory index from the SQLite rows (a start without a snapshot).</summary>
+    /// <summary>Building the index from the SQLite rows (a start without a snapshot): streamed into index.snapshot and mapped.</summary>
     public double IndexLoadMs { get; init; }
     /// <summary>Loading it from index.snapshot instead (every start after the first).</summary>
     public double SnapshotLoadMs { get; init; }
@@ -150,10 +150,13 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
         // 3. queries: embedding and search measured apart
         var queries = Queries(corpus, s.Queries);
         output.Progress("loading the index into memory…");
-        index.SnapshotAfterChanges = -1; // the load from the database is timed alone, then the snapshot
+        // the load from the database as a first start meets it: streamed from the rows into index.snapshot and mapped
+        // (a load that is saved anyway never holds the corpus in the heap); then a snapshot rewritten from that mapped index
+        index.SnapshotAfterChanges = 0;
         var swLoad = Stopwatch.StartNew();
         await index.SyncAsync(ct);
         var loadMs = swLoad.Elapsed.TotalMilliseconds;
+        index.SnapshotAfterChanges = -1; // as before: nothing later in the bench writes a snapshot of its own accord
         swLoad.Restart();
         await index.SaveSnapshotAsync(ct);
         var snapshotWriteMs = swLoad.Elapsed.TotalMilliseconds;
