@@ -12,10 +12,11 @@ namespace NewsBot.IntegrationTests.Faults;
 /// that is due now; the worker (real SQLite file, fake Bot API on loopback) is killed with SIGKILL at
 /// <see cref="CrashRuns.Count"/> random moments (seeded, printed) while it sends them. After each kill and restart: no
 /// chat has two digests, every chat whose send was recorded has its digest, chats not yet claimed get theirs from the
-/// restarted worker, and the store is consistent — and no digest is lost: the day is claimed only right before the
-/// request leaves (SendCommit), so a kill almost never falls between the claim's commit and Telegram receiving the
-/// request. That residual window exists (the Bot API has no idempotency key to close it) but is microseconds wide; a
-/// loss there would be printed and fail this test, which measured none in 20 kills a run (RELIABILITY.md).
+/// restarted worker, and the store is consistent. The day is claimed only right before the request's body is written
+/// (SendCommit), so the one send a kill can lose is the one between the claim's commit and Telegram receiving the
+/// request: a window the Bot API (no idempotency key) does not let us close. It is never repeated; such losses are
+/// counted and printed, and must stay within one per kill; the measured rate (rare: the worker must be killed, or
+/// descheduled on a loaded machine, inside that window) is in RELIABILITY.md.
 /// </summary>
 public sealed class CrashDigestTests(ITestOutputHelper output) : IDisposable
 {
@@ -80,30 +81,32 @@ public sealed class CrashDigestTests(ITestOutputHelper output) : IDisposable
             var (problems, totalInDoubt) = Check(bot, data, chats);
             var (_, storeProblems) = await StoreConsistency.CheckAsync(data);
             problems.AddRange(storeProblems);
-            var inDoubt = totalInDoubt - lostInDoubt; // this kill's
-            if (inDoubt > 0) problems.Add($"{inDoubt} digests lost: claimed before the kill, never received");
+            // this kill's: claimed before it, never received. One send is in flight at a time, so at most one; it is
+            // lost, not repeated (the residual window, see SendCommit), and counted: 0 is the usual figure, not a promise
+            var inDoubt = totalInDoubt - lostInDoubt;
+            if (inDoubt > 1) problems.Add($"{inDoubt} digests lost after one kill");
             lostInDoubt = totalInDoubt;
             if (problems.Count == 0) consistent++;
             else failures.Add($"run {i}: {string.Join("; ", problems)}");
             output.WriteLine($"run {i}: killed {delay} ms after the start, {bot.SentMessages.Count - sentBefore} digests sent by then; " +
-                             $"{(problems.Count == 0 ? "consistent" : string.Join("; ", problems))}");
+                             $"{(problems.Count == 0 ? "consistent" : string.Join("; ", problems))}{(inDoubt > 0 ? $"; {inDoubt} lost in the send window" : "")}");
         }
 
         // the last restart sends whatever is still due
         p = await worker.StartAsync();
-        await FakeBotApiServer.EventuallyAsync(() => Claims(data).Count == chats.Count && chats.Count(c => bot.MessagesTo(c).Count == 0) == lostInDoubt, // a loss fails the assertions below, not a timeout
-            "every digest claimed and received", TimeSpan.FromSeconds(90));
+        await FakeBotApiServer.EventuallyAsync(() => Claims(data).Count == chats.Count && chats.Count(c => bot.MessagesTo(c).Count == 0) == lostInDoubt,
+            "every digest claimed and every one not lost in the send window received", TimeSpan.FromSeconds(90));
         var sync = await bot.SyncChatAsync(chats[0], chats[0]); // nothing more is on its way after this answer
         await CrashWorker.KillAsync(p);
         var (finalProblems, finalDoubt) = Check(bot, data, chats);
         var missing = chats.Count(c => bot.MessagesTo(c).Count(m => m.ReplyTo != sync) == 0);
 
         output.WriteLine($"{consistent} of {runs} consistent recoveries (digests): {chats.Count} chats, {chats.Count - missing} digests sent once, " +
-                         $"0 twice, {missing} lost");
+                         $"0 twice, {missing} lost in the send window");
         Assert.True(consistent == runs, string.Join("\n", failures));
         Assert.Empty(finalProblems);
-        Assert.Equal(0, finalDoubt);
-        Assert.Equal(0, missing);
+        Assert.Equal(lostInDoubt, finalDoubt); // none lost but those counted at the kills
+        Assert.Equal(missing, finalDoubt);
     }
 
     /// <summary>No chat has two digests, every confirmed claim has its digest; returns the claims in doubt (claimed, unconfirmed, nothing received).</summary>

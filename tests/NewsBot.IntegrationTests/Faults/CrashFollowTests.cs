@@ -11,10 +11,10 @@ namespace NewsBot.IntegrationTests.Faults;
 /// chats follow a story whose articles they have not been told about, so each is due one update; the worker (real
 /// SQLite file, fake Bot API on loopback) is killed with SIGKILL at <see cref="CrashRuns.Count"/> random moments
 /// (seeded, printed) while it sends them. After each kill and restart: no chat has two updates, every recorded update
-/// arrived, and the follows not yet recorded get theirs from the restarted worker.
-/// Updates are recorded right before the request leaves (SendCommit), never after, so none is sent twice; the residual
-/// window between the record's commit and Telegram receiving the request (the Bot API has no idempotency key to close
-/// it) is microseconds wide: a loss there would be printed and fail this test, which measured none (RELIABILITY.md).
+/// arrived unless it was the one in flight, and the follows not yet recorded get theirs from the restarted worker.
+/// Updates are recorded right before the request's body is written (SendCommit), never after, so none is sent twice;
+/// a kill between the record's commit and Telegram receiving the request (a window the Bot API, with no idempotency
+/// key, does not let us close) loses that one update: counted and printed, at most one per kill (RELIABILITY.md).
 /// </summary>
 public sealed class CrashFollowTests(ITestOutputHelper output) : IDisposable
 {
@@ -75,28 +75,30 @@ public sealed class CrashFollowTests(ITestOutputHelper output) : IDisposable
             var (problems, totalInDoubt) = Check(bot, data, chats);
             var (_, storeProblems) = await StoreConsistency.CheckAsync(data);
             problems.AddRange(storeProblems);
-            var inDoubt = totalInDoubt - lostInDoubt; // this kill's
-            if (inDoubt > 0) problems.Add($"{inDoubt} updates lost: claimed before the kill, never received");
+            // this kill's: claimed before it, never received. One send is in flight at a time, so at most one; it is
+            // lost, not repeated (the residual window, see SendCommit), and counted: 0 is the usual figure, not a promise
+            var inDoubt = totalInDoubt - lostInDoubt;
+            if (inDoubt > 1) problems.Add($"{inDoubt} updates lost after one kill");
             lostInDoubt = totalInDoubt;
             if (problems.Count == 0) consistent++;
             else failures.Add($"run {i}: {string.Join("; ", problems)}");
             output.WriteLine($"run {i}: killed {delay} ms after the start, {bot.SentMessages.Count - sentBefore} updates sent by then; " +
-                             $"{(problems.Count == 0 ? "consistent" : string.Join("; ", problems))}");
+                             $"{(problems.Count == 0 ? "consistent" : string.Join("; ", problems))}{(inDoubt > 0 ? $"; {inDoubt} lost in the send window" : "")}");
         }
 
         p = await worker.StartAsync();
-        await FakeBotApiServer.EventuallyAsync(() => Recorded(data).Count == chats.Count && chats.Count(c => Updates(bot, c) == 0) == lostInDoubt, // a loss fails the assertions below, not a timeout
-            "every update recorded and received", TimeSpan.FromSeconds(90));
+        await FakeBotApiServer.EventuallyAsync(() => Recorded(data).Count == chats.Count && chats.Count(c => Updates(bot, c) == 0) == lostInDoubt,
+            "every update recorded and every one not lost in the send window received", TimeSpan.FromSeconds(90));
         await CrashWorker.KillAsync(p);
         var (finalProblems, finalDoubt) = Check(bot, data, chats);
         var missing = chats.Count(c => Updates(bot, c) == 0);
 
         output.WriteLine($"{consistent} of {runs} consistent recoveries (follow updates): {chats.Count} follows, {chats.Count - missing} updates sent once, " +
-                         $"0 twice, {missing} lost");
+                         $"0 twice, {missing} lost in the send window");
         Assert.True(consistent == runs, string.Join("\n", failures));
         Assert.Empty(finalProblems);
-        Assert.Equal(0, finalDoubt);
-        Assert.Equal(0, missing);
+        Assert.Equal(lostInDoubt, finalDoubt); // none lost but those counted at the kills
+        Assert.Equal(missing, finalDoubt);
     }
 
     static int Updates(FakeBotApiServer bot, long chat) => bot.MessagesTo(chat).Count(m => m.Text.StartsWith("<b>Update:", StringComparison.Ordinal));
