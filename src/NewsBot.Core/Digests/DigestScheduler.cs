@@ -7,10 +7,11 @@ namespace NewsBot.Core.Digests;
 /// Sends each subscribed chat its daily digest: once per local day, at the chat's time in its zone, with
 /// one catch-up within <see cref="DigestOptions.CatchUpGrace"/> when the worker was down at the time.
 /// The digest is composed first; the day is claimed in the store only at the last moment, by the channel, right
-/// before the first request's bytes leave (<see cref="IChatNotifier.NotifyOnceAsync"/>: after waiting for the flood
-/// limits and serialising the request). A crash (kill -9) before the claim leaves nothing claimed, so the restarted
-/// worker sends that day's digest; a crash after it never repeats the send. The one residual window, between the
-/// claim's commit and Telegram receiving the request (microseconds on a warm connection), cannot be closed: the Bot
+/// before the first request's body leaves (<see cref="IChatNotifier.NotifyOnceAsync"/>: after waiting for the flood
+/// limits, serialising the request and readying the connection). A crash (kill -9) before the claim leaves nothing
+/// claimed, so the restarted worker sends that day's digest; a crash after it never repeats the send. The one residual
+/// window, between the claim's commit and Telegram receiving the request (the socket write: microseconds, longer only
+/// when the worker is descheduled there), cannot be closed: the Bot
 /// API has no idempotency key, so a send cannot be both recorded and made atomically, and a send repeated after a
 /// crash could not be told apart from a new one. There, the digest is lost rather than sent twice (the kill -9 tests
 /// measure it: see RELIABILITY.md). A send that certainly failed gives the claim back for a later try. A digest of
