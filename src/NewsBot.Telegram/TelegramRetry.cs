@@ -35,6 +35,7 @@ public static class TelegramRetry
     /// </summary>
     public static bool IsTransientSendFailure(Exception e, CancellationToken ct) => e switch
     {
+        _ when SendCommit.StoppedByCommit(e) => false, // the request was stopped on purpose by its commit
         ApiRequestException api => api.ErrorCode is 429 or >= 500,
         RequestException or HttpRequestException or IOException => true,
         OperationCanceledException => !ct.IsCancellationRequested,

@@ -46,6 +46,7 @@ public static class TelegramServiceCollectionExtensions
                 client.Timeout = TimeSpan.FromSeconds(Math.Max(100, configured.PollingTimeoutSeconds + 30));
             })
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(3) })
+            .AddHttpMessageHandler(() => new SendCommitHandler()) // digests and follow updates are recorded right before they leave
             .SetHandlerLifetime(Timeout.InfiniteTimeSpan) // the client is a singleton; the pool above recycles connections
             .RemoveAllLoggers();
 

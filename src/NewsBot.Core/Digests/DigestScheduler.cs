@@ -6,10 +6,17 @@ namespace NewsBot.Core.Digests;
 /// <summary>
 /// Sends each subscribed chat its daily digest: once per local day, at the chat's time in its zone, with
 /// one catch-up within <see cref="DigestOptions.CatchUpGrace"/> when the worker was down at the time.
-/// The digest is composed first, then the day is claimed in the store, then the digest is sent: a crash
-/// (kill -9) while composing leaves nothing claimed, so the restarted worker sends that day's digest; a crash
-/// after the claim never repeats the send, and loses it only when it strikes between the claim's commit and
-/// Telegram receiving the request. A send that certainly failed gives the claim back for a later try.
+/// The digest is composed first; the day is claimed in the store only at the last moment, by the channel, right
+/// before the first request's body leaves (<see cref="IChatNotifier.NotifyOnceAsync"/>: after waiting for the flood
+/// limits, serialising the request and readying the connection). A crash (kill -9) before the claim leaves nothing
+/// claimed, so the restarted worker sends that day's digest; a crash after it never repeats the send. The one residual
+/// window, between the claim's commit and Telegram receiving the request (the socket write: microseconds, longer only
+/// when the worker is descheduled there), cannot be closed: the Bot
+/// API has no idempotency key, so a send cannot be both recorded and made atomically, and a send repeated after a
+/// crash could not be told apart from a new one. There, the digest is lost rather than sent twice (the kill -9 tests
+/// measure it: see RELIABILITY.md). A send that certainly failed gives the claim back for a later try. A digest of
+/// several messages is claimed once, before its first part: a crash between parts leaves the chat the parts sent so
+/// far, and the rest is not sent (never a part twice).
 /// </summary>
 public sealed class DigestScheduler(
     IDigestSubscriptionStore subscriptions,
@@ -56,33 +63,34 @@ public sealed class DigestScheduler(
                 logger.LogError(ex, "Daily digest of {Day} for chat {Chat} failed; it will be tried again", date, sub.ChatId);
                 continue;
             }
-            if (!await subscriptions.TryClaimAsync(sub.ChatId, date, now, ct).ConfigureAwait(false)) continue;
-            if (await SendAsync(sub, date, digest, ct).ConfigureAwait(false)) sent++;
+            if (await SendAsync(sub, date, now, digest, ct).ConfigureAwait(false)) sent++;
         }
         return sent;
     }
 
-    async Task<bool> SendAsync(DigestSubscription sub, DateOnly day, Digest digest, CancellationToken ct)
+    async Task<bool> SendAsync(DigestSubscription sub, DateOnly day, DateTimeOffset now, Digest digest, CancellationToken ct)
     {
-        bool sending = false;
+        bool claimed = false;
+        // Not cancellable once begun: the claim either commits or not, and the channel sends right after it.
+        async Task<bool> ClaimAsync(CancellationToken _) =>
+            claimed = await subscriptions.TryClaimAsync(sub.ChatId, day, now, CancellationToken.None).ConfigureAwait(false);
         try
         {
             ct.ThrowIfCancellationRequested();
+            ChatNotification? notification = digest.Stories.Count > 0 ? new DigestNotification(digest, Scheduled: true)
+                : options.QuietDayMessage ? new QuietDayNotification(digest.Since, digest.Until)
+                : null;
             string outcome;
-            sending = true;
-            if (digest.Stories.Count > 0)
+            if (notification is null)
             {
-                await notifier.NotifyAsync(sub.ChatId, new DigestNotification(digest, Scheduled: true), ct).ConfigureAwait(false);
-                outcome = "digest";
-            }
-            else if (options.QuietDayMessage)
-            {
-                await notifier.NotifyAsync(sub.ChatId, new QuietDayNotification(digest.Since, digest.Until), ct).ConfigureAwait(false);
-                outcome = "quiet";
+                if (!await ClaimAsync(ct).ConfigureAwait(false)) return false;
+                outcome = "empty";
             }
             else
             {
-                outcome = "empty";
+                // false: another worker claimed the day first, and nothing was sent
+                if (!await notifier.NotifyOnceAsync(sub.ChatId, notification, ClaimAsync, ct).ConfigureAwait(false)) return false;
+                outcome = notification is DigestNotification ? "digest" : "quiet";
             }
             await subscriptions.CompleteAsync(sub.ChatId, day, outcome, time.GetUtcNow(), CancellationToken.None).ConfigureAwait(false);
             logger.LogInformation("Daily digest of {Day} for chat {Chat}: {Outcome}", day, sub.ChatId, outcome);
@@ -94,16 +102,14 @@ public sealed class DigestScheduler(
             await subscriptions.RemoveAsync(sub.ChatId, CancellationToken.None).ConfigureAwait(false);
             return false;
         }
-        catch (OperationCanceledException) when (!sending)
+        catch (OperationCanceledException) when (!claimed)
         {
-            // Stopped before anything was sent: the day is given back for the next start to send.
-            await subscriptions.ReleaseAsync(sub.ChatId, day, CancellationToken.None).ConfigureAwait(false);
-            throw;
+            throw; // stopped before the claim: nothing was sent nor claimed, the next start sends it
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Nothing reached the chat: give the day back so the next check (within the grace period) tries again.
-            await subscriptions.ReleaseAsync(sub.ChatId, day, CancellationToken.None).ConfigureAwait(false);
+            if (claimed) await subscriptions.ReleaseAsync(sub.ChatId, day, CancellationToken.None).ConfigureAwait(false);
             logger.LogError(ex, "Daily digest of {Day} for chat {Chat} failed; it will be tried again", day, sub.ChatId);
             return false;
         }

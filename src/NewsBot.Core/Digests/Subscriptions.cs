@@ -46,6 +46,22 @@ public interface IDigestSubscriptionStore
 public interface IChatNotifier
 {
     Task NotifyAsync(long chatId, ChatNotification notification, CancellationToken ct = default);
+
+    /// <summary>
+    /// Sends <paramref name="notification"/> only if <paramref name="commit"/> (recording in the store that it is sent)
+    /// returns true, calling it exactly once and as late as the channel can: a channel that can do better than this
+    /// default (commit, then send) commits right before the first request leaves, after waiting for its turn and
+    /// preparing the request, so that a crash (kill -9) in between loses as little as possible. False: the commit was
+    /// refused (another worker recorded it) and nothing was sent. A send that fails after the commit throws; the caller
+    /// gives the record back when the failure says nothing reached the chat.
+    /// </summary>
+    async Task<bool> NotifyOnceAsync(long chatId, ChatNotification notification, Func<CancellationToken, Task<bool>> commit,
+        CancellationToken ct = default)
+    {
+        if (!await commit(ct).ConfigureAwait(false)) return false;
+        await NotifyAsync(chatId, notification, ct).ConfigureAwait(false);
+        return true;
+    }
 }
 
 public abstract record ChatNotification;

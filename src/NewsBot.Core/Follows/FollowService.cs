@@ -143,8 +143,6 @@ public sealed class FollowService(
             return false;
         }
         var told = sentences.Select(s => s.Sentence).ToList();
-        if (!await follows.TryRecordUpdateAsync(follow.Id, ids, told, sentAt: now, activityAt: now, ct).ConfigureAwait(false))
-            return false;
         var update = new FollowUpdate
         {
             Follow = follow,
@@ -154,11 +152,17 @@ public sealed class FollowService(
             Articles = passing,
             Outlets = passing.Select(a => a.Outlet).OfType<string>().Where(o => o.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToList(),
         };
+        // Recorded by the channel right before the request leaves (see DigestScheduler for the one residual window:
+        // a crash between the record's commit and Telegram receiving the request loses the update, never repeats it).
+        bool recorded = false;
+        async Task<bool> RecordAsync(CancellationToken _) => recorded =
+            await follows.TryRecordUpdateAsync(follow.Id, ids, told, sentAt: now, activityAt: now, CancellationToken.None).ConfigureAwait(false);
         try
         {
-            await notifier.NotifyAsync(follow.ChatId, new FollowUpdateNotification(update), ct).ConfigureAwait(false);
+            if (!await notifier.NotifyOnceAsync(follow.ChatId, new FollowUpdateNotification(update), RecordAsync, ct).ConfigureAwait(false))
+                return false; // another worker recorded it first: nothing was sent
         }
-        catch (Exception ex) when (ex is not ChatUnreachableException and not OperationCanceledException)
+        catch (Exception ex) when (recorded && ex is not ChatUnreachableException and not OperationCanceledException)
         {
             await follows.UndoUpdateAsync(follow.Id, ids, told, follow.LastUpdateAt, CancellationToken.None).ConfigureAwait(false);
             throw;

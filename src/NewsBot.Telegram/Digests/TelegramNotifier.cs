@@ -56,6 +56,15 @@ public sealed class TelegramNotifier(TelegramSender sender, AccessPolicy access)
         }
     }
 
+    /// <summary>
+    /// Sends with <paramref name="commit"/> made right before the first request leaves (<see cref="SendCommit"/>): after the
+    /// flood limiter's permit and the request's serialisation, once, not again on a retry. A digest of several parts is
+    /// committed before its first part.
+    /// </summary>
+    public Task<bool> NotifyOnceAsync(long chatId, ChatNotification notification, Func<CancellationToken, Task<bool>> commit,
+        CancellationToken ct = default) =>
+        SendCommit.RunAsync(commit, () => NotifyAsync(chatId, notification, ct), ct);
+
     /// <summary>A digest, with a "Follow N" button per story under its last part.</summary>
     public async Task SendDigestAsync(long chatId, int? threadId, Digest digest, bool scheduled, int? replyTo, CancellationToken ct)
     {

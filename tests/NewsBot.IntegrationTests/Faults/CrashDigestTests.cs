@@ -12,9 +12,11 @@ namespace NewsBot.IntegrationTests.Faults;
 /// that is due now; the worker (real SQLite file, fake Bot API on loopback) is killed with SIGKILL at
 /// <see cref="CrashRuns.Count"/> random moments (seeded, printed) while it sends them. After each kill and restart: no
 /// chat has two digests, every chat whose send was recorded has its digest, chats not yet claimed get theirs from the
-/// restarted worker, and the store is consistent. The one send a kill can leave in doubt is the one between the
-/// claim's commit and Telegram receiving the request (at most once by design: it is never repeated); such losses
-/// are counted and printed, and must stay within one per kill.
+/// restarted worker, and the store is consistent. The day is claimed only right before the request's body is written
+/// (SendCommit), so the one send a kill can lose is the one between the claim's commit and Telegram receiving the
+/// request: a window the Bot API (no idempotency key) does not let us close. It is never repeated; such losses are
+/// counted and printed, and must stay within one per kill; the measured rate (rare: the worker must be killed, or
+/// descheduled on a loaded machine, inside that window) is in RELIABILITY.md.
 /// </summary>
 public sealed class CrashDigestTests(ITestOutputHelper output) : IDisposable
 {
@@ -79,8 +81,10 @@ public sealed class CrashDigestTests(ITestOutputHelper output) : IDisposable
             var (problems, totalInDoubt) = Check(bot, data, chats);
             var (_, storeProblems) = await StoreConsistency.CheckAsync(data);
             problems.AddRange(storeProblems);
-            var inDoubt = totalInDoubt - lostInDoubt; // this kill's: digests go out one at a time, so at most one
-            if (inDoubt > 1) problems.Add($"{inDoubt} sends in doubt after one kill");
+            // this kill's: claimed before it, never received. One send is in flight at a time, so at most one; it is
+            // lost, not repeated (the residual window, see SendCommit), and counted: 0 is the usual figure, not a promise
+            var inDoubt = totalInDoubt - lostInDoubt;
+            if (inDoubt > 1) problems.Add($"{inDoubt} digests lost after one kill");
             lostInDoubt = totalInDoubt;
             if (problems.Count == 0) consistent++;
             else failures.Add($"run {i}: {string.Join("; ", problems)}");
@@ -91,7 +95,7 @@ public sealed class CrashDigestTests(ITestOutputHelper output) : IDisposable
         // the last restart sends whatever is still due
         p = await worker.StartAsync();
         await FakeBotApiServer.EventuallyAsync(() => Claims(data).Count == chats.Count && chats.Count(c => bot.MessagesTo(c).Count == 0) == lostInDoubt,
-            "every digest claimed and every one not in doubt received", TimeSpan.FromSeconds(90));
+            "every digest claimed and every one not lost in the send window received", TimeSpan.FromSeconds(90));
         var sync = await bot.SyncChatAsync(chats[0], chats[0]); // nothing more is on its way after this answer
         await CrashWorker.KillAsync(p);
         var (finalProblems, finalDoubt) = Check(bot, data, chats);
@@ -101,7 +105,7 @@ public sealed class CrashDigestTests(ITestOutputHelper output) : IDisposable
                          $"0 twice, {missing} lost in the send window");
         Assert.True(consistent == runs, string.Join("\n", failures));
         Assert.Empty(finalProblems);
-        Assert.Equal(lostInDoubt, finalDoubt);
+        Assert.Equal(lostInDoubt, finalDoubt); // none lost but those counted at the kills
         Assert.Equal(missing, finalDoubt);
     }
 

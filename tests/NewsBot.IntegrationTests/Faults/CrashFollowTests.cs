@@ -12,8 +12,9 @@ namespace NewsBot.IntegrationTests.Faults;
 /// SQLite file, fake Bot API on loopback) is killed with SIGKILL at <see cref="CrashRuns.Count"/> random moments
 /// (seeded, printed) while it sends them. After each kill and restart: no chat has two updates, every recorded update
 /// arrived unless it was the one in flight, and the follows not yet recorded get theirs from the restarted worker.
-/// Updates are recorded before they are sent (at most once), so a kill between the record and Telegram receiving the
-/// request loses that one update: counted and printed, at most one per kill.
+/// Updates are recorded right before the request's body is written (SendCommit), never after, so none is sent twice;
+/// a kill between the record's commit and Telegram receiving the request (a window the Bot API, with no idempotency
+/// key, does not let us close) loses that one update: counted and printed, at most one per kill (RELIABILITY.md).
 /// </summary>
 public sealed class CrashFollowTests(ITestOutputHelper output) : IDisposable
 {
@@ -74,8 +75,10 @@ public sealed class CrashFollowTests(ITestOutputHelper output) : IDisposable
             var (problems, totalInDoubt) = Check(bot, data, chats);
             var (_, storeProblems) = await StoreConsistency.CheckAsync(data);
             problems.AddRange(storeProblems);
-            var inDoubt = totalInDoubt - lostInDoubt; // this kill's: updates go out one at a time, so at most one
-            if (inDoubt > 1) problems.Add($"{inDoubt} updates in doubt after one kill");
+            // this kill's: claimed before it, never received. One send is in flight at a time, so at most one; it is
+            // lost, not repeated (the residual window, see SendCommit), and counted: 0 is the usual figure, not a promise
+            var inDoubt = totalInDoubt - lostInDoubt;
+            if (inDoubt > 1) problems.Add($"{inDoubt} updates lost after one kill");
             lostInDoubt = totalInDoubt;
             if (problems.Count == 0) consistent++;
             else failures.Add($"run {i}: {string.Join("; ", problems)}");
@@ -85,7 +88,7 @@ public sealed class CrashFollowTests(ITestOutputHelper output) : IDisposable
 
         p = await worker.StartAsync();
         await FakeBotApiServer.EventuallyAsync(() => Recorded(data).Count == chats.Count && chats.Count(c => Updates(bot, c) == 0) == lostInDoubt,
-            "every update recorded and every one not in doubt received", TimeSpan.FromSeconds(90));
+            "every update recorded and every one not lost in the send window received", TimeSpan.FromSeconds(90));
         await CrashWorker.KillAsync(p);
         var (finalProblems, finalDoubt) = Check(bot, data, chats);
         var missing = chats.Count(c => Updates(bot, c) == 0);
@@ -94,7 +97,7 @@ public sealed class CrashFollowTests(ITestOutputHelper output) : IDisposable
                          $"0 twice, {missing} lost in the send window");
         Assert.True(consistent == runs, string.Join("\n", failures));
         Assert.Empty(finalProblems);
-        Assert.Equal(lostInDoubt, finalDoubt);
+        Assert.Equal(lostInDoubt, finalDoubt); // none lost but those counted at the kills
         Assert.Equal(missing, finalDoubt);
     }
 

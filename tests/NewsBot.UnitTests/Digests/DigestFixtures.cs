@@ -88,6 +88,18 @@ public sealed class RecordingNotifier : IChatNotifier
     /// <summary>Delivers, then waits until cancelled: the process dies between the send and its record.</summary>
     public bool HangAfterSending { get; set; }
 
+    /// <summary>Runs when the send is about to be committed (as a channel does right before the request leaves).</summary>
+    public Func<Task>? BeforeCommit { get; set; }
+
+    public async Task<bool> NotifyOnceAsync(long chatId, ChatNotification notification, Func<CancellationToken, Task<bool>> commit,
+        CancellationToken ct = default)
+    {
+        if (BeforeCommit is { } before) await before();
+        if (!await commit(ct)) return false;
+        await NotifyAsync(chatId, notification, ct);
+        return true;
+    }
+
     public async Task NotifyAsync(long chatId, ChatNotification notification, CancellationToken ct = default)
     {
         if (FailWith is { } ex) throw ex;

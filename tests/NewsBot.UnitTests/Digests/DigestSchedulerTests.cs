@@ -70,6 +70,21 @@ public class DigestSchedulerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_day_another_worker_claims_while_this_one_composes_and_waits_to_send_is_not_sent_nor_given_back()
+    {
+        await SubscribeAsync(7, "09:00", "UTC");
+        _clock.SetUtcNow(new DateTimeOffset(2026, 12, 7, 9, 0, 0, TimeSpan.Zero));
+        await NewsAsync("a1");
+        var day = new DateOnly(2026, 12, 7);
+        _notifier.BeforeCommit = async () => Assert.True(await _store.TryClaimAsync(7, day, _clock.GetUtcNow())); // the other worker
+
+        Assert.Equal(0, await Scheduler().RunDueAsync());
+
+        Assert.Empty(_notifier.Sent);
+        Assert.Equal([(day, (string?)null)], await _store.SendsAsync(7)); // still the other worker's claim
+    }
+
+    [Fact]
     public async Task A_send_that_fails_is_tried_again_and_then_sent_once()
     {
         await SubscribeAsync(7, "09:00", "UTC");
