@@ -63,9 +63,15 @@ public sealed class EmbeddingsOptions
     [Range(0, 256)]
     public int Threads { get; set; }
 
-    /// <summary>Passages per model call.</summary>
+    /// <summary>
+    /// Passages per model call; unset: the local model's own default (1: one passage per core at a time measured
+    /// fastest, BENCHMARKS.md §3), 8 for a remote model.
+    /// </summary>
     [Range(1, 256)]
-    public int BatchSize { get; set; } = 8;
+    public int? BatchSize { get; set; }
+
+    /// <summary>Passages per request to a remote model when <see cref="BatchSize"/> is not set.</summary>
+    public const int DefaultRemoteBatchSize = 8;
 
     /// <summary>Local: inputs are truncated to this many tokens (the model's window is 256 for MiniLM).</summary>
     [Range(16, 512)]
