@@ -44,7 +44,7 @@ public sealed class OnnxEmbeddingOptions : IValidatableObject
 
     /// <summary>
     /// Run one batch per thread side by side, each on a single core, instead of one batch at a time across all
-    /// <see cref="Threads"/> (on by default; not a configuration key). Measured on 2 cores (BENCHMARKS.md §3): more
+    /// <see cref="Threads"/> (on by default; key <c>Embeddings:ParallelBatches</c>). Measured on 2 cores (BENCHMARKS.md §3): more
     /// passages per CPU second, since the threads no longer wait for each other after every operator; a lone query
     /// then runs on one core.
     /// </summary>

@@ -33,7 +33,7 @@ public static class EmbeddingRegistration
                 var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
                 var ctx = sp.GetRequiredService<CliContext>();
                 var cache = o.CacheDirectory is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(Path.GetFullPath(storage.DataDirectory, ctx.WorkingDirectory), "cache");
-                var onnx = new OnnxEmbeddingOptions { Model = o.Model, Threads = o.Threads, BatchSize = o.BatchSize ?? new OnnxEmbeddingOptions().BatchSize, MaxTokens = o.MaxTokens, Quantize = o.Quantize, CacheDirectory = cache };
+                var onnx = new OnnxEmbeddingOptions { Model = o.Model, Threads = o.Threads, BatchSize = o.BatchSize ?? new OnnxEmbeddingOptions().BatchSize, MaxTokens = o.MaxTokens, Quantize = o.Quantize, ParallelBatches = o.ParallelBatches, CacheDirectory = cache };
                 var generator = new OnnxEmbeddingGenerator(onnx, cache);
                 return new EmbeddingSetup(generator, OnnxEmbeddingProfiles.For(onnx), new WordPieceTokenCounter(onnx.GetModel()));
             }

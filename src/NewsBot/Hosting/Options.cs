@@ -70,6 +70,12 @@ public sealed class EmbeddingsOptions
     [Range(1, 256)]
     public int? BatchSize { get; set; }
 
+    /// <summary>
+    /// Local: run one batch per thread side by side, each on one core (default), or one batch at a time across all
+    /// <see cref="Threads"/> (false: how releases before issue 18 ran; for comparing, BENCHMARKS.md §3).
+    /// </summary>
+    public bool ParallelBatches { get; set; } = true;
+
     /// <summary>Passages per request to a remote model when <see cref="BatchSize"/> is not set.</summary>
     public const int DefaultRemoteBatchSize = 8;
 

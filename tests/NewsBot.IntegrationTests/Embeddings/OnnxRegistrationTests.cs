@@ -57,6 +57,7 @@ public sealed class OnnxRegistrationTests
         Assert.Null(section.BatchSize);
         Assert.Equal(1, local.BatchSize);
         Assert.Equal(section.MaxTokens, local.MaxTokens);
+        Assert.Equal(section.ParallelBatches, local.ParallelBatches);
         Assert.Equal(section.CacheDirectory, local.CacheDirectory);
 
         // With no Embeddings keys at all, the host runs the int8 MiniLM.
@@ -104,6 +105,20 @@ public sealed class OnnxRegistrationTests
         var generator = Assert.IsType<OnnxEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
         Assert.Equal(quantized, generator.Quantized);
         Assert.False(generator.IsLoaded);
+    }
+
+    [Theory]
+    [InlineData("true", 3)]
+    [InlineData("false", 1)]
+    public void The_hosts_ParallelBatches_setting_reaches_the_local_generator(string setting, int lanes)
+    {
+        using var provider = Host(new() { ["Embeddings:ParallelBatches"] = setting, ["Embeddings:Threads"] = "3", ["Embeddings:BatchSize"] = "8" });
+
+        var generator = Assert.IsType<OnnxEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.Equal(lanes, generator.Lanes);
+        Assert.Equal(3, generator.Threads);
+        Assert.Equal(8, generator.BatchSize);
+        Assert.Equal(32, provider.GetRequiredService<EmbeddingProfile>().MaxBatch);
     }
 
     [Fact]
