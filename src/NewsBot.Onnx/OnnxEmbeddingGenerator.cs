@@ -25,7 +25,8 @@ namespace NewsBot.Onnx;
 /// within cosine ~0.99 of the float model's (per-column weight scales; one scale per matrix measured ~0.96),
 /// recorded under <see cref="ModelId"/> <c>…-int8</c>. Activations are quantized with one scale per batch, so an int8
 /// vector also depends on the other texts of its batch: the same text alone and in a batch of 8 measured cosine
-/// ~0.992 (float: 0.99999). Retrieval should not compare vectors for exact equality.</para>
+/// ~0.992 (float: 0.99999); at the default <see cref="OnnxEmbeddingOptions.BatchSize"/> of 1 it does not. Retrieval
+/// should not compare vectors for exact equality.</para>
 /// <para>Prefixes are not added here: queries for ArcticXs need <see cref="QueryPrefix"/>, which Core's
 /// <c>Embedder</c> adds from <see cref="OnnxEmbeddingProfiles"/>.</para>
 /// <para>An empty or blank text is embedded like sentence-transformers does it, as the bare sequence
