@@ -6,6 +6,11 @@ namespace NewsBot.Onnx;
 /// <summary>What <see cref="OnnxEmbeddingBenchmark.RunAsync"/> measured.</summary>
 /// <param name="TokensPerPassage">Sequence length of each passage, [CLS] and [SEP] included.</param>
 /// <param name="LoadTime">Model extraction and session creation, when this run caused them.</param>
+/// <param name="PassageCpuTime">
+/// The process's CPU time (user + system, every thread) while the passages were embedded: far less sensitive to other
+/// load on the machine than the wall-clock rate.
+/// </param>
+/// <param name="Lanes">Batches run side by side (<see cref="OnnxEmbeddingGenerator.Lanes"/>).</param>
 public sealed record EmbeddingBenchResult(
     string ModelId,
     int Threads,
@@ -19,13 +24,18 @@ public sealed record EmbeddingBenchResult(
     int TokensPerQuery,
     double QueryP50Ms,
     double QueryP95Ms,
-    TimeSpan? LoadTime)
+    TimeSpan? LoadTime,
+    TimeSpan PassageCpuTime = default,
+    int Lanes = 1)
 {
+    /// <summary>Passage tokens per second of process CPU time.</summary>
+    public double TokensPerCpuSecond => PassageCpuTime > TimeSpan.Zero ? (double)Passages * TokensPerPassage / PassageCpuTime.TotalSeconds : double.NaN;
+
     public override string ToString()
     {
         var load = LoadTime is { } t ? FormattableString.Invariant($"; load {t.TotalSeconds:F2} s") : "";
         return FormattableString.Invariant(
-            $"{ModelId} threads={Threads} batch={BatchSize}: {Passages} passages x {TokensPerPassage} tokens in {PassageTime.TotalSeconds:F2} s = {PassagesPerSecond:F1} passages/s, {TokensPerSecond:F0} tokens/s; {Queries} queries x {TokensPerQuery} tokens: p50 {QueryP50Ms:F2} ms, p95 {QueryP95Ms:F2} ms{load}");
+            $"{ModelId} threads={Threads} lanes={Lanes} batch={BatchSize}: {Passages} passages x {TokensPerPassage} tokens in {PassageTime.TotalSeconds:F2} s = {PassagesPerSecond:F1} passages/s, {TokensPerSecond:F0} tokens/s ({TokensPerCpuSecond:F0} per CPU second); {Queries} queries x {TokensPerQuery} tokens: p50 {QueryP50Ms:F2} ms, p95 {QueryP95Ms:F2} ms{load}");
     }
 }
 
@@ -86,9 +96,11 @@ public static class OnnxEmbeddingBenchmark
         await generator.EmbedAsync(warmup, batchSize, cancellationToken).ConfigureAwait(false);
         await generator.EmbedAsync([MakeText(tokenizer, random, tokensPerQuery)], 1, cancellationToken).ConfigureAwait(false);
 
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var watch = Stopwatch.StartNew();
         await generator.EmbedAsync(passageTexts, batchSize, cancellationToken).ConfigureAwait(false);
         var passageTime = watch.Elapsed;
+        var passageCpu = Process.GetCurrentProcess().TotalProcessorTime - cpuBefore;
 
         var latencies = new double[queries];
         for (int i = 0; i < queries; i++)
@@ -103,7 +115,7 @@ public static class OnnxEmbeddingBenchmark
         return new EmbeddingBenchResult(
             generator.ModelId, generator.Threads, batchSize, passages, tokensPerPassage, passageTime,
             passages / seconds, (double)passages * tokensPerPassage / seconds,
-            queries, tokensPerQuery, Percentile(latencies, 0.50), Percentile(latencies, 0.95), loadTime);
+            queries, tokensPerQuery, Percentile(latencies, 0.50), Percentile(latencies, 0.95), loadTime, passageCpu, generator.Lanes);
     }
 
     /// <summary>Random news-like words whose encoding is exactly <paramref name="tokens"/> long, [CLS] and [SEP] included.</summary>

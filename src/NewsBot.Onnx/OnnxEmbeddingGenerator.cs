@@ -16,15 +16,17 @@ namespace NewsBot.Onnx;
 /// <remarks>
 /// <para>Construction is cheap: the model is extracted to the cache folder and the ONNX session created on the
 /// first call that embeds (or on <see cref="EnsureLoaded"/>), so commands that never embed pay nothing.</para>
-/// <para>Thread-safe. Inference runs one batch at a time (a CPU session already uses every core it is given,
-/// and running two batches at once only makes them fight), in reused, pinned buffers; concurrent callers take
-/// turns batch by batch, so a query waits for at most one passage batch of a concurrent ingestion.</para>
+/// <para>Thread-safe. Inference runs one batch per core at a time, each batch on one thread in its own reused,
+/// pinned buffers (<see cref="OnnxEmbeddingOptions.ParallelBatches"/>; off: one batch at a time on every core);
+/// concurrent callers take turns batch by batch, so a query waits for at most one passage batch of a concurrent
+/// ingestion.</para>
 /// <para>With <see cref="OnnxEmbeddingOptions.Quantize"/> the session runs an int8 rewrite of the model
 /// (<see cref="OnnxInt8Quantizer"/>): about twice the passage throughput on a 2-core AVX512-VNNI machine, vectors
 /// within cosine ~0.99 of the float model's (per-column weight scales; one scale per matrix measured ~0.96),
 /// recorded under <see cref="ModelId"/> <c>…-int8</c>. Activations are quantized with one scale per batch, so an int8
 /// vector also depends on the other texts of its batch: the same text alone and in a batch of 8 measured cosine
-/// ~0.992 (float: 0.99999). Retrieval should not compare vectors for exact equality.</para>
+/// ~0.992 (float: 0.99999); at the default <see cref="OnnxEmbeddingOptions.BatchSize"/> of 1 it does not. Retrieval
+/// should not compare vectors for exact equality.</para>
 /// <para>Prefixes are not added here: queries for ArcticXs need <see cref="QueryPrefix"/>, which Core's
 /// <c>Embedder</c> adds from <see cref="OnnxEmbeddingProfiles"/>.</para>
 /// <para>An empty or blank text is embedded like sentence-transformers does it, as the bare sequence
@@ -40,7 +42,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     readonly string _cacheDirectory;
     readonly Action<SessionOptions>? _configureSession;
     readonly EmbeddingGeneratorMetadata _metadata;
-    readonly SemaphoreSlim _gate = new(1, 1);
+    readonly SemaphoreSlim _gate;
     readonly Lock _initLock = new();
     volatile OnnxModelRuntime? _runtime;
     volatile bool _disposed;
@@ -63,6 +65,8 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         _quantizer = options.Quantize ? quantizer ?? OnnxInt8QuantizerOptions.Default : null;
         _modelId = _spec.IndexModelId(options.Quantize);
         Threads = options.GetThreads();
+        Lanes = options.ParallelBatches ? Threads : 1;
+        _gate = new SemaphoreSlim(Lanes, Lanes);
         BatchSize = options.BatchSize >= 1 ? options.BatchSize : throw new ArgumentOutOfRangeException(nameof(options), "BatchSize must be at least 1.");
         MaxTokens = options.MaxTokens >= 3
             ? Math.Min(options.MaxTokens, _spec.MaxSequenceLength)
@@ -94,6 +98,12 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     public int BatchSize { get; }
 
     public int Threads { get; }
+
+    /// <summary>
+    /// Batches run at once: <see cref="Threads"/>, each on one core (<see cref="OnnxEmbeddingOptions.ParallelBatches"/>),
+    /// or 1, on <see cref="Threads"/> intra-op threads.
+    /// </summary>
+    public int Lanes { get; }
 
     /// <summary>Whether the ONNX session exists yet.</summary>
     public bool IsLoaded => _runtime is not null;
@@ -157,22 +167,47 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
 
         var runtime = GetRuntime();
         var results = new float[n][];
-        for (int start = 0; start < n; start += batchSize)
+        int batches = (n + batchSize - 1) / batchSize;
+        if (batches == 1 || runtime.Lanes == 1)
         {
-            ct.ThrowIfCancellationRequested();
-            var batch = order.AsMemory(start, Math.Min(batchSize, n - start));
-            await _gate.WaitAsync(ct).ConfigureAwait(false);
+            for (int start = 0; start < n; start += batchSize)
+                await RunBatchAsync(runtime, tokenizer, texts, order.AsMemory(start, Math.Min(batchSize, n - start)), lengths, results, ct).ConfigureAwait(false);
+        }
+        else
+        {
+            // One batch per lane at a time, longest first, so the lanes finish close together.
+            var parallel = new ParallelOptions { MaxDegreeOfParallelism = runtime.Lanes, CancellationToken = ct };
+            await Parallel.ForAsync(0, batches, parallel, async (b, token) =>
+            {
+                int start = b * batchSize;
+                await RunBatchAsync(runtime, tokenizer, texts, order.AsMemory(start, Math.Min(batchSize, n - start)), lengths, results, token).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+        }
+        return (results, totalTokens);
+    }
+
+    async Task RunBatchAsync(
+        OnnxModelRuntime runtime, ModelTokenizer tokenizer, IReadOnlyList<string> texts, ReadOnlyMemory<int> rows, int[] lengths, float[][] results, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        await _gate.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var lane = runtime.RentLane();
             try
             {
-                ObjectDisposedException.ThrowIf(_disposed, this);
-                runtime.Run(tokenizer, texts, batch.Span, lengths, results, ct);
+                runtime.Run(lane, tokenizer, texts, rows.Span, lengths, results, ct);
             }
             finally
             {
-                _gate.Release();
+                runtime.ReturnLane(lane);
             }
         }
-        return (results, totalTokens);
+        finally
+        {
+            _gate.Release();
+        }
     }
 
     public object? GetService(Type serviceType, object? serviceKey = null)
@@ -187,7 +222,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     {
         if (_disposed) return;
         _disposed = true;
-        _gate.Wait(); // let a batch in flight finish before its session goes
+        for (int i = 0; i < Lanes; i++) _gate.Wait(); // let batches in flight finish before their session goes
         try
         {
             lock (_initLock)
@@ -198,7 +233,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         }
         finally
         {
-            _gate.Release();
+            _gate.Release(Lanes);
         }
     }
 
@@ -210,201 +245,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             // Not Lazy<T>: a failure (disk full while extracting) must not be cached for the process's lifetime.
-            return _runtime ??= OnnxModelRuntime.Create(_spec, _cacheDirectory, Threads, BatchSize * MaxTokens, _configureSession, _quantizer);
+            return _runtime ??= OnnxModelRuntime.Create(_spec, _cacheDirectory, Threads, Lanes, BatchSize * MaxTokens, _configureSession, _quantizer);
         }
-    }
-}
-
-/// <summary>One ONNX session and the reused buffers its batches run in. Not thread-safe: the generator serialises runs.</summary>
-internal sealed class OnnxModelRuntime : IDisposable
-{
-    readonly LocalModelSpec _spec;
-    readonly InferenceSession _session;
-    readonly SessionOptions _sessionOptions;
-    readonly string[] _inputNames;
-    readonly string[] _outputNames;
-    readonly bool _hasTokenTypes;
-    readonly int _dim;
-
-    // Pinned (pinned object heap), so ORT reads and writes them in place, and reused across batches: the
-    // hidden-state output alone is batch × tokens × 384 floats (3 MB at 8 × 256) and would otherwise be a new
-    // large-object allocation per batch.
-    long[] _inputIds = [];
-    long[] _attentionMask = [];
-    long[] _tokenTypeIds = [];
-    float[] _hidden = [];
-
-    OnnxModelRuntime(LocalModelSpec spec, InferenceSession session, SessionOptions sessionOptions, string modelPath, TimeSpan loadTime)
-    {
-        _spec = spec;
-        _session = session;
-        _sessionOptions = sessionOptions;
-        ModelPath = modelPath;
-        LoadTime = loadTime;
-
-        var inputs = session.InputMetadata;
-        foreach (var name in new[] { "input_ids", "attention_mask" })
-        {
-            if (!inputs.TryGetValue(name, out var meta))
-                throw new NotSupportedException($"{spec.ModelId}: the ONNX model has no input '{name}' (inputs: {string.Join(", ", inputs.Keys)}).");
-            RequireInt64(name, meta);
-        }
-        _hasTokenTypes = inputs.TryGetValue("token_type_ids", out var typeMeta);
-        if (_hasTokenTypes) RequireInt64("token_type_ids", typeMeta!);
-        if (inputs.Count != (_hasTokenTypes ? 3 : 2))
-            throw new NotSupportedException($"{spec.ModelId}: unexpected ONNX inputs {string.Join(", ", inputs.Keys)}.");
-        _inputNames = _hasTokenTypes ? ["input_ids", "attention_mask", "token_type_ids"] : ["input_ids", "attention_mask"];
-
-        // MiniLM's export has last_hidden_state and a pooler output ("924", tanh over [CLS]); Arctic's only the former.
-        var outputs = session.OutputMetadata;
-        var output = outputs.TryGetValue("last_hidden_state", out var hiddenMeta)
-            ? new KeyValuePair<string, NodeMetadata>("last_hidden_state", hiddenMeta)
-            : outputs.FirstOrDefault(o => o.Value.Dimensions.Length == 3);
-        if (output.Key is null || output.Value.ElementDataType != TensorElementType.Float || output.Value.Dimensions.Length != 3)
-            throw new NotSupportedException($"{spec.ModelId}: no float [batch, sequence, hidden] output among {string.Join(", ", outputs.Keys)}.");
-        _dim = output.Value.Dimensions[2];
-        if (_dim != spec.Dimensions)
-            throw new NotSupportedException($"{spec.ModelId}: the model's hidden size is {_dim}, expected {spec.Dimensions}.");
-        _outputNames = [output.Key];
-    }
-
-    public string ModelPath { get; }
-
-    public TimeSpan LoadTime { get; }
-
-    /// <param name="quantizer">Non-null: run the int8 rewrite of the model, made with these options.</param>
-    public static OnnxModelRuntime Create(
-        LocalModelSpec spec, string cacheDirectory, int threads, int initialTokenCapacity, Action<SessionOptions>? configure, OnnxInt8QuantizerOptions? quantizer)
-    {
-        var watch = Stopwatch.StartNew();
-        var path = quantizer is null
-            ? OnnxModelCache.EnsureModelFile(spec, cacheDirectory, out _)
-            : OnnxModelCache.EnsureQuantizedModelFile(spec, cacheDirectory, quantizer, out _);
-        var options = new SessionOptions
-        {
-            // Measured on 2 cores: ORT_ENABLE_ALL plus an explicit thread count runs ~2x the defaults. Left at ORT's
-            // defaults after measuring (no throughput change): intra-op spinning (off cost ~1 ms of query p50),
-            // denormals-as-zero, thread affinity. ~82% of a run is MatMul, so fp32 GEMM speed is the ceiling; the int8
-            // model (Quantize) moves the weight MatMuls to integer GEMM and runs ~2x as fast.
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-            IntraOpNumThreads = threads,
-            InterOpNumThreads = 1,
-            LogSeverityLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR,
-        };
-        InferenceSession? session = null;
-        try
-        {
-            // x86 CPUs without VNNI add pairs of uint8 x int8 products in saturating 16-bit arithmetic (PMADDUBSW),
-            // which clips full-range int8 weights; ORT's precision mode turns the weights to uint8 and uses its exact,
-            // slower U8U8 kernels there. With VNNI (AVX512-VNNI or AVX-VNNI) it is not needed and would only slow runs.
-            if (quantizer is not null && X64WithoutVnni())
-                options.AddSessionConfigEntry("session.x64quantprecision", "1");
-            configure?.Invoke(options);
-            session = new InferenceSession(path, options);
-            var runtime = new OnnxModelRuntime(spec, session, options, path, watch.Elapsed);
-            runtime.EnsureCapacity(initialTokenCapacity);
-            return runtime;
-        }
-        catch
-        {
-            session?.Dispose();
-            options.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>
-    /// Runs one batch: <paramref name="rows"/> are indexes into <paramref name="texts"/>, longest first, whose
-    /// token counts are in <paramref name="lengths"/>; writes each unit vector to <paramref name="results"/>.
-    /// </summary>
-    public void Run(ModelTokenizer tokenizer, IReadOnlyList<string> texts, ReadOnlySpan<int> rows, int[] lengths, float[][] results, CancellationToken ct)
-    {
-        int batch = rows.Length;
-        int seq = 0;
-        foreach (var r in rows) seq = Math.Max(seq, lengths[r]);
-        int tokens = batch * seq;
-        EnsureCapacity(tokens);
-
-        for (int b = 0; b < batch; b++)
-        {
-            var ids = _inputIds.AsSpan(b * seq, seq);
-            var mask = _attentionMask.AsSpan(b * seq, seq);
-            int len = tokenizer.Encode(texts[rows[b]], ids, mask);
-            Debug.Assert(len == lengths[rows[b]], "A text tokenized differently the second time.");
-            ids[len..].Clear();  // [PAD] is id 0 in both vocabularies
-            mask[len..].Clear();
-        }
-
-        long[] inputShape = [batch, seq];
-        using var idsValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _inputIds.AsMemory(0, tokens), inputShape);
-        using var maskValue = OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _attentionMask.AsMemory(0, tokens), inputShape);
-        using var typesValue = _hasTokenTypes
-            ? OrtValue.CreateTensorValueFromMemory(OrtMemoryInfo.DefaultInstance, _tokenTypeIds.AsMemory(0, tokens), inputShape)
-            : null;
-        using var hiddenValue = OrtValue.CreateTensorValueFromMemory(
-            OrtMemoryInfo.DefaultInstance, _hidden.AsMemory(0, tokens * _dim), [batch, seq, _dim]);
-        OrtValue[] inputValues = _hasTokenTypes ? [idsValue, maskValue, typesValue!] : [idsValue, maskValue];
-
-        using var runOptions = new RunOptions();
-        using (ct.CanBeCanceled ? ct.Register(static o => ((RunOptions)o!).Terminate = true, runOptions) : default)
-        {
-            try
-            {
-                _session.Run(runOptions, _inputNames, inputValues, _outputNames, [hiddenValue]);
-            }
-            catch (OnnxRuntimeException) when (ct.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(ct);
-            }
-        }
-
-        var hidden = _hidden.AsSpan(0, tokens * _dim);
-        for (int b = 0; b < batch; b++)
-        {
-            int len = lengths[rows[b]];
-            var rowStart = hidden.Slice(b * seq * _dim);
-            var v = new float[_dim];
-            rowStart[.._dim].CopyTo(v); // the [CLS] vector
-            if (_spec.Pooling == Pooling.Mean)
-            {
-                // Mean over the real tokens ([CLS] and [SEP] included, padding excluded), as sentence-transformers does.
-                for (int t = 1; t < len; t++) TensorPrimitives.Add(v, rowStart.Slice(t * _dim, _dim), v);
-                TensorPrimitives.Multiply(v, 1f / len, v);
-            }
-            float norm = TensorPrimitives.Norm(v);
-            TensorPrimitives.Multiply(v, 1f / MathF.Max(norm, 1e-12f), v);
-            results[rows[b]] = v;
-        }
-    }
-
-    void EnsureCapacity(int tokens)
-    {
-        if (_inputIds.Length >= tokens) return;
-        _inputIds = GC.AllocateArray<long>(tokens, pinned: true);
-        _attentionMask = GC.AllocateArray<long>(tokens, pinned: true);
-        _tokenTypeIds = GC.AllocateArray<long>(tokens, pinned: true); // stays all zeros: one segment
-        _hidden = GC.AllocateUninitializedArray<float>(tokens * _dim, pinned: true);
-    }
-
-    /// <summary>An x86 CPU whose int8 GEMM would saturate: neither AVX512-VNNI (with AVX-512 usable) nor AVX-VNNI.</summary>
-    internal static bool X64WithoutVnni()
-    {
-        if (!X86Base.IsSupported) return false; // Arm64 and others: no such kernels
-        if (AvxVnni.IsSupported) return false;
-        const int Avx512VnniBit = 1 << 11; // CPUID.(EAX=7, ECX=0):ECX
-        return !(Avx512F.IsSupported && (X86Base.CpuId(7, 0).Ecx & Avx512VnniBit) != 0);
-    }
-
-    static void RequireInt64(string name, NodeMetadata meta)
-    {
-        if (meta.ElementDataType != TensorElementType.Int64)
-            throw new NotSupportedException($"ONNX input '{name}' is {meta.ElementDataType}; only int64 inputs are supported.");
-    }
-
-    public void Dispose()
-    {
-        _session.Dispose();
-        _sessionOptions.Dispose();
     }
 }

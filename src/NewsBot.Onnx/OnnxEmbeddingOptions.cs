@@ -19,9 +19,13 @@ public sealed class OnnxEmbeddingOptions : IValidatableObject
     [Range(0, 256)]
     public int Threads { get; set; }
 
-    /// <summary>Inputs run through the model at once (each padded to the longest in its batch).</summary>
+    /// <summary>
+    /// Inputs run through the model at once (each padded to the longest in its batch). 1 by default: measured on the
+    /// int8 MiniLM at 192 tokens on one core, 1 or 2 passages a run did ~16 % more per CPU second than 8 (BENCHMARKS.md
+    /// §3: a batch's attention scores outgrow the caches), and a vector no longer depends on the texts batched with it.
+    /// </summary>
     [Range(1, 256)]
-    public int BatchSize { get; set; } = 8;
+    public int BatchSize { get; set; } = 1;
 
     /// <summary>
     /// Longest input in tokens, [CLS] and [SEP] included; longer texts are truncated. Capped at the model's own
@@ -37,6 +41,14 @@ public sealed class OnnxEmbeddingOptions : IValidatableObject
     /// and an index built with one setting must be rebuilt to switch. On by default, as <c>Embeddings:Quantize</c> is.
     /// </summary>
     public bool Quantize { get; set; } = true;
+
+    /// <summary>
+    /// Run one batch per thread side by side, each on a single core, instead of one batch at a time across all
+    /// <see cref="Threads"/> (on by default; key <c>Embeddings:ParallelBatches</c>). Measured on 2 cores (BENCHMARKS.md §3): more
+    /// passages per CPU second, since the threads no longer wait for each other after every operator; a lone query
+    /// then runs on one core.
+    /// </summary>
+    public bool ParallelBatches { get; set; } = true;
 
     /// <summary>Where the extracted model file is kept; null = the host's <c>{data dir}/cache</c>.</summary>
     public string? CacheDirectory { get; set; }

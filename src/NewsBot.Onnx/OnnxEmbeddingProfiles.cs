@@ -27,10 +27,13 @@ public static class OnnxEmbeddingProfiles
         return new EmbeddingProfile(spec.IndexModelId(quantized), spec.Dimensions, QueryPrefix: spec.QueryPrefix, PassagePrefix: "", MaxBatch: maxBatch);
     }
 
-    /// <summary>The profile for configured options: <c>MaxBatch</c> = 4 × <see cref="OnnxEmbeddingOptions.BatchSize"/>.</summary>
+    /// <summary>
+    /// The profile for configured options: <c>MaxBatch</c> = 4 × <see cref="OnnxEmbeddingOptions.BatchSize"/>, at least
+    /// 16, so that a call holds enough batches to keep every core's lane busy until its end.
+    /// </summary>
     public static EmbeddingProfile For(OnnxEmbeddingOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        return For(options.GetModel(), options.Quantize, Math.Max(1, options.BatchSize) * 4);
+        return For(options.GetModel(), options.Quantize, Math.Max(16, Math.Max(1, options.BatchSize) * 4));
     }
 }

@@ -81,7 +81,7 @@ public static class BenchCommand
         return cmd;
     }
 
-    /// <summary>The configured local model on synthetic news text of exact token lengths, batch 8, then single queries.</summary>
+    /// <summary>The configured local model on synthetic news text of exact token lengths, its configured batch size, then single queries.</summary>
     static async Task<int> ModelBenchAsync(IServiceProvider sp, CliOutput output, CancellationToken ct)
     {
         if (sp.GetRequiredService<NewsBot.Hosting.EmbeddingRegistration.EmbeddingSetup>().Generator is not NewsBot.Onnx.OnnxEmbeddingGenerator generator)
@@ -93,14 +93,14 @@ public static class BenchCommand
         foreach (var (passages, tokens) in new[] { (240, 256), (400, 128) })
         {
             output.Progress($"embedding {passages} passages of {tokens} tokens…");
-            runs.Add(await NewsBot.Onnx.OnnxEmbeddingBenchmark.RunAsync(generator, passages, tokens, batchSize: 8, queries: 200, cancellationToken: ct));
+            runs.Add(await NewsBot.Onnx.OnnxEmbeddingBenchmark.RunAsync(generator, passages, tokens, batchSize: generator.BatchSize, queries: 200, cancellationToken: ct));
         }
         output.EndProgress();
         if (output.Json)
         {
             output.WriteJson(new EmbeddingBenchJson(
                 generator.ModelId, generator.Threads, runs[0].LoadTime is { } l ? Math.Round(l.TotalMilliseconds) : null,
-                runs.Select(r => new PassageRunJson(r.TokensPerPassage, r.BatchSize, Math.Round(r.PassagesPerSecond, 1), Math.Round(r.TokensPerSecond))),
+                runs.Select(r => new PassageRunJson(r.TokensPerPassage, r.BatchSize, Math.Round(r.PassagesPerSecond, 1), Math.Round(r.TokensPerSecond), r.Lanes, Math.Round(r.TokensPerCpuSecond))),
                 new QueryRunJson(runs[^1].TokensPerQuery, Math.Round(runs[^1].QueryP50Ms, 2), Math.Round(runs[^1].QueryP95Ms, 2)),
                 MachineInfo.Current()));
         }

@@ -77,6 +77,6 @@ internal sealed record AnswerErrorJson(object? Id, string Error);
 internal sealed record EmbeddingBenchJson(
     string Model, int Threads, double? LoadMs, IEnumerable<PassageRunJson> Passages, QueryRunJson QueryEmbeddingMs, Benchmarking.MachineInfo Machine);
 
-internal sealed record PassageRunJson(int Tokens, int Batch, double PerS, double TokensPerS);
+internal sealed record PassageRunJson(int Tokens, int Batch, double PerS, double TokensPerS, int Lanes, double TokensPerCpuS);
 
 internal sealed record QueryRunJson(int Tokens, double P50, double P95);

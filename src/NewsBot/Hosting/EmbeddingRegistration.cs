@@ -33,14 +33,14 @@ public static class EmbeddingRegistration
                 var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
                 var ctx = sp.GetRequiredService<CliContext>();
                 var cache = o.CacheDirectory is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(Path.GetFullPath(storage.DataDirectory, ctx.WorkingDirectory), "cache");
-                var onnx = new OnnxEmbeddingOptions { Model = o.Model, Threads = o.Threads, BatchSize = o.BatchSize, MaxTokens = o.MaxTokens, Quantize = o.Quantize, CacheDirectory = cache };
+                var onnx = new OnnxEmbeddingOptions { Model = o.Model, Threads = o.Threads, BatchSize = o.BatchSize ?? new OnnxEmbeddingOptions().BatchSize, MaxTokens = o.MaxTokens, Quantize = o.Quantize, ParallelBatches = o.ParallelBatches, CacheDirectory = cache };
                 var generator = new OnnxEmbeddingGenerator(onnx, cache);
                 return new EmbeddingSetup(generator, OnnxEmbeddingProfiles.For(onnx), new WordPieceTokenCounter(onnx.GetModel()));
             }
             var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
             var provider = o.Provider == EmbeddingProvider.AzureOpenAI ? LlmProvider.AzureOpenAI : LlmProvider.OpenAI;
             var remote = OpenAIClients.CreateEmbeddingGenerator(provider, o.Endpoint, o.ApiKey, o.Model, o.Dimensions, http, TimeSpan.FromMinutes(2));
-            var profile = new EmbeddingProfile(o.Model, o.Dimensions!.Value, o.QueryPrefix ?? "", o.PassagePrefix ?? "", o.BatchSize);
+            var profile = new EmbeddingProfile(o.Model, o.Dimensions!.Value, o.QueryPrefix ?? "", o.PassagePrefix ?? "", o.BatchSize ?? EmbeddingsOptions.DefaultRemoteBatchSize);
             return new EmbeddingSetup(remote, profile, HeuristicTokenCounter.Instance);
         });
         services.AddSingleton(sp => sp.GetRequiredService<EmbeddingSetup>().Generator);

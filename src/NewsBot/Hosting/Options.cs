@@ -63,9 +63,21 @@ public sealed class EmbeddingsOptions
     [Range(0, 256)]
     public int Threads { get; set; }
 
-    /// <summary>Passages per model call.</summary>
+    /// <summary>
+    /// Passages per model call; unset: the local model's own default (1: one passage per core at a time measured
+    /// fastest, BENCHMARKS.md §3), 8 for a remote model.
+    /// </summary>
     [Range(1, 256)]
-    public int BatchSize { get; set; } = 8;
+    public int? BatchSize { get; set; }
+
+    /// <summary>
+    /// Local: run one batch per thread side by side, each on one core (default), or one batch at a time across all
+    /// <see cref="Threads"/> (false: how releases before issue 18 ran; for comparing, BENCHMARKS.md §3).
+    /// </summary>
+    public bool ParallelBatches { get; set; } = true;
+
+    /// <summary>Passages per request to a remote model when <see cref="BatchSize"/> is not set.</summary>
+    public const int DefaultRemoteBatchSize = 8;
 
     /// <summary>Local: inputs are truncated to this many tokens (the model's window is 256 for MiniLM).</summary>
     [Range(16, 512)]

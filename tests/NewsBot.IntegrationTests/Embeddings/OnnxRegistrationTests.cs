@@ -53,14 +53,20 @@ public sealed class OnnxRegistrationTests
         Assert.Equal(section.Quantize, local.Quantize);
         Assert.Equal(section.Model, local.Model);
         Assert.Equal(section.Threads, local.Threads);
-        Assert.Equal(section.BatchSize, local.BatchSize);
+        // BatchSize unset: the local model's own default (1), and the host passes exactly that on.
+        Assert.Null(section.BatchSize);
+        Assert.Equal(1, local.BatchSize);
         Assert.Equal(section.MaxTokens, local.MaxTokens);
+        Assert.Equal(section.ParallelBatches, local.ParallelBatches);
         Assert.Equal(section.CacheDirectory, local.CacheDirectory);
 
         // With no Embeddings keys at all, the host runs the int8 MiniLM.
         using var provider = Host([]);
         Assert.Equal("all-MiniLM-L6-v2-int8", provider.GetRequiredService<EmbeddingProfile>().Model);
-        Assert.True(Assert.IsType<OnnxEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>()).Quantized);
+        var generator = Assert.IsType<OnnxEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.True(generator.Quantized);
+        Assert.Equal(1, generator.BatchSize);
+        Assert.Equal(16, provider.GetRequiredService<EmbeddingProfile>().MaxBatch);
     }
 
     [Fact]
@@ -101,6 +107,20 @@ public sealed class OnnxRegistrationTests
         Assert.False(generator.IsLoaded);
     }
 
+    [Theory]
+    [InlineData("true", 3)]
+    [InlineData("false", 1)]
+    public void The_hosts_ParallelBatches_setting_reaches_the_local_generator(string setting, int lanes)
+    {
+        using var provider = Host(new() { ["Embeddings:ParallelBatches"] = setting, ["Embeddings:Threads"] = "3", ["Embeddings:BatchSize"] = "8" });
+
+        var generator = Assert.IsType<OnnxEmbeddingGenerator>(provider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>());
+        Assert.Equal(lanes, generator.Lanes);
+        Assert.Equal(3, generator.Threads);
+        Assert.Equal(8, generator.BatchSize);
+        Assert.Equal(32, provider.GetRequiredService<EmbeddingProfile>().MaxBatch);
+    }
+
     [Fact]
     public void Options_are_validated()
     {
@@ -116,7 +136,10 @@ public sealed class OnnxRegistrationTests
         Assert.Throws<ValidationException>(() => Validate(new OnnxEmbeddingOptions { MaxTokens = 4 }));
         // The host validates the section: a remote provider's model name is fine there, a bad batch size is not.
         using (var remote = Host(new() { ["Embeddings:Provider"] = "OpenAI", ["Embeddings:Model"] = "text-embedding-3-small", ["Embeddings:Dimensions"] = "1536", ["Embeddings:Endpoint"] = "http://127.0.0.1:9/v1" }))
+        {
             Assert.Equal("text-embedding-3-small", remote.GetRequiredService<EmbeddingProfile>().Model);
+            Assert.Equal(8, remote.GetRequiredService<EmbeddingProfile>().MaxBatch); // BatchSize unset: 8 passages a request
+        }
         using var bad = Host(new() { ["Embeddings:BatchSize"] = "0" });
         var error = Assert.Throws<OptionsValidationException>(() => bad.GetRequiredService<EmbeddingProfile>());
         Assert.Contains("BatchSize", error.Message);

@@ -35,6 +35,7 @@ public sealed class BenchCommandTests : IDisposable
             Assert.True(r[leg]!["p95"]!.GetValue<double>() >= p50, leg);
         }
         Assert.True(r["ingest"]!["chunks_per_s_with_embedding"]!.GetValue<double>() > 0);
+        Assert.True(r["ingest"]!["cpu_ms_per_chunk_with_embedding"]!.GetValue<double>() > 0);
         Assert.True(r["ingest"]!["chunks_per_s_without_embedding"]!.GetValue<double>() > 0);
         Assert.True(r["ask_cold_ms"]!.GetValue<double>() > 0);
         Assert.True(r["ask_cold_peak_rss_mb"]!.GetValue<double>() > 0);
@@ -68,6 +69,10 @@ public sealed class BenchCommandTests : IDisposable
         var runs = r["passages"]!.AsArray();
         Assert.Equal([256, 128], runs.Select(x => x!["tokens"]!.GetValue<int>()));
         Assert.All(runs, x => Assert.True(x!["per_s"]!.GetValue<double>() > 0));
+        // the configured batch size (1) and one lane per core; the rate per CPU second as well as per wall second
+        Assert.All(runs, x => Assert.Equal(1, x!["batch"]!.GetValue<int>()));
+        Assert.All(runs, x => Assert.Equal(Environment.ProcessorCount, x!["lanes"]!.GetValue<int>()));
+        Assert.All(runs, x => Assert.True(x!["tokens_per_cpu_s"]!.GetValue<double>() > 0));
         // shorter passages embed faster
         Assert.True(runs[1]!["per_s"]!.GetValue<double>() > runs[0]!["per_s"]!.GetValue<double>());
         Assert.True(r["query_embedding_ms"]!["p50"]!.GetValue<double>() > 0);
