@@ -17,7 +17,7 @@ of a place or a people: the place it pertains to (Belgian -> Belgium), keyed by 
 (capitalised), so that it is told apart from the lower-case entries and used for names only. The generated file is committed; the runtime reads
 only that file (ExtractiveAnswerer.Lexicon.cs). WordNet's licence: tools/lexicon/WORDNET-LICENSE.
 """
-import gzip, os, sys, collections
+import collections, gzip, io, os, sys
 
 VERB_SENSES = int(os.environ.get("LEX_VERB_SENSES", "2"))
 NOUN_SENSES = int(os.environ.get("LEX_NOUN_SENSES", "2"))
@@ -115,8 +115,9 @@ def main(src, dst):
                         # the key keeps its capital: a place adjective, used for names only
                         related[words[idx - 1]].update(t.lower() for t in targets)
 
-    with gzip.open(dst, "wt", encoding="utf-8", compresslevel=9) as f:
-        # mtime 0 above would be nicer, but gzip.open has no such argument; the content is what matters
+    # no file name and a zero time in the gzip header: the same WordNet files give the same bytes
+    with open(dst, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, compresslevel=9, mtime=0) as gz, \
+            io.TextIOWrapper(gz, encoding="utf-8", newline="\n") as f:
         for lemma in sorted(related):
             if related[lemma]:
                 f.write(lemma + "\t" + " ".join(sorted(related[lemma])) + "\n")
