@@ -41,7 +41,7 @@ public sealed partial class ExtractiveAnswerer
             if (stem == rs) return true;
             if (rs.Length >= 4 && (w.StartsWith(rs, StringComparison.Ordinal) || rs.StartsWith(stem, StringComparison.Ordinal) && stem.Length >= 4)) return true;
         }
-        // reworded: a synonym, a near hypernym or a word derived from one ("backed" for "defended", "purchase" for "bought")
+        // reworded: a synonym or a word derived from one, by the WordNet lexicon ("purchased" for "bought", "liberated" for "released")
         return w.Length >= 3 && !StopWords.IsQueryNoise(w) && relation.Any(r => Lexicon.Related(r, w));
     }
 
