@@ -53,9 +53,9 @@ public sealed class AnsweringOptions
 
     /// <summary>
     /// Extractive answers quote only sentences that answer the question (<see cref="ExtractiveAnswerer.Judge"/>) and
-    /// refuse otherwise. Off by default: on the new BBC questions it refuses 66 % of near misses instead of 27 % and answers
-    /// in 42 words instead of 60, but refuses 9 % of answerable ones (26 % on the test half) and answers fewer correctly
-    /// (BENCHMARKS.md §1.3.1).
+    /// refuse otherwise. Off by default: on the new BBC questions it refuses 59 % of near misses instead of 27 % and answers
+    /// in 43 words instead of 60, but refuses 6 % of answerable ones (22 % on the test half) and answers fewer correctly,
+    /// also with the WordNet lexicon (BENCHMARKS.md §1.3.1, third pass).
     /// </summary>
     public bool JudgeAnswerability { get; set; }
 

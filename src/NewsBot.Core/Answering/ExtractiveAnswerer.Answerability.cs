@@ -43,7 +43,7 @@ public sealed partial class ExtractiveAnswerer
         var missing = new List<string>();
         // the names: the article the sentence comes from must mention each (the sentence itself often says "the firm")
         foreach (var name in NameGroups(carried is null ? question : question + " " + carried))
-            if (!articleWords.Any(c => IsVariant(name[^1], c))) missing.Add(string.Join(" ", name));
+            if (!articleWords.Any(c => IsNameVariant(name[^1], c))) missing.Add(string.Join(" ", name));
         // amounts and figures the question gives (years are checked against the whole article and its date, before)
         foreach (Match m in QuestionNumber().Matches(question))
             if (!context.Contains(m.Value, StringComparison.OrdinalIgnoreCase)) missing.Add(m.Value);
@@ -54,7 +54,16 @@ public sealed partial class ExtractiveAnswerer
         var nameTerms = Names(question).Select(n => PorterStemmer.Stem(LexicalAnalyzer.FoldDiacritics(n.ToLowerInvariant()))).ToHashSet();
         var keyTerms = LexicalAnalyzer.QueryTerms(question).Where(t => !nameTerms.Contains(t) && !t.Any(char.IsDigit)).Distinct().ToList();
         var have = LexicalAnalyzer.DocumentTerms(context).ToHashSet();
-        double share = keyTerms.Count == 0 ? 1 : keyTerms.Count(t => have.Contains(t) || have.Any(h => SharedStem(h, t))) / (double)keyTerms.Count;
+        var uncovered = keyTerms.Where(t => !have.Contains(t) && !have.Any(h => SharedStem(h, t))).ToHashSet();
+        // a key term reworded: a word of the question whose stem is uncovered, related in WordNet to a word of the context
+        if (uncovered.Count > 0)
+            foreach (Match m in WordTokenizer.Words(question))
+            {
+                var w = m.Value.ToLowerInvariant();
+                var t = PorterStemmer.Stem(LexicalAnalyzer.FoldDiacritics(w));
+                if (uncovered.Contains(t) && contextWords.Any(c => c.Length >= 3 && !StopWords.IsQueryNoise(c.ToLowerInvariant()) && Lexicon.Related(w, c))) uncovered.Remove(t);
+            }
+        double share = keyTerms.Count == 0 ? 1 : (keyTerms.Count - uncovered.Count) / (double)keyTerms.Count;
 
         var kind = Classify(question);
         var questionWords = QuestionWords(question);
@@ -127,6 +136,16 @@ public sealed partial class ExtractiveAnswerer
         while (common < shorter && x[common] == y[common]) common++;
         return common >= 5 && common >= 0.8 * shorter;
     }
+
+    /// <summary>Whether the context covers one of the question's names: a clear variant (<see cref="IsVariant"/>), or a place and its adjective ("Belgium" / "Belgian-based", "Japan" / "Japanese"), each part of a hyphenated word tried.</summary>
+    static bool IsNameVariant(string name, string word)
+    {
+        if (IsVariant(name, word)) return true;
+        if (word.Length < 4 || !char.IsUpper(word[0])) return false;
+        return PlacesOf(name).Any(p => IsVariant(p, word)) || PlacesOf(word).Any(p => IsVariant(p, name));
+    }
+
+    static IEnumerable<string> PlacesOf(string word) => word.Split('-').SelectMany(Lexicon.PlacesOf);
 
     /// <summary>Stems one of which begins the other, the shorter of at least three letters ("elect" / "election", "pai" / "paid").</summary>
     static bool SharedStem(string a, string b) => Math.Min(a.Length, b.Length) >= 3 && (a.StartsWith(b, StringComparison.Ordinal) || b.StartsWith(a, StringComparison.Ordinal));

@@ -41,8 +41,12 @@ public sealed partial class ExtractiveAnswerer
             if (stem == rs) return true;
             if (rs.Length >= 4 && (w.StartsWith(rs, StringComparison.Ordinal) || rs.StartsWith(stem, StringComparison.Ordinal) && stem.Length >= 4)) return true;
         }
-        return false;
+        // reworded: a synonym or a word derived from one, by the WordNet lexicon ("purchased" for "bought", "liberated" for "released")
+        return w.Length >= 3 && !StopWords.IsQueryNoise(w) && relation.Any(r => Lexicon.Related(r, w));
     }
+
+    /// <summary>The base form of an irregular verb form the answerer knows ("paid" → "pay", "won" → "win"); null for other words.</summary>
+    internal static string? BaseFormOfIrregular(string word) => IrregularBase.GetValueOrDefault(word);
 
     /// <summary>
     /// Whether the sentence states one of the question's relations as a fact: it holds a form of the relation (or its
@@ -157,7 +161,8 @@ public sealed partial class ExtractiveAnswerer
     /// Common irregular verbs of news reports, each form mapped to all its forms and its usual nominalisation: the
     /// regular ones are told by their -ed ending instead. A grammar fact, not a choice about any question.
     /// </summary>
-    static readonly Dictionary<string, HashSet<string>> IrregularForms = BuildIrregular(
+    static readonly string[] IrregularFamilies =
+    [
         "win won wins winning winner", "pay paid pays payment", "buy bought buys buyer", "sell sold sells sale", "lose lost loses loss loser",
         "beat beats beaten", "lead led leads leader", "take took taken takes takeover", "give gave given gives", "make made makes",
         "become became becomes", "leave left leaves", "begin began begun begins", "choose chose chosen chooses choice", "tell told tells",
@@ -168,7 +173,10 @@ public sealed partial class ExtractiveAnswerer
         "die died dies death dead", "kill killed kills killing", "say said says", "get got gets", "go went gone goes", "come came comes",
         "raise raised raises", "earn earned earns earnings", "cost costs", "bid bids bidder", "sign signed signs signing", "elect elected elects election",
         "score scored scores", "draw drew drawn draws", "throw threw thrown throws", "drive drove driven drives", "fly flew flown flies flight",
-        "wear wore worn wears", "sink sank sunk sinks", "swim swam swum swims", "freeze froze frozen freezes", "forgive forgave forgiven");
+        "wear wore worn wears", "sink sank sunk sinks", "swim swam swum swims", "freeze froze frozen freezes", "forgive forgave forgiven",
+    ];
+
+    static readonly Dictionary<string, HashSet<string>> IrregularForms = BuildIrregular(IrregularFamilies);
 
     static Dictionary<string, HashSet<string>> BuildIrregular(params string[] families)
     {
@@ -180,6 +188,10 @@ public sealed partial class ExtractiveAnswerer
         }
         return map;
     }
+
+    /// <summary>Each irregular form → its family's first word, the base form ("paid" → "pay").</summary>
+    static readonly Dictionary<string, string> IrregularBase = IrregularFamilies.SelectMany(f => f.Split(' ').Select(w => (w, Base: f.Split(' ')[0])))
+        .GroupBy(p => p.w).ToDictionary(g => g.Key, g => g.First().Base, StringComparer.Ordinal);
 
     static readonly HashSet<string> IrregularPlurals = new(StringComparer.Ordinal) { "people", "men", "women", "children", "staff", "police", "cattle", "sheep", "fish", "mice", "geese", "teeth", "feet" };
 
