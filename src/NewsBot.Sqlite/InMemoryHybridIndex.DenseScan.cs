@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using NewsBot.Core.Model;
 using NewsBot.Core.Text;
@@ -135,17 +137,39 @@ internal sealed partial class InMemoryHybridIndex
         int parts = Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, MaxScanParts) : 1;
         var partial = new TopK[parts];
         int per = (mapped + parts - 1) / parts;
+        var blocks = UseCodeBlocks ? CodeBlocks() : null;
+        var tables = blocks?.Tables(bq);
         Parallel.For(0, parts, p =>
         {
             var local = new CandidateBuffer(wanted);
             int from = p * per, to = Math.Min(mapped, from + per);
-            if (to > from) ScanCodes(from, to, bq, check ? filter : null, local);
+            if (blocks is not null)
+            {
+                int perBlocks = (blocks.Blocks + parts - 1) / parts;
+                int fb = p * perBlocks, tb = Math.Min(blocks.Blocks, fb + perBlocks);
+                if (tb > fb && !filter.Any && PrimeFromSample(blocks, fb, tb, tables!, bq, wanted, local))
+                {
+                    ScanBlocks(blocks, fb, tb, tables!, bq, check ? filter : null, local);
+                    if (local.Count < wanted && local.Threshold > float.NegativeInfinity)
+                    {
+                        // the sample's bound was too high for this part (many deleted chunks above it): the plain scan
+                        local = new CandidateBuffer(wanted);
+                        ScanBlocks(blocks, fb, tb, tables!, bq, check ? filter : null, local);
+                    }
+                }
+                else if (tb > fb) ScanBlocks(blocks, fb, tb, tables!, bq, check ? filter : null, local);
+            }
+            else if (to > from) ScanCodes(from, to, bq, check ? filter : null, local);
             // each part re-scores its own candidates in int8 (random reads of the mapped file, so on all cores too),
             // in file order: neighbours share pages and the hardware prefetcher sees a direction
             var ids = local.Ids().ToArray();
             Array.Sort(ids);
             var top = new TopK(rescore);
-            foreach (var slot in ids) ScoreInt8(slot, top);
+            for (int j = 0; j < ids.Length; j++)
+            {
+                if (j + PrefetchAhead < ids.Length) Prefetcher.Lines(Q8(ids[j + PrefetchAhead], 1));
+                ScoreInt8(ids[j], top);
+            }
             partial[p] = top;
         });
         var approx = new TopK(rescore);
@@ -158,6 +182,109 @@ internal sealed partial class InMemoryHybridIndex
         {
             float s = Int8Kernels.Dot(Q8(slot, 1), q7, offset) * _scale[slot];
             if (s > top.Threshold) top.Add(slot, s);
+        }
+    }
+
+    /// <summary>Off: the codes are scored in place, one at a time (for measuring one path against the other, and tests).</summary>
+    internal static bool UseCodeBlocks = true;
+
+    BinaryCodeBlocks? _codeBlocks;
+    readonly Lock _codeBlocksLock = new();
+
+    /// <summary>The mapped slots' codes in the transposed layout of <see cref="BinaryCodeBlocks"/>, built at the first search that needs them.</summary>
+    BinaryCodeBlocks CodeBlocks()
+    {
+        if (Volatile.Read(ref _codeBlocks) is { } built) return built;
+        lock (_codeBlocksLock)
+        {
+            if (_codeBlocks is null)
+                Volatile.Write(ref _codeBlocks, BinaryCodeBlocks.Build(Codes(0, _mappedSlots), Factors(0, _mappedSlots), _mappedSlots, CodeWords, _dim));
+            return _codeBlocks;
+        }
+    }
+
+    /// <summary>How many candidates ahead the int8 re-scoring prefetches (<see cref="Prefetcher"/>).</summary>
+    internal static int PrefetchAhead = 8;
+
+    /// <summary>One block in this many is scored first to estimate where the part's best candidates begin.</summary>
+    const int SampleStride = 64;
+
+    /// <summary>
+    /// Sets the candidate buffer's starting threshold from a sample of the part (one block in <see cref="SampleStride"/>):
+    /// the score that twice the expected share of candidates in the sample exceed, so that the full scan appends only
+    /// items likely to be kept. Without it the buffer starts empty, takes every early item and re-selects its thousands
+    /// of candidates again and again while the threshold climbs (at 1M chunks the quickselects cost as much CPU as the
+    /// scan). Returns false, priming nothing, when the sample is too small to say.
+    /// </summary>
+    static bool PrimeFromSample(BinaryCodeBlocks blocks, int fromBlock, int toBlock, byte[] tables, BinaryCodes.Query q, int wanted, CandidateBuffer top)
+    {
+        int sampled = (toBlock - fromBlock + SampleStride - 1) / SampleStride * BinaryCodeBlocks.BlockCodes;
+        int codes = Math.Min(blocks.Count, toBlock * BinaryCodeBlocks.BlockCodes) - fromBlock * BinaryCodeBlocks.BlockCodes;
+        long rank = 2L * wanted * sampled / Math.Max(1, codes) + BinaryCodeBlocks.BlockCodes;
+        if (rank >= sampled / 2) return false;
+        var sample = new CandidateBuffer((int)rank);
+        Span<int> weighted = stackalloc int[BinaryCodeBlocks.BlockCodes];
+        for (int block = fromBlock; block < toBlock; block += SampleStride)
+        {
+            blocks.Score(block, tables, weighted);
+            int first = block * BinaryCodeBlocks.BlockCodes, n = Math.Min(BinaryCodeBlocks.BlockCodes, blocks.Count - first);
+            for (int i = 0; i < n; i++)
+                sample.Add(first + i, q.Low * blocks.OnesTerm[first + i] + q.Step * blocks.Factor[first + i] * (2 * weighted[i] - q.LevelSum));
+        }
+        if (sample.Ids().Length < rank) return false;
+        top.Prime(sample.Threshold);
+        return true;
+    }
+
+    /// <summary>The binary pass over blocks [<paramref name="fromBlock"/>, <paramref name="toBlock"/>) of the transposed codes.</summary>
+    void ScanBlocks(BinaryCodeBlocks blocks, int fromBlock, int toBlock, byte[] tables, BinaryCodes.Query q, CompiledFilter? filter, CandidateBuffer top)
+    {
+        Span<int> weighted = stackalloc int[BinaryCodeBlocks.BlockCodes];
+        var factor = blocks.Factor;
+        var onesTerm = blocks.OnesTerm;
+        float low = q.Low, step = q.Step;
+        int levelSum = q.LevelSum, count = blocks.Count;
+        float threshold = top.Threshold;
+        for (int block = fromBlock; block < toBlock; block++)
+        {
+            blocks.Score(block, tables, weighted);
+            int first = block * BinaryCodeBlocks.BlockCodes, n = Math.Min(BinaryCodeBlocks.BlockCodes, count - first);
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // eight scores at a time; only lanes above the threshold go on, one by one
+                var vLow = Vector256.Create(low);
+                var vStep = Vector256.Create(step);
+                var vSum = Vector256.Create(levelSum);
+                for (; i + 8 <= n; i += 8)
+                {
+                    var w = Vector256.Create<int>(weighted.Slice(i, 8));
+                    var s = vLow * Vector256.Create<float>(onesTerm.AsSpan(first + i, 8))
+                        + vStep * Vector256.Create<float>(factor.AsSpan(first + i, 8)) * Vector256.ConvertToSingle(w + w - vSum);
+                    uint above = Vector256.GreaterThan(s, Vector256.Create(threshold)).ExtractMostSignificantBits();
+                    while (above != 0)
+                    {
+                        int lane = BitOperations.TrailingZeroCount(above);
+                        above &= above - 1;
+                        int slot = first + i + lane;
+                        if (s[lane] > threshold && (filter is null || Passes(filter, slot)))
+                        {
+                            top.Add(slot, s[lane]);
+                            threshold = top.Threshold;
+                        }
+                    }
+                }
+            }
+            for (; i < n; i++)
+            {
+                int slot = first + i;
+                float s = low * onesTerm[slot] + step * factor[slot] * (2 * weighted[i] - levelSum);
+                if (s > threshold && (filter is null || Passes(filter, slot)))
+                {
+                    top.Add(slot, s);
+                    threshold = top.Threshold;
+                }
+            }
         }
     }
 
