@@ -60,12 +60,14 @@ internal sealed partial class InMemoryHybridIndex
 
     /// <summary>
     /// Where the true neighbours fall in the codes' order grows with the density of the index (the bench's 1M index has
-    /// ten times the chunks around each topic of its 100k one), so the candidates also grow with it: 1 in 64 slots,
-    /// 15,600 a part at 1M. Measured with `bench --chunks 1000000` on one 1M index on a quiet machine (BENCHMARKS.md
-    /// §2.2): 1 in 256 gave recall@10 0.970 against the exact float scan (dense p50 8.6 ms), 1 in 64 gave 0.990
-    /// (dense p50 12.2 ms: the extra int8 re-scoring reads). Recall is the target that may not be traded.
+    /// ten times the chunks around each topic of its 100k one), so the candidates also grow with it: 1 in 32 slots,
+    /// 31,300 a part at 1M. Measured with `bench --chunks 1000000` on one 1M index (BENCHMARKS.md §2.2): recall@10 against
+    /// the exact float scan 0.970 with 1 in 256, 0.990 with 1 in 64 on the bench's 30 recall queries but 0.988 on 100
+    /// (`bench --search-only`), 0.990 with 1 in 48 and 0.995 with 1 in 32 on those 100. Recall is the target that may
+    /// not be traded; the block scan and prefetching (BinaryCodeBlocks, Prefetcher) paid for the extra re-scoring.
+    /// A field, not a constant, so that a measuring harness can vary it.
     /// </summary>
-    internal const int CandidateFraction = 64;
+    internal static int CandidateFraction = 32;
 
     List<(int Slot, float Score)> DenseSearch(float[] query, int k, CompiledFilter filter)
     {
@@ -160,10 +162,10 @@ internal sealed partial class InMemoryHybridIndex
                 else if (tb > fb) ScanBlocks(blocks, fb, tb, tables!, bq, check ? filter : null, local);
             }
             else if (to > from) ScanCodes(from, to, bq, check ? filter : null, local);
-            // each part re-scores its own candidates in int8 (random reads of the mapped file, so on all cores too),
-            // in file order: neighbours share pages and the hardware prefetcher sees a direction
-            var ids = local.Ids().ToArray();
-            Array.Sort(ids);
+            // each part re-scores its own candidates in int8 (random reads of the mapped file, so on all cores too), a
+            // few candidates ahead prefetched; sorting them into file order first measured no faster with the prefetch
+            // (1 in 32 or 64 slots are ~12–24 KB apart, a page each) and cost 6 % of the dense leg's CPU
+            var ids = local.Ids();
             var top = new TopK(rescore);
             for (int j = 0; j < ids.Length; j++)
             {
