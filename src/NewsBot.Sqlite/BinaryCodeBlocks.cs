@@ -16,7 +16,8 @@ namespace NewsBot.Sqlite;
 /// costs 30 scalar popcounts and the AND/shift/add around them; measured on the bench's 1M index that scan took
 /// ~19 ms of CPU per query, the largest part of the dense leg. .NET exposes no vector popcount (VPOPCNTQ) to do it in
 /// place, and the snapshot's row layout is owned by the snapshot format; this copy costs 48 bytes a chunk of heap
-/// (plus 8 for the per-code terms), built once per mapped snapshot, and gives exactly the same integer score
+/// (plus 8 for the per-code terms), built once per mapped snapshot in the background after its first search (which,
+/// like the searches until the copy is done, scores the codes in place), and gives exactly the same integer score
 /// (Σ over set bits of the query's 4-bit levels), so the ranking, and the recall, do not change.
 /// </para>
 /// Layout: block k holds codes 64k…64k+63; its byte b·64 + 2i is byte b of code 64k+i and byte b·64 + 2i + 1 that of
@@ -53,6 +54,7 @@ internal sealed class BinaryCodeBlocks
     }
 
     /// <summary>Copies <paramref name="count"/> codes of <paramref name="words"/> 64-bit words each, and their factors.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per snapshot: straight to optimised code
     public static BinaryCodeBlocks Build(ReadOnlySpan<ulong> codes, ReadOnlySpan<float> factors, int count, int words, int dimensions)
     {
         var b = new BinaryCodeBlocks(count, words * 8);

@@ -155,6 +155,7 @@ internal sealed partial class InMemoryHybridIndex
                     if (local.Count < wanted && local.Threshold > float.NegativeInfinity)
                     {
                         // the sample's bound was too high for this part (many deleted chunks above it): the plain scan
+                        local.Dispose();
                         local = new CandidateBuffer(wanted);
                         ScanBlocks(blocks, fb, tb, tables!, bq, check ? filter : null, local);
                     }
@@ -173,6 +174,7 @@ internal sealed partial class InMemoryHybridIndex
                 ScoreInt8(ids[j], top);
             }
             partial[p] = top;
+            local.Dispose();
         });
         var approx = new TopK(rescore);
         foreach (var t in partial) approx.AddAll(t);
@@ -191,17 +193,51 @@ internal sealed partial class InMemoryHybridIndex
     internal static bool UseCodeBlocks = true;
 
     BinaryCodeBlocks? _codeBlocks;
+    Task? _codeBlocksBuild;
     readonly Lock _codeBlocksLock = new();
 
-    /// <summary>The mapped slots' codes in the transposed layout of <see cref="BinaryCodeBlocks"/>, built at the first search that needs them.</summary>
-    BinaryCodeBlocks CodeBlocks()
+    /// <summary>
+    /// The mapped slots' codes in the transposed layout of <see cref="BinaryCodeBlocks"/>, or null until they are built.
+    /// The first search that wants them starts the copy in the background and, like those after it until the copy is
+    /// done, scores the codes in place: the copy reads all of them (48 MB at 1M chunks), which a cold `ask` should not
+    /// wait for before its one search.
+    /// </summary>
+    BinaryCodeBlocks? CodeBlocks()
     {
         if (Volatile.Read(ref _codeBlocks) is { } built) return built;
         lock (_codeBlocksLock)
         {
-            if (_codeBlocks is null)
-                Volatile.Write(ref _codeBlocks, BinaryCodeBlocks.Build(Codes(0, _mappedSlots), Factors(0, _mappedSlots), _mappedSlots, CodeWords, _dim));
-            return _codeBlocks;
+            if (_codeBlocksBuild is null && _map is not null)
+            {
+                int slots = _mappedSlots;
+                _codeBlocksBuild = Task.Run(() =>
+                {
+                    var blocks = BinaryCodeBlocks.Build(Codes(0, slots), Factors(0, slots), slots, CodeWords, _dim);
+                    Volatile.Write(ref _codeBlocks, blocks);
+                });
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Builds the transposed codes now, if the index scans codes (tests and measurements that compare the two scans).</summary>
+    internal void WaitForCodeBlocks()
+    {
+        if (!ScansBinaryCodes) return;
+        CodeBlocks();
+        _codeBlocksBuild?.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Waits for a background copy of the codes that is still reading the mapping (before it is released).</summary>
+    void WaitForCodeBlocksBuild()
+    {
+        try
+        {
+            _codeBlocksBuild?.Wait();
+        }
+        catch (AggregateException)
+        {
+            // a failed copy only means the codes are scored in place; the mapping is released either way
         }
     }
 
@@ -224,7 +260,7 @@ internal sealed partial class InMemoryHybridIndex
         int codes = Math.Min(blocks.Count, toBlock * BinaryCodeBlocks.BlockCodes) - fromBlock * BinaryCodeBlocks.BlockCodes;
         long rank = 2L * wanted * sampled / Math.Max(1, codes) + BinaryCodeBlocks.BlockCodes;
         if (rank >= sampled / 2) return false;
-        var sample = new CandidateBuffer((int)rank);
+        using var sample = new CandidateBuffer((int)rank);
         Span<int> weighted = stackalloc int[BinaryCodeBlocks.BlockCodes];
         for (int block = fromBlock; block < toBlock; block += SampleStride)
         {

@@ -127,6 +127,7 @@ public sealed class BinaryCodeBlocksTests : IDisposable
         using (var file = File.Create(_path)) heap.WriteTo(file, new SnapshotHeader("db", "m", 1, 1, 0));
         using var mapped = InMemoryHybridIndex.Open(_path).Index;
         Assert.True(mapped.ScansBinaryCodes);
+        mapped.WaitForCodeBlocks();
         for (int t = 0; t < 20; t++)
         {
             var q = vectors[rng.Next(n)].Select(x => x + (float)(rng.NextDouble() - 0.5) * 0.05f).ToArray();
