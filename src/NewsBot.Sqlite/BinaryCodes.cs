@@ -48,6 +48,10 @@ internal static class BinaryCodes
         /// <summary>Σ of the 4-bit levels.</summary>
         public required int LevelSum { get; init; }
         public required int Dimensions { get; init; }
+        /// <summary>The 4-bit level of each component (what the planes hold), for the lookup tables of <see cref="BinaryCodeBlocks"/>.</summary>
+        public required byte[] Levels { get; init; }
+
+        public int Level(int i) => Levels[i];
     }
 
     public static Query Prepare(ReadOnlySpan<float> q)
@@ -62,15 +66,17 @@ internal static class BinaryCodes
         const int levels = (1 << QueryBits) - 1;
         float step = hi > lo ? (hi - lo) / levels : 0;
         var planes = new ulong[words * QueryBits];
+        var levelOf = new byte[q.Length];
         int sum = 0;
         for (int i = 0; i < q.Length; i++)
         {
             int u = step > 0 ? Math.Clamp((int)MathF.Round((q[i] - lo) / step), 0, levels) : 0;
             sum += u;
+            levelOf[i] = (byte)u;
             for (int b = 0; b < QueryBits; b++)
                 if ((u >> b & 1) != 0) planes[(i >> 6) * QueryBits + b] |= 1UL << (i & 63);
         }
-        return new Query { Planes = planes, Low = lo, Step = step, LevelSum = sum, Dimensions = q.Length };
+        return new Query { Planes = planes, Low = lo, Step = step, LevelSum = sum, Dimensions = q.Length, Levels = levelOf };
     }
 
     /// <summary>
@@ -102,20 +108,47 @@ internal static class BinaryCodes
 /// A heap (<see cref="TopK"/>) pays log k on each of the k·(1 + ln(n/k)) insertions of a scan; measured at 100k chunks,
 /// that made 4,000 candidates cost 3 ms of CPU more than 250, where the buffer's appends cost a few nanoseconds each.
 /// </summary>
-internal sealed class CandidateBuffer(int k)
+internal sealed class CandidateBuffer(int k) : IDisposable
 {
     readonly int _k = Math.Max(1, k);
-    readonly int[] _ids = new int[2 * Math.Max(1, k)];
-    readonly float[] _scores = new float[2 * Math.Max(1, k)];
+    readonly int _capacity = 2 * Math.Max(1, k);
+    // pooled: at 1M chunks each part of a search holds 2 × 31,300 candidates (0.5 MB), which as new arrays would be
+    // large-object-heap allocations on every search; Dispose returns them
+    int[] _ids = System.Buffers.ArrayPool<int>.Shared.Rent(2 * Math.Max(1, k));
+    float[] _scores = System.Buffers.ArrayPool<float>.Shared.Rent(2 * Math.Max(1, k));
     int _count;
+
+    public void Dispose()
+    {
+        if (_ids.Length == 0) return;
+        System.Buffers.ArrayPool<int>.Shared.Return(_ids);
+        System.Buffers.ArrayPool<float>.Shared.Return(_scores);
+        _ids = [];
+        _scores = [];
+        _count = 0;
+    }
 
     /// <summary>Scores at or below this cannot be among the best k.</summary>
     public float Threshold { get; private set; } = float.NegativeInfinity;
 
+    /// <summary>Items held (at most 2k).</summary>
+    public int Count => _count;
+
+    /// <summary>
+    /// Starts the threshold at <paramref name="lowerBound"/>, a score the caller expects at least k items of the stream
+    /// to exceed (from a sample): items below it are then never appended, which saves most of the appends and
+    /// quickselects of the scan's first part. When fewer than k items do exceed it, the buffer ends with fewer
+    /// (<see cref="Count"/> tells; the caller scans again without it).
+    /// </summary>
+    public void Prime(float lowerBound)
+    {
+        if (_count == 0) Threshold = lowerBound;
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Add(int id, float score)
     {
-        if (_count == _ids.Length) Shrink();
+        if (_count == _capacity) Shrink();
         _ids[_count] = id;
         _scores[_count++] = score;
     }

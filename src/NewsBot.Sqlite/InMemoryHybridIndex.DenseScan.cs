@@ -1,4 +1,6 @@
 using System.Buffers;
+using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using NewsBot.Core.Model;
 using NewsBot.Core.Text;
@@ -58,12 +60,14 @@ internal sealed partial class InMemoryHybridIndex
 
     /// <summary>
     /// Where the true neighbours fall in the codes' order grows with the density of the index (the bench's 1M index has
-    /// ten times the chunks around each topic of its 100k one), so the candidates also grow with it: 1 in 64 slots,
-    /// 15,600 a part at 1M. Measured with `bench --chunks 1000000` on one 1M index on a quiet machine (BENCHMARKS.md
-    /// §2.2): 1 in 256 gave recall@10 0.970 against the exact float scan (dense p50 8.6 ms), 1 in 64 gave 0.990
-    /// (dense p50 12.2 ms: the extra int8 re-scoring reads). Recall is the target that may not be traded.
+    /// ten times the chunks around each topic of its 100k one), so the candidates also grow with it: 1 in 32 slots,
+    /// 31,300 a part at 1M. Measured with `bench --chunks 1000000` on one 1M index (BENCHMARKS.md §2.2): recall@10 against
+    /// the exact float scan 0.970 with 1 in 256, 0.990 with 1 in 64 on the bench's 30 recall queries but 0.988 on 100
+    /// (`bench --search-only`), 0.990 with 1 in 48 and 0.995 with 1 in 32 on those 100. Recall is the target that may
+    /// not be traded; the block scan and prefetching (BinaryCodeBlocks, Prefetcher) paid for the extra re-scoring.
+    /// A field, not a constant, so that a measuring harness can vary it.
     /// </summary>
-    internal const int CandidateFraction = 64;
+    internal static int CandidateFraction = 32;
 
     List<(int Slot, float Score)> DenseSearch(float[] query, int k, CompiledFilter filter)
     {
@@ -135,18 +139,42 @@ internal sealed partial class InMemoryHybridIndex
         int parts = Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, MaxScanParts) : 1;
         var partial = new TopK[parts];
         int per = (mapped + parts - 1) / parts;
+        var blocks = UseCodeBlocks ? CodeBlocks() : null;
+        var tables = blocks?.Tables(bq);
         Parallel.For(0, parts, p =>
         {
             var local = new CandidateBuffer(wanted);
             int from = p * per, to = Math.Min(mapped, from + per);
-            if (to > from) ScanCodes(from, to, bq, check ? filter : null, local);
-            // each part re-scores its own candidates in int8 (random reads of the mapped file, so on all cores too),
-            // in file order: neighbours share pages and the hardware prefetcher sees a direction
-            var ids = local.Ids().ToArray();
-            Array.Sort(ids);
+            if (blocks is not null)
+            {
+                int perBlocks = (blocks.Blocks + parts - 1) / parts;
+                int fb = p * perBlocks, tb = Math.Min(blocks.Blocks, fb + perBlocks);
+                if (tb > fb && !filter.Any && PrimeFromSample(blocks, fb, tb, tables!, bq, wanted, local))
+                {
+                    ScanBlocks(blocks, fb, tb, tables!, bq, check ? filter : null, local);
+                    if (local.Count < wanted && local.Threshold > float.NegativeInfinity)
+                    {
+                        // the sample's bound was too high for this part (many deleted chunks above it): the plain scan
+                        local.Dispose();
+                        local = new CandidateBuffer(wanted);
+                        ScanBlocks(blocks, fb, tb, tables!, bq, check ? filter : null, local);
+                    }
+                }
+                else if (tb > fb) ScanBlocks(blocks, fb, tb, tables!, bq, check ? filter : null, local);
+            }
+            else if (to > from) ScanCodes(from, to, bq, check ? filter : null, local);
+            // each part re-scores its own candidates in int8 (random reads of the mapped file, so on all cores too), a
+            // few candidates ahead prefetched; sorting them into file order first measured no faster with the prefetch
+            // (1 in 32 or 64 slots are ~12–24 KB apart, a page each) and cost 6 % of the dense leg's CPU
+            var ids = local.Ids();
             var top = new TopK(rescore);
-            foreach (var slot in ids) ScoreInt8(slot, top);
+            for (int j = 0; j < ids.Length; j++)
+            {
+                if (j + PrefetchAhead < ids.Length) Prefetcher.Lines(Q8(ids[j + PrefetchAhead], 1));
+                ScoreInt8(ids[j], top);
+            }
             partial[p] = top;
+            local.Dispose();
         });
         var approx = new TopK(rescore);
         foreach (var t in partial) approx.AddAll(t);
@@ -158,6 +186,143 @@ internal sealed partial class InMemoryHybridIndex
         {
             float s = Int8Kernels.Dot(Q8(slot, 1), q7, offset) * _scale[slot];
             if (s > top.Threshold) top.Add(slot, s);
+        }
+    }
+
+    /// <summary>Off: the codes are scored in place, one at a time (for measuring one path against the other, and tests).</summary>
+    internal static bool UseCodeBlocks = true;
+
+    BinaryCodeBlocks? _codeBlocks;
+    Task? _codeBlocksBuild;
+    readonly Lock _codeBlocksLock = new();
+
+    /// <summary>
+    /// The mapped slots' codes in the transposed layout of <see cref="BinaryCodeBlocks"/>, or null until they are built.
+    /// The first search that wants them starts the copy in the background and, like those after it until the copy is
+    /// done, scores the codes in place: the copy reads all of them (48 MB at 1M chunks), which a cold `ask` should not
+    /// wait for before its one search.
+    /// </summary>
+    BinaryCodeBlocks? CodeBlocks()
+    {
+        if (Volatile.Read(ref _codeBlocks) is { } built) return built;
+        lock (_codeBlocksLock)
+        {
+            if (_codeBlocksBuild is null && _map is not null)
+            {
+                int slots = _mappedSlots;
+                _codeBlocksBuild = Task.Run(() =>
+                {
+                    var blocks = BinaryCodeBlocks.Build(Codes(0, slots), Factors(0, slots), slots, CodeWords, _dim);
+                    Volatile.Write(ref _codeBlocks, blocks);
+                });
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Builds the transposed codes now, if the index scans codes (tests and measurements that compare the two scans).</summary>
+    internal void WaitForCodeBlocks()
+    {
+        if (!ScansBinaryCodes) return;
+        CodeBlocks();
+        _codeBlocksBuild?.GetAwaiter().GetResult();
+    }
+
+    /// <summary>Waits for a background copy of the codes that is still reading the mapping (before it is released).</summary>
+    void WaitForCodeBlocksBuild()
+    {
+        try
+        {
+            _codeBlocksBuild?.Wait();
+        }
+        catch (AggregateException)
+        {
+            // a failed copy only means the codes are scored in place; the mapping is released either way
+        }
+    }
+
+    /// <summary>How many candidates ahead the int8 re-scoring prefetches (<see cref="Prefetcher"/>).</summary>
+    internal static int PrefetchAhead = 8;
+
+    /// <summary>One block in this many is scored first to estimate where the part's best candidates begin.</summary>
+    const int SampleStride = 64;
+
+    /// <summary>
+    /// Sets the candidate buffer's starting threshold from a sample of the part (one block in <see cref="SampleStride"/>):
+    /// the score that twice the expected share of candidates in the sample exceed, so that the full scan appends only
+    /// items likely to be kept. Without it the buffer starts empty, takes every early item and re-selects its thousands
+    /// of candidates again and again while the threshold climbs (at 1M chunks the quickselects cost as much CPU as the
+    /// scan). Returns false, priming nothing, when the sample is too small to say.
+    /// </summary>
+    static bool PrimeFromSample(BinaryCodeBlocks blocks, int fromBlock, int toBlock, byte[] tables, BinaryCodes.Query q, int wanted, CandidateBuffer top)
+    {
+        int sampled = (toBlock - fromBlock + SampleStride - 1) / SampleStride * BinaryCodeBlocks.BlockCodes;
+        int codes = Math.Min(blocks.Count, toBlock * BinaryCodeBlocks.BlockCodes) - fromBlock * BinaryCodeBlocks.BlockCodes;
+        long rank = 2L * wanted * sampled / Math.Max(1, codes) + BinaryCodeBlocks.BlockCodes;
+        if (rank >= sampled / 2) return false;
+        using var sample = new CandidateBuffer((int)rank);
+        Span<int> weighted = stackalloc int[BinaryCodeBlocks.BlockCodes];
+        for (int block = fromBlock; block < toBlock; block += SampleStride)
+        {
+            blocks.Score(block, tables, weighted);
+            int first = block * BinaryCodeBlocks.BlockCodes, n = Math.Min(BinaryCodeBlocks.BlockCodes, blocks.Count - first);
+            for (int i = 0; i < n; i++)
+                sample.Add(first + i, q.Low * blocks.OnesTerm[first + i] + q.Step * blocks.Factor[first + i] * (2 * weighted[i] - q.LevelSum));
+        }
+        if (sample.Ids().Length < rank) return false;
+        top.Prime(sample.Threshold);
+        return true;
+    }
+
+    /// <summary>The binary pass over blocks [<paramref name="fromBlock"/>, <paramref name="toBlock"/>) of the transposed codes.</summary>
+    void ScanBlocks(BinaryCodeBlocks blocks, int fromBlock, int toBlock, byte[] tables, BinaryCodes.Query q, CompiledFilter? filter, CandidateBuffer top)
+    {
+        Span<int> weighted = stackalloc int[BinaryCodeBlocks.BlockCodes];
+        var factor = blocks.Factor;
+        var onesTerm = blocks.OnesTerm;
+        float low = q.Low, step = q.Step;
+        int levelSum = q.LevelSum, count = blocks.Count;
+        float threshold = top.Threshold;
+        for (int block = fromBlock; block < toBlock; block++)
+        {
+            blocks.Score(block, tables, weighted);
+            int first = block * BinaryCodeBlocks.BlockCodes, n = Math.Min(BinaryCodeBlocks.BlockCodes, count - first);
+            int i = 0;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // eight scores at a time; only lanes above the threshold go on, one by one
+                var vLow = Vector256.Create(low);
+                var vStep = Vector256.Create(step);
+                var vSum = Vector256.Create(levelSum);
+                for (; i + 8 <= n; i += 8)
+                {
+                    var w = Vector256.Create<int>(weighted.Slice(i, 8));
+                    var s = vLow * Vector256.Create<float>(onesTerm.AsSpan(first + i, 8))
+                        + vStep * Vector256.Create<float>(factor.AsSpan(first + i, 8)) * Vector256.ConvertToSingle(w + w - vSum);
+                    uint above = Vector256.GreaterThan(s, Vector256.Create(threshold)).ExtractMostSignificantBits();
+                    while (above != 0)
+                    {
+                        int lane = BitOperations.TrailingZeroCount(above);
+                        above &= above - 1;
+                        int slot = first + i + lane;
+                        if (s[lane] > threshold && (filter is null || Passes(filter, slot)))
+                        {
+                            top.Add(slot, s[lane]);
+                            threshold = top.Threshold;
+                        }
+                    }
+                }
+            }
+            for (; i < n; i++)
+            {
+                int slot = first + i;
+                float s = low * onesTerm[slot] + step * factor[slot] * (2 * weighted[i] - levelSum);
+                if (s > threshold && (filter is null || Passes(filter, slot)))
+                {
+                    top.Add(slot, s);
+                    threshold = top.Threshold;
+                }
+            }
         }
     }
 

@@ -191,6 +191,7 @@ internal sealed partial class InMemoryHybridIndex
     List<(int Slot, float Score)> LexicalSearch(SparseVector query, int k, CompiledFilter filter)
     {
         if (query.Count == 0 || _count == 0) return [];
+        if (PrunedLexicalSearch(query, k, filter) is { } pruned) return pruned;
         int live = LiveCount;
         var acc = ArrayPool<float>.Shared.Rent(_count);
         Array.Clear(acc, 0, _count); // the shared pool hands out arrays other code returned dirty

@@ -86,6 +86,7 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
     /// <summary>Releases the mapped snapshot; the owner calls it under its write lock, when no search can be reading.</summary>
     public void Dispose()
     {
+        WaitForCodeBlocksBuild();
         _map?.Dispose();
         _map = null;
     }

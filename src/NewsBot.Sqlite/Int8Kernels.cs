@@ -105,6 +105,24 @@ internal static class Int8Kernels
     }
 }
 
+/// <summary>Software prefetch of vectors a loop will read soon.</summary>
+internal static class Prefetcher
+{
+    /// <summary>
+    /// Asks the cache for every 64-byte line of <paramref name="data"/> (x86 <c>prefetcht0</c>; nothing elsewhere). For
+    /// reads the hardware prefetcher cannot predict: the int8 re-scoring of the binary pass's candidates reads 384 bytes at
+    /// scattered places of the mapped file, each a cache and TLB miss; prefetching a few candidates ahead overlaps them.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Lines(ReadOnlySpan<byte> data)
+    {
+        if (!Sse.IsSupported || data.IsEmpty) return;
+        byte* p = (byte*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(data));
+        for (int i = 0; i < data.Length; i += 64) Sse.Prefetch0(p + i);
+        Sse.Prefetch0(p + data.Length - 1);
+    }
+}
+
 /// <summary>A bounded min-heap keeping the k best (highest-scoring) items.</summary>
 internal sealed class TopK(int k)
 {

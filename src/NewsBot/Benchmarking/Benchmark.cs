@@ -23,6 +23,8 @@ public sealed record BenchSettings
     public int Queries { get; init; } = 300;
     public int AskQueries { get; init; } = 40;
     public bool ColdAsk { get; init; } = true;
+    /// <summary>Only the searches and the recall, on the index the data folder already holds (<c>--search-only</c>).</summary>
+    public bool SearchOnly { get; init; }
 }
 
 public sealed record Percentiles(double P50, double P95, double P99);
@@ -48,6 +50,10 @@ public sealed record BenchReport
     /// <summary>Peak resident memory of the `ask` process (the serving process's footprint at this index size).</summary>
     public double? AskColdPeakRssMb { get; init; }
     public double DenseRecallAt10VsExact { get; init; }
+    /// <summary>Process CPU time of the timed hybrid round divided by its searches (both cores, both legs).</summary>
+    public double SearchCpuMsPerQuery { get; init; }
+    /// <summary>The 1-minute load average when the searches started and ended: latencies on a shared machine stretch with it.</summary>
+    public double[]? LoadAverage { get; init; }
     /// <summary>Peak resident memory of the bench process over the whole run (building, loading, searching, asking).</summary>
     public double PeakRssMb { get; init; }
     /// <summary>The same peak measured when ingestion ended, before the index was loaded for searching.</summary>
@@ -99,10 +105,11 @@ public sealed record MachineInfo(int Cores, string Cpu, string Os, string Dotnet
 /// a pool of real model vectors (see <see cref="PooledVectorGenerator"/>) so that building 100k chunks
 /// does not take an hour of embedding; throughput with embedding is measured on real articles.
 /// </summary>
-public sealed class Benchmark(IServiceProvider sp, CliOutput output, string dataDirectory, string? modelCache = null)
+public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, string dataDirectory, string? modelCache = null)
 {
     public async Task<BenchReport> RunAsync(BenchSettings s, CancellationToken ct)
     {
+        if (s.SearchOnly) return await SearchOnlyAsync(s, ct);
         var now = DateTimeOffset.UtcNow;
         var corpus = BenchCorpus.Load(s.Corpus);
         var embedder = sp.GetRequiredService<Embedder>();
@@ -174,42 +181,8 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
         await index.PreloadAsync(ct);
         var snapshotLoadMs = swLoad.Elapsed.TotalMilliseconds;
         var snapshotMb = File.Exists(index.SnapshotPath) ? new FileInfo(index.SnapshotPath).Length / 1048576.0 : 0;
-        var embedTimes = new List<double>();
-        var searchTimes = new List<double>();
-        var vectors = new List<float[]>();
-        // steady state: the first queries of a process also pay for the JIT compiling the query path in the background
-        foreach (var q in queries.Take(100)) await embedder.EmbedQueryAsync(q, ct);
-        foreach (var q in queries)
-        {
-            var sw = Stopwatch.StartNew();
-            var v = await embedder.EmbedQueryAsync(q, ct);
-            embedTimes.Add(sw.Elapsed.TotalMilliseconds);
-            vectors.Add(v);
-        }
-        var sparse = queries.Select(q => LexicalEncoder.Default.EncodeQuery(q)).ToList();
-        for (int round = 0; round < 2; round++) // first round warms the JIT and caches
-        {
-            for (int i = 0; i < queries.Count; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                await index.SearchAsync(new HybridQuery { Dense = vectors[i], Sparse = sparse[i], Top = 10 }, ct);
-                if (round == 1) searchTimes.Add(sw.Elapsed.TotalMilliseconds);
-            }
-            output.Progress($"search round {round + 1}/2");
-        }
-
-        // each leg alone (one round, the hybrid rounds warmed both)
-        var legTimes = new[] { RetrievalMode.Dense, RetrievalMode.Lexical }.ToDictionary(m => m, _ => new List<double>());
-        foreach (var (mode, times) in legTimes)
-            for (int i = 0; i < queries.Count; i++)
-            {
-                var sw = Stopwatch.StartNew();
-                await index.SearchAsync(new HybridQuery { Dense = vectors[i], Sparse = sparse[i], Top = 10, Mode = mode }, ct);
-                times.Add(sw.Elapsed.TotalMilliseconds);
-            }
-
-        // 4. recall@10 of the dense scan (binary codes or int8, then re-scoring) against exact float search
-        var recall = await DenseRecallAsync(db, index, vectors.Take(30).ToList(), ct);
+        var timed = await TimeSearchesAsync(db, index, embedder, queries, ct);
+        var (embedTimes, searchTimes, legTimes, recall) = (timed.EmbedTimes, timed.SearchTimes, timed.LegTimes, timed.Recall);
 
         // 5. ask, extractive, in this process
         var answers = sp.GetRequiredService<IAnswerService>();
@@ -242,6 +215,8 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
             SnapshotMb = Math.Round(snapshotMb, 1),
             AskColdPeakRssMb = cold?.PeakRssMb,
             DenseRecallAt10VsExact = recall,
+            SearchCpuMsPerQuery = timed.CpuMsPerQuery,
+            LoadAverage = timed.LoadAverage,
             Ingest = new IngestFigures
             {
                 ChunksPerSWithEmbedding = Math.Round(chunksA / timeA, 1),

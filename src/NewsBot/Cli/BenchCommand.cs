@@ -18,7 +18,8 @@ public static class BenchCommand
         var model = new Option<bool>("--model") { Description = "Measure only the local embedding model (Embeddings:*): passages of 256 and 128 tokens, 14-token queries" };
         var storyArticles = new Option<int?>("--story-articles") { Description = "Synthetic articles behind the story timings (assignment, stories --since 48h); default 100000, or as many as the index holds when more (about 200000 at --chunks 1000000)" };
         var storiesOnly = new Option<bool>("--stories-only") { Description = "Measure only story assignment and listing" };
-        var cmd = new Command("bench", "Measure ingest, search and ask speed and memory on an index of N chunks") { chunks, corpus, embedArticles, queries, noCold, keep, model, storyArticles, storiesOnly };
+        var searchOnly = new Option<bool>("--search-only") { Description = "Measure only search (hybrid, each leg, recall) on the index already in --data, loaded from its snapshot; nothing is ingested or written" };
+        var cmd = new Command("bench", "Measure ingest, search and ask speed and memory on an index of N chunks") { chunks, corpus, embedArticles, queries, noCold, keep, model, storyArticles, storiesOnly, searchOnly };
         cmd.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(model)) return await cli.RunVerbAsync(parse, ct, (sp, output, token) => ModelBenchAsync(sp, output, token));
@@ -29,6 +30,11 @@ public static class BenchCommand
                 return 2;
             }
             var explicitData = parse.GetValue(NewsBotCli.DataOption);
+            if (parse.GetValue(searchOnly) && explicitData is null)
+            {
+                Console.Error.WriteLine("bench: --search-only measures the index in --data DIR (one kept by an earlier bench --keep-index).");
+                return 2;
+            }
             var data = explicitData ?? Path.Combine(Path.GetTempPath(), "newsbot-bench-" + Guid.NewGuid().ToString("N")[..8]);
             // one model cache for every bench run: the int8 conversion happens once, not in each measured process
             var modelCache = Environment.GetEnvironmentVariable("Embeddings__CacheDirectory") is { Length: > 0 } configured
@@ -53,7 +59,14 @@ public static class BenchCommand
                         EmbedArticles = parse.GetValue(embedArticles),
                         Queries = parse.GetValue(queries),
                         ColdAsk = !parse.GetValue(noCold),
+                        SearchOnly = parse.GetValue(searchOnly),
                     }, token);
+                    if (parse.GetValue(searchOnly))
+                    {
+                        if (output.Json) output.WriteJson(report);
+                        else Print(output, report);
+                        return 0;
+                    }
                     // the story timings at the index's size: its article count, so the 1M-chunk run measures them at ~200k articles
                     if (parse.GetValue(storyArticles) is null) stories = (int)Math.Clamp(Math.Max(stories, report.Articles), 100, 2_000_000);
                     report = report with { Stories = await new StoryBenchmark(sp, output).RunAsync(Path.Combine(Path.GetFullPath(data), "stories-bench"), stories, token) };
