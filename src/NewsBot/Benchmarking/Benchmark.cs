@@ -52,6 +52,8 @@ public sealed record BenchReport
     public double PeakRssMb { get; init; }
     /// <summary>The same peak measured when ingestion ended, before the index was loaded for searching.</summary>
     public double PeakRssAfterIngestMb { get; init; }
+    /// <summary>Each phase's own peak and what it left resident (anonymous, file-backed, heap): where the peak comes from.</summary>
+    public IReadOnlyList<MemoryPhase> MemoryPhases { get; init; } = [];
     public double DiskMb { get; init; }
     public string Corpus { get; init; } = "";
     public string EmbeddingModel { get; init; } = "";
@@ -93,8 +95,12 @@ public sealed record MachineInfo(int Cores, string Cpu, string Os, string Dotnet
 /// a pool of real model vectors (see <see cref="PooledVectorGenerator"/>) so that building 100k chunks
 /// does not take an hour of embedding; throughput with embedding is measured on real articles.
 /// </summary>
-public sealed class Benchmark(IServiceProvider sp, CliOutput output, string dataDirectory, string? modelCache = null)
+public sealed class Benchmark(IServiceProvider sp, CliOutput output, string dataDirectory, string? modelCache = null, ProcessMemory? memory = null)
 {
+    readonly ProcessMemory _memory = memory ?? new ProcessMemory();
+
+    void EndPhase(string phase) => output.Progress(ProcessMemory.Describe(_memory.EndPhase(phase)));
+
     public async Task<BenchReport> RunAsync(BenchSettings s, CancellationToken ct)
     {
         var now = DateTimeOffset.UtcNow;
@@ -142,6 +148,7 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
         var timeB = swB.Elapsed.TotalSeconds;
         await CheckpointAsync(db, ct);
         var peakAfterIngest = PeakRssBytes();
+        EndPhase("ingest");
         // what ingesting left behind is garbage a serving process does not have: collect it before the load is measured
         pool.Clear();
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
@@ -156,15 +163,18 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
         var swLoad = Stopwatch.StartNew();
         await index.SyncAsync(ct);
         var loadMs = swLoad.Elapsed.TotalMilliseconds;
+        EndPhase("load from rows");
         index.SnapshotAfterChanges = -1; // as before: nothing later in the bench writes a snapshot of its own accord
         swLoad.Restart();
         await index.SaveSnapshotAsync(ct);
         var snapshotWriteMs = swLoad.Elapsed.TotalMilliseconds;
+        EndPhase("snapshot rewrite");
         index.ReleaseMemory(); // as a new process would: start from the snapshot
         GC.Collect();
         swLoad.Restart();
         await index.PreloadAsync(ct);
         var snapshotLoadMs = swLoad.Elapsed.TotalMilliseconds;
+        EndPhase("snapshot load");
         var snapshotMb = File.Exists(index.SnapshotPath) ? new FileInfo(index.SnapshotPath).Length / 1048576.0 : 0;
         var embedTimes = new List<double>();
         var searchTimes = new List<double>();
@@ -178,6 +188,7 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
             embedTimes.Add(sw.Elapsed.TotalMilliseconds);
             vectors.Add(v);
         }
+        EndPhase("query embedding");
         var sparse = queries.Select(q => LexicalEncoder.Default.EncodeQuery(q)).ToList();
         for (int round = 0; round < 2; round++) // first round warms the JIT and caches
         {
@@ -190,6 +201,7 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
             output.Progress($"search round {round + 1}/2");
         }
 
+        EndPhase("hybrid search");
         // each leg alone (one round, the hybrid rounds warmed both)
         var legTimes = new[] { RetrievalMode.Dense, RetrievalMode.Lexical }.ToDictionary(m => m, _ => new List<double>());
         foreach (var (mode, times) in legTimes)
@@ -200,9 +212,11 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
                 times.Add(sw.Elapsed.TotalMilliseconds);
             }
 
+        EndPhase("legs alone");
         // 4. recall@10 of the dense scan (binary codes or int8, then re-scoring) against exact float search
         var recall = await DenseRecallAsync(db, index, vectors.Take(30).ToList(), ct);
 
+        EndPhase("recall vs exact");
         // 5. ask, extractive, in this process
         var answers = sp.GetRequiredService<IAnswerService>();
         var askTimes = new List<double>();
@@ -213,8 +227,10 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
             askTimes.Add(sw.Elapsed.TotalMilliseconds);
         }
 
+        EndPhase("ask in process");
         // 6. ask from process start to answer
         var cold = s.ColdAsk ? await ColdAskAsync(queries[0], ct) : null;
+        if (s.ColdAsk) EndPhase("cold ask");
         output.EndProgress();
 
         var stats = await index.GetStatsAsync(ct);
@@ -243,8 +259,9 @@ public sealed class Benchmark(IServiceProvider sp, CliOutput output, string data
                 ChunksPerSWithoutEmbedding = timeB > 0 ? Math.Round(chunksB / timeB, 0) : 0,
                 ArticlesPerSWithoutEmbedding = timeB > 0 ? Math.Round(articlesB / timeB, 0) : 0,
             },
-            PeakRssMb = Math.Round(PeakRssBytes() / 1048576.0, 0),
+            PeakRssMb = Math.Round(_memory.PeakBytes / 1048576.0, 0),
             PeakRssAfterIngestMb = Math.Round(peakAfterIngest / 1048576.0, 0),
+            MemoryPhases = _memory.Phases.ToList(),
             DiskMb = Math.Round(db.DiskBytes() / 1048576.0, 1),
             Corpus = corpus.FromCorpus ? Path.GetFullPath(s.Corpus!) : "synthetic",
             EmbeddingModel = embedder.Profile.Model,
