@@ -4,9 +4,11 @@ namespace NewsBot.Benchmarking;
 /// What one phase of the bench left resident: the peak over the phase, then at its end the resident set and its parts
 /// (Linux /proc/self/status: anonymous pages, file-backed pages such as a mapped snapshot, shared memory) and the
 /// managed heap. A mapped file's pages count in the resident set (and its peak) as soon as the process touches them,
-/// though the kernel can drop them at any time: the split says whether a peak is heap or mapping.
+/// though the kernel can drop them at any time: the split says whether a peak is heap or mapping. AllocatedMb is what
+/// the phase allocated on the managed heap: garbage the collector lets accumulate before a full collection shows in
+/// the anonymous part.
 /// </summary>
-public sealed record MemoryPhase(string Phase, double PeakMb, double RssMb, double AnonMb, double FileMb, double ShmemMb, double HeapMb);
+public sealed record MemoryPhase(string Phase, double PeakMb, double RssMb, double AnonMb, double FileMb, double ShmemMb, double HeapMb, double AllocatedMb);
 
 /// <summary>
 /// Per-phase peaks of this process. The kernel keeps one high-water mark (VmHWM) per process; writing "5" to
@@ -17,6 +19,7 @@ public sealed class ProcessMemory
 {
     readonly List<MemoryPhase> _phases = [];
     long _peakBytes;
+    long _allocated = GC.GetTotalAllocatedBytes();
 
     public IReadOnlyList<MemoryPhase> Phases => _phases;
 
@@ -28,14 +31,16 @@ public sealed class ProcessMemory
     {
         var s = Read();
         _peakBytes = Math.Max(_peakBytes, s.Hwm);
-        var p = new MemoryPhase(phase, Mb(s.Hwm), Mb(s.Rss), Mb(s.Anon), Mb(s.File), Mb(s.Shmem), Mb(GC.GetTotalMemory(false)));
+        long allocated = GC.GetTotalAllocatedBytes();
+        var p = new MemoryPhase(phase, Mb(s.Hwm), Mb(s.Rss), Mb(s.Anon), Mb(s.File), Mb(s.Shmem), Mb(GC.GetTotalMemory(false)), Mb(allocated - _allocated));
+        _allocated = allocated;
         _phases.Add(p);
         ResetPeak();
         return p;
     }
 
     public static string Describe(MemoryPhase p) =>
-        $"{p.Phase}: peak {p.PeakMb} MB; now {p.RssMb} MB resident (anon {p.AnonMb}, file {p.FileMb}, shmem {p.ShmemMb}), heap {p.HeapMb} MB";
+        $"{p.Phase}: peak {p.PeakMb} MB; now {p.RssMb} MB resident (anon {p.AnonMb}, file {p.FileMb}, shmem {p.ShmemMb}), heap {p.HeapMb} MB ({p.AllocatedMb} MB allocated)";
 
     static double Mb(long bytes) => Math.Round(bytes / 1048576.0, 0);
 
