@@ -64,6 +64,7 @@ internal sealed partial class InMemoryHybridIndex
     {
         if (buffer is not null) ArrayPool<T>.Shared.Return(buffer);
     }
+
     readonly Dictionary<uint, Postings> _delta = [];
     long _deltaEntries;
 
