@@ -41,7 +41,15 @@ internal sealed partial class InMemoryHybridIndex
             Volatile.Write(ref _maxWeights, cache);
         }
         if (cache.TryGetValue(t, out var max)) return max;
-        max = n == 0 ? 0 : TensorPrimitives.Max(BaseWeights(from, n));
+        float[]? buffer = null; // read by file, not through the mapping (see BaseSlots(from, n, ref buffer))
+        try
+        {
+            max = n == 0 ? 0 : TensorPrimitives.Max(BaseWeights(from, n, ref buffer));
+        }
+        finally
+        {
+            ReturnBuffer(buffer);
+        }
         cache[t] = max;
         return max;
     }
@@ -62,7 +70,7 @@ internal sealed partial class InMemoryHybridIndex
             BaseRange(t, out int from, out int n);
             int all = n + (delta?.Count ?? 0);
             if (all == 0) continue;
-            float qw = query.Values[i] * (float)LexicalEncoder.Idf(live, LiveFrequency(from, n, delta));
+            float qw = query.Values[i] * (float)LexicalEncoder.Idf(live, LiveFrequency(query.Indices[i]));
             float maxW = n > 0 ? MaxBaseWeight(t, from, n) : 0;
             if (delta is not null && delta.Count > 0) maxW = Math.Max(maxW, TensorPrimitives.Max(delta.Weights.AsSpan(0, delta.Count)));
             if (!(qw > 0) || !(maxW > 0)) return null;
@@ -77,6 +85,10 @@ internal sealed partial class InMemoryHybridIndex
         var acc = ArrayPool<float>.Shared.Rent(_count);
         Array.Clear(acc, 0, _count);
         var touched = new List<int>();
+        // the lists walked are read by file reads into these buffers, as the plain walk reads them (a walk through the
+        // mapping would leave whole lists resident); the lookups below stay on the mapping: a binary search touches a few pages
+        int[]? slotBuffer = null;
+        float[]? weightBuffer = null;
         try
         {
             int next = 0;
@@ -92,11 +104,11 @@ internal sealed partial class InMemoryHybridIndex
                 dense |= length >= _count / DenseListFraction;
                 if (dense)
                 {
-                    AccumulateDense(acc, BaseSlots(term.From, term.Count), BaseWeights(term.From, term.Count), term.Weight);
+                    AccumulateDense(acc, BaseSlots(term.From, term.Count, ref slotBuffer), BaseWeights(term.From, term.Count, ref weightBuffer), term.Weight);
                     if (term.Delta is { } dd) AccumulateDense(acc, dd.Slots.AsSpan(0, dd.Count), dd.Weights.AsSpan(0, dd.Count), term.Weight);
                     continue;
                 }
-                Accumulate(acc, touched, filter, null, BaseSlots(term.From, term.Count), BaseWeights(term.From, term.Count), term.Weight);
+                Accumulate(acc, touched, filter, null, BaseSlots(term.From, term.Count, ref slotBuffer), BaseWeights(term.From, term.Count, ref weightBuffer), term.Weight);
                 if (term.Delta is { } d) Accumulate(acc, touched, filter, null, d.Slots.AsSpan(0, d.Count), d.Weights.AsSpan(0, d.Count), term.Weight);
             }
             if (dense) return DenseTop(acc, k, filter);
@@ -127,6 +139,8 @@ internal sealed partial class InMemoryHybridIndex
         finally
         {
             ArrayPool<float>.Shared.Return(acc);
+            ReturnBuffer(slotBuffer);
+            ReturnBuffer(weightBuffer);
         }
     }
 

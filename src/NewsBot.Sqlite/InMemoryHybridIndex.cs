@@ -80,8 +80,20 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
 
     int CodeWords => BinaryCodes.WordsFor(_dim);
 
-    ReadOnlySpan<Half> F16(int slot)
-        => slot < _mappedSlots ? _map!.Span<Half>(_f16At + (long)slot * _dim * 2, _dim) : _f16.AsSpan((slot - _mappedSlots) * _dim, _dim);
+    /// <summary>
+    /// The half-precision vectors of slots [from, from + count), which lie on one side of <see cref="_mappedSlots"/>:
+    /// added slots in place, mapped ones read from the file into <paramref name="scratch"/> (count × dimensions), not
+    /// touched through the mapping. Only the best few hundred candidates of a query are read here, at random places, and
+    /// through the mapping each would leave 64 KB of the section resident (<see cref="SnapshotMapping.Read{T}"/>): at 1M
+    /// chunks the whole 768 MB section after a few hundred queries.
+    /// </summary>
+    ReadOnlySpan<Half> F16(int from, int count, Span<Half> scratch)
+    {
+        if (from >= _mappedSlots) return _f16.AsSpan((from - _mappedSlots) * _dim, count * _dim);
+        var dest = scratch[..(count * _dim)];
+        _map!.Read(_f16At + (long)from * _dim * 2, dest);
+        return dest;
+    }
 
     /// <summary>Releases the mapped snapshot; the owner calls it under its write lock, when no search can be reading.</summary>
     public void Dispose()
@@ -262,7 +274,8 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
     float Exact(int slot, ReadOnlySpan<float> q, Span<float> buf)
     {
         if (q.Length != _dim) return 0;
-        TensorPrimitives.ConvertToSingle(F16(slot), buf);
+        Span<Half> half = _dim <= 4096 ? stackalloc Half[_dim] : new Half[_dim];
+        TensorPrimitives.ConvertToSingle(F16(slot, 1, half), buf);
         return TensorPrimitives.Dot(buf, q);
     }
 

@@ -87,12 +87,17 @@ internal sealed partial class InMemoryHybridIndex
         var acc = new float[_dim];
         var buf = new float[_dim];
         long n = 0;
-        for (int slot = 0; slot < _count; slot++)
+        var block = new Half[F16BlockSlots * _dim];
+        for (int from = 0, count; from < _count; from += count)
         {
-            if (_deleted[slot]) continue;
-            TensorPrimitives.ConvertToSingle(F16(slot), buf);
-            TensorPrimitives.Add(acc, buf, acc);
-            if (++n % 1024 == 0) Flush();
+            var halves = F16Block(from, block, out count);
+            for (int i = 0; i < count; i++)
+            {
+                if (_deleted[from + i]) continue;
+                TensorPrimitives.ConvertToSingle(halves.Slice(i * _dim, _dim), buf);
+                TensorPrimitives.Add(acc, buf, acc);
+                if (++n % 1024 == 0) Flush();
+            }
         }
         Flush();
         var center = new float[_dim];
@@ -115,20 +120,42 @@ internal sealed partial class InMemoryHybridIndex
         var code = new ulong[words];
         var buf = new float[_dim];
         BeginSection(w, (long)_count * words);
-        for (int slot = 0; slot < _count; slot++)
+        int encodeFrom = 0;
+        if (reuse && _mappedSlots > 0)
         {
-            if (reuse && slot < _mappedSlots)
+            // the codes and factors of mapped slots around the same centre: copied by file reads, as the other sections
+            _map!.CopyTo(w.BaseStream, _codesAt, (long)_mappedSlots * words * 8);
+            _map.Read(_factorsAt, factors.AsSpan(0, _mappedSlots));
+            encodeFrom = _mappedSlots;
+        }
+        var block = new Half[F16BlockSlots * _dim];
+        for (int from = encodeFrom, count; from < _count; from += count)
+        {
+            var halves = F16Block(from, block, out count);
+            for (int i = 0; i < count; i++)
             {
-                w.Write(MemoryMarshal.AsBytes(Codes(slot, 1)));
-                factors[slot] = Factors(slot, 1)[0];
-                continue;
+                TensorPrimitives.ConvertToSingle(halves.Slice(i * _dim, _dim), buf);
+                factors[from + i] = BinaryCodes.Encode(buf, center, code);
+                w.Write(MemoryMarshal.AsBytes(code.AsSpan()));
             }
-            TensorPrimitives.ConvertToSingle(F16(slot), buf);
-            factors[slot] = BinaryCodes.Encode(buf, center, code);
-            w.Write(MemoryMarshal.AsBytes(code.AsSpan()));
         }
         BeginSection(w, _count);
         w.Write(MemoryMarshal.AsBytes(factors.AsSpan()));
+    }
+
+    /// <summary>Slots whose half-precision vectors a pass over all of them reads at once (768 KB at 384 dimensions).</summary>
+    const int F16BlockSlots = 1024;
+
+    /// <summary>
+    /// The half-precision vectors of a run of slots from <paramref name="from"/> (up to <see cref="F16BlockSlots"/>, not
+    /// across the end of the mapped part): a pass over every vector (a new centre, codes of added slots) reads the mapped
+    /// section by file reads in blocks, so it does not become resident in this process.
+    /// </summary>
+    ReadOnlySpan<Half> F16Block(int from, Half[] block, out int count)
+    {
+        int end = from < _mappedSlots ? _mappedSlots : _count;
+        count = Math.Min(F16BlockSlots, end - from);
+        return F16(from, count, block);
     }
 
     /// <summary>

@@ -60,6 +60,28 @@ internal sealed unsafe class SnapshotMapping : IDisposable
     }
 
     /// <summary>
+    /// Reads a section's items at <paramref name="offset"/> into <paramref name="destination"/> by a positional read of the
+    /// file, not through the mapping. For what a search reads a little of at random places (half-precision vectors of
+    /// its candidates, one term's postings): a touch of the mapping makes the kernel map the 64 KB around it as well
+    /// (fault-around, even with MADV_RANDOM), so a few hundred touches a query leave the whole section resident in the
+    /// process over time, while a read copies only the bytes asked for out of the page cache, which the kernel shares
+    /// and evicts and which does not count in the process's resident set.
+    /// </summary>
+    public void Read<T>(long offset, Span<T> destination) where T : unmanaged
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var bytes = System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination);
+        if (offset < 0 || offset + bytes.Length > Length) throw new InvalidDataException("snapshot section outside the file");
+        while (bytes.Length > 0)
+        {
+            int n = RandomAccess.Read(_handle, bytes, offset);
+            if (n == 0) throw new InvalidDataException("truncated snapshot");
+            bytes = bytes[n..];
+            offset += n;
+        }
+    }
+
+    /// <summary>
     /// Copies a byte range of the file to <paramref name="destination"/> through reads of the file, not the mapping:
     /// writing a new snapshot from a mapped index then neither copies the mapped sections into the heap nor makes them
     /// resident in this process (a whole 1M-chunk snapshot would be 2.6 GB of resident pages), only page cache.

@@ -138,6 +138,7 @@ public sealed partial class SqliteArticleIndex
                 _lock.ExitWriteLock();
             }
             mapped?.Dispose();
+            ReleaseHeap();
             _log.LogDebug("Index snapshot written to {Path} in {Ms} ms", path, sw.ElapsedMilliseconds);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
@@ -145,6 +146,20 @@ public sealed partial class SqliteArticleIndex
             _log.LogWarning("Index snapshot {Path} could not be written ({Error}); the next start loads the index from the database", path, ex.Message);
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>
+    /// After the index moved onto a newly written snapshot (a build from the rows, a rewrite, every 2,000 changes in the
+    /// worker): what it held before (the heap arrays of a rebuild or of the chunks added since, the builder's copies of
+    /// the per-chunk arrays) is garbage, tens to hundreds of MB at 1M chunks, which the runtime would otherwise keep
+    /// committed until later allocations happen to trigger a full collection. One blocking, compacting collection that
+    /// also decommits the freed memory (<see cref="GCCollectionMode.Aggressive"/>) returns it to the system; these events
+    /// are rare and already take seconds, so the pause does not show.
+    /// </summary>
+    static void ReleaseHeap()
+    {
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
     }
 
     /// <summary>

@@ -85,6 +85,7 @@ public sealed partial class SqliteArticleIndex
                 _lock.ExitWriteLock();
             }
             mapped?.Dispose();
+            ReleaseHeap();
             _maxRowId = maxRowId;
             _changesSinceSnapshot = 0;
             _rewriteSnapshot = false;

@@ -66,6 +66,7 @@ public sealed partial class Benchmark
             embedTimes.Add(sw.Elapsed.TotalMilliseconds);
             vectors.Add(v);
         }
+        EndPhase("query embedding");
         var sparse = queries.Select(q => LexicalEncoder.Default.EncodeQuery(q)).ToList();
         double cpuMs = 0;
         for (int round = 0; round < 2; round++) // first round warms the JIT and caches
@@ -80,6 +81,7 @@ public sealed partial class Benchmark
             cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / Math.Max(1, queries.Count);
             output.Progress($"search round {round + 1}/2");
         }
+        EndPhase("hybrid search");
 
         // each leg alone (one round, the hybrid rounds warmed both)
         var legTimes = new[] { RetrievalMode.Dense, RetrievalMode.Lexical }.ToDictionary(m => m, _ => new List<double>());
@@ -91,6 +93,7 @@ public sealed partial class Benchmark
                 times.Add(sw.Elapsed.TotalMilliseconds);
             }
         var loadTo = LoadAverage1();
+        EndPhase("legs alone");
 
         // recall@10 of the dense scan (binary codes or int8, then re-scoring) against exact float search
         var recall = await DenseRecallAsync(db, index, vectors.Take(recallQueries).ToList(), ct);

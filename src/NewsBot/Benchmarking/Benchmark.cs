@@ -54,10 +54,12 @@ public sealed record BenchReport
     public double SearchCpuMsPerQuery { get; init; }
     /// <summary>The 1-minute load average when the searches started and ended: latencies on a shared machine stretch with it.</summary>
     public double[]? LoadAverage { get; init; }
-    /// <summary>Peak resident memory of the bench process over the whole run (building, loading, searching, asking).</summary>
+    /// <summary>Peak resident memory of the bench process over the whole run (building, loading, searching, asking, and the stories bench after it).</summary>
     public double PeakRssMb { get; init; }
     /// <summary>The same peak measured when ingestion ended, before the index was loaded for searching.</summary>
     public double PeakRssAfterIngestMb { get; init; }
+    /// <summary>Each phase's own peak and what it left resident (anonymous, file-backed, heap): where the peak comes from.</summary>
+    public IReadOnlyList<MemoryPhase> MemoryPhases { get; init; } = [];
     public double DiskMb { get; init; }
     public string Corpus { get; init; } = "";
     public string EmbeddingModel { get; init; } = "";
@@ -105,8 +107,12 @@ public sealed record MachineInfo(int Cores, string Cpu, string Os, string Dotnet
 /// a pool of real model vectors (see <see cref="PooledVectorGenerator"/>) so that building 100k chunks
 /// does not take an hour of embedding; throughput with embedding is measured on real articles.
 /// </summary>
-public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, string dataDirectory, string? modelCache = null)
+public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, string dataDirectory, string? modelCache = null, ProcessMemory? memory = null)
 {
+    readonly ProcessMemory _memory = memory ?? new ProcessMemory();
+
+    void EndPhase(string phase) => output.Progress(ProcessMemory.Describe(_memory.EndPhase(phase)));
+
     public async Task<BenchReport> RunAsync(BenchSettings s, CancellationToken ct)
     {
         if (s.SearchOnly) return await SearchOnlyAsync(s, ct);
@@ -157,10 +163,11 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
         var timeB = swB.Elapsed.TotalSeconds;
         await CheckpointAsync(db, ct);
         var peakAfterIngest = PeakRssBytes();
+        EndPhase("ingest");
         // what ingesting left behind is garbage a serving process does not have: collect it before the load is measured
         pool.Clear();
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
         // 3. queries: embedding and search measured apart
         var queries = Queries(corpus, s.Queries);
@@ -171,19 +178,24 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
         var swLoad = Stopwatch.StartNew();
         await index.SyncAsync(ct);
         var loadMs = swLoad.Elapsed.TotalMilliseconds;
+        EndPhase("load from rows");
         index.SnapshotAfterChanges = -1; // as before: nothing later in the bench writes a snapshot of its own accord
         swLoad.Restart();
         await index.SaveSnapshotAsync(ct);
         var snapshotWriteMs = swLoad.Elapsed.TotalMilliseconds;
-        index.ReleaseMemory(); // as a new process would: start from the snapshot
-        GC.Collect();
+        EndPhase("snapshot rewrite");
+        index.ReleaseMemory(); // as a new process would: start from the snapshot (and without the released index's heap)
+        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         swLoad.Restart();
         await index.PreloadAsync(ct);
         var snapshotLoadMs = swLoad.Elapsed.TotalMilliseconds;
+        EndPhase("snapshot load");
         var snapshotMb = File.Exists(index.SnapshotPath) ? new FileInfo(index.SnapshotPath).Length / 1048576.0 : 0;
         var timed = await TimeSearchesAsync(db, index, embedder, queries, ct);
         var (embedTimes, searchTimes, legTimes, recall) = (timed.EmbedTimes, timed.SearchTimes, timed.LegTimes, timed.Recall);
 
+        EndPhase("recall vs exact");
         // 5. ask, extractive, in this process
         var answers = sp.GetRequiredService<IAnswerService>();
         var askTimes = new List<double>();
@@ -194,8 +206,10 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
             askTimes.Add(sw.Elapsed.TotalMilliseconds);
         }
 
+        EndPhase("ask in process");
         // 6. ask from process start to answer
         var cold = s.ColdAsk ? await ColdAskAsync(queries[0], ct) : null;
+        if (s.ColdAsk) EndPhase("cold ask");
         output.EndProgress();
 
         var stats = await index.GetStatsAsync(ct);
@@ -227,8 +241,9 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
                 ChunksPerSWithoutEmbedding = timeB > 0 ? Math.Round(chunksB / timeB, 0) : 0,
                 ArticlesPerSWithoutEmbedding = timeB > 0 ? Math.Round(articlesB / timeB, 0) : 0,
             },
-            PeakRssMb = Math.Round(PeakRssBytes() / 1048576.0, 0),
+            PeakRssMb = Math.Round(_memory.PeakBytes / 1048576.0, 0),
             PeakRssAfterIngestMb = Math.Round(peakAfterIngest / 1048576.0, 0),
+            MemoryPhases = _memory.Phases.ToList(),
             DiskMb = Math.Round(db.DiskBytes() / 1048576.0, 1),
             Corpus = corpus.FromCorpus ? Path.GetFullPath(s.Corpus!) : "synthetic",
             EmbeddingModel = embedder.Profile.Model,

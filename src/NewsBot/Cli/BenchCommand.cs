@@ -52,7 +52,8 @@ public static class BenchCommand
                         else PrintStories(output, figures);
                         return 0;
                     }
-                    var report = await new Benchmark(sp, output, Path.GetFullPath(data), modelCache).RunAsync(new BenchSettings
+                    var memory = new ProcessMemory();
+                    var report = await new Benchmark(sp, output, Path.GetFullPath(data), modelCache, memory).RunAsync(new BenchSettings
                     {
                         Chunks = n,
                         Corpus = corpusDir,
@@ -69,7 +70,10 @@ public static class BenchCommand
                     }
                     // the story timings at the index's size: its article count, so the 1M-chunk run measures them at ~200k articles
                     if (parse.GetValue(storyArticles) is null) stories = (int)Math.Clamp(Math.Max(stories, report.Articles), 100, 2_000_000);
-                    report = report with { Stories = await new StoryBenchmark(sp, output).RunAsync(Path.Combine(Path.GetFullPath(data), "stories-bench"), stories, token) };
+                    report = report with { Stories = await new StoryBenchmark(sp, output, memory).RunAsync(Path.Combine(Path.GetFullPath(data), "stories-bench"), stories, token) };
+                    // the whole process's peak, stories included (the phases reset the kernel's peak, so `/usr/bin/time` %M no longer sees it)
+                    memory.EndPhase("stories: list");
+                    report = report with { MemoryPhases = memory.Phases.ToList(), PeakRssMb = Math.Round(memory.PeakBytes / 1048576.0, 0) };
                     if (output.Json) output.WriteJson(report);
                     else Print(output, report);
                     return 0;
@@ -135,6 +139,7 @@ public static class BenchCommand
         o.Line($"Index load: {r.IndexLoadMs} ms from the database rows, {r.SnapshotLoadMs} ms from the snapshot ({r.SnapshotMb} MB, written in {r.SnapshotWriteMs} ms)");
         o.Line($"Ask (extractive): p50 {r.AskMs.P50} ms, p95 {r.AskMs.P95} ms; from process start: {(r.AskColdMs is { } c ? $"{c} ms" : "not measured")}");
         if (r.Stories is { } s) PrintStories(o, s);
+        foreach (var p in r.MemoryPhases) o.Line("  memory, " + ProcessMemory.Describe(p));
         o.Line($"Peak RSS {r.PeakRssMb} MB (bench process; {r.PeakRssAfterIngestMb} MB when ingest ended), `ask` process {(r.AskColdPeakRssMb is { } a ? $"{a} MB" : "not measured")}; disk {r.DiskMb} MB");
     }
 }

@@ -13,7 +13,7 @@ public sealed class CompactPostingsTests
 {
     const int Dim = 16;
 
-    static (long RowId, string Article, string? Outlet, long? Published, float[] Dense, uint[] Terms, float[] Weights)[] Corpus(int n, int seed)
+    internal static (long RowId, string Article, string? Outlet, long? Published, float[] Dense, uint[] Terms, float[] Weights)[] Corpus(int n, int seed)
     {
         var rng = new Random(seed);
         return Enumerable.Range(0, n).Select(i =>
@@ -43,7 +43,7 @@ public sealed class CompactPostingsTests
         }).ToList();
     }
 
-    static void AssertSameResults(InMemoryHybridIndex expected, InMemoryHybridIndex actual, string how)
+    internal static void AssertSameResults(InMemoryHybridIndex expected, InMemoryHybridIndex actual, string how)
     {
         foreach (var q in Queries(5))
         {
@@ -56,7 +56,7 @@ public sealed class CompactPostingsTests
         Assert.Equal(expected.DocumentFrequencies(probe).DocumentFrequencies, actual.DocumentFrequencies(probe).DocumentFrequencies);
     }
 
-    static InMemoryHybridIndex OneByOne(IEnumerable<(long RowId, string Article, string? Outlet, long? Published, float[] Dense, uint[] Terms, float[] Weights)> rows)
+    internal static InMemoryHybridIndex OneByOne(IEnumerable<(long RowId, string Article, string? Outlet, long? Published, float[] Dense, uint[] Terms, float[] Weights)> rows)
     {
         var x = new InMemoryHybridIndex(Dim);
         foreach (var r in rows) x.Add(r.RowId, r.Article, r.Outlet, r.Published, r.Dense, r.Terms, r.Weights);
