@@ -128,13 +128,7 @@ internal sealed partial class InMemoryHybridIndex
                     }
                 }
             }
-            var top = new TopK(k);
-            foreach (var slot in touched)
-            {
-                var s = acc[slot];
-                if (s > 0 && !float.IsInfinity(s)) top.Add(slot, s);
-            }
-            return top.ToSortedList();
+            return TopOfTouched(acc, touched, k);
         }
         finally
         {

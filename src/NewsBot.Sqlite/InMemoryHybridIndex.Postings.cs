@@ -236,13 +236,7 @@ internal sealed partial class InMemoryHybridIndex
                 Accumulate(acc, touched, filter, restrict, slots, BaseWeights(from, n, ref weightBuffer), qw);
                 if (delta is not null) Accumulate(acc, touched, filter, restrict, delta.Slots.AsSpan(0, delta.Count), delta.Weights.AsSpan(0, delta.Count), qw);
             }
-            var top = new TopK(k);
-            foreach (var slot in touched)
-            {
-                var s = acc[slot];
-                if (s > 0 && !float.IsInfinity(s)) top.Add(slot, s);
-            }
-            return top.ToSortedList();
+            return TopOfTouched(acc, touched, k);
         }
         finally
         {
@@ -250,6 +244,18 @@ internal sealed partial class InMemoryHybridIndex
             ReturnBuffer(slotBuffer);
             ReturnBuffer(weightBuffer);
         }
+    }
+
+    /// <summary>The best k of the chunks a lexical search touched (positive, finite scores: −∞ marks a filtered-out chunk).</summary>
+    static List<(int Slot, float Score)> TopOfTouched(float[] acc, List<int> touched, int k)
+    {
+        var top = new TopK(k);
+        foreach (var slot in touched)
+        {
+            var s = acc[slot];
+            if (s > 0 && !float.IsInfinity(s)) top.Add(slot, s);
+        }
+        return top.ToSortedList();
     }
 
     /// <summary>Adds one query term's contribution to every chunk in its postings (the first touch checks the filter).</summary>
