@@ -127,18 +127,7 @@ public sealed partial class SqliteArticleIndex
             _rewriteSnapshot = false;
             // continue from the file just written, mapped: what was heap (a rebuild, chunks added since the last
             // snapshot, delta postings) becomes page cache, so a long-running worker's heap does not grow with the corpus
-            var (mapped, _) = InMemoryHybridIndex.Open(path);
-            _lock.EnterWriteLock();
-            try
-            {
-                (_memory, mapped) = (mapped, _memory);
-            }
-            finally
-            {
-                _lock.ExitWriteLock();
-            }
-            mapped?.Dispose();
-            ReleaseHeap();
+            MoveOntoSnapshot(path);
             _log.LogDebug("Index snapshot written to {Path} in {Ms} ms", path, sw.ElapsedMilliseconds);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
@@ -146,6 +135,23 @@ public sealed partial class SqliteArticleIndex
             _log.LogWarning("Index snapshot {Path} could not be written ({Error}); the next start loads the index from the database", path, ex.Message);
             try { File.Delete(tmp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }
+    }
+
+    /// <summary>Serves searches from the snapshot file just written, mapped, and lets go of what served them before.</summary>
+    void MoveOntoSnapshot(string path)
+    {
+        var (mapped, _) = InMemoryHybridIndex.Open(path);
+        _lock.EnterWriteLock();
+        try
+        {
+            (_memory, mapped) = (mapped, _memory);
+        }
+        finally
+        {
+            _lock.ExitWriteLock();
+        }
+        mapped?.Dispose();
+        ReleaseHeap();
     }
 
     /// <summary>

@@ -74,18 +74,7 @@ public sealed partial class SqliteArticleIndex
                 builder.Finish();
             }
             File.Move(tmp, path, overwrite: true);
-            var (mapped, _) = InMemoryHybridIndex.Open(path);
-            _lock.EnterWriteLock();
-            try
-            {
-                (_memory, mapped) = (mapped, _memory);
-            }
-            finally
-            {
-                _lock.ExitWriteLock();
-            }
-            mapped?.Dispose();
-            ReleaseHeap();
+            MoveOntoSnapshot(path);
             _maxRowId = maxRowId;
             _changesSinceSnapshot = 0;
             _rewriteSnapshot = false;

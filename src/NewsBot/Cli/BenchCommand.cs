@@ -62,18 +62,15 @@ public static class BenchCommand
                         ColdAsk = !parse.GetValue(noCold),
                         SearchOnly = parse.GetValue(searchOnly),
                     }, token);
-                    if (parse.GetValue(searchOnly))
+                    if (!parse.GetValue(searchOnly))
                     {
-                        if (output.Json) output.WriteJson(report);
-                        else Print(output, report);
-                        return 0;
+                        // the story timings at the index's size: its article count, so the 1M-chunk run measures them at ~200k articles
+                        if (parse.GetValue(storyArticles) is null) stories = (int)Math.Clamp(Math.Max(stories, report.Articles), 100, 2_000_000);
+                        report = report with { Stories = await new StoryBenchmark(sp, output, memory).RunAsync(Path.Combine(Path.GetFullPath(data), "stories-bench"), stories, token) };
+                        // the whole process's peak, stories included (the phases reset the kernel's peak, so `/usr/bin/time` %M no longer sees it)
+                        memory.EndPhase("stories: list");
+                        report = report with { MemoryPhases = memory.Phases.ToList(), PeakRssMb = Math.Round(memory.PeakBytes / 1048576.0, 0) };
                     }
-                    // the story timings at the index's size: its article count, so the 1M-chunk run measures them at ~200k articles
-                    if (parse.GetValue(storyArticles) is null) stories = (int)Math.Clamp(Math.Max(stories, report.Articles), 100, 2_000_000);
-                    report = report with { Stories = await new StoryBenchmark(sp, output, memory).RunAsync(Path.Combine(Path.GetFullPath(data), "stories-bench"), stories, token) };
-                    // the whole process's peak, stories included (the phases reset the kernel's peak, so `/usr/bin/time` %M no longer sees it)
-                    memory.EndPhase("stories: list");
-                    report = report with { MemoryPhases = memory.Phases.ToList(), PeakRssMb = Math.Round(memory.PeakBytes / 1048576.0, 0) };
                     if (output.Json) output.WriteJson(report);
                     else Print(output, report);
                     return 0;
