@@ -120,7 +120,10 @@ public sealed class TelegramAccessTests
         Assert.Equal("You're sending messages faster than I can answer them. Please try again in about 3 seconds.", messages[2].Text);
         Assert.Equal(["question 1", "question 2"], bot.Answers.Requests.Select(r => r.Question));
 
-        await Task.Delay(TimeSpan.FromSeconds(3.3) - started.Elapsed); // the scenario: the bucket refills in real time (one token per 3 s)
+        // The scenario: the bucket refills in real time, one token per 3 s on a timer that starts when the user's bucket
+        // is made (at the first message's check, which a loaded machine may reach well after `started`). Every 3.3 s
+        // window that begins after that check holds a refill tick, so wait from the moment all four were handled.
+        await Task.Delay(TimeSpan.FromSeconds(3.3));
         bot.Server.SendText(42, 42, "question 5");
         await bot.Server.WaitForAsync("sendMessage", count: 4);
         Assert.Equal("question 5", bot.Answers.Requests.Last().Question);
