@@ -18,8 +18,9 @@ namespace NewsBot.Onnx;
 /// first call that embeds (or on <see cref="EnsureLoaded"/>), so commands that never embed pay nothing.</para>
 /// <para>Thread-safe. Inference runs one batch per core at a time, each batch on one thread in its own reused,
 /// pinned buffers (<see cref="OnnxEmbeddingOptions.ParallelBatches"/>; off: one batch at a time on every core);
-/// concurrent callers take turns batch by batch, so a query waits for at most one passage batch of a concurrent
-/// ingestion.</para>
+/// concurrent callers take turns batch by batch, so a query waits for a few passage batches of a concurrent
+/// ingestion at most (ingestion keeps two groups queued, one per lane each: the next group starts while one is
+/// written).</para>
 /// <para>With <see cref="OnnxEmbeddingOptions.Quantize"/> the session runs an int8 rewrite of the model
 /// (<see cref="OnnxInt8Quantizer"/>): about twice the passage throughput on a 2-core AVX512-VNNI machine, vectors
 /// within cosine ~0.99 of the float model's (per-column weight scales; one scale per matrix measured ~0.96),
