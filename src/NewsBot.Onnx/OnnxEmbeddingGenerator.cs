@@ -56,7 +56,8 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
     /// <param name="configureSession">Optional last word on ONNX Runtime's session options (experiments, other providers).</param>
     /// <param name="quantizer">
     /// How the int8 model is made when <see cref="OnnxEmbeddingOptions.Quantize"/> is on (experiments); null =
-    /// <see cref="OnnxInt8QuantizerOptions.Default"/>. Each choice is cached as its own file.
+    /// <see cref="OnnxInt8QuantizerOptions.Default"/>, without the attention mask at a batch size of 1. Each choice is
+    /// cached as its own file.
     /// </param>
     public OnnxEmbeddingGenerator(
         OnnxEmbeddingOptions options, string? cacheDirectory = null, Action<SessionOptions>? configureSession = null, OnnxInt8QuantizerOptions? quantizer = null)

@@ -27,6 +27,8 @@ public sealed record OnnxInt8QuantizerOptions
     /// The algorithm's version; part of the cache key, so a change of defaults or math yields a new file. Still v1
     /// after the move from a hand-written protobuf rewriter to generated ONNX classes: the graph and weights written
     /// are the same (OnnxInt8QuantizerMiniLMTests compares the embeddings), so a cached file of that release is reused.
+    /// The graph passes of issue 18 (<see cref="MergeSharedInputs"/>, <see cref="DropAttentionMask"/>) change the key
+    /// through <see cref="Describe"/> instead, so that switched off they name the earlier file again.
     /// </summary>
     public const string AlgorithmVersion = "int8-v1";
 

@@ -115,14 +115,8 @@ public sealed class IngestionPipeline(
         {
             if (InFlight is not { } group) return;
             InFlight = null;
-            try
-            {
-                await group.Vectors.ConfigureAwait(false);
-            }
-            catch (Exception)
-            {
-                // the run is ending with its own exception, or was abandoned: these vectors are not wanted
-            }
+            // the run is ending with its own exception, or was abandoned: these vectors are not wanted
+            try { await group.Vectors.ConfigureAwait(false); } catch (Exception) { }
         }
     }
 
