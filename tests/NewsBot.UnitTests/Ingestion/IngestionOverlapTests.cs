@@ -51,7 +51,7 @@ public sealed class IngestionOverlapTests : IDisposable
     {
         string[] inputs = ["Ashford", "Bexley", "Croydon", "Dover", "Enfield", "Fulham"];
         for (int i = 0; i < inputs.Length; i++) AddArticle(inputs[i], 100 + i * 17);
-        _gen.Hold(call: 1); // the first group's embedding waits until released
+        _gen.Hold("Ashford"); // the first group's embedding waits until released
 
         var run = Task.Run(async () =>
         {
@@ -60,7 +60,7 @@ public sealed class IngestionOverlapTests : IDisposable
             return list;
         });
         // the second group goes to the model while the first is still there: neither has been written
-        bool secondStarted = await _gen.WaitStartedAsync(2, TimeSpan.FromSeconds(10));
+        bool secondStarted = await _gen.WaitStartedAsync("Croydon", TimeSpan.FromSeconds(10));
         long storedMeanwhile = (await _store.GetCountsAsync()).Articles;
         _gen.ReleaseAll();
         var results = await run;
@@ -96,60 +96,66 @@ public sealed class IngestionOverlapTests : IDisposable
         string[] inputs = ["Ashford", "Bexley", "Croydon", "Dover"];
         for (int i = 0; i < inputs.Length; i++) AddArticle(inputs[i], 100 + i * 17);
         using var cts = new CancellationTokenSource();
-        _gen.Hold(call: 1);
+        _gen.Hold("Ashford");
 
         var results = new List<IngestItemResult>();
         var run = Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
             await foreach (var r in _pipeline.IngestAsync(inputs, cts.Token)) results.Add(r);
         });
-        Assert.True(await _gen.WaitStartedAsync(2, TimeSpan.FromSeconds(10)), "the second group did not reach the model");
+        Assert.True(await _gen.WaitStartedAsync("Croydon", TimeSpan.FromSeconds(10)), "the second group did not reach the model");
         await cts.CancelAsync(); // the first group's embedding sees it; the second's is waited for, not written
         if (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30))) != run) _gen.ReleaseAll(); // fail, not hang
         await run;
 
         Assert.Empty(results);
-        Assert.True(_gen.Finished(1) && _gen.Finished(2));
+        Assert.True(_gen.Finished("Ashford") && _gen.Finished("Croydon"));
         Assert.Equal(0L, (await _store.GetCountsAsync()).Articles);
     }
 
-    /// <summary>The hashing generator, whose chosen call waits until released (or cancelled).</summary>
+    /// <summary>
+    /// The hashing generator, whose calls that embed a chosen word wait until released (or cancelled). Calls are told
+    /// apart by their texts, not their order: two groups' calls may reach the generator in either order.
+    /// </summary>
     sealed class GatedGenerator : IEmbeddingGenerator<string, Embedding<float>>
     {
         readonly HashingEmbeddingGenerator _inner = new();
         readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        readonly HashSet<int> _started = [], _finished = [];
-        int _held = -1, _calls;
+        readonly List<string> _started = [], _finished = [];
+        string? _held;
+        int _calls;
 
         public int Calls => Volatile.Read(ref _calls);
 
-        public void Hold(int call) => _held = call;
+        public void Hold(string word) => _held = word;
 
         public void ReleaseAll() => _release.TrySetResult();
 
-        public bool Started(int call) { lock (_started) return _started.Contains(call); }
+        public bool Started(string word) { lock (_started) return _started.Any(t => t.Contains(word, StringComparison.Ordinal)); }
 
-        public bool Finished(int call) { lock (_started) return _finished.Contains(call); }
+        public bool Finished(string word) { lock (_started) return _finished.Any(t => t.Contains(word, StringComparison.Ordinal)); }
 
-        public async Task<bool> WaitStartedAsync(int call, TimeSpan timeout)
+        public async Task<bool> WaitStartedAsync(string word, TimeSpan timeout)
         {
             var deadline = DateTime.UtcNow + timeout;
-            while (!Started(call) && DateTime.UtcNow < deadline) await Task.Delay(5);
-            return Started(call);
+            while (!Started(word) && DateTime.UtcNow < deadline) await Task.Delay(5);
+            return Started(word);
         }
 
         public async Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
         {
-            int call = Interlocked.Increment(ref _calls);
-            lock (_started) _started.Add(call);
+            var texts = values.ToList();
+            string all = string.Join("\n", texts);
+            Interlocked.Increment(ref _calls);
+            lock (_started) _started.Add(all);
             try
             {
-                if (call == _held) await _release.Task.WaitAsync(cancellationToken);
-                return await _inner.GenerateAsync(values, options, cancellationToken);
+                if (_held is { } word && all.Contains(word, StringComparison.Ordinal)) await _release.Task.WaitAsync(cancellationToken);
+                return await _inner.GenerateAsync(texts, options, cancellationToken);
             }
             finally
             {
-                lock (_started) _finished.Add(call);
+                lock (_started) _finished.Add(all);
             }
         }
 
