@@ -27,6 +27,8 @@ public sealed record OnnxInt8QuantizerOptions
     /// The algorithm's version; part of the cache key, so a change of defaults or math yields a new file. Still v1
     /// after the move from a hand-written protobuf rewriter to generated ONNX classes: the graph and weights written
     /// are the same (OnnxInt8QuantizerMiniLMTests compares the embeddings), so a cached file of that release is reused.
+    /// The graph passes of issue 18 (<see cref="MergeSharedInputs"/>, <see cref="DropAttentionMask"/>) change the key
+    /// through <see cref="Describe"/> instead, so that switched off they name the earlier file again.
     /// </summary>
     public const string AlgorithmVersion = "int8-v1";
 
@@ -44,9 +46,29 @@ public sealed record OnnxInt8QuantizerOptions
     /// </summary>
     public bool FoldBias { get; init; } = true;
 
-    /// <summary>A short, file-name-safe description of these options, for cache keys.</summary>
+    /// <summary>
+    /// Merges the int8 MatMuls that read the same input (Q, K and V) into one over their weights side by side, then a
+    /// Split (<see cref="OnnxInt8GraphPasses.MergeSharedInputs"/>; same vectors, fewer passes over the input). Applies
+    /// to the <see cref="OnnxInt8Form.DynamicQuantizeMatMul"/> form with <see cref="PerColumn"/> scales. On by default.
+    /// </summary>
+    public bool MergeSharedInputs { get; init; } = true;
+
+    /// <summary>
+    /// Removes the attention mask's Add before every Softmax (<see cref="OnnxInt8GraphPasses.DropAttentionMask"/>):
+    /// for sessions that run one unpadded sequence at a time only (<see cref="OnnxModelRuntime"/> runs any wider batch
+    /// row by row on such a graph). Off by default; the generator asks for it at a batch size of 1.
+    /// </summary>
+    public bool DropAttentionMask { get; init; }
+
+    /// <summary>
+    /// A short, file-name-safe description of these options, for cache keys. Options that change the graph add a suffix
+    /// only when they do something, so that the options of an earlier release describe (and find) its file again.
+    /// </summary>
     public string Describe() =>
-        $"{AlgorithmVersion}-{(Form == OnnxInt8Form.DynamicQuantizeMatMul ? "dqmm" : "mi2f")}-{(PerColumn ? "col" : "tensor")}{(FoldBias ? "-bias" : "")}";
+        $"{AlgorithmVersion}-{(Form == OnnxInt8Form.DynamicQuantizeMatMul ? "dqmm" : "mi2f")}-{(PerColumn ? "col" : "tensor")}{(FoldBias ? "-bias" : "")}" +
+        $"{(Merges ? "-merged" : "")}{(DropAttentionMask ? "-nomask" : "")}";
+
+    internal bool Merges => MergeSharedInputs && Form == OnnxInt8Form.DynamicQuantizeMatMul && PerColumn;
 }
 
 /// <summary>What <see cref="OnnxInt8Quantizer.Quantize"/> did.</summary>
@@ -68,6 +90,12 @@ public sealed record OnnxInt8QuantizationReport(
     long InputBytes,
     long OutputBytes)
 {
+    /// <summary>int8 MatMuls merged into another that reads the same input (<see cref="OnnxInt8QuantizerOptions.MergeSharedInputs"/>).</summary>
+    public int MergedNodes { get; init; }
+
+    /// <summary>Attention-mask Adds removed (<see cref="OnnxInt8QuantizerOptions.DropAttentionMask"/>).</summary>
+    public int DroppedMaskAdds { get; init; }
+
     public bool Changed => QuantizedNodes > 0;
 }
 
@@ -131,11 +159,14 @@ public static class OnnxInt8Quantizer
         Rewrite(graph, plan, options);
         if (!proto.OpsetImport.Any(o => o.Domain == MicrosoftDomain))
             proto.OpsetImport.Add(new OperatorSetIdProto { Domain = MicrosoftDomain, Version = 1 });
+        int merged = options.Merges && !info.HasSubgraphs ? OnnxInt8GraphPasses.MergeSharedInputs(proto) : 0;
+        int masks = options.DropAttentionMask && !info.HasSubgraphs ? OnnxInt8GraphPasses.DropAttentionMask(graph) : 0;
 
         var result = proto.ToByteArray();
         report = new OnnxInt8QuantizationReport(
             matMuls, plan.Nodes.Count, plan.Weights.Count, plan.Weights.Values.Count(w => w.DropFloat),
-            plan.Nodes.Values.Count(n => n.BiasAdd >= 0), plan.InputQuantizers.Count, model.Length, result.Length);
+            plan.Nodes.Values.Count(n => n.BiasAdd >= 0), plan.InputQuantizers.Count, model.Length, result.Length)
+        { MergedNodes = merged, DroppedMaskAdds = masks };
         return result;
     }
 

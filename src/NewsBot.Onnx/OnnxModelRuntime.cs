@@ -26,11 +26,13 @@ internal sealed class OnnxModelRuntime : IDisposable
     readonly bool _hasTokenTypes;
     readonly int _dim;
     readonly Lane[] _lanes;
+    readonly bool _unmasked;
     int _nextLane;
 
-    OnnxModelRuntime(LocalModelSpec spec, InferenceSession session, SessionOptions sessionOptions, string modelPath, TimeSpan loadTime, int lanes)
+    OnnxModelRuntime(LocalModelSpec spec, InferenceSession session, SessionOptions sessionOptions, string modelPath, TimeSpan loadTime, int lanes, bool unmasked)
     {
         _spec = spec;
+        _unmasked = unmasked;
         _session = session;
         _sessionOptions = sessionOptions;
         ModelPath = modelPath;
@@ -102,7 +104,7 @@ internal sealed class OnnxModelRuntime : IDisposable
                 options.AddSessionConfigEntry("session.x64quantprecision", "1");
             configure?.Invoke(options);
             session = new InferenceSession(path, options);
-            var runtime = new OnnxModelRuntime(spec, session, options, path, watch.Elapsed, Math.Max(1, lanes));
+            var runtime = new OnnxModelRuntime(spec, session, options, path, watch.Elapsed, Math.Max(1, lanes), quantizer?.DropAttentionMask == true);
             runtime._lanes[0].EnsureCapacity(initialTokenCapacity);
             return runtime;
         }
@@ -142,6 +144,12 @@ internal sealed class OnnxModelRuntime : IDisposable
     /// </summary>
     public void Run(Lane lane, ModelTokenizer tokenizer, IReadOnlyList<string> texts, ReadOnlySpan<int> rows, int[] lengths, float[][] results, CancellationToken ct)
     {
+        if (_unmasked && rows.Length > 1)
+        {
+            // A graph without the attention mask must not see padding: one row a run.
+            for (int i = 0; i < rows.Length; i++) Run(lane, tokenizer, texts, rows.Slice(i, 1), lengths, results, ct);
+            return;
+        }
         int batch = rows.Length;
         int seq = 0;
         foreach (var r in rows) seq = Math.Max(seq, lengths[r]);

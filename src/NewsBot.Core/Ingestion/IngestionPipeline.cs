@@ -35,12 +35,19 @@ public sealed class IngestionPipeline(
     {
         await EnsureIndexReadyAsync(ct).ConfigureAwait(false);
         var batch = new Batch();
-        foreach (var input in inputs)
+        try
         {
-            await foreach (var item in source.ReadAsync(input, ct).ConfigureAwait(false))
-                foreach (var r in await AddAsync(batch, item, ct).ConfigureAwait(false)) yield return r;
+            foreach (var input in inputs)
+            {
+                await foreach (var item in source.ReadAsync(input, ct).ConfigureAwait(false))
+                    foreach (var r in await AddAsync(batch, item, ct).ConfigureAwait(false)) yield return r;
+            }
+            foreach (var r in await FlushAsync(batch, ct).ConfigureAwait(false)) yield return r;
         }
-        foreach (var r in await FlushAsync(batch, ct).ConfigureAwait(false)) yield return r;
+        finally
+        {
+            await batch.AbandonAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>Ingests the items of a source enumeration (for example a feed poll).</summary>
@@ -48,9 +55,16 @@ public sealed class IngestionPipeline(
     {
         await EnsureIndexReadyAsync(ct).ConfigureAwait(false);
         var batch = new Batch();
-        await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
-            foreach (var r in await AddAsync(batch, item, ct).ConfigureAwait(false)) yield return r;
-        foreach (var r in await FlushAsync(batch, ct).ConfigureAwait(false)) yield return r;
+        try
+        {
+            await foreach (var item in items.WithCancellation(ct).ConfigureAwait(false))
+                foreach (var r in await AddAsync(batch, item, ct).ConfigureAwait(false)) yield return r;
+            foreach (var r in await FlushAsync(batch, ct).ConfigureAwait(false)) yield return r;
+        }
+        finally
+        {
+            await batch.AbandonAsync().ConfigureAwait(false);
+        }
     }
 
     public async Task EnsureIndexReadyAsync(CancellationToken ct)
@@ -76,14 +90,38 @@ public sealed class IngestionPipeline(
     /// batch is about a quarter faster than article by article (news articles have two or three chunks each);
     /// every article is still written in its own transaction, and results come out in input order.
     /// </summary>
+    /// <remarks>
+    /// A full batch becomes the <see cref="InFlight"/> group: its embedding starts on the model's lanes while this
+    /// thread writes the group before it and prepares the next one (extraction results, de-duplication, chunking,
+    /// SQLite). So the model never waits for those serial stages, and the next group's first passages fill the
+    /// lanes that the last, longest-first passages of a group leave idle (issue 18, BENCHMARKS.md §3.1.1).
+    /// </remarks>
     sealed class Batch
     {
         public readonly List<Prepared> Queue = []; // decided results and pending articles, in input order
 
+        /// <summary>The group before <see cref="Queue"/>: being embedded, not yet written.</summary>
+        public Group? InFlight;
+
         public List<Pending> Pending => [.. Queue.Select(q => q.Pending).OfType<Pending>()];
 
+        /// <summary>Every article not written yet, which a new item may repeat: the group in flight's and this batch's.</summary>
+        public IEnumerable<Pending> Unwritten => (InFlight?.Pending ?? []).Concat(Pending);
+
         public int Passages => Pending.Sum(p => p.Chunks.Count);
+
+        /// <summary>When a run ends early (an error, cancellation, the caller stops): lets the embedding in flight finish unobserved.</summary>
+        public async Task AbandonAsync()
+        {
+            if (InFlight is not { } group) return;
+            InFlight = null;
+            // the run is ending with its own exception, or was abandoned: these vectors are not wanted
+            try { await group.Vectors.ConfigureAwait(false); } catch (Exception) { }
+        }
     }
+
+    /// <summary>Queued results and articles taken from a batch, with their embedding started.</summary>
+    sealed record Group(List<Prepared> Queue, List<Pending> Pending, Task<IReadOnlyList<float[]>?> Vectors);
 
     sealed record Pending(string Input, ExtractedArticle Article, ArticleRecord Record, string? Replaces, bool Existed, List<TextChunk> Chunks);
 
@@ -111,8 +149,16 @@ public sealed class IngestionPipeline(
             prepared = await PrepareItemAsync(item, batch, ct).ConfigureAwait(false);
             if (prepared.IsConflict) throw new InvalidOperationException("An empty batch cannot conflict.");
         }
+        if (batch.InFlight is { Vectors.IsCompleted: true } embedded)
+        {
+            // embedded already: written now rather than when the next group is full (a slow source would hold it back)
+            batch.InFlight = null;
+            flushed = [.. flushed ?? [], .. await WriteAsync(embedded, ct).ConfigureAwait(false)];
+        }
         if (prepared.Result is { } done && batch.Queue.Count == 0)
         {
+            // in input order: the group in flight's results go first
+            if (batch.InFlight is not null) flushed = [.. flushed ?? [], .. await FlushAsync(batch, ct).ConfigureAwait(false)];
             if (flushed is null) return [done];
             flushed.Add(done);
             return flushed;
@@ -120,8 +166,14 @@ public sealed class IngestionPipeline(
         batch.Queue.Add(prepared);
         if (batch.Passages >= BatchPassages)
         {
-            flushed ??= [];
-            flushed.AddRange(await FlushAsync(batch, ct).ConfigureAwait(false));
+            // this group's embedding starts; the previous group (embedded meanwhile) is written
+            var previous = batch.InFlight;
+            batch.InFlight = Start(batch, ct);
+            if (previous is not null)
+            {
+                flushed ??= [];
+                flushed.AddRange(await WriteAsync(previous, ct).ConfigureAwait(false));
+            }
         }
         return (IReadOnlyList<IngestItemResult>?)flushed ?? [];
     }
@@ -174,7 +226,7 @@ public sealed class IngestionPipeline(
         var contentHash = Hashing.ContentHash(body);
         var minHash = MinHash.Compute(body);
         var sourceKey = UrlCanonicalizer.IdentityKey(article.SourceKey);
-        foreach (var p in batch.Pending)
+        foreach (var p in batch.Unwritten)
         {
             if (p.Record.SourceKey == sourceKey || p.Record.ContentHash == contentHash
                 || MinHash.Similarity(p.Record.MinHash, minHash) >= options.NearDuplicateThreshold)
@@ -256,45 +308,77 @@ public sealed class IngestionPipeline(
         Chunks = chunkCount,
     };
 
-    /// <summary>Embeds the waiting articles' chunks together, writes each article in its own transaction, and returns every queued result in order.</summary>
+    /// <summary>Writes the group in flight and embeds and writes the waiting articles; returns every queued result in order.</summary>
     async Task<IReadOnlyList<IngestItemResult>> FlushAsync(Batch batch, CancellationToken ct)
     {
-        if (batch.Queue.Count == 0) return [];
-        var written = new Dictionary<Pending, IngestItemResult>();
-        var pending = batch.Pending;
-        if (pending.Count > 0)
+        var current = batch.Queue.Count > 0 ? Start(batch, ct) : null; // embedding while the group in flight is written
+        var results = new List<IngestItemResult>();
+        if (batch.InFlight is { } previous)
         {
-            IReadOnlyList<float[]>? vectors = null;
+            batch.InFlight = null;
             try
             {
-                vectors = await embedder.EmbedPassagesAsync(
-                    [.. pending.SelectMany(p => p.Chunks.Select(c => EmbeddingText(p.Record.Article.Title, c.Text)))], ct).ConfigureAwait(false);
+                results.AddRange(await WriteAsync(previous, ct).ConfigureAwait(false));
             }
-            catch (Exception ex) when (IsArticleFailure(ex, ct) && pending.Count > 1)
+            catch when (current is not null)
             {
-                logger.LogWarning("Embedding {Count} articles together failed ({Error}); embedding them one by one", pending.Count, ex.Message);
-            }
-            int at = 0;
-            foreach (var p in pending)
-            {
-                try
-                {
-                    IReadOnlyList<float[]> own = vectors is null
-                        ? await embedder.EmbedPassagesAsync([.. p.Chunks.Select(c => EmbeddingText(p.Record.Article.Title, c.Text))], ct).ConfigureAwait(false)
-                        : vectors.Skip(at).Take(p.Chunks.Count).ToList();
-                    written[p] = await WriteAsync(p, own, ct).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (IsArticleFailure(ex, ct))
-                {
-                    logger.LogError(ex, "Ingesting {Input} failed", p.Input);
-                    written[p] = IngestItemResult.Failed(p.Input, ex.Message);
-                }
-                at += p.Chunks.Count;
+                batch.InFlight = current; // observed by AbandonAsync
+                throw;
             }
         }
-        var results = batch.Queue.Select(q => q.Pending is { } p ? written[p] : q.Result!).ToList();
-        batch.Queue.Clear();
+        if (current is not null) results.AddRange(await WriteAsync(current, ct).ConfigureAwait(false));
         return results;
+    }
+
+    /// <summary>Takes the batch's queue and starts embedding its articles' chunks together, off this thread.</summary>
+    Group Start(Batch batch, CancellationToken ct)
+    {
+        var pending = batch.Pending;
+        var group = new Group([.. batch.Queue], pending, pending.Count == 0
+            ? Task.FromResult<IReadOnlyList<float[]>?>(null)
+            : Task.Run(() => EmbedTogetherAsync(pending, ct), ct));
+        batch.Queue.Clear();
+        return group;
+    }
+
+    /// <summary>All chunks of the articles in one call; null when that failed for an article's sake (then they go one by one).</summary>
+    async Task<IReadOnlyList<float[]>?> EmbedTogetherAsync(List<Pending> pending, CancellationToken ct)
+    {
+        try
+        {
+            return await embedder.EmbedPassagesAsync(
+                [.. pending.SelectMany(p => p.Chunks.Select(c => EmbeddingText(p.Record.Article.Title, c.Text)))], ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsArticleFailure(ex, ct) && pending.Count > 1)
+        {
+            logger.LogWarning("Embedding {Count} articles together failed ({Error}); embedding them one by one", pending.Count, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>Writes each article of an embedded group in its own transaction and returns every queued result in order.</summary>
+    async Task<IReadOnlyList<IngestItemResult>> WriteAsync(Group group, CancellationToken ct)
+    {
+        var written = new Dictionary<Pending, IngestItemResult>();
+        var vectors = await group.Vectors.ConfigureAwait(false);
+        int at = 0;
+        foreach (var p in group.Pending)
+        {
+            try
+            {
+                IReadOnlyList<float[]> own = vectors is null
+                    ? await embedder.EmbedPassagesAsync([.. p.Chunks.Select(c => EmbeddingText(p.Record.Article.Title, c.Text))], ct).ConfigureAwait(false)
+                    : vectors.Skip(at).Take(p.Chunks.Count).ToList();
+                written[p] = await WriteAsync(p, own, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (IsArticleFailure(ex, ct))
+            {
+                logger.LogError(ex, "Ingesting {Input} failed", p.Input);
+                written[p] = IngestItemResult.Failed(p.Input, ex.Message);
+            }
+            at += p.Chunks.Count;
+        }
+        return [.. group.Queue.Select(q => q.Pending is { } p ? written[p] : q.Result!)];
     }
 
     async Task<IngestItemResult> WriteAsync(Pending p, IReadOnlyList<float[]> vectors, CancellationToken ct)

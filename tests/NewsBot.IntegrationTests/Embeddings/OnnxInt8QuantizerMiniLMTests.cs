@@ -41,7 +41,8 @@ public sealed class OnnxInt8QuantizerMiniLMTests(ITestOutputHelper output) : IDi
     {
         var model = ReadMiniLM();
 
-        var quantized = OnnxInt8Quantizer.Quantize(model, null, out var report);
+        // The weight rewrite alone (the merge of Q, K and V replaces their biases too: see the test below).
+        var quantized = OnnxInt8Quantizer.Quantize(model, new OnnxInt8QuantizerOptions { MergeSharedInputs = false }, out var report);
 
         Assert.Equal(36, report.QuantizedNodes);
         // Top-level fields besides graph (7) and opset_import (8): producer, doc string, metadata... byte for byte.
@@ -67,6 +68,52 @@ public sealed class OnnxInt8QuantizerMiniLMTests(ITestOutputHelper output) : IDi
         var kept = TopLevel(graphBefore, only: [5]).Where(t => !weights.Contains(TensorProto.Parser.ParseFrom(t.Bytes).Name)).ToList();
         Assert.NotEmpty(kept);
         Assert.All(kept, t => Assert.Contains(Canonical(t), initializersAfter));
+    }
+
+    [Fact]
+    public void Q_K_and_V_become_one_int8_matmul_and_a_split_and_the_mask_can_go()
+    {
+        var model = ReadMiniLM();
+        var separate = ModelProto.Parser.ParseFrom(OnnxInt8Quantizer.Quantize(model, new OnnxInt8QuantizerOptions { MergeSharedInputs = false }, out _)).Graph;
+        var merged = ModelProto.Parser.ParseFrom(OnnxInt8Quantizer.Quantize(
+            model, OnnxInt8QuantizerOptions.Default with { DropAttentionMask = true }, out var report)).Graph;
+
+        Assert.Equal((36, 12, 6), (report.QuantizedNodes, report.MergedNodes, report.DroppedMaskAdds));
+        var matMuls = merged.Node.Where(n => n.OpType == "DynamicQuantizeMatMul").ToList();
+        Assert.Equal(24, matMuls.Count);
+        var splits = merged.Node.Where(n => n.OpType == "Split").ToList();
+        Assert.Equal(6, splits.Count);
+
+        // Each merged node's weights, scales and biases are its three nodes' side by side; the Split gives back
+        // their outputs, which the rest of the graph reads as before.
+        var before = separate.Initializer.ToDictionary(t => t.Name);
+        var after = merged.Initializer.ToDictionary(t => t.Name);
+        foreach (var split in splits)
+        {
+            var node = matMuls.Single(n => n.Output[0] == split.Input[0]);
+            var parts = split.Output.Select(o => separate.Node.Single(n => n.Output[0] == o)).ToList();
+            Assert.Equal(3, parts.Count);
+            Assert.All(parts, p => Assert.Equal(node.Input[0], p.Input[0]));
+            var weight = after[node.Input[1]];
+            Assert.Equal([384L, 1152L], weight.Dims);
+            for (int row = 0; row < 384; row += 97)
+            {
+                var expected = parts.SelectMany(p => before[p.Input[1]].RawData.Span.Slice(row * 384, 384).ToArray()).ToArray();
+                Assert.Equal(expected, weight.RawData.Span.Slice(row * 1152, 1152).ToArray());
+            }
+            foreach (int input in new[] { 2, 4 })
+                Assert.Equal(parts.SelectMany(p => before[p.Input[input]].RawData.ToByteArray()).ToArray(), after[node.Input[input]].RawData.ToByteArray());
+            Assert.Equal(MemoryMarshal.AsBytes(new long[] { 384, 384, 384 }.AsSpan()).ToArray(), after[split.Input[1]].RawData.ToByteArray());
+        }
+
+        // Without the mask: every Softmax reads the scaled scores, and nothing reads attention_mask any more.
+        Assert.Contains(separate.Node, n => n.Input.Contains("attention_mask"));
+        Assert.DoesNotContain(merged.Node, n => n.Input.Contains("attention_mask"));
+        Assert.Equal(6, merged.Node.Count(n => n.OpType == "Softmax"));
+        Assert.Contains(merged.Input, i => i.Name == "attention_mask"); // still declared: callers feed it as before
+        // No dangling reads: every input of every node is produced, an initializer or a graph input.
+        var known = merged.Node.SelectMany(n => n.Output).Concat(merged.Initializer.Select(t => t.Name)).Concat(merged.Input.Select(i => i.Name)).ToHashSet();
+        Assert.All(merged.Node.SelectMany(n => n.Input).Where(i => i.Length > 0), i => Assert.Contains(i, known));
     }
 
     static byte[] ReadMiniLM()

@@ -93,6 +93,8 @@ public sealed class OnnxModelCacheTests : IDisposable
 
         Assert.NotNull(first);
         Assert.Equal(36, first.QuantizedNodes); // 6 layers x (Q, K, V, attention output, two feed-forward)
+        Assert.Equal(12, first.MergedNodes); // Q, K and V one GEMM: 6 layers x 2 fewer
+        Assert.Equal(0, first.DroppedMaskAdds);
         Assert.Equal(first.OutputBytes, new FileInfo(path).Length);
         Assert.Null(second);
         Assert.Equal(path, again);
@@ -112,6 +114,29 @@ public sealed class OnnxModelCacheTests : IDisposable
         Assert.NotEqual(perColumn, perTensor);
         Assert.NotNull(created);
         Assert.Equal(2, Directory.GetFiles(Path.GetDirectoryName(perColumn)!).Length);
+    }
+
+    [Fact]
+    public void A_changed_graph_gets_a_new_file_and_the_previous_releases_options_find_theirs()
+    {
+        // The graph with Q, K and V merged (and, for one passage a run, without the mask) is not the previous
+        // release's: its cached file must not be taken for it. Switched off, the options describe that release's key.
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.MiniLM);
+        var previous = new OnnxInt8QuantizerOptions { MergeSharedInputs = false };
+        Assert.Equal("int8-v1-dqmm-col-bias", previous.Describe());
+        Assert.Equal("int8-v1-dqmm-col-bias-merged", OnnxInt8QuantizerOptions.Default.Describe());
+
+        var old = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, previous, out var oldReport);
+        var merged = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default, out var mergedReport);
+        var unmasked = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default with { DropAttentionMask = true }, out var unmaskedReport);
+
+        Assert.Equal(3, new[] { old, merged, unmasked }.Distinct().Count());
+        Assert.Equal(0, oldReport!.MergedNodes);
+        Assert.Equal(12, mergedReport!.MergedNodes);
+        Assert.Equal((12, 6), (unmaskedReport!.MergedNodes, unmaskedReport.DroppedMaskAdds));
+        Assert.True(OnnxModelCache.IsCompleteModelFile(unmasked));
+        Assert.Equal(old, OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, previous, out var again));
+        Assert.Null(again); // reused, not rebuilt
     }
 
     [Fact]

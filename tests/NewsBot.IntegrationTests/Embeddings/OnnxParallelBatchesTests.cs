@@ -28,11 +28,11 @@ public sealed class OnnxParallelBatchesTests(ITestOutputHelper output) : IDispos
 
     readonly List<OnnxEmbeddingGenerator> _generators = [];
 
-    OnnxEmbeddingGenerator Make(bool quantize = true, bool parallel = true, int batchSize = 1)
+    OnnxEmbeddingGenerator Make(bool quantize = true, bool parallel = true, int batchSize = 1, OnnxInt8QuantizerOptions? quantizer = null)
     {
         var generator = new OnnxEmbeddingGenerator(
             new OnnxEmbeddingOptions { Threads = 2, BatchSize = batchSize, Quantize = quantize, ParallelBatches = parallel },
-            OnnxGeneratorFixture.SharedCacheDirectory);
+            OnnxGeneratorFixture.SharedCacheDirectory, quantizer: quantizer);
         _generators.Add(generator);
         return generator;
     }
@@ -100,6 +100,46 @@ public sealed class OnnxParallelBatchesTests(ITestOutputHelper output) : IDispos
         var cosines = Texts.Select((_, i) => Vectors.Cosine(int8[i].Vector, fp32[i].Vector)).ToArray();
         output.WriteLine($"int8 (batch 1) vs float over {Texts.Length} texts: min {cosines.Min():F4}, mean {cosines.Average():F4}");
         Assert.True(cosines.Min() >= 0.98f, $"min cosine {cosines.Min():F4}");
+    }
+
+    [Fact]
+    public async Task The_merged_graph_without_the_mask_embeds_as_the_previous_releases_graph_did()
+    {
+        // The default at batch 1: Q, K and V in one int8 GEMM and no attention mask (issue 18, BENCHMARKS §3.1.1);
+        // the previous release's graph: three GEMMs and the mask (its options still describe its cache file).
+        var current = Make();
+        var previous = Make(quantizer: new OnnxInt8QuantizerOptions { MergeSharedInputs = false });
+        var now = await current.GenerateAsync(Texts);
+        var before = await previous.GenerateAsync(Texts);
+
+        Assert.NotEqual(previous.ModelPath, current.ModelPath);
+        Assert.Contains("all-MiniLM-L6-v2-int8-", current.ModelPath);
+        Assert.Equal(previous.ModelId, current.ModelId); // same vectors, so the index keeps its model id
+        float maxDiff = Texts.Select((_, i) => TensorMaxDiff(now[i].Vector.Span, before[i].Vector.Span)).Max();
+        var cosines = Texts.Select((_, i) => Vectors.Cosine(now[i].Vector, before[i].Vector)).ToArray();
+        output.WriteLine($"merged, unmasked vs previous graph over {Texts.Length} texts: min cosine {cosines.Min():F7}, largest component difference {maxDiff:G3}");
+        Assert.True(maxDiff <= 1e-5f, $"largest component difference {maxDiff:G3}");
+    }
+
+    [Fact]
+    public async Task A_graph_without_the_mask_runs_a_wider_batch_row_by_row()
+    {
+        // Padding would leak into the attention of a graph without the mask: such a session runs one row a run.
+        var unmaskedBatched = Make(batchSize: 4, quantizer: OnnxInt8QuantizerOptions.Default with { DropAttentionMask = true });
+        var masked = Make(batchSize: 1, quantizer: OnnxInt8QuantizerOptions.Default);
+        var rowByRow = await unmaskedBatched.GenerateAsync(Texts);
+        var single = await masked.GenerateAsync(Texts);
+
+        Assert.NotEqual(unmaskedBatched.ModelPath, masked.ModelPath);
+        float maxDiff = Texts.Select((_, i) => TensorMaxDiff(rowByRow[i].Vector.Span, single[i].Vector.Span)).Max();
+        Assert.True(maxDiff <= 1e-5f, $"largest component difference {maxDiff:G3}");
+    }
+
+    static float TensorMaxDiff(ReadOnlySpan<float> a, ReadOnlySpan<float> b)
+    {
+        float max = 0;
+        for (int i = 0; i < a.Length; i++) max = MathF.Max(max, MathF.Abs(a[i] - b[i]));
+        return max;
     }
 
     [Fact]

@@ -11,13 +11,15 @@ namespace NewsBot.UnitTests.Fakes;
 /// </summary>
 public sealed class HashingEmbeddingGenerator(int dimensions = 64) : IEmbeddingGenerator<string, Embedding<float>>
 {
-    public int Calls { get; private set; }
+    int _calls;
+
+    public int Calls => Volatile.Read(ref _calls);
 
     public static EmbeddingProfile Profile(int dimensions = 64) => new("hashing-test", dimensions, MaxBatch: 4);
 
     public Task<GeneratedEmbeddings<Embedding<float>>> GenerateAsync(IEnumerable<string> values, EmbeddingGenerationOptions? options = null, CancellationToken cancellationToken = default)
     {
-        Calls++;
+        Interlocked.Increment(ref _calls); // ingestion embeds the next group while it writes the last: calls may overlap
         var result = new GeneratedEmbeddings<Embedding<float>>();
         foreach (var v in values) result.Add(new Embedding<float>(Embed(v)));
         return Task.FromResult(result);
