@@ -11,11 +11,20 @@ namespace NewsBot.Core.Stories;
 /// </summary>
 internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window)
 {
-    sealed class Entry(StoryProfile profile, List<ArticleFeatures>? members)
+    public sealed class Entry(StoryProfile profile, List<ArticleFeatures>? members, string? title)
     {
-        public StoryProfile Profile { get; } = profile;
-        /// <summary>null until first needed (read from the store then).</summary>
+        public StoryProfile Profile { get; set; } = profile;
+        /// <summary>In time order, then by id (<see cref="StoryAssigner.Ordered"/>); null until first needed (read from the store then).</summary>
         public List<ArticleFeatures>? Members { get; set; } = members;
+        /// <summary>The headline as last elected here; null when not known yet.</summary>
+        public string? Title { get; set; } = title;
+        /// <summary>The members' distinct outlets, once counted.</summary>
+        public HashSet<string>? Outlets { get; set; }
+        /// <summary>
+        /// Whether <see cref="Profile"/> was summed here from <see cref="Members"/> in their order (a profile read from
+        /// the store may have been summed in another order by an earlier release: its last bits can differ).
+        /// </summary>
+        public bool Summed { get; set; }
     }
 
     readonly Dictionary<string, Entry> _stories = new(StringComparer.Ordinal);
@@ -65,7 +74,7 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
             Invalidate();
             _version = await repository.GetStoriesVersionAsync(ct).ConfigureAwait(false);
             (_from, _to) = (from - window, to + window);
-            foreach (var p in await repository.GetActiveProfilesAsync(_from, _to, ct).ConfigureAwait(false)) _stories[p.Id] = new Entry(p, null);
+            foreach (var p in await repository.GetActiveProfilesAsync(_from, _to, ct).ConfigureAwait(false)) _stories[p.Id] = new Entry(p, null, null);
             _loaded = true;
         }
         var list = new List<StoryProfile>();
@@ -89,16 +98,36 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
     public async Task<IReadOnlyList<ArticleFeatures>> MembersAsync(string storyId, CancellationToken ct)
     {
         if (_stagedDeleted.Contains(storyId)) return [];
-        if (_stories.TryGetValue(storyId, out var e))
-        {
-            if (e.Members is null)
-            {
-                e.Members = [.. await repository.GetMembersAsync(storyId, ct).ConfigureAwait(false)];
-                foreach (var m in e.Members) _storyOf[m.ArticleId] = storyId;
-            }
-            return e.Members;
-        }
+        if (await HeldAsync(storyId, ct).ConfigureAwait(false) is { } e) return e.Members!;
         return await repository.GetMembersAsync(storyId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A held story with its members read (null when it is not held).</summary>
+    public async Task<Entry?> HeldAsync(string storyId, CancellationToken ct)
+    {
+        if (_stagedDeleted.Contains(storyId) || !_stories.TryGetValue(storyId, out var e)) return null;
+        if (e.Members is null)
+        {
+            // kept in the assigner's order, so that the newest member is the last (the catch-up appends there)
+            e.Members = StoryAssigner.Ordered(await repository.GetMembersAsync(storyId, ct).ConfigureAwait(false));
+            foreach (var m in e.Members) _storyOf[m.ArticleId] = storyId;
+        }
+        return e;
+    }
+
+    /// <summary>
+    /// Stages an article joining a held story as its newest member: the story's members are not copied, and only
+    /// the article's membership is written (<paramref name="state"/> names it alone).
+    /// </summary>
+    public void StageAppend(Entry story, ArticleFeatures article, StoryState state)
+    {
+        story.Members!.Add(article);
+        story.Profile = state.Profile;
+        story.Title = state.Title;
+        story.Summed = true;
+        _storyOf[article.ArticleId] = state.Profile.Id;
+        _stagedRemovedArticles.Remove(article.ArticleId);
+        _staged.Add(new StoryUpdate { Article = article, Upserts = [state] });
     }
 
     /// <summary>Applies an assignment to the held set and stages its write. <paramref name="members"/>: each upserted story's articles.</summary>
@@ -117,7 +146,7 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         for (int i = 0; i < update.Upserts.Count; i++)
         {
             var id = update.Upserts[i].Profile.Id;
-            _stories[id] = new Entry(update.Upserts[i].Profile, members[i]);
+            _stories[id] = new Entry(update.Upserts[i].Profile, members[i], update.Upserts[i].Title) { Summed = true };
             _stagedDeleted.Remove(id);
             foreach (var m in members[i]) _storyOf[m.ArticleId] = id;
         }
