@@ -25,6 +25,8 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         /// the store may have been summed in another order by an earlier release: its last bits can differ).
         /// </summary>
         public bool Summed { get; set; }
+        /// <summary>With <see cref="Summed"/>: the sum of the members of a time earlier than the newest member's, once needed.</summary>
+        public float[]? SumBefore { get; set; }
     }
 
     readonly Dictionary<string, Entry> _stories = new(StringComparer.Ordinal);
@@ -116,12 +118,12 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
     }
 
     /// <summary>
-    /// Stages an article joining a held story as its newest member: the story's members are not copied, and only
-    /// the article's membership is written (<paramref name="state"/> names it alone).
+    /// Stages an article joining a held story whose members (<see cref="Entry.Members"/>, the article added in its
+    /// place) and profile the assigner has extended: the members are not copied, and only the article's membership
+    /// is written (<paramref name="state"/> names it alone).
     /// </summary>
     public void StageAppend(Entry story, ArticleFeatures article, StoryState state)
     {
-        story.Members!.Add(article);
         story.Profile = state.Profile;
         story.Title = state.Title;
         story.Summed = true;
