@@ -57,12 +57,13 @@ public class StoryCatchUpTests : IDisposable
         return saved.Count;
     }
 
+    /// <summary>Near the axis, with noise in every component (so that adding the same vectors in another order gives other bits).</summary>
     static float[] Noisy(int axis, int i)
     {
+        var rng = new Random(axis * 100_000 + i);
         var v = new float[16];
+        for (int d = 0; d < v.Length; d++) v[d] = (float)(rng.NextDouble() * 0.08);
         v[axis] = 1;
-        v[(axis + 1 + i % 5) % 16] = 0.04f * (i % 3);
-        v[(axis + 3 + i % 7) % 16] = 0.03f * (i % 4);
         VectorMath.NormalizeInPlace(v);
         return v;
     }
