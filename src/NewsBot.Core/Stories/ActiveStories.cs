@@ -73,10 +73,19 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         if (!_loaded || from < _from || to > _to)
         {
             await FlushAsync(ct).ConfigureAwait(false);
+            // Stories held for the previous range that meet the new one are kept as held (members, sums), when no
+            // other writer changed the stories since: what they hold is what was just written. A catch-up moves its
+            // range every few days of articles, and reading a story of 60,000 members again each time was most of it.
+            var version = await repository.GetStoriesVersionAsync(ct).ConfigureAwait(false);
+            var held = _loaded && version == _version ? new Dictionary<string, Entry>(_stories, StringComparer.Ordinal) : null;
             Invalidate();
-            _version = await repository.GetStoriesVersionAsync(ct).ConfigureAwait(false);
+            _version = version;
             (_from, _to) = (from - window, to + window);
-            foreach (var p in await repository.GetActiveProfilesAsync(_from, _to, ct).ConfigureAwait(false)) _stories[p.Id] = new Entry(p, null, null);
+            foreach (var p in await repository.GetActiveProfilesAsync(_from, _to, ct).ConfigureAwait(false))
+                _stories[p.Id] = held is not null && held.TryGetValue(p.Id, out var kept) ? kept : new Entry(p, null, null);
+            foreach (var (id, e) in _stories)
+                if (e.Members is { } members)
+                    foreach (var m in members) _storyOf[m.ArticleId] = id;
             _loaded = true;
         }
         var list = new List<StoryProfile>();
