@@ -27,6 +27,8 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         public bool Summed { get; set; }
         /// <summary>With <see cref="Summed"/>: the sum of the members of a time earlier than the newest member's, once needed.</summary>
         public float[]? SumBefore { get; set; }
+        /// <summary>With <see cref="Summed"/>: the sums of the first 0, 256, 512… members (see <see cref="StoryAssigner"/>'s PrefixSum), as far as needed.</summary>
+        public List<float[]>? Checkpoints { get; set; }
     }
 
     readonly Dictionary<string, Entry> _stories = new(StringComparer.Ordinal);
@@ -127,18 +129,25 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
     }
 
     /// <summary>
-    /// Stages an article joining a held story whose members (<see cref="Entry.Members"/>, the article added in its
-    /// place) and profile the assigner has extended: the members are not copied, and only the article's membership
-    /// is written (<paramref name="state"/> names it alone).
+    /// Stages an update of one held story whose members (<see cref="Entry.Members"/>, the joining articles added in
+    /// their places) and profile the assigner has extended: the members are not copied, and only the joining
+    /// articles' memberships are written (the update's one upsert names them alone). Stories it deletes were merged in.
     /// </summary>
-    public void StageAppend(Entry story, ArticleFeatures article, StoryState state)
+    public void StageExtended(Entry story, StoryUpdate update)
     {
+        foreach (var id in update.Deleted)
+        {
+            _stories.Remove(id);
+            _stagedDeleted.Add(id);
+        }
+        var state = update.Upserts[0];
         story.Profile = state.Profile;
         story.Title = state.Title;
         story.Summed = true;
-        _storyOf[article.ArticleId] = state.Profile.Id;
-        _stagedRemovedArticles.Remove(article.ArticleId);
-        _staged.Add(new StoryUpdate { Article = article, Upserts = [state] });
+        _stagedDeleted.Remove(state.Profile.Id);
+        foreach (var id in state.Joined) _storyOf[id] = state.Profile.Id;
+        _stagedRemovedArticles.Remove(update.Article.ArticleId);
+        _staged.Add(update);
     }
 
     /// <summary>Applies an assignment to the held set and stages its write. <paramref name="members"/>: each upserted story's articles.</summary>

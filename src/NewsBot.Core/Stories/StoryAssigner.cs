@@ -10,7 +10,7 @@ namespace NewsBot.Core.Stories;
 /// Runs the <see cref="StoryClusterer"/> against the stored story profiles and writes each decision in one
 /// transaction. Assignments are serialised within the process (one writer, as with ingestion itself).
 /// </summary>
-public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer clusterer, Embedder embedder, Chunker chunker, ILogger<StoryAssigner> logger) : IStoryAssigner
+public sealed partial class StoryAssigner(IStoryRepository repository, StoryClusterer clusterer, Embedder embedder, Chunker chunker, ILogger<StoryAssigner> logger) : IStoryAssigner
 {
     /// <summary>Assignments of the catch-up (and of a rebuild) written per transaction.</summary>
     const int BatchSize = 256;
@@ -173,6 +173,13 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
             Append(held, article);
             return;
         }
+        if (Incremental && decision is { JoinStoryId: { } into, Merge.Count: > 0 } && previousStory is null && replacesArticleId is null
+            && await HeldForMergeAsync(into, decision.Merge, article, ct).ConfigureAwait(false) is { } stories)
+        {
+            logger.LogInformation("Article {ArticleId} bridges stories {Target} and {Merged}: merged", article.ArticleId, into, string.Join(", ", decision.Merge));
+            Merge(stories[0], article, stories.GetRange(1, stories.Count - 1), decision.Merge);
+            return;
+        }
         var target = decision.JoinStoryId ?? await FreeStoryIdAsync(article.ArticleId, ct).ConfigureAwait(false);
         var members = new Dictionary<string, ArticleFeatures>(StringComparer.Ordinal);
         var joined = new HashSet<string>(StringComparer.Ordinal) { article.ArticleId };
@@ -212,72 +219,6 @@ public sealed class StoryAssigner(IStoryRepository repository, StoryClusterer cl
             Upserts = [.. upserts.Select(u => State(u.Id, u.Members, u.Joined))],
             Deleted = deleted,
         }, [.. upserts.Select(u => u.Members)]);
-    }
-
-    /// <summary>
-    /// The article joins a held story no earlier than its newest member: the story's profile, headline and outlet
-    /// count follow from the held ones and this article, and are bit for bit what <see cref="State"/> computes from
-    /// all the members. The sum adds the members in order (time, then id); the article goes after every member of an
-    /// earlier time, so the sum is the one of those members plus the vectors of the newest time's members, itself
-    /// among them (the bench's articles are stamped by the hour: tens share a time, and arrive by sequence, not id).
-    /// The headline is elected among the first <see cref="StoryOptions.TitleCandidates"/> members, which the article
-    /// is not once there are that many before it. Costs the same for a story of 10 or 18,000 articles.
-    /// </summary>
-    void Append(ActiveStories.Entry held, ArticleFeatures article)
-    {
-        var members = held.Members!;
-        if (!held.Summed)
-        {
-            // read from the store: summed once from the members, as State sums them (an earlier release may have
-            // summed them in another order)
-            held.Profile = StoryProfile.FromMembers(held.Profile.Id, members);
-            held.SumBefore = null;
-            held.Summed = true;
-        }
-        // The held profile is extended in place, not copied: a story of the synthetic 1M bench names 18,000 numbers,
-        // and copying them for each article that joins made the catch-up quadratic again. An earlier update of the
-        // same batch that holds this profile is therefore written with the later sum; SaveAsync writes a story's
-        // record once a batch, at its last upsert, and the batch is one transaction, so what is stored is the same.
-        var profile = held.Profile;
-        int count = members.Count, at;
-        var newest = members[^1].Time;
-        int tieStart = count;
-        while (tieStart > 0 && members[tieStart - 1].Time == newest) tieStart--;
-        if (article.Time > newest)
-        {
-            held.SumBefore = (float[])profile.Sum.Clone(); // every member is now of an earlier time
-            members.Add(article);
-            at = count;
-            profile.Add(article);
-        }
-        else
-        {
-            held.SumBefore ??= SumOf(members, tieStart, profile.Sum.Length);
-            at = tieStart;
-            while (at < count && string.CompareOrdinal(members[at].ArticleId, article.ArticleId) < 0) at++;
-            members.Insert(at, article);
-            profile.Add(article, held.SumBefore, members.Skip(tieStart));
-        }
-        int k = clusterer.Options.TitleCandidates;
-        var title = count >= k && at >= k && held.Title is { } kept
-            ? kept
-            : StoryClusterer.Representative(members.GetRange(0, Math.Min(k, members.Count))).Title;
-        var outlets = held.Outlets ??= new HashSet<string>(members.Select(m => m.Outlet).OfType<string>(), StringComparer.OrdinalIgnoreCase);
-        if (article.Outlet is { } outlet) outlets.Add(outlet);
-        _active.StageAppend(held, article, new StoryState(profile, title, outlets.Count, [article.ArticleId]));
-    }
-
-    /// <summary>The sum of the first <paramref name="count"/> members' vectors, added in order from zero as <see cref="StoryProfile.FromMembers"/> adds them.</summary>
-    static float[] SumOf(List<ArticleFeatures> members, int count, int dimensions)
-    {
-        var sum = new float[dimensions];
-        for (int j = 0; j < count; j++)
-        {
-            var v = members[j].Vector;
-            if (v.Length == sum.Length)
-                for (int i = 0; i < sum.Length; i++) sum[i] += v[i];
-        }
-        return sum;
     }
 
     internal static List<ArticleFeatures> Ordered(IEnumerable<ArticleFeatures> members)

@@ -70,18 +70,18 @@ public sealed class StoryProfile
     }
 
     /// <summary>
-    /// Adds an article that goes among the last members in order: the sum becomes <paramref name="sumBefore"/> (that
-    /// of the members before <paramref name="tail"/>) plus the tail's vectors in order, the article's among them, so
+    /// Adds articles that go among the last members in order: the sum becomes <paramref name="sumBefore"/> (that of
+    /// the members before <paramref name="tail"/>) plus the tail's vectors in order, the added ones among them, so
     /// that it is bit for bit the sum of all the members added in order.
     /// </summary>
-    public void Add(ArticleFeatures f, float[] sumBefore, IEnumerable<ArticleFeatures> tail)
+    public void Add(IReadOnlyList<ArticleFeatures> added, float[] sumBefore, IEnumerable<ArticleFeatures> tail)
     {
         var sum = (float[])sumBefore.Clone();
         foreach (var m in tail)
             if (m.Vector.Length == sum.Length)
                 for (int i = 0; i < sum.Length; i++) sum[i] += m.Vector[i];
         Sum = sum;
-        AddCounts(f);
+        foreach (var f in added) AddCounts(f);
     }
 
     void AddCounts(ArticleFeatures f)

@@ -40,7 +40,7 @@ public class StoryCatchUpTests : IDisposable
     /// time order), a second story and unrelated singles; each with its title+lead vector stored
     /// by a first assignment, as ingestion leaves them.
     /// </summary>
-    async Task<int> SeedAsync(int reform, int marathon, int singles, int minutesApart)
+    async Task<int> SeedAsync(int reform, int marathon, int singles, int minutesApart, int bridged = 0)
     {
         var assigner = NewAssigner(_stories, incremental: true);
         var saved = new List<(ArticleRecord Article, float[] Vector)>();
@@ -53,8 +53,29 @@ public class StoryCatchUpTests : IDisposable
         for (int i = 0; i < singles; i++)
             saved.Add(await Save($"s{i:D4}", $"Unrelated item {i}", $"Outlet {i % 5}", Day0.AddMinutes(3 + i * 13),
                 $"Person{i} Name{i} opened a bakery in Town{i}.", Noisy(8 + i % 8, i)));
+        // two stories without names whose vectors are 42° apart (too far to join without a shared name), then an
+        // article between them that fits both: they merge, and later articles join the merged story
+        for (int i = 0; i < bridged; i++)
+        {
+            saved.Add(await Save($"x{i * 13 % 101:D3}", "harbour budget debate goes on", "Outlet x", Day0.AddMinutes(20 + i * 40), "the council argued over the harbour budget again.", Noisy(2, i)));
+            saved.Add(await Save($"y{i * 17 % 103:D3}", "ferry strike talks go on", "Outlet y", Day0.AddMinutes(40 + i * 40), "the ferry crews and the port held more talks.", Between(0.9f, i)));
+        }
+        if (bridged > 0)
+        {
+            saved.Add(await Save("xbridge", "budget and ferry strike meet", "Outlet b", Day0.AddMinutes(30 + bridged * 40), "the ferry strike shaped the harbour budget.", Between(0.45f, 0)));
+            for (int i = 0; i < bridged; i++)
+                saved.Add(await Save($"z{i * 7 % 53:D3}", "harbour budget debate goes on", "Outlet z", Day0.AddMinutes(60 + (bridged + i) * 40), "the council argued over the harbour budget again.", Noisy(2, 500 + i)));
+        }
         foreach (var (article, vector) in saved) await assigner.AssignAsync(article, vector);
         return saved.Count;
+    }
+
+    static float[] Between(float toward4, int i)
+    {
+        var v = Noisy(2, 1000 + i);
+        v[4] += toward4;
+        VectorMath.NormalizeInPlace(v);
+        return v;
     }
 
     /// <summary>Near the axis, with noise in every component (so that adding the same vectors in another order gives other bits).</summary>
@@ -101,7 +122,7 @@ public class StoryCatchUpTests : IDisposable
     public async Task The_catch_up_extending_stories_gives_bit_for_bit_the_stories_of_recomputing_each_from_all_its_members()
     {
         // the story runs over 12 days: the catch-up moves its range of held stories on twice (a range is 12 days)
-        int n = await SeedAsync(reform: 300, marathon: 40, singles: 30, minutesApart: 120);
+        int n = await SeedAsync(reform: 300, marathon: 40, singles: 30, minutesApart: 120, bridged: 12);
 
         Assert.Equal(n, await NewAssigner(_stories, incremental: false).RebuildAsync());
         var recomputed = await StoredAsync();
@@ -114,6 +135,8 @@ public class StoryCatchUpTests : IDisposable
         Assert.Equal(300, big!.Articles.Count);
         Assert.Equal(7, big.Outlets.Count);
         Assert.Equal(40, (await _stories.GetStoryOfArticleAsync("m0000"))!.Articles.Count);
+        // and a merge: both stories and the bridge, then the articles after it
+        Assert.Equal(12 * 3 + 1, (await _stories.GetStoryOfArticleAsync("xbridge"))!.Articles.Count);
     }
 
     [Fact]
