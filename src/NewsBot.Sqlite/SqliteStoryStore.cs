@@ -9,7 +9,7 @@ namespace NewsBot.Sqlite;
 /// Stories in the embedded SQLite database, beside the articles (whichever index back end serves searches):
 /// the story records and profiles the clusterer compares with, and each article's features and story.
 /// </summary>
-public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : IStoryStore, IStoryRepository
+public sealed partial class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : IStoryStore, IStoryRepository
 {
     const string ModelKey = "stories_vector_model";
     const string FeatureColumns = "sa.article_id, sa.time_ms, sa.vector, sa.entities, sa.numbers, sa.title, sa.outlet";
@@ -160,6 +160,15 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
     public async Task<string> SaveAsync(IReadOnlyList<StoryUpdate> updates, CancellationToken ct = default)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();
+        // a story's record is written once per batch, at its last upsert (a later upsert or delete in the same
+        // transaction would replace it): a catch-up page in which 200 articles join one large story writes its
+        // record (sum, name counts) once, not 200 times
+        var lastWrite = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < updates.Count; i++)
+        {
+            foreach (var id in updates[i].Deleted) lastWrite[id] = i;
+            foreach (var s in updates[i].Upserts) lastWrite[s.Profile.Id] = i;
+        }
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         await using var tx = (SqliteTransaction)await conn.BeginTransactionAsync(ct).ConfigureAwait(false);
         // the statements are prepared once for the batch (a catch-up writes hundreds of assignments per transaction)
@@ -174,10 +183,11 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
             VALUES($id, $title, $first, $last, $articles, $outlets, $sum, $e, $n, $now)
             """, tx);
         await using var move = conn.Command("UPDATE story_articles SET story_id = $s WHERE article_id = $a AND story_id IS NOT $s", tx);
-        foreach (var update in updates)
+        for (int i = 0; i < updates.Count; i++)
         {
+            var update = updates[i];
             var a = update.Article;
-            var target = update.Upserts.FirstOrDefault(s => s.ArticleIds.Contains(a.ArticleId))?.Profile.Id
+            var target = update.Upserts.FirstOrDefault(s => s.Joined.Contains(a.ArticleId))?.Profile.Id
                 ?? throw new ArgumentException("The update puts the article in no story.", nameof(updates));
             if (update.RemovedArticleId is { } removed)
                 await Run(removeArticle, c => c.With("$id", removed), ct).ConfigureAwait(false);
@@ -188,11 +198,14 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
             foreach (var s in update.Upserts)
             {
                 var p = s.Profile;
-                await Run(writeStory, c => c.With("$id", p.Id).With("$title", s.Title).With("$first", p.First.ToUnixTimeMilliseconds()).With("$last", p.Last.ToUnixTimeMilliseconds())
-                    .With("$articles", s.ArticleIds.Count).With("$outlets", s.Outlets).With("$sum", VectorCodec.EncodeDense(p.Sum))
-                    .With("$e", FormatCounts(p.Entities)).With("$n", FormatCounts(p.Numbers)).With("$now", now), ct).ConfigureAwait(false);
-                foreach (var member in s.ArticleIds)
-                    await Run(move, c => c.With("$s", p.Id).With("$a", member), ct).ConfigureAwait(false);
+                if (lastWrite[p.Id] == i)
+                    await Run(writeStory, c => c.With("$id", p.Id).With("$title", s.Title).With("$first", p.First.ToUnixTimeMilliseconds()).With("$last", p.Last.ToUnixTimeMilliseconds())
+                        .With("$articles", p.Count).With("$outlets", s.Outlets).With("$sum", VectorCodec.EncodeDense(p.Sum))
+                        .With("$e", FormatCounts(p.Entities)).With("$n", FormatCounts(p.Numbers)).With("$now", now), ct).ConfigureAwait(false);
+                // only the articles that join the story move (the assigned one was written with its story above)
+                foreach (var member in s.Joined)
+                    if (member != a.ArticleId)
+                        await Run(move, c => c.With("$s", p.Id).With("$a", member), ct).ConfigureAwait(false);
             }
         }
         var version = await NewVersionAsync(conn, tx, ct).ConfigureAwait(false);
@@ -223,46 +236,6 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
         await using var cmd = conn.Command("INSERT OR REPLACE INTO meta(key, value) VALUES($k, $v)", tx).With("$k", VersionKey).With("$v", version);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         return version;
-    }
-
-    /// <summary>
-    /// Articles up to this sequence number all had a story when last looked: the catch-up scans only newer ones,
-    /// so that listing stories at 100k articles does not scan them all. (An updated article keeps its number and
-    /// its story; a replacement is a new row with a new number.)
-    /// </summary>
-    const string CheckedKey = "stories_checked_seq";
-
-    public async Task<IReadOnlyList<UnassignedArticle>> ListUnassignedAsync(string model, int limit, CancellationToken ct = default)
-    {
-        // the first chunk's vector is the title+lead vector when the embedded index made it with this model
-        bool chunksUsable = await db.GetMetaAsync("embedding_model", ct).ConfigureAwait(false) == model;
-        long checkedUpTo = long.TryParse(await db.GetMetaAsync(CheckedKey, ct).ConfigureAwait(false), NumberStyles.Integer, CultureInfo.InvariantCulture, out var c) ? c : 0;
-        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
-        long maxSeq;
-        await using (var max = conn.Command("SELECT COALESCE(MAX(seq), 0) FROM articles"))
-            maxSeq = (long)(await max.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
-        var columns = string.Join(", ", SqliteArticleStore.ArticleColumns.Split(", ").Select(col => "a." + col));
-        var list = new List<UnassignedArticle>();
-        await using (var cmd = conn.Command($"""
-            SELECT {columns}, {FeatureColumns},
-                   {(chunksUsable ? "(SELECT c.dense FROM chunks c WHERE c.article_id = a.id AND c.position = 0)" : "NULL")}
-            FROM articles a LEFT JOIN story_articles sa ON sa.article_id = a.id
-            WHERE a.seq > $checked AND a.seq <= $max AND sa.story_id IS NULL
-            ORDER BY COALESCE(a.published_ms, a.ingested_ms), a.seq LIMIT $n
-            """).With("$checked", checkedUpTo).With("$max", maxSeq).With("$n", limit))
-        {
-            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                var article = SqliteArticleStore.Read(r);
-                var stored = r.IsDBNull(14) ? null : ReadFeatures(r, 14);
-                var chunk = r.IsDBNull(21) ? null : VectorCodec.DecodeDense((byte[])r[21]);
-                list.Add(new UnassignedArticle(article, stored, chunk));
-            }
-        }
-        if (list.Count == 0 && maxSeq > checkedUpTo)
-            await db.SetMetaAsync(CheckedKey, maxSeq.ToString(CultureInfo.InvariantCulture), ct).ConfigureAwait(false);
-        return list;
     }
 
     public async Task ResetAsync(bool dropVectors, CancellationToken ct = default)
@@ -298,10 +271,10 @@ public sealed class SqliteStoryStore(SqliteDatabase db, TimeProvider time) : ISt
             var p = s.Profile;
             story.Parameters.Clear();
             story.With("$id", p.Id).With("$title", s.Title).With("$first", p.First.ToUnixTimeMilliseconds()).With("$last", p.Last.ToUnixTimeMilliseconds())
-                .With("$articles", s.ArticleIds.Count).With("$outlets", s.Outlets).With("$sum", VectorCodec.EncodeDense(p.Sum))
+                .With("$articles", s.Joined.Count).With("$outlets", s.Outlets).With("$sum", VectorCodec.EncodeDense(p.Sum))
                 .With("$e", FormatCounts(p.Entities)).With("$n", FormatCounts(p.Numbers));
             await story.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
-            foreach (var id in s.ArticleIds)
+            foreach (var id in s.Joined)
             {
                 var a = features[id];
                 member.Parameters.Clear();

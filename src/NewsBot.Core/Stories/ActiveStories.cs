@@ -11,11 +11,24 @@ namespace NewsBot.Core.Stories;
 /// </summary>
 internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window)
 {
-    sealed class Entry(StoryProfile profile, List<ArticleFeatures>? members)
+    public sealed class Entry(StoryProfile profile, List<ArticleFeatures>? members, string? title)
     {
-        public StoryProfile Profile { get; } = profile;
-        /// <summary>null until first needed (read from the store then).</summary>
+        public StoryProfile Profile { get; set; } = profile;
+        /// <summary>In time order, then by id (<see cref="StoryAssigner.Ordered"/>); null until first needed (read from the store then).</summary>
         public List<ArticleFeatures>? Members { get; set; } = members;
+        /// <summary>The headline as last elected here; null when not known yet.</summary>
+        public string? Title { get; set; } = title;
+        /// <summary>The members' distinct outlets, once counted.</summary>
+        public HashSet<string>? Outlets { get; set; }
+        /// <summary>
+        /// Whether <see cref="Profile"/> was summed here from <see cref="Members"/> in their order (a profile read from
+        /// the store may have been summed in another order by an earlier release: its last bits can differ).
+        /// </summary>
+        public bool Summed { get; set; }
+        /// <summary>With <see cref="Summed"/>: the sum of the members of a time earlier than the newest member's, once needed.</summary>
+        public float[]? SumBefore { get; set; }
+        /// <summary>With <see cref="Summed"/>: the sums of the first 0, 256, 512… members (see <see cref="StoryAssigner"/>'s PrefixSum), as far as needed.</summary>
+        public List<float[]>? Checkpoints { get; set; }
     }
 
     readonly Dictionary<string, Entry> _stories = new(StringComparer.Ordinal);
@@ -62,10 +75,19 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         if (!_loaded || from < _from || to > _to)
         {
             await FlushAsync(ct).ConfigureAwait(false);
+            // Stories held for the previous range that meet the new one are kept as held (members, sums), when no
+            // other writer changed the stories since: what they hold is what was just written. A catch-up moves its
+            // range every few days of articles, and reading a story of 60,000 members again each time was most of it.
+            var version = await repository.GetStoriesVersionAsync(ct).ConfigureAwait(false);
+            var held = _loaded && version == _version ? new Dictionary<string, Entry>(_stories, StringComparer.Ordinal) : null;
             Invalidate();
-            _version = await repository.GetStoriesVersionAsync(ct).ConfigureAwait(false);
+            _version = version;
             (_from, _to) = (from - window, to + window);
-            foreach (var p in await repository.GetActiveProfilesAsync(_from, _to, ct).ConfigureAwait(false)) _stories[p.Id] = new Entry(p, null);
+            foreach (var p in await repository.GetActiveProfilesAsync(_from, _to, ct).ConfigureAwait(false))
+                _stories[p.Id] = held is not null && held.TryGetValue(p.Id, out var kept) ? kept : new Entry(p, null, null);
+            foreach (var (id, e) in _stories)
+                if (e.Members is { } members)
+                    foreach (var m in members) _storyOf[m.ArticleId] = id;
             _loaded = true;
         }
         var list = new List<StoryProfile>();
@@ -89,16 +111,43 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
     public async Task<IReadOnlyList<ArticleFeatures>> MembersAsync(string storyId, CancellationToken ct)
     {
         if (_stagedDeleted.Contains(storyId)) return [];
-        if (_stories.TryGetValue(storyId, out var e))
-        {
-            if (e.Members is null)
-            {
-                e.Members = [.. await repository.GetMembersAsync(storyId, ct).ConfigureAwait(false)];
-                foreach (var m in e.Members) _storyOf[m.ArticleId] = storyId;
-            }
-            return e.Members;
-        }
+        if (await HeldAsync(storyId, ct).ConfigureAwait(false) is { } e) return e.Members!;
         return await repository.GetMembersAsync(storyId, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A held story with its members read (null when it is not held).</summary>
+    public async Task<Entry?> HeldAsync(string storyId, CancellationToken ct)
+    {
+        if (_stagedDeleted.Contains(storyId) || !_stories.TryGetValue(storyId, out var e)) return null;
+        if (e.Members is null)
+        {
+            // kept in the assigner's order, so that the newest member is the last (the catch-up appends there)
+            e.Members = StoryAssigner.Ordered(await repository.GetMembersAsync(storyId, ct).ConfigureAwait(false));
+            foreach (var m in e.Members) _storyOf[m.ArticleId] = storyId;
+        }
+        return e;
+    }
+
+    /// <summary>
+    /// Stages an update of one held story whose members (<see cref="Entry.Members"/>, the joining articles added in
+    /// their places) and profile the assigner has extended: the members are not copied, and only the joining
+    /// articles' memberships are written (the update's one upsert names them alone). Stories it deletes were merged in.
+    /// </summary>
+    public void StageExtended(Entry story, StoryUpdate update)
+    {
+        foreach (var id in update.Deleted)
+        {
+            _stories.Remove(id);
+            _stagedDeleted.Add(id);
+        }
+        var state = update.Upserts[0];
+        story.Profile = state.Profile;
+        story.Title = state.Title;
+        story.Summed = true;
+        _stagedDeleted.Remove(state.Profile.Id);
+        foreach (var id in state.Joined) _storyOf[id] = state.Profile.Id;
+        _stagedRemovedArticles.Remove(update.Article.ArticleId);
+        _staged.Add(update);
     }
 
     /// <summary>Applies an assignment to the held set and stages its write. <paramref name="members"/>: each upserted story's articles.</summary>
@@ -117,7 +166,7 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         for (int i = 0; i < update.Upserts.Count; i++)
         {
             var id = update.Upserts[i].Profile.Id;
-            _stories[id] = new Entry(update.Upserts[i].Profile, members[i]);
+            _stories[id] = new Entry(update.Upserts[i].Profile, members[i], update.Upserts[i].Title) { Summed = true };
             _stagedDeleted.Remove(id);
             foreach (var m in members[i]) _storyOf[m.ArticleId] = id;
         }

@@ -25,8 +25,13 @@ public interface IStoryAssigner
 /// <summary>An article waiting for a story, with what the store already knows of its features.</summary>
 public sealed record UnassignedArticle(ArticleRecord Article, ArticleFeatures? Stored, float[]? FirstChunkVector);
 
-/// <summary>A story as the assigner writes it: its profile, its headline and its articles.</summary>
-public sealed record StoryState(StoryProfile Profile, string Title, int Outlets, IReadOnlyList<string> ArticleIds);
+/// <summary>
+/// A story as the assigner writes it: its profile (whose count is its number of articles), its headline, and the
+/// articles that join it with this write. Articles already in the story are not named: a story of 16,000 articles
+/// that one more joins is written as its record and one membership, not 16,001 (the catch-up of a large store
+/// grows such stories one article at a time).
+/// </summary>
+public sealed record StoryState(StoryProfile Profile, string Title, int Outlets, IReadOnlyList<string> Joined);
 
 /// <summary>One assignment, written in one transaction.</summary>
 public sealed record StoryUpdate
@@ -65,10 +70,17 @@ public interface IStoryRepository
     Task<string?> GetStoriesVersionAsync(CancellationToken ct = default);
 
     /// <summary>
-    /// Up to <paramref name="limit"/> articles without a story, oldest first; with the first chunk's vector where
-    /// the embedded index holds one made by <paramref name="model"/>.
+    /// The articles without a story, oldest first, as keys for <see cref="ReadUnassignedAsync"/>: one scan of the
+    /// articles for a whole catch-up (a page-by-page "next oldest without a story" query sorts them all each page).
+    /// Empty when none is left.
     /// </summary>
-    Task<IReadOnlyList<UnassignedArticle>> ListUnassignedAsync(string model, int limit, CancellationToken ct = default);
+    Task<IReadOnlyList<long>> ListUnassignedAsync(CancellationToken ct = default);
+
+    /// <summary>
+    /// The listed articles (<paramref name="keys"/>, in that order) that still have no story; with the first chunk's
+    /// vector where the embedded index holds one made by <paramref name="model"/>.
+    /// </summary>
+    Task<IReadOnlyList<UnassignedArticle>> ReadUnassignedAsync(string model, IReadOnlyList<long> keys, CancellationToken ct = default);
 
     /// <summary>Deletes every story (article features stay); with <paramref name="dropVectors"/> the stored vectors go too.</summary>
     Task ResetAsync(bool dropVectors, CancellationToken ct = default);

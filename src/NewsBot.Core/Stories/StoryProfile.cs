@@ -66,6 +66,26 @@ public sealed class StoryProfile
         if (Sum.Length == 0) Sum = new float[f.Vector.Length];
         if (f.Vector.Length == Sum.Length)
             for (int i = 0; i < Sum.Length; i++) Sum[i] += f.Vector[i];
+        AddCounts(f);
+    }
+
+    /// <summary>
+    /// Adds articles that go among the last members in order: the sum becomes <paramref name="sumBefore"/> (that of
+    /// the members before <paramref name="tail"/>) plus the tail's vectors in order, the added ones among them, so
+    /// that it is bit for bit the sum of all the members added in order.
+    /// </summary>
+    public void Add(IReadOnlyList<ArticleFeatures> added, float[] sumBefore, IEnumerable<ArticleFeatures> tail)
+    {
+        var sum = (float[])sumBefore.Clone();
+        foreach (var m in tail)
+            if (m.Vector.Length == sum.Length)
+                for (int i = 0; i < sum.Length; i++) sum[i] += m.Vector[i];
+        Sum = sum;
+        foreach (var f in added) AddCounts(f);
+    }
+
+    void AddCounts(ArticleFeatures f)
+    {
         Count++;
         foreach (var e in f.Entities) Entities[e] = Entities.GetValueOrDefault(e) + 1;
         foreach (var n in f.Numbers) Numbers[n] = Numbers.GetValueOrDefault(n) + 1;

@@ -1,0 +1,220 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using NewsBot.Core.Ingestion;
+using NewsBot.Core.Model;
+using NewsBot.Core.Retrieval;
+using NewsBot.Core.Stories;
+using NewsBot.Core.Text;
+using NewsBot.Sqlite;
+using NewsBot.UnitTests.Fakes;
+
+namespace NewsBot.UnitTests.Stories;
+
+/// <summary>
+/// The catch-up of a store whose articles have no story yet (an upgrade, <c>stories rebuild</c>) against the real
+/// SQLite story store: a story that grows one article at a time is extended, not rewritten, and the stories are the
+/// same as when every story is recomputed from all its members.
+/// </summary>
+public class StoryCatchUpTests : IDisposable
+{
+    static readonly DateTimeOffset Day0 = new(2026, 6, 2, 9, 0, 0, TimeSpan.Zero);
+    readonly TempDirectory _dir = new();
+    readonly SqliteDatabase _db;
+    readonly SqliteArticleStore _articles;
+    readonly SqliteStoryStore _stories;
+    readonly HashingEmbeddingGenerator _gen = new(16);
+
+    public StoryCatchUpTests()
+    {
+        _db = new SqliteDatabase(_dir.Path);
+        _articles = new SqliteArticleStore(_db);
+        _stories = new SqliteStoryStore(_db, TimeProvider.System);
+    }
+
+    public void Dispose() => _dir.Dispose();
+
+    StoryAssigner NewAssigner(IStoryRepository repository, bool incremental) => new(repository, new StoryClusterer(new StoryOptions()), new Embedder(_gen, HashingEmbeddingGenerator.Profile(16)),
+        new Chunker(HeuristicTokenCounter.Instance), NullLogger<StoryAssigner>.Instance) { Incremental = incremental };
+
+    /// <summary>
+    /// Articles of one long-running story (Keller's pension reform, two at a time with the same time, ids not in
+    /// time order), a second story and unrelated singles; each with its title+lead vector stored
+    /// by a first assignment, as ingestion leaves them.
+    /// </summary>
+    async Task<int> SeedAsync(int reform, int marathon, int singles, int minutesApart, int bridged = 0)
+    {
+        var assigner = NewAssigner(_stories, incremental: true);
+        var saved = new List<(ArticleRecord Article, float[] Vector)>();
+        for (int i = 0; i < reform; i++)
+            saved.Add(await Save($"r{i * 7919 % 100_003:D6}", $"Keller pension reform, part {i}", $"Outlet {i % 7}", Day0.AddMinutes(i / 2 * minutesApart),
+                $"Chancellor Anna Keller told Parliament on day {i % 4} that the retirement age rises to 67.", Noisy(0, i)));
+        for (int i = 0; i < marathon; i++)
+            saved.Add(await Save($"m{i * 31 % 1009:D4}", $"Kiprop marathon report {i}", $"Outlet {i % 3}", Day0.AddMinutes(7 + i * 11),
+                "Daniel Kiprop won the Harbor City marathon in record time.", Noisy(6, i)));
+        for (int i = 0; i < singles; i++)
+            saved.Add(await Save($"s{i:D4}", $"Unrelated item {i}", $"Outlet {i % 5}", Day0.AddMinutes(3 + i * 13),
+                $"Person{i} Name{i} opened a bakery in Town{i}.", Noisy(8 + i % 8, i)));
+        // two stories without names whose vectors are 42° apart (too far to join without a shared name), then an
+        // article between them that fits both: they merge, and later articles join the merged story
+        for (int i = 0; i < bridged; i++)
+        {
+            saved.Add(await Save($"x{i * 13 % 101:D3}", "harbour budget debate goes on", "Outlet x", Day0.AddMinutes(20 + i * 40), "the council argued over the harbour budget again.", Noisy(2, i)));
+            saved.Add(await Save($"y{i * 17 % 103:D3}", "ferry strike talks go on", "Outlet y", Day0.AddMinutes(40 + i * 40), "the ferry crews and the port held more talks.", Between(0.9f, i)));
+        }
+        if (bridged > 0)
+        {
+            saved.Add(await Save("xbridge", "budget and ferry strike meet", "Outlet b", Day0.AddMinutes(30 + bridged * 40), "the ferry strike shaped the harbour budget.", Between(0.45f, 0)));
+            for (int i = 0; i < bridged; i++)
+                saved.Add(await Save($"z{i * 7 % 53:D3}", "harbour budget debate goes on", "Outlet z", Day0.AddMinutes(60 + (bridged + i) * 40), "the council argued over the harbour budget again.", Noisy(2, 500 + i)));
+        }
+        foreach (var (article, vector) in saved) await assigner.AssignAsync(article, vector);
+        return saved.Count;
+    }
+
+    static float[] Between(float toward4, int i)
+    {
+        var v = Noisy(2, 1000 + i);
+        v[4] += toward4;
+        VectorMath.NormalizeInPlace(v);
+        return v;
+    }
+
+    /// <summary>Near the axis, with noise in every component (so that adding the same vectors in another order gives other bits).</summary>
+    static float[] Noisy(int axis, int i)
+    {
+        var rng = new Random(axis * 100_000 + i);
+        var v = new float[16];
+        for (int d = 0; d < v.Length; d++) v[d] = (float)(rng.NextDouble() * 0.08);
+        v[axis] = 1;
+        VectorMath.NormalizeInPlace(v);
+        return v;
+    }
+
+    async Task<(ArticleRecord, float[])> Save(string id, string title, string outlet, DateTimeOffset published, string body, float[] vector)
+    {
+        var a = new ArticleRecord
+        {
+            Article = new ArticleRef { Id = id, Url = "https://news.test/" + id, Title = title, Outlet = outlet, Published = published },
+            SourceKey = "https://news.test/" + id, IngestedAt = published, ContentHash = Hashing.ContentHash(body + id), Kind = SourceKind.Page, ChunkCount = 1, Body = body,
+        };
+        await _articles.SaveArticleAsync(a);
+        return (a, vector);
+    }
+
+    /// <summary>Every story record as stored (id, headline, span, counts, the sum's bytes, name and number counts) and every membership.</summary>
+    async Task<List<string>> StoredAsync()
+    {
+        var rows = new List<string>();
+        await using var conn = await _db.OpenAsync();
+        await using (var cmd = conn.Command("SELECT id, title, first_ms, last_ms, articles, outlets, hex(vector_sum), entities, numbers FROM stories ORDER BY id"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+            while (await r.ReadAsync())
+                // the name and number counts as sets: an article that joins among same-time members adds its new names
+                // after the others (their order in the record carries nothing: it is read back into a dictionary)
+                rows.Add(string.Join("|", Enumerable.Range(0, 9).Select(i => i >= 7 ? string.Join(",", r.GetString(i).Split('\n').Order(StringComparer.Ordinal)) : r.GetValue(i).ToString())));
+        await using (var cmd = conn.Command("SELECT article_id, story_id FROM story_articles ORDER BY article_id"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+            while (await r.ReadAsync())
+                rows.Add(r.GetString(0) + "→" + r.GetString(1));
+        return rows;
+    }
+
+    [Fact]
+    public async Task The_catch_up_extending_stories_gives_bit_for_bit_the_stories_of_recomputing_each_from_all_its_members()
+    {
+        // the story runs over 12 days: the catch-up moves its range of held stories on twice (a range is 12 days)
+        int n = await SeedAsync(reform: 300, marathon: 40, singles: 30, minutesApart: 120, bridged: 12);
+
+        Assert.Equal(n, await NewAssigner(_stories, incremental: false).RebuildAsync());
+        var recomputed = await StoredAsync();
+        Assert.Equal(n, await NewAssigner(_stories, incremental: true).RebuildAsync());
+        var extended = await StoredAsync();
+
+        Assert.Equal(recomputed, extended);
+        // what the comparison covers: a story past the headline election's 50 candidates, and more than one page of 256
+        var big = await _stories.GetStoryOfArticleAsync("r000000");
+        Assert.Equal(300, big!.Articles.Count);
+        Assert.Equal(7, big.Outlets.Count);
+        Assert.Equal(40, (await _stories.GetStoryOfArticleAsync("m0000"))!.Articles.Count);
+        // and a merge: both stories and the bridge, then the articles after it
+        Assert.Equal(12 * 3 + 1, (await _stories.GetStoryOfArticleAsync("xbridge"))!.Articles.Count);
+    }
+
+    [Fact]
+    public async Task A_catch_up_page_writes_the_articles_that_join_a_large_story_not_the_story_s_other_members()
+    {
+        // over 14 days: the range of held stories moves on at least once
+        int n = await SeedAsync(reform: 700, marathon: 0, singles: 0, minutesApart: 60);
+        // count the rows SQLite writes (a trigger fires for each row an INSERT or UPDATE writes, changed or not)
+        await using (var conn = await _db.OpenAsync())
+        await using (var cmd = conn.Command("""
+            CREATE TABLE writes(tbl TEXT PRIMARY KEY, n INTEGER NOT NULL);
+            INSERT INTO writes VALUES('stories', 0), ('story_articles', 0);
+            CREATE TRIGGER w1 AFTER INSERT ON stories BEGIN UPDATE writes SET n = n + 1 WHERE tbl = 'stories'; END;
+            CREATE TRIGGER w2 AFTER UPDATE ON stories BEGIN UPDATE writes SET n = n + 1 WHERE tbl = 'stories'; END;
+            CREATE TRIGGER w3 AFTER INSERT ON story_articles BEGIN UPDATE writes SET n = n + 1 WHERE tbl = 'story_articles'; END;
+            CREATE TRIGGER w4 AFTER UPDATE ON story_articles BEGIN UPDATE writes SET n = n + 1 WHERE tbl = 'story_articles'; END;
+            """))
+            await cmd.ExecuteNonQueryAsync();
+        var counting = new CountingRepository(_stories);
+
+        // the rebuild clears the stories (one UPDATE of every membership) and catches up 700 articles in 3 pages
+        Assert.Equal(n, await NewAssigner(counting, incremental: true).RebuildAsync());
+
+        var story = await _stories.GetStoryOfArticleAsync("r000000");
+        Assert.Equal(700, story!.Articles.Count);
+        await using (var conn = await _db.OpenAsync())
+        await using (var cmd = conn.Command("SELECT n FROM writes ORDER BY tbl"))
+        await using (var r = await cmd.ExecuteReaderAsync())
+        {
+            await r.ReadAsync();
+            // one record per batch for the one story (recomputing it for every article wrote it 700 times); a batch
+            // ends at each page of 256 and where the range of held stories moves on
+            Assert.InRange(counting.Saves, 4, 10);
+            Assert.Equal(counting.Saves, r.GetInt64(0));
+            await r.ReadAsync();
+            // 700 memberships cleared by the reset, then each article's own row once
+            Assert.InRange(r.GetInt64(0), 1400, 1400);
+        }
+        // what crossed to the store: each article named once as joining (naming the story's members each time: ~245,000)
+        Assert.Equal(700, counting.JoinedNamed);
+        // the story is built here and stays held as the range moves on: its members are never read back
+        Assert.Equal(0, counting.MembersRead);
+        Assert.Equal(2, counting.UnassignedListings); // one listing of 700 keys, and the empty one that ends the catch-up
+    }
+
+    /// <summary>The real store, counting what the assigner asks of it and hands it.</summary>
+    sealed class CountingRepository(IStoryRepository inner) : IStoryRepository
+    {
+        public int JoinedNamed, Saves, MembersRead, UnassignedListings;
+
+        public Task<string?> GetVectorModelAsync(CancellationToken ct = default) => inner.GetVectorModelAsync(ct);
+        public Task SetVectorModelAsync(string model, CancellationToken ct = default) => inner.SetVectorModelAsync(model, ct);
+        public Task<(ArticleFeatures Features, string? StoryId)?> GetMembershipAsync(string articleId, CancellationToken ct = default) => inner.GetMembershipAsync(articleId, ct);
+        public Task<IReadOnlyList<StoryProfile>> GetActiveProfilesAsync(DateTimeOffset from, DateTimeOffset to, CancellationToken ct = default) => inner.GetActiveProfilesAsync(from, to, ct);
+
+        public async Task<IReadOnlyList<ArticleFeatures>> GetMembersAsync(string storyId, CancellationToken ct = default)
+        {
+            var members = await inner.GetMembersAsync(storyId, ct);
+            MembersRead += members.Count;
+            return members;
+        }
+
+        public Task<string> SaveAsync(IReadOnlyList<StoryUpdate> updates, CancellationToken ct = default)
+        {
+            Saves++;
+            JoinedNamed += updates.Sum(u => u.Upserts.Sum(s => s.Joined.Count));
+            return inner.SaveAsync(updates, ct);
+        }
+
+        public Task<string?> GetStoriesVersionAsync(CancellationToken ct = default) => inner.GetStoriesVersionAsync(ct);
+
+        public Task<IReadOnlyList<long>> ListUnassignedAsync(CancellationToken ct = default)
+        {
+            UnassignedListings++;
+            return inner.ListUnassignedAsync(ct);
+        }
+
+        public Task<IReadOnlyList<UnassignedArticle>> ReadUnassignedAsync(string model, IReadOnlyList<long> keys, CancellationToken ct = default) => inner.ReadUnassignedAsync(model, keys, ct);
+        public Task ResetAsync(bool dropVectors, CancellationToken ct = default) => inner.ResetAsync(dropVectors, ct);
+    }
+}
