@@ -65,6 +65,9 @@ internal sealed partial class InMemoryHybridIndex
     /// the exact float scan 0.970 with 1 in 256, 0.990 with 1 in 64 on the bench's 30 recall queries but 0.988 on 100
     /// (`bench --search-only`), 0.990 with 1 in 48 and 0.995 with 1 in 32 on those 100. Recall is the target that may
     /// not be traded; the block scan and prefetching (BinaryCodeBlocks, Prefetcher) paid for the extra re-scoring.
+    /// Those were measured with two parts of half the index each; since the parts may be more (<see cref="ScanParts"/>),
+    /// each keeps 2 in CandidateFraction of its own slots, the same 62,500 in all at 1M, and from 256k chunks the
+    /// 4-bit copy (<see cref="NibbleVectors"/>) decides which of them are read in int8 (BENCHMARKS.md §2.2.2).
     /// A field, not a constant, so that a measuring harness can vary it.
     /// </summary>
     internal static int CandidateFraction = 32;
@@ -234,6 +237,7 @@ internal sealed partial class InMemoryHybridIndex
         return Math.Min(MaxScanParts, mapped >= 262_144 ? PartsPerCore * cores : cores);
     }
 
+    /// <summary>Parts a core of the binary pass from 256k mapped slots (<see cref="ScanParts"/>); a field so that a measuring harness can vary it.</summary>
     internal static int PartsPerCore = 2;
 
     /// <summary>
