@@ -35,6 +35,8 @@ internal sealed partial class InMemoryHybridIndex
 
     Task? _codeBlocksBuild;
     readonly Lock _codeBlocksLock = new();
+    // cancelled by Dispose: the 4-bit copy takes seconds at 1M chunks, which a process ending after one search should not wait for
+    readonly CancellationTokenSource _copiesCancel = new();
 
     /// <summary>
     /// The mapped slots' codes in the transposed layout of <see cref="BinaryCodeBlocks"/>, or null until they are built.
@@ -56,7 +58,7 @@ internal sealed partial class InMemoryHybridIndex
                     Volatile.Write(ref _codeBlocks, blocks);
                     if (slots >= NibbleThreshold && _center.Length == _dim)
                     {
-                        var nibbles = NibbleVectors.Build(slots, _dim, _scale, _center, (from, dest) => _map!.Read(_q8At + (long)from * _dim, dest.AsSpan()));
+                        var nibbles = NibbleVectors.Build(slots, _dim, _scale, _center, (from, dest) => _map!.Read(_q8At + (long)from * _dim, dest.AsSpan()), _copiesCancel.Token);
                         Volatile.Write(ref _nibbles, nibbles);
                     }
                 });
@@ -76,13 +78,15 @@ internal sealed partial class InMemoryHybridIndex
     /// <summary>Waits for a background copy of the codes that is still reading the mapping (before it is released).</summary>
     void WaitForCodeBlocksBuild()
     {
+        _copiesCancel.Cancel();
         try
         {
             _codeBlocksBuild?.Wait();
         }
         catch (AggregateException)
         {
-            // a failed copy only means the codes are scored in place; the mapping is released either way
+            // a failed or cancelled copy only means the codes are scored in place; the mapping is released either way
         }
+        // the token source is not disposed: it holds no timer, and Dispose may run more than once
     }
 }

@@ -62,7 +62,7 @@ internal sealed unsafe class NibbleVectors : IDisposable
     /// snapshot file rather than through the mapping, which would leave the whole int8 section resident.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // runs once per snapshot: straight to optimised code
-    public static NibbleVectors Build(int count, int dimensions, ReadOnlySpan<float> scales, ReadOnlySpan<float> center, Action<int, byte[]> readInt8)
+    public static NibbleVectors Build(int count, int dimensions, ReadOnlySpan<float> scales, ReadOnlySpan<float> center, Action<int, byte[]> readInt8, CancellationToken ct = default)
     {
         const int blockSlots = 4096;
         var buffer = new byte[blockSlots * dimensions];
@@ -72,6 +72,7 @@ internal sealed unsafe class NibbleVectors : IDisposable
         var one = new byte[dimensions];
         for (int slot = 0; slot < count; slot += stride)
         {
+            if ((sampled & 4095) == 0) ct.ThrowIfCancellationRequested();
             readInt8(slot, one);
             for (int j = 0; j < dimensions; j++)
             {
@@ -87,18 +88,28 @@ internal sealed unsafe class NibbleVectors : IDisposable
         for (int j = 0; j < dimensions; j++) spread[j] = (float)Math.Max(Math.Sqrt(sumSq[j] / Math.Max(1, sampled)), floor * 1e-6 + 1e-30);
 
         var v = new NibbleVectors(count, dimensions, spread);
-        var w = new float[dimensions];
-        var inverse = new float[dimensions];
-        for (int j = 0; j < dimensions; j++) inverse[j] = 1 / spread[j];
-        for (int first = 0; first < count; first += blockSlots)
+        try
         {
-            int n = Math.Min(blockSlots, count - first);
-            var block = n == blockSlots ? buffer : new byte[n * dimensions];
-            readInt8(first, block);
-            for (int i = 0; i < n; i++)
-                v.Scale[first + i] = Encode(block.AsSpan(i * dimensions, dimensions), scales[first + i], center, inverse, w, new Span<byte>(v._data + (long)(first + i) * v.RowBytes, v.RowBytes));
+            var w = new float[dimensions];
+            var inverse = new float[dimensions];
+            for (int j = 0; j < dimensions; j++) inverse[j] = 1 / spread[j];
+            for (int first = 0; first < count; first += blockSlots)
+            {
+                // a process that ends soon after its first search (a cold `ask`) releases the index without waiting for this
+                ct.ThrowIfCancellationRequested();
+                int n = Math.Min(blockSlots, count - first);
+                var block = n == blockSlots ? buffer : new byte[n * dimensions];
+                readInt8(first, block);
+                for (int i = 0; i < n; i++)
+                    v.Scale[first + i] = Encode(block.AsSpan(i * dimensions, dimensions), scales[first + i], center, inverse, w, new Span<byte>(v._data + (long)(first + i) * v.RowBytes, v.RowBytes));
+            }
+            return v;
         }
-        return v;
+        catch
+        {
+            v.Dispose();
+            throw;
+        }
     }
 
     /// <summary>One vector's levels into <paramref name="row"/>; returns its scale.</summary>

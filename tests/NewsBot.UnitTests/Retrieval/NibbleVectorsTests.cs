@@ -92,6 +92,26 @@ public sealed class NibbleVectorsTests : IDisposable
         Assert.Equal(7, largest); // the largest component sets the step
     }
 
+    [Fact]
+    public void A_cancelled_build_stops_between_blocks_of_vectors()
+    {
+        const int dim = 128, count = 10_000;
+        var scales = Enumerable.Repeat(0.01f, count).ToArray();
+        var center = new float[dim];
+        using var cancel = new CancellationTokenSource();
+        int reads = 0;
+        Assert.ThrowsAny<OperationCanceledException>(() => NibbleVectors.Build(count, dim, scales, center, (first, dest) =>
+        {
+            Array.Fill(dest, (byte)(128 + first % 7));
+            if (dest.Length > dim && ++reads == 1) cancel.Cancel(); // the first block of the encoding pass
+        }, cancel.Token));
+        Assert.Equal(1, reads); // the second block was never read
+
+        var built = NibbleVectors.Build(count, dim, scales, center, (first, dest) => Array.Fill(dest, (byte)(128 + first % 7)));
+        Assert.Equal(count, built.Count);
+        built.Dispose();
+    }
+
     /// <summary>A mapped index of <paramref name="n"/> chunks around a common offset (as sentence embeddings are), with a few terms each.</summary>
     InMemoryHybridIndex MappedIndex(int n, out float[][] vectors, Random rng)
     {
