@@ -65,22 +65,38 @@ internal sealed partial class InMemoryHybridIndex
     /// the exact float scan 0.970 with 1 in 256, 0.990 with 1 in 64 on the bench's 30 recall queries but 0.988 on 100
     /// (`bench --search-only`), 0.990 with 1 in 48 and 0.995 with 1 in 32 on those 100. Recall is the target that may
     /// not be traded; the block scan and prefetching (BinaryCodeBlocks, Prefetcher) paid for the extra re-scoring.
+    /// Those were measured with two parts of half the index each; since the parts may be more (<see cref="ScanParts"/>),
+    /// each keeps 2 in CandidateFraction of its own slots, the same 62,500 in all at 1M, and from 256k chunks the
+    /// 4-bit copy (<see cref="NibbleVectors"/>) decides which of them are read in int8 (BENCHMARKS.md §2.2.2).
     /// A field, not a constant, so that a measuring harness can vary it.
     /// </summary>
     internal static int CandidateFraction = 32;
 
-    List<(int Slot, float Score)> DenseSearch(float[] query, int k, CompiledFilter filter)
+    /// <summary>
+    /// The dense leg. <paramref name="alongside"/> (the lexical leg of a hybrid search), if given, runs as one more item
+    /// of the parallel scan's work, or before the scan where the scan is not split; it runs exactly once either way.
+    /// </summary>
+    List<(int Slot, float Score)> DenseSearch(float[] query, int k, CompiledFilter filter, Action? alongside = null)
     {
-        if (query.Length != _dim || _count == 0) return [];
+        if (query.Length != _dim || _count == 0)
+        {
+            alongside?.Invoke();
+            return [];
+        }
         var q7 = new sbyte[_dim];
         float qScale = Int8Kernels.QuantizeQuery(query, q7, out int offset);
-        if (qScale == 0) return [];
+        if (qScale == 0)
+        {
+            alongside?.Invoke();
+            return [];
+        }
         int rescore = Math.Max(k * RescoreFactor, MinimumRescored);
         TopK approx;
         if (filter.RestrictSlots is null && ScansBinaryCodes)
-            approx = BinaryThenInt8(query, q7, offset, rescore, filter);
+            approx = BinaryThenInt8(query, q7, offset, rescore, filter, alongside);
         else if (filter.RestrictSlots is { } restricted)
         {
+            alongside?.Invoke();
             approx = new TopK(rescore);
             foreach (var slot in restricted) ScoreSlot(slot, approx);
         }
@@ -89,7 +105,7 @@ internal sealed partial class InMemoryHybridIndex
             int parts = Math.Min(Environment.ProcessorCount, MaxScanParts);
             var partial = new TopK[parts];
             int per = (_count + parts - 1) / parts;
-            Parallel.For(0, parts, p =>
+            ParallelParts(parts, alongside, p =>
             {
                 var local = new TopK(rescore);
                 int end = Math.Min(_count, (p + 1) * per);
@@ -104,6 +120,7 @@ internal sealed partial class InMemoryHybridIndex
         }
         else
         {
+            alongside?.Invoke();
             approx = new TopK(rescore);
             for (int slot = 0; slot < _count; slot++) ScoreSlot(slot, approx);
         }
@@ -130,18 +147,22 @@ internal sealed partial class InMemoryHybridIndex
     /// from the mapped file: a few thousand random reads), and the best <paramref name="rescore"/> of those go on to
     /// the exact re-scoring from half precision. Slots added since the snapshot have no code and are scored in int8.
     /// </summary>
-    TopK BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter)
+    TopK BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter, Action? alongside)
     {
         var bq = BinaryCodes.Prepare(query);
-        int wanted = Math.Max(rescore * Oversampling, _mappedSlots / CandidateFraction);
         int mapped = _mappedSlots;
         bool check = filter.Any || _deletedCount > 0;
-        int parts = Environment.ProcessorCount > 1 ? Math.Min(Environment.ProcessorCount, MaxScanParts) : 1;
+        int parts = ScanParts(mapped);
+        // the same share of every part's slots (2 in CandidateFraction), so that the number of parts does not move recall
+        int wanted = Math.Max(rescore * Oversampling, (int)((long)mapped * 2 / CandidateFraction / parts));
         var partial = new TopK[parts];
         int per = (mapped + parts - 1) / parts;
         var blocks = UseCodeBlocks ? CodeBlocks() : null;
         var tables = blocks?.Tables(bq);
-        Parallel.For(0, parts, p =>
+        var nibbles = UseNibbles ? Volatile.Read(ref _nibbles) : null;
+        var nq = nibbles?.Prepare(query);
+        int nibbleKeep = Math.Max(rescore, NibbleKeep / parts);
+        ParallelParts(parts, alongside, p =>
         {
             var local = new CandidateBuffer(wanted);
             int from = p * per, to = Math.Min(mapped, from + per);
@@ -167,6 +188,19 @@ internal sealed partial class InMemoryHybridIndex
             // few candidates ahead prefetched; sorting them into file order first measured no faster with the prefetch
             // (1 in 32 or 64 slots are ~12–24 KB apart, a page each) and cost 6 % of the dense leg's CPU
             var ids = local.Ids();
+            CandidateBuffer? finer = null;
+            if (nibbles is not null && ids.Length > nibbleKeep)
+            {
+                // the 4-bit estimate from the heap picks the few thousand that are worth an int8 read of the file
+                finer = new CandidateBuffer(nibbleKeep);
+                for (int j = 0; j < ids.Length; j++)
+                {
+                    if (j + NibblePrefetchAhead < ids.Length) Prefetcher.Lines(nibbles.Row(ids[j + NibblePrefetchAhead]));
+                    float s = nibbles.Score(ids[j], nq!);
+                    if (s > finer.Threshold) finer.Add(ids[j], s);
+                }
+                ids = finer.Ids();
+            }
             var top = new TopK(rescore);
             for (int j = 0; j < ids.Length; j++)
             {
@@ -174,6 +208,7 @@ internal sealed partial class InMemoryHybridIndex
                 ScoreInt8(ids[j], top);
             }
             partial[p] = top;
+            finer?.Dispose();
             local.Dispose();
         });
         var approx = new TopK(rescore);
@@ -189,60 +224,57 @@ internal sealed partial class InMemoryHybridIndex
         }
     }
 
-    /// <summary>Off: the codes are scored in place, one at a time (for measuring one path against the other, and tests).</summary>
-    internal static bool UseCodeBlocks = true;
+    /// <summary>
+    /// Parts of the binary pass: two per core from 256k mapped slots on (at most <see cref="MaxScanParts"/>), else one per
+    /// core. Parts are taken by whichever core is free, so when one core is held up (another process, a collection) the
+    /// other takes more of the scan instead of waiting for a half of it; more parts than that add candidate selection
+    /// and merging. Each part keeps the same share of its slots, so the candidates in all do not depend on the count.
+    /// </summary>
+    static int ScanParts(int mapped)
+    {
+        int cores = Environment.ProcessorCount;
+        if (cores <= 1) return 1;
+        return Math.Min(MaxScanParts, mapped >= 262_144 ? PartsPerCore * cores : cores);
+    }
 
-    BinaryCodeBlocks? _codeBlocks;
-    Task? _codeBlocksBuild;
-    readonly Lock _codeBlocksLock = new();
+    /// <summary>Parts a core of the binary pass from 256k mapped slots (<see cref="ScanParts"/>); a field so that a measuring harness can vary it.</summary>
+    internal static int PartsPerCore = 2;
 
     /// <summary>
-    /// The mapped slots' codes in the transposed layout of <see cref="BinaryCodeBlocks"/>, or null until they are built.
-    /// The first search that wants them starts the copy in the background and, like those after it until the copy is
-    /// done, scores the codes in place: the copy reads all of them (48 MB at 1M chunks), which a cold `ask` should not
-    /// wait for before its one search.
+    /// Runs <paramref name="part"/> for 0…<paramref name="parts"/> − 1 and <paramref name="alongside"/> (if any) on all
+    /// cores, the calling thread included; <paramref name="alongside"/> is handed out first, so that the short lexical leg
+    /// overlaps the dense parts instead of following them.
     /// </summary>
-    BinaryCodeBlocks? CodeBlocks()
+    static void ParallelParts(int parts, Action? alongside, Action<int> part)
     {
-        if (Volatile.Read(ref _codeBlocks) is { } built) return built;
-        lock (_codeBlocksLock)
+        if (alongside is null)
         {
-            if (_codeBlocksBuild is null && _map is not null)
+            Parallel.For(0, parts, part);
+            return;
+        }
+        int next = -1;
+        Parallel.For(0, Math.Min(Environment.ProcessorCount, parts + 1), _ =>
+        {
+            // each worker takes the next item until none is left: item 0 is the lexical leg, item i the dense part i − 1
+            for (int item = Interlocked.Increment(ref next); item <= parts; item = Interlocked.Increment(ref next))
             {
-                int slots = _mappedSlots;
-                _codeBlocksBuild = Task.Run(() =>
-                {
-                    var blocks = BinaryCodeBlocks.Build(Codes(0, slots), Factors(0, slots), slots, CodeWords, _dim);
-                    Volatile.Write(ref _codeBlocks, blocks);
-                });
+                if (item == 0) alongside();
+                else part(item - 1);
             }
-        }
-        return null;
-    }
-
-    /// <summary>Builds the transposed codes now, if the index scans codes (tests and measurements that compare the two scans).</summary>
-    internal void WaitForCodeBlocks()
-    {
-        if (!ScansBinaryCodes) return;
-        CodeBlocks();
-        _codeBlocksBuild?.GetAwaiter().GetResult();
-    }
-
-    /// <summary>Waits for a background copy of the codes that is still reading the mapping (before it is released).</summary>
-    void WaitForCodeBlocksBuild()
-    {
-        try
-        {
-            _codeBlocksBuild?.Wait();
-        }
-        catch (AggregateException)
-        {
-            // a failed copy only means the codes are scored in place; the mapping is released either way
-        }
+        });
     }
 
     /// <summary>How many candidates ahead the int8 re-scoring prefetches (<see cref="Prefetcher"/>).</summary>
     internal static int PrefetchAhead = 8;
+
+    /// <summary>
+    /// The sample's bound is set where this many times a part's wanted candidates would exceed it (plus one block). It was 2:
+    /// every item appended beyond the wanted ones costs an append and its share of the quickselects, and at 1M chunks 1.3
+    /// measured ~1 ms of CPU a query less (BENCHMARKS.md §2.2.2). A sample of 1 in 64 blocks puts a few hundred items
+    /// above the bound, so falling short of the wanted count (which costs a second scan of the part) is many standard
+    /// deviations away.
+    /// </summary>
+    internal static double SampleMargin = 1.3;
 
     /// <summary>One block in this many is scored first to estimate where the part's best candidates begin.</summary>
     const int SampleStride = 64;
@@ -258,7 +290,7 @@ internal sealed partial class InMemoryHybridIndex
     {
         int sampled = (toBlock - fromBlock + SampleStride - 1) / SampleStride * BinaryCodeBlocks.BlockCodes;
         int codes = Math.Min(blocks.Count, toBlock * BinaryCodeBlocks.BlockCodes) - fromBlock * BinaryCodeBlocks.BlockCodes;
-        long rank = 2L * wanted * sampled / Math.Max(1, codes) + BinaryCodeBlocks.BlockCodes;
+        long rank = (long)(SampleMargin * wanted * sampled / Math.Max(1, codes)) + BinaryCodeBlocks.BlockCodes;
         if (rank >= sampled / 2) return false;
         using var sample = new CandidateBuffer((int)rank);
         Span<int> weighted = stackalloc int[BinaryCodeBlocks.BlockCodes];

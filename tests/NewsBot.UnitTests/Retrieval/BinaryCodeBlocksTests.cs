@@ -12,6 +12,7 @@ namespace NewsBot.UnitTests.Retrieval;
 /// hardware without AVX2) must give, for every code, the same integer sum as scoring the code in place: Σ over its set
 /// bits of the query's 4-bit levels; and the candidate buffer's sampled starting threshold must not change what it keeps.
 /// </summary>
+[Collection(DenseScanSettings.Name)]
 public sealed class BinaryCodeBlocksTests : IDisposable
 {
     readonly string _path = Path.Combine(Path.GetTempPath(), $"newsbot-blocks-{Guid.NewGuid():N}.snapshot");
