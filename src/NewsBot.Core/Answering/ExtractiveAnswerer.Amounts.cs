@@ -8,9 +8,9 @@ public sealed partial class ExtractiveAnswerer
 {
     /// <summary>
     /// For "how much / how many": whether the sentence gives an amount (not a year, not given by the question) as a
-    /// fact, not as a plan, a forecast or a target ("its planned £1.35bn offer", "a 1.4% growth target", "expected to
-    /// rise to $150bn"): a word of anticipation within three words before it or two after. When the question itself
-    /// asks about such a plan or forecast ("what does the IMF expect growth to be"), any amount counts.
+    /// fact, not as a plan, a forecast or a target ("its planned £200m offer", "a 2% growth target", "expected to
+    /// rise to $90bn"): a word of anticipation within three words before it or two after. When the question itself
+    /// asks about such a plan or forecast ("what growth does the bank expect"), any amount counts.
     /// </summary>
     internal static bool FactualAmount(string question, string sentence, HashSet<string> questionWords)
     {

@@ -140,7 +140,7 @@ public sealed partial class ExtractiveAnswerer
                 if (head) break;
             }
             if (phrase.Count == 0) return null;
-            // the thing counted, or the relation's own noun ("how many customers have ordered" → "900,000 orders")
+            // the thing counted, or the relation's own noun ("how many fans have booked" → "12,000 bookings")
             var relations = Relations(question);
             bool Counts(string w) => w.Equals("people", StringComparison.OrdinalIgnoreCase) || phrase.Any(p => IsVariant(p, w) || SharedStem(PorterStemmer.Stem(p), PorterStemmer.Stem(w.ToLowerInvariant())))
                 || relations.Any(r => IsRelationWord(w, r));

@@ -31,7 +31,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <param name="alreadySaid">The previous answer in the conversation: sentences it quoted are not repeated.</param>
     /// <param name="judge">Quote only sentences that answer the question (<see cref="Judge"/>); otherwise the best-scoring ones.</param>
     /// <param name="asked">The question as asked, with the time phrases <paramref name="question"/> lost to the date filter (for the judgement's years).</param>
-    /// <param name="articleBodies">The whole text of the hits' articles by id, where the store has them: the judgement looks for the question's names in the whole article (a story names "Tottenham" once and says "Spurs" after), not only in its retrieved passages.</param>
+    /// <param name="articleBodies">The whole text of the hits' articles by id, where the store has them: the judgement looks for the question's names in the whole article (a story names "Rivertown Rovers" once and says "Rovers" after), not only in its retrieved passages.</param>
     public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null, IReadOnlyDictionary<string, string>? articleBodies = null)
     {
         var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
@@ -329,7 +329,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         {
             var parts = NameParts(m.Value);
             if (m.Index == 0 && (StopWords.IsQueryNoise(parts[0].ToLowerInvariant()) || CommonOpeners.Contains(parts[0]))) parts.RemoveAt(0);
-            // a run of place adjectives and nouns ("Roman Catholic", "British Phonographic Industry") names a body, not a person
+            // a run of place adjectives and nouns ("Swiss Federal", "British Airways") names a body, not a person
             if (parts.Any(p => Lexicon.PlacesOf(p).Any())) continue;
             if (parts.Count >= 2 && parts.Any(p => !questionWords.Contains(p)) && !parts.Any(OrganisationWords.Contains)) return true;
         }

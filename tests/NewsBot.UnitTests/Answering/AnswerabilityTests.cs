@@ -226,8 +226,8 @@ public class AnswerabilityPartsTests
     }
 
     [Theory]
-    [InlineData("Roman Catholic groups have demanded the withdrawal of the film.", false)]
-    [InlineData("The British Phonographic Industry has run seminars for small labels.", false)]
+    [InlineData("Swiss Federal officials have demanded the withdrawal of the film.", false)]
+    [InlineData("The British Film Council has run seminars for small studios.", false)]
     [InlineData("The film was directed by Maria Olsen, who angered church groups.", true)]
     public void A_run_of_place_words_names_a_body_not_a_person(string sentence, bool person)
         => Assert.Equal(person, ExtractiveAnswerer.NewPersonName(sentence, ExtractiveAnswerer.QuestionWords("Who directed the film?")));
@@ -270,16 +270,16 @@ public class AnswerabilityPartsTests
     [Fact]
     public async Task The_question_s_names_are_looked_for_in_the_whole_article_when_its_text_is_given()
     {
-        const string q = "How much did Tottenham Hotspur pay for the striker?";
+        const string q = "How much did Rivertown pay for the striker?";
         var hits = new[]
         {
-            new SearchHit { Article = new ArticleRef { Id = "a1", Title = "Spurs sign striker", Url = "https://news.test/a1" }, Position = 2, Text = "Spurs paid £8m for the striker, the club said." },
+            new SearchHit { Article = new ArticleRef { Id = "a1", Title = "Rovers sign striker", Url = "https://news.test/a1" }, Position = 2, Text = "Rovers paid £8m for the striker, the club said." },
         };
         var vector = await _embedder.EmbedQueryAsync(q);
         var passagesOnly = await new ExtractiveAnswerer(_embedder).AnswerAsync(q, vector, hits, 3);
         Assert.NotNull(passagesOnly?.Shortfall);
-        Assert.Contains("Tottenham Hotspur", passagesOnly.Shortfall.Value.Judgement.Missing);
-        var bodies = new Dictionary<string, string> { ["a1"] = "Spurs sign striker\nTottenham Hotspur have signed a striker.\n\nSpurs paid £8m for the striker, the club said." };
+        Assert.Contains("Rivertown", passagesOnly.Shortfall.Value.Judgement.Missing);
+        var bodies = new Dictionary<string, string> { ["a1"] = "Rovers sign striker\nRivertown Rovers have signed a striker.\n\nRovers paid £8m for the striker, the club said." };
         var whole = await new ExtractiveAnswerer(_embedder).AnswerAsync(q, vector, hits, 3, articleBodies: bodies);
         Assert.NotNull(whole);
         Assert.Null(whole.Shortfall);
