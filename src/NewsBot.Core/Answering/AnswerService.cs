@@ -234,7 +234,8 @@ public sealed partial class AnswerService(
         }
         // the answer may sit in a passage of a well-ranked article that ranked below the cut (a detail deep in a long column)
         if (options.ReadWholeArticles > 0) hits = await WithRestOfTopArticlesAsync(searchText, queryVector, hits, options.ReadWholeArticles, ct).ConfigureAwait(false);
-        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct, options.JudgeAnswerability, QueryParser.WithoutOutletFilters(standalone)).ConfigureAwait(false);
+        var bodies = options.JudgeAnswerability ? await ArticleBodiesAsync(hits, ct).ConfigureAwait(false) : null;
+        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct, options.JudgeAnswerability, QueryParser.WithoutOutletFilters(standalone), bodies).ConfigureAwait(false);
         // no sentence answers the question (ExtractiveAnswerer.Judge): refuse, listing the closest headlines; when the
         // best source covers every name the question gives, say what it covers and what it lacks, citing it
         if (answer is { Shortfall: var (gap, source) }) return ShortfallRefusal(question, standalone, hits, lang, gap, source) with { Note = note, SentenceScore = answer.BestScore };
@@ -255,6 +256,14 @@ public sealed partial class AnswerService(
             Question = question, StandaloneQuery = standalone, Answer = answer.Text, Refused = false, Mode = AnswerMode.Extractive, Citations = cites, Note = note,
             SentenceScore = Math.Round(answer.BestScore, 4),
         };
+    }
+
+    /// <summary>The headline and whole text of each hit's article, where the store is at hand (null otherwise).</summary>
+    async Task<IReadOnlyDictionary<string, string>?> ArticleBodiesAsync(IReadOnlyList<SearchHit> hits, CancellationToken ct)
+    {
+        if (articles is null) return null;
+        var found = await articles.GetArticlesAsync(hits.Select(h => h.Article.Id).Distinct().ToList(), ct).ConfigureAwait(false);
+        return found.ToDictionary(a => a.Id, a => a.Article.Title + "\n" + a.Body);
     }
 
     /// <summary>The hits, then the other passages of the first <paramref name="articleCount"/> articles among them, best first.</summary>

@@ -10,12 +10,19 @@ namespace NewsBot.Core.Answering;
 /// <param name="TermShare">The share of the question's other key terms found in the sentence, the sentence before it or the headline.</param>
 /// <param name="Expected">What the question asks for, in words ("a number", "a date", "a person"…); null when nothing in particular.</param>
 /// <param name="StatesRelation">It states the relation the question asks about (or its nominalisation) as a fact, not as something expected or possible (true when the question names none).</param>
-public sealed record AnswerJudgement(bool Answers, IReadOnlyList<string> Missing, bool HasExpected, double TermShare, string? Expected, bool StatesRelation = true);
+/// <param name="OnlyWording">It fails only on wording: it holds the expected answer, states the relation, covers every figure and year asked, and at most one of the question's names is missing from its article, with another covered (a name given by a description or a nickname).</param>
+public sealed record AnswerJudgement(bool Answers, IReadOnlyList<string> Missing, bool HasExpected, double TermShare, string? Expected, bool StatesRelation = true, bool OnlyWording = false)
+{
+    public override string ToString() => $"answers={Answers} missing=[{string.Join("|", Missing)}] expected={HasExpected} share={TermShare:0.00} relation={StatesRelation} wording={OnlyWording}";
+}
 
 public sealed partial class ExtractiveAnswerer
 {
     /// <summary>The share of the question's key terms besides names (the relation asked and its objects) a sentence must cover, with its context.</summary>
-    public const double MinKeyTermShare = 0.2;
+    public const double MinKeyTermShare = 0.15;
+
+    /// <summary>The share of key terms a best-scoring sentence that fails only on wording (<see cref="AnswerJudgement.OnlyWording"/>) must still cover.</summary>
+    public const double MinWordingShare = 0.1;
 
     /// <summary>
     /// The answerability judgement: a sentence answers a question only when (1) its article
@@ -33,7 +40,8 @@ public sealed partial class ExtractiveAnswerer
     /// never a year), a date for "when", a place for "where / which city", a score for "what was the score".
     /// </summary>
     /// <param name="asked">The question as the user put it, with the time phrases retrieval took out of <paramref name="question"/> ("in 2006"): its years must be covered too.</param>
-    public static AnswerJudgement Judge(string question, string sentence, string headline, string? previous = null, string? articleText = null, string? carried = null, string? asked = null)
+    /// <param name="published">The article's date: a year asked about is also covered by an article of that year (its "this year", or no year at all), or of the next year when the context says "last year".</param>
+    public static AnswerJudgement Judge(string question, string sentence, string headline, string? previous = null, string? articleText = null, string? carried = null, string? asked = null, DateTimeOffset? published = null)
     {
         var context = sentence + " " + headline + " " + (previous ?? "");
         var contextWords = WordTokenizer.Words(context).Select(m => Possessive().Replace(m.Value, "")).Where(w => w.Length > 0).ToList();
@@ -42,14 +50,16 @@ public sealed partial class ExtractiveAnswerer
 
         var missing = new List<string>();
         // the names: the article the sentence comes from must mention each (the sentence itself often says "the firm")
-        foreach (var name in NameGroups(carried is null ? question : question + " " + carried))
+        var names = NameGroups(carried is null ? question : question + " " + carried);
+        foreach (var name in names)
             if (!articleWords.Any(c => IsNameVariant(name[^1], c))) missing.Add(string.Join(" ", name));
+        int missingNames = missing.Count;
         // amounts and figures the question gives (years are checked against the whole article and its date, before)
         foreach (Match m in QuestionNumber().Matches(question))
             if (!context.Contains(m.Value, StringComparison.OrdinalIgnoreCase)) missing.Add(m.Value);
         // the year asked: a sentence about the same story in another year does not answer it
         foreach (var year in Years(question + " " + asked))
-            if (!context.Contains(year, StringComparison.Ordinal)) missing.Add(year);
+            if (!context.Contains(year, StringComparison.Ordinal) && !DatedIn(year, published, context)) missing.Add(year);
 
         var nameTerms = Names(question).Select(n => PorterStemmer.Stem(LexicalAnalyzer.FoldDiacritics(n.ToLowerInvariant()))).ToHashSet();
         var keyTerms = LexicalAnalyzer.QueryTerms(question).Where(t => !nameTerms.Contains(t) && !t.Any(char.IsDigit)).Distinct().ToList();
@@ -67,13 +77,28 @@ public sealed partial class ExtractiveAnswerer
 
         var kind = Classify(question);
         var questionWords = QuestionWords(question);
-        bool expected = ExpectedAnswer(kind, sentence, questionWords) && AmountOfTheThingAsked(question, sentence, questionWords) != false;
+        bool expected = ExpectedAnswer(kind, sentence, questionWords) && AmountOfTheThingAsked(question, sentence, questionWords) != false
+            && (kind != QuestionKind.Quantity || FactualAmount(question, sentence, questionWords));
         // the relation asked, stated as done ("won"), not anticipated ("will meet in the final", "could face")
         // for an amount or a place the relation is often reworded ("up by 40%" for "grew", "similar to X's" for "modelled
         // on"): there only an anticipated one ("could face") rules a sentence out
         bool relation = StatesRelation(question, sentence + " " + headline, out var anticipated)
             || (kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Place or QuestionKind.Country && !anticipated);
-        return new AnswerJudgement(missing.Count == 0 && share >= MinKeyTermShare && expected && relation, missing, expected, share, ExpectedWords(kind), relation);
+        bool answers = missing.Count == 0 && share >= MinKeyTermShare && expected && relation;
+        bool onlyWording = !answers && expected && relation && missing.Count == missingNames && missingNames <= 1 && (missingNames == 0 || names.Count > 1) && share >= MinWordingShare;
+        return new AnswerJudgement(answers, missing, expected, share, ExpectedWords(kind), relation, onlyWording);
+    }
+
+    /// <summary>
+    /// Whether an article's date stands for a year asked about: an article of that year that names no other year in the
+    /// context (its events are "this year's"), or one of the next year whose context says "last year".
+    /// </summary>
+    static bool DatedIn(string year, DateTimeOffset? published, string context)
+    {
+        if (published is not { } d) return false;
+        int y = int.Parse(year, System.Globalization.CultureInfo.InvariantCulture);
+        if (d.Year == y) return !Years(context).Any();
+        return d.Year == y + 1 && context.Contains("last year", StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>Whether the sentence holds what the kind of question asks for, not already given by the question.</summary>
@@ -137,12 +162,14 @@ public sealed partial class ExtractiveAnswerer
         return common >= 5 && common >= 0.8 * shorter;
     }
 
-    /// <summary>Whether the context covers one of the question's names: a clear variant (<see cref="IsVariant"/>), or a place and its adjective ("Belgium" / "Belgian-based", "Japan" / "Japanese"), each part of a hyphenated word tried.</summary>
+    /// <summary>Whether the context covers one of the question's names: a clear variant (<see cref="IsVariant"/>), another name WordNet gives for it ("UK" for "Britain"), or a place and its adjective ("Belgium" / "Belgian-based", "Japan" / "Japanese"), each part of a hyphenated word tried.</summary>
     static bool IsNameVariant(string name, string word)
     {
         if (IsVariant(name, word)) return true;
-        if (word.Length < 4 || !char.IsUpper(word[0])) return false;
-        return PlacesOf(name).Any(p => IsVariant(p, word)) || PlacesOf(word).Any(p => IsVariant(p, name));
+        if (word.Length < 2 || !char.IsUpper(word[0])) return false;
+        // another name of the same thing in WordNet ("Britain" / "UK")
+        if (Lexicon.Related(name, word)) return true;
+        return word.Length >= 4 && (PlacesOf(name).Any(p => IsVariant(p, word)) || PlacesOf(word).Any(p => IsVariant(p, name)));
     }
 
     static IEnumerable<string> PlacesOf(string word) => word.Split('-').SelectMany(Lexicon.PlacesOf);

@@ -102,9 +102,13 @@ public sealed partial class ExtractiveAnswerer
         "last", "next", "this", "each", "every", "so", "ago", "now", "then", "today", "yesterday",
     };
 
-    /// <summary>Verbs whose meaning lies in their object ("take part", "make a profit", "get approval"): not the relation asked.</summary>
+    /// <summary>
+    /// Verbs whose meaning lies in their object ("take part", "make a profit", "get approval"), and verbs that stand for
+    /// any event ("what happened", "what occurred", "what was done"): not the relation asked.
+    /// </summary>
     static readonly HashSet<string> LightVerbs = new(StringComparer.Ordinal)
     {
+        "happen", "happened", "happens", "occur", "occurred", "occurs", "done",
         "take", "took", "taken", "takes", "get", "got", "gets", "make", "made", "makes", "have", "has", "had", "do", "does", "did", "go", "went", "gone",
         "come", "came", "give", "gave", "given", "be", "been", "is", "was", "were", "are", "say", "said", "expect", "expected", "mean", "meant",
     };
@@ -136,7 +140,10 @@ public sealed partial class ExtractiveAnswerer
                 if (head) break;
             }
             if (phrase.Count == 0) return null;
-            bool Counts(string w) => w.Equals("people", StringComparison.OrdinalIgnoreCase) || phrase.Any(p => IsVariant(p, w) || SharedStem(PorterStemmer.Stem(p), PorterStemmer.Stem(w.ToLowerInvariant())));
+            // the thing counted, or the relation's own noun ("how many fans have booked" → "12,000 bookings")
+            var relations = Relations(question);
+            bool Counts(string w) => w.Equals("people", StringComparison.OrdinalIgnoreCase) || phrase.Any(p => IsVariant(p, w) || SharedStem(PorterStemmer.Stem(p), PorterStemmer.Stem(w.ToLowerInvariant())))
+                || relations.Any(r => IsRelationWord(w, r));
             for (int i = 0; i < words.Count; i++)
             {
                 if (!IsAmount(words[i], questionWords)) continue;

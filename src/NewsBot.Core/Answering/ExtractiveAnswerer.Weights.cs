@@ -62,7 +62,7 @@ public sealed partial class ExtractiveAnswerer
     const int MaxAnswerWords = 120;
 
     /// <summary>The same when only sentences that answer are quoted (<see cref="Judge"/>): a further answering sentence is added only within this many words.</summary>
-    const int JudgedAnswerWords = 55;
+    const int JudgedAnswerWords = 70;
 
     /// <summary>A sentence sharing more than this share of its terms (Jaccard) with a quoted one repeats it and is skipped.</summary>
     const double RepeatJaccard = 0.5;

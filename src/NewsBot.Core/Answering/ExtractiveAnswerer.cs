@@ -31,7 +31,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <param name="alreadySaid">The previous answer in the conversation: sentences it quoted are not repeated.</param>
     /// <param name="judge">Quote only sentences that answer the question (<see cref="Judge"/>); otherwise the best-scoring ones.</param>
     /// <param name="asked">The question as asked, with the time phrases <paramref name="question"/> lost to the date filter (for the judgement's years).</param>
-    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null)
+    /// <param name="articleBodies">The whole text of the hits' articles by id, where the store has them: the judgement looks for the question's names in the whole article (a story names "Rivertown Rovers" once and says "Rovers" after), not only in its retrieved passages.</param>
+    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null, IReadOnlyDictionary<string, string>? articleBodies = null)
     {
         var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
         var candidates = new List<(string Text, SearchHit Hit, int Rank, int Order)>();
@@ -120,17 +121,19 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
         // only sentences that answer the question are quoted, from the first source and from any other (a second
         // source corroborates or contradicts the first; one that is merely similar says something else)
-        var articleTexts = hits.GroupBy(h => h.Article.Id).ToDictionary(g => g.Key, g => string.Join(" ", g.Select(h => h.Text)));
+        var articleTexts = hits.GroupBy(h => h.Article.Id).ToDictionary(g => g.Key, g => articleBodies?.GetValueOrDefault(g.Key) ?? string.Join(" ", g.Select(h => h.Text)));
         var judged = new Dictionary<int, AnswerJudgement>();
         AnswerJudgement JudgeAt(int i)
         {
             if (judged.TryGetValue(i, out var j)) return j;
             var carried = focus is null ? null : question;
-            return judged[i] = Judge(focus ?? question, candidates[i].Text, candidates[i].Hit.Article.Title, previous.GetValueOrDefault(i), articleTexts[candidates[i].Hit.Article.Id], carried, asked);
+            return judged[i] = Judge(focus ?? question, candidates[i].Text, candidates[i].Hit.Article.Title, previous.GetValueOrDefault(i), articleTexts[candidates[i].Hit.Article.Id], carried, asked, candidates[i].Hit.Article.Published);
         }
         var chosen = new List<int>();
         double best = scored[0].Score;
-        bool Answers(int i) => !judge || JudgeAt(i).Answers;
+        // the best-scoring sentence is also quoted when it fails only on wording (a name given by a description or a
+        // nickname, a reworded term) while it holds the answer asked for and states the relation
+        bool Answers(int i) => !judge || JudgeAt(i).Answers || (i == scored[0].Index && JudgeAt(i).OnlyWording);
         var answering = scored.FirstOrDefault(s => Answers(s.Index));
         if (!Answers(answering.Index))
             return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
@@ -320,12 +323,14 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     }
 
     /// <summary>A person's name the question does not give: two or more capitalised words in a row ("Jane Doe", "John Smith").</summary>
-    static bool NewPersonName(string sentence, HashSet<string> questionWords)
+    internal static bool NewPersonName(string sentence, HashSet<string> questionWords)
     {
         foreach (Match m in PersonName().Matches(sentence))
         {
             var parts = NameParts(m.Value);
             if (m.Index == 0 && (StopWords.IsQueryNoise(parts[0].ToLowerInvariant()) || CommonOpeners.Contains(parts[0]))) parts.RemoveAt(0);
+            // a run of place adjectives and nouns ("Swiss Federal", "British Airways") names a body, not a person
+            if (parts.Any(p => Lexicon.PlacesOf(p).Any())) continue;
             if (parts.Count >= 2 && parts.Any(p => !questionWords.Contains(p)) && !parts.Any(OrganisationWords.Contains)) return true;
         }
         return false;

@@ -182,6 +182,110 @@ public class AnswerabilityPartsTests
         Assert.Contains("2006", asked.Missing);
     }
 
+    [Fact]
+    public void A_count_may_be_given_by_the_relation_s_own_noun()
+    {
+        const string q = "How many customers have ordered Acme's new phone?";
+        var orders = ExtractiveAnswerer.Judge(q, "The Acme phone has had almost 900,000 orders, the firm said.", "Acme phone");
+        Assert.True(orders.Answers, orders.ToString());
+        // a number of something else is still not a count of what was asked
+        var staff = ExtractiveAnswerer.Judge(q, "Acme, which ordered parts for the phone, employs 900 staff.", "Acme phone");
+        Assert.False(staff.HasExpected, staff.ToString());
+    }
+
+    [Fact]
+    public void A_name_is_covered_by_another_name_WordNet_gives_for_the_same_place()
+    {
+        const string q = "Which council in Britain lost the most voters from its register?";
+        var uk = ExtractiveAnswerer.Judge(q, "Eastvale council lost more voters from its register than any other in the UK.", "Voter registers shrink");
+        Assert.True(uk.Answers, uk.ToString());
+        var other = ExtractiveAnswerer.Judge(q, "Eastvale council lost more voters from its register than any other in Norway.", "Voter registers shrink");
+        Assert.Contains("Britain", other.Missing);
+    }
+
+    [Fact]
+    public void What_happened_asks_for_any_event_not_for_the_verb_happen()
+    {
+        var j = ExtractiveAnswerer.Judge("What happened along the Eastvale river?", "The Eastvale river burst its banks on Sunday night.", "Eastvale floods");
+        Assert.True(j.StatesRelation, j.ToString());
+        Assert.True(j.Answers, j.ToString());
+    }
+
+    [Theory]
+    [InlineData("How much did Acme pay for Widgetco?", "Acme paid £310m for Widgetco, the firm said.", "Acme said its planned £310m offer for Widgetco was fair.")]
+    [InlineData("How much did Eastvale's economy grow in 2005?", "Eastvale's economy grew by 1.2% in 2005.", "Eastvale's economy will struggle to meet its 1.4% growth target in 2005.")]
+    public void An_amount_planned_forecast_or_targeted_does_not_answer_what_happened(string question, string fact, string anticipated)
+    {
+        var yes = ExtractiveAnswerer.Judge(question, fact, "Local news");
+        var no = ExtractiveAnswerer.Judge(question, anticipated, "Local news");
+        Assert.True(yes.Answers, yes.ToString());
+        Assert.False(no.Answers, no.ToString());
+        Assert.False(no.HasExpected);
+        // asked about the forecast itself, the forecast answers
+        Assert.True(ExtractiveAnswerer.Judge("What growth does Eastvale's government expect in 2005?", "Eastvale's government expects growth of 1.4% in 2005.", "Local news").HasExpected);
+    }
+
+    [Theory]
+    [InlineData("Swiss Federal officials have demanded the withdrawal of the film.", false)]
+    [InlineData("The British Film Council has run seminars for small studios.", false)]
+    [InlineData("The film was directed by Maria Olsen, who angered church groups.", true)]
+    public void A_run_of_place_words_names_a_body_not_a_person(string sentence, bool person)
+        => Assert.Equal(person, ExtractiveAnswerer.NewPersonName(sentence, ExtractiveAnswerer.QuestionWords("Who directed the film?")));
+
+    [Fact]
+    public void A_sentence_failing_only_on_a_name_given_by_description_fails_on_wording_alone()
+    {
+        // "the Magpies" is a nickname the article never uses; everything else the question asks is there
+        const string q = "Which non-League side got a home tie against the Magpies in the Northland Cup?";
+        var nickname = ExtractiveAnswerer.Judge(q, "Non-League side Yeading got a home tie against Rivertown in the Northland Cup.", "Cup draw");
+        Assert.False(nickname.Answers);
+        Assert.Equal(["Magpies"], nickname.Missing);
+        Assert.True(nickname.OnlyWording, nickname.ToString());
+        // a year, a figure or the relation missing is not a matter of wording
+        var year = ExtractiveAnswerer.Judge("Which non-League side got a home tie against the Magpies in the 2006 Northland Cup?", "Non-League side Yeading got a home tie against Rivertown in the Northland Cup.", "Cup draw");
+        Assert.False(year.OnlyWording, year.ToString());
+        // nor is a question all of whose names are missing (an invented company)
+        var invented = ExtractiveAnswerer.Judge("How much did Zorblax pay for its new factory?", "Acme paid £310m for its new factory.", "Acme factory");
+        Assert.False(invented.OnlyWording, invented.ToString());
+    }
+
+    [Fact]
+    public void A_year_is_also_covered_by_the_article_s_date()
+    {
+        const string q = "How many homes did the 2025 Eastvale floods destroy?";
+        const string sentence = "The Eastvale floods destroyed 340 homes, the council said.";
+        var of2025 = new DateTimeOffset(2025, 6, 3, 0, 0, 0, TimeSpan.Zero);
+        Assert.True(ExtractiveAnswerer.Judge(q, sentence, "Eastvale floods", published: of2025).Answers);
+        // an article of another year, or one of that year whose sentence is about another year, does not cover it
+        var older = ExtractiveAnswerer.Judge(q, sentence, "Eastvale floods", published: of2025.AddYears(-1));
+        Assert.Contains("2025", older.Missing);
+        var otherYear = ExtractiveAnswerer.Judge(q, "The Eastvale floods of 2019 destroyed 340 homes.", "Eastvale floods", published: of2025);
+        Assert.Contains("2025", otherYear.Missing);
+        // an article of the next year covers it where it says "last year"
+        var next = of2025.AddYears(1);
+        Assert.True(ExtractiveAnswerer.Judge(q, "Last year the Eastvale floods destroyed 340 homes.", "Eastvale floods", published: next).Answers);
+        Assert.False(ExtractiveAnswerer.Judge(q, sentence, "Eastvale floods", published: next).Answers);
+    }
+
+    [Fact]
+    public async Task The_question_s_names_are_looked_for_in_the_whole_article_when_its_text_is_given()
+    {
+        const string q = "How much did Rivertown pay for the striker?";
+        var hits = new[]
+        {
+            new SearchHit { Article = new ArticleRef { Id = "a1", Title = "Rovers sign striker", Url = "https://news.test/a1" }, Position = 2, Text = "Rovers paid £8m for the striker, the club said." },
+        };
+        var vector = await _embedder.EmbedQueryAsync(q);
+        var passagesOnly = await new ExtractiveAnswerer(_embedder).AnswerAsync(q, vector, hits, 3);
+        Assert.NotNull(passagesOnly?.Shortfall);
+        Assert.Contains("Rivertown", passagesOnly.Shortfall.Value.Judgement.Missing);
+        var bodies = new Dictionary<string, string> { ["a1"] = "Rovers sign striker\nRivertown Rovers have signed a striker.\n\nRovers paid £8m for the striker, the club said." };
+        var whole = await new ExtractiveAnswerer(_embedder).AnswerAsync(q, vector, hits, 3, articleBodies: bodies);
+        Assert.NotNull(whole);
+        Assert.Null(whole.Shortfall);
+        Assert.Contains("£8m", whole.Text);
+    }
+
     readonly Embedder _embedder = new(new HashingEmbeddingGenerator(256), HashingEmbeddingGenerator.Profile(256));
 
     [Fact]
