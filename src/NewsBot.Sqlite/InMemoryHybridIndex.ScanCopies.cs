@@ -13,6 +13,9 @@ internal sealed partial class InMemoryHybridIndex
     BinaryCodeBlocks? _codeBlocks;
     NibbleVectors? _nibbles;
 
+    /// <summary>Whether the transposed codes are built (tests).</summary>
+    internal bool HasCodeBlocks => Volatile.Read(ref _codeBlocks) is not null;
+
     /// <summary>Whether the 4-bit copy of the mapped vectors is built (tests and measurements).</summary>
     internal bool HasNibbles => Volatile.Read(ref _nibbles) is not null;
 
@@ -33,6 +36,16 @@ internal sealed partial class InMemoryHybridIndex
     /// <summary>How many candidates ahead the 4-bit pass prefetches its rows.</summary>
     internal static int NibblePrefetchAhead = 8;
 
+    /// <summary>
+    /// How long after the code blocks the 4-bit copy waits before it starts reading the int8 section (384 MB at 1M chunks):
+    /// a cold `ask` that ends after one search does not compete with it for the cores and the disk (measured at 1M: the
+    /// copy started at once made a cold `ask` ~0.25 s slower); a serving process builds it a moment later.
+    /// </summary>
+    internal static TimeSpan NibbleDelay = TimeSpan.FromSeconds(2);
+
+    // completed by WaitForCodeBlocks: whoever waits for the copies wants them now, not after the delay
+    readonly TaskCompletionSource _copiesWanted = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     Task? _codeBlocksBuild;
     readonly Lock _codeBlocksLock = new();
     // cancelled by Dispose: the 4-bit copy takes seconds at 1M chunks, which a process ending after one search should not wait for
@@ -52,12 +65,14 @@ internal sealed partial class InMemoryHybridIndex
             if (_codeBlocksBuild is null && _map is not null)
             {
                 int slots = _mappedSlots;
-                _codeBlocksBuild = Task.Run(() =>
+                _codeBlocksBuild = Task.Run(async () =>
                 {
                     var blocks = BinaryCodeBlocks.Build(Codes(0, slots), Factors(0, slots), slots, CodeWords, _dim);
                     Volatile.Write(ref _codeBlocks, blocks);
                     if (slots >= NibbleThreshold && _center.Length == _dim)
                     {
+                        await Task.WhenAny(Task.Delay(NibbleDelay, _copiesCancel.Token), _copiesWanted.Task).ConfigureAwait(false);
+                        _copiesCancel.Token.ThrowIfCancellationRequested();
                         var nibbles = NibbleVectors.Build(slots, _dim, _scale, _center, (from, dest) => _map!.Read(_q8At + (long)from * _dim, dest.AsSpan()), _copiesCancel.Token);
                         Volatile.Write(ref _nibbles, nibbles);
                     }
@@ -71,6 +86,7 @@ internal sealed partial class InMemoryHybridIndex
     internal void WaitForCodeBlocks()
     {
         if (!ScansBinaryCodes) return;
+        _copiesWanted.TrySetResult();
         CodeBlocks();
         _codeBlocksBuild?.GetAwaiter().GetResult();
     }

@@ -6,6 +6,23 @@ namespace NewsBot.Sqlite;
 /// <summary>The embedded index's snapshot file: saving the in-memory structures beside the database and starting from them.</summary>
 public sealed partial class SqliteArticleIndex
 {
+    /// <summary>
+    /// Waits until the dense scan's background copies of a mapped snapshot (transposed codes, the 4-bit vectors) are
+    /// built: the steady state of a serving process, which has them seconds after its first search (the bench times that).
+    /// </summary>
+    public void WaitForScanCopies()
+    {
+        _lock.EnterReadLock();
+        try
+        {
+            _memory?.WaitForCodeBlocks();
+        }
+        finally
+        {
+            _lock.ExitReadLock();
+        }
+    }
+
     /// <summary>Drops the in-memory structures; the next search loads them again (from the snapshot when there is one).</summary>
     public void ReleaseMemory()
     {

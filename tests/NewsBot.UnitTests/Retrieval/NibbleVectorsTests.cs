@@ -186,6 +186,37 @@ public sealed class NibbleVectorsTests : IDisposable
     }
 
     [Fact]
+    public void The_4_bit_copy_waits_after_the_first_search_unless_someone_waits_for_the_copies()
+    {
+        // what is tried: a first search (as a cold `ask` makes) starts the background copies; the code blocks come, the
+        // 4-bit copy holds back for NibbleDelay (here far longer than the test) and is built at once when waited for
+        var rng = new Random(9);
+        int threshold = InMemoryHybridIndex.NibbleThreshold;
+        var delay = InMemoryHybridIndex.NibbleDelay;
+        try
+        {
+            InMemoryHybridIndex.NibbleThreshold = 0;
+            InMemoryHybridIndex.NibbleDelay = TimeSpan.FromHours(1);
+            using var mapped = MappedIndex(40_003, out var vectors, rng);
+            var query = new HybridQuery { Dense = vectors[3], Sparse = SparseVector.Empty, Top = 10, Mode = RetrievalMode.Dense };
+            Assert.Equal(4, mapped.Search(query, 60)[0].RowId);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (!mapped.HasCodeBlocks && DateTime.UtcNow < deadline) Thread.Sleep(10);
+            Assert.True(mapped.HasCodeBlocks);
+            Thread.Sleep(200);
+            Assert.False(mapped.HasNibbles);
+            mapped.WaitForCodeBlocks();
+            Assert.True(mapped.HasNibbles);
+            Assert.Equal(4, mapped.Search(query, 60)[0].RowId);
+        }
+        finally
+        {
+            InMemoryHybridIndex.NibbleThreshold = threshold;
+            InMemoryHybridIndex.NibbleDelay = delay;
+        }
+    }
+
+    [Fact]
     public void The_lexical_leg_run_beside_the_dense_parts_gives_the_lists_of_each_leg_alone()
     {
         var rng = new Random(8);
