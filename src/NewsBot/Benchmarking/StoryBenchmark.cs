@@ -39,7 +39,7 @@ public sealed record StoryBenchFigures
 public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output, ProcessMemory? memory = null)
 {
     /// <summary>Articles generated and imported at a time (one transaction each).</summary>
-    const int ImportBatch = 5_000;
+    const int ImportBatch = 1_000;
 
     public async Task<StoryBenchFigures> RunAsync(string directory, int articles, CancellationToken ct)
     {
@@ -55,7 +55,9 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output, Proces
 
         output.Progress($"stories: generating and loading {articles} articles…");
         // generated and imported in batches: the whole year at once held every article's vector and record in the
-        // heap (about 1.9 KB an article, 450 MB at 236k), which the bench process's peak memory then reported
+        // heap (about 1.9 KB an article, 450 MB at 236k), which the bench process's peak memory then reported; batches of
+        // 5,000 still peaked at 520-532 MB in this fixture phase of the 100k bench (the index phases: at most 489 MB),
+        // 1,000 at 451 MB (BENCHMARKS.md §2)
         var records = new List<ArticleRecord>(ImportBatch);
         var features = new Dictionary<string, ArticleFeatures>(ImportBatch, StringComparer.Ordinal);
         var states = new List<StoryState>();
