@@ -82,8 +82,8 @@ internal static class OnnxInt8GraphPasses
             if (b is not null) graph.Initializer.Add(b);
 
             string joined = Fresh(names, name + "_output");
-            var matMul = Node(name, "DynamicQuantizeMatMul", MicrosoftDomain, hasBias ? [nodes[0].Input[0], w.Name, s.Name, "", b!.Name] : [nodes[0].Input[0], w.Name, s.Name], [joined]);
-            var split = Node(Fresh(names, name + "_split"), "Split", "", [joined], [.. nodes.Select(n => n.Output[0])]);
+            var matMul = OnnxInt8Quantizer.Node(name, "DynamicQuantizeMatMul", MicrosoftDomain, hasBias ? [nodes[0].Input[0], w.Name, s.Name, "", b!.Name] : [nodes[0].Input[0], w.Name, s.Name], [joined]);
+            var split = OnnxInt8Quantizer.Node(Fresh(names, name + "_split"), "Split", "", [joined], [.. nodes.Select(n => n.Output[0])]);
             split.Attribute.Add(Attribute("axis", [-1], list: false));
             var sizes = widths.Select(x => (long)x).ToArray();
             if (opset >= 13)
@@ -238,15 +238,6 @@ internal static class OnnxInt8GraphPasses
         var t = new TensorProto { Name = name, DataType = type, RawData = ByteString.CopyFrom(data) };
         t.Dims.Add(dims);
         return t;
-    }
-
-    static NodeProto Node(string name, string opType, string domain, string[] inputs, string[] outputs)
-    {
-        var node = new NodeProto { Name = name, OpType = opType };
-        node.Input.AddRange(inputs);
-        node.Output.AddRange(outputs);
-        if (domain.Length > 0) node.Domain = domain;
-        return node;
     }
 
     static string Fresh(ISet<string> names, string wanted)

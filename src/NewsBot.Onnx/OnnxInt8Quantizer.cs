@@ -232,7 +232,7 @@ public static class OnnxInt8Quantizer
         graph.ValueInfo.AddRange(kept);
     }
 
-    static NodeProto Node(string name, string opType, string domain, string[] inputs, string[] outputs)
+    internal static NodeProto Node(string name, string opType, string domain, string[] inputs, string[] outputs)
     {
         var node = new NodeProto { Name = name, OpType = opType };
         node.Input.AddRange(inputs);
