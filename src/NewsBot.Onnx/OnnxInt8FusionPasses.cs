@@ -29,7 +29,7 @@ internal static class OnnxInt8FusionPasses
         var replaced = new Dictionary<NodeProto, NodeProto[]>();
         var removed = new HashSet<NodeProto>();
         var shapes = new Dictionary<(long, long), (string Heads, string Output)>();
-        foreach (var softmax in graph.Node.Where(n => Is(n, "Softmax") && n.Input.Count == 1 && g.Attribute(n, "axis") is { I: -1 }))
+        foreach (var softmax in graph.Node.Where(n => Is(n, "Softmax") && n.Input.Count == 1 && g.Attribute(n, "axis") is { I: -1 or 3 }))
         {
             if (g.Producer(softmax.Input[0]) is not { } scale || !(Is(scale, "Div") || Is(scale, "Mul")) || g.ReadersOf(scale.Output[0]).Count != 1) continue;
             if (g.ScalarFloat(scale.Input[1]) is not { } factor || factor == 0) continue;
@@ -66,6 +66,8 @@ internal static class OnnxInt8FusionPasses
             nodes.Add(product);
             var probabilities = softmax.Clone();
             probabilities.Input[0] = product.Output[0];
+            probabilities.Attribute.Clear(); // the last axis, which the scores' [heads, sequence, sequence] numbers 2, not 3
+            probabilities.Attribute.Add(OnnxInt8GraphPasses.Attribute("axis", [-1], list: false));
             nodes.Add(probabilities);
             var weighted = OnnxInt8Quantizer.Node(g.Fresh(context.Name + "_heads"), "FusedMatMul", MicrosoftDomain, [softmax.Output[0], vh.Output[0]], [g.Fresh(context.Name + "_context")]);
             weighted.Attribute.Add(OnnxInt8GraphPasses.Attribute("transBatchB", [1], list: false));

@@ -170,6 +170,17 @@ public sealed class OnnxModelCacheTests : IDisposable
         Assert.Null(again); // the previous release's file is reused as it is
     }
 
+    [Fact]
+    public void Arctics_attention_is_folded_too()
+    {
+        // snowflake-arctic-embed-xs's export names its Softmax axis 3, not -1; the fold takes both (the new Softmax
+        // reads the last axis of [heads, sequence, sequence]).
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.ArcticXs);
+        var path = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default with { DropAttentionMask = true }, out var report);
+        Assert.Equal((12, 6, 6), (report!.MergedNodes, report.DroppedMaskAdds, report.FoldedAttentionBlocks));
+        Assert.Equal(6, Ops(path).Count(op => op == "Transpose"));
+    }
+
     static List<string> Ops(string path) =>
         [.. NewsBot.Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.Select(n => n.Domain.Length > 0 ? $"{n.Domain}.{n.OpType}" : n.OpType)];
 
