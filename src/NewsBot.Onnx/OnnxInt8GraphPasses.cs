@@ -215,7 +215,7 @@ internal static class OnnxInt8GraphPasses
     /// other attribute of a model passes through byte for byte (a parsed message writes its known fields first): this
     /// one is encoded by hand (onnx.proto: name = 1, i = 3, ints = 8, type = 20) and kept as unknown fields.
     /// </summary>
-    static AttributeProto Attribute(string name, long[] values, bool list)
+    internal static AttributeProto Attribute(string name, long[] values, bool list)
     {
         using var buffer = new MemoryStream();
         using (var output = new CodedOutputStream(buffer, leaveOpen: true))
@@ -229,6 +229,22 @@ internal static class OnnxInt8GraphPasses
             }
             output.WriteTag(20, WireFormat.WireType.Varint);
             output.WriteInt32(list ? 7 : 2); // AttributeType INTS or INT
+        }
+        return AttributeProto.Parser.ParseFrom(buffer.ToArray());
+    }
+
+    /// <summary>A FLOAT attribute, encoded by hand as <see cref="Attribute"/> is (onnx.proto: f = 2, type FLOAT = 1).</summary>
+    internal static AttributeProto FloatAttribute(string name, float value)
+    {
+        using var buffer = new MemoryStream();
+        using (var output = new CodedOutputStream(buffer, leaveOpen: true))
+        {
+            output.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            output.WriteString(name);
+            output.WriteTag(2, WireFormat.WireType.Fixed32);
+            output.WriteFloat(value);
+            output.WriteTag(20, WireFormat.WireType.Varint);
+            output.WriteInt32(1);
         }
         return AttributeProto.Parser.ParseFrom(buffer.ToArray());
     }

@@ -140,6 +140,51 @@ public sealed class OnnxModelCacheTests : IDisposable
     }
 
     [Fact]
+    public void The_graph_with_the_head_transposes_folded_gets_a_new_file_and_the_previous_unmasked_one_is_still_found()
+    {
+        // One passage a run (the generator's default) now also folds the attention's head Transposes (BENCHMARKS
+        // §3.1.2): another graph, so another file; switched off, the options name the previous release's file again.
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.MiniLM);
+        var folded = OnnxInt8QuantizerOptions.Default with { DropAttentionMask = true };
+        var previous = folded with { FoldHeadTransposes = false };
+        Assert.Equal("int8-v1-dqmm-col-bias-merged-nomask-heads", folded.Describe());
+        Assert.Equal("int8-v1-dqmm-col-bias-merged-nomask", previous.Describe());
+        // With the mask (a padded batch) the fold does nothing, and the key stays the previous release's.
+        Assert.Equal("int8-v1-dqmm-col-bias-merged", OnnxInt8QuantizerOptions.Default.Describe());
+
+        var before = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, previous, out var beforeReport);
+        var after = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, folded, out var afterReport);
+        var masked = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default, out var maskedReport);
+
+        Assert.Equal(3, new[] { before, after, masked }.Distinct().Count());
+        Assert.Equal((6, 0), (beforeReport!.DroppedMaskAdds, beforeReport.FoldedAttentionBlocks));
+        Assert.Equal((6, 6), (afterReport!.DroppedMaskAdds, afterReport.FoldedAttentionBlocks));
+        Assert.Equal(0, maskedReport!.FoldedAttentionBlocks);
+        // Four Transposes a layer before (Q, K, V and the context), one after; the scores and the context are
+        // FusedMatMuls that read Q, K and V in place, and no plain MatMul of two activations is left.
+        Assert.Equal(24, Ops(before).Count(op => op == "Transpose"));
+        Assert.Equal(6, Ops(after).Count(op => op == "Transpose"));
+        Assert.Equal(12, Ops(after).Count(op => op == "com.microsoft.FusedMatMul"));
+        Assert.DoesNotContain("MatMul", Ops(after));
+        Assert.Equal(before, OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, previous, out var again));
+        Assert.Null(again); // the previous release's file is reused as it is
+    }
+
+    [Fact]
+    public void Arctics_attention_is_folded_too()
+    {
+        // snowflake-arctic-embed-xs's export names its Softmax axis 3, not -1; the fold takes both (the new Softmax
+        // reads the last axis of [heads, sequence, sequence]).
+        var spec = LocalModelSpec.For(LocalEmbeddingModel.ArcticXs);
+        var path = OnnxModelCache.EnsureQuantizedModelFile(spec, _dir, OnnxInt8QuantizerOptions.Default with { DropAttentionMask = true }, out var report);
+        Assert.Equal((12, 6, 6), (report!.MergedNodes, report.DroppedMaskAdds, report.FoldedAttentionBlocks));
+        Assert.Equal(6, Ops(path).Count(op => op == "Transpose"));
+    }
+
+    static List<string> Ops(string path) =>
+        [.. NewsBot.Onnx.Proto.ModelProto.Parser.ParseFrom(File.ReadAllBytes(path)).Graph.Node.Select(n => n.Domain.Length > 0 ? $"{n.Domain}.{n.OpType}" : n.OpType)];
+
+    [Fact]
     public void A_truncated_int8_file_is_replaced()
     {
         var spec = LocalModelSpec.For(LocalEmbeddingModel.MiniLM);

@@ -122,6 +122,43 @@ public sealed class OnnxParallelBatchesTests(ITestOutputHelper output) : IDispos
     }
 
     [Fact]
+    public async Task The_folded_head_transposes_give_the_vectors_of_the_previous_unmasked_graph()
+    {
+        // The default at batch 1 reads Q, K and V in place (FusedMatMul with transBatchA/B, BENCHMARKS §3.1.2); the
+        // previous release's default read them through the head Transposes. The same products: the same vectors.
+        var folded = Make();
+        var previous = Make(quantizer: OnnxInt8QuantizerOptions.Default with { DropAttentionMask = true, FoldHeadTransposes = false });
+        var now = await folded.GenerateAsync(Texts);
+        var before = await previous.GenerateAsync(Texts);
+
+        Assert.NotEqual(previous.ModelPath, folded.ModelPath);
+        Assert.EndsWith(".onnx", folded.ModelPath);
+        Assert.Equal(previous.ModelId, folded.ModelId); // an index embedded by the previous release keeps its vectors
+        float maxDiff = Texts.Select((_, i) => TensorMaxDiff(now[i].Vector.Span, before[i].Vector.Span)).Max();
+        var cosines = Texts.Select((_, i) => Vectors.Cosine(now[i].Vector, before[i].Vector)).ToArray();
+        output.WriteLine($"heads folded vs previous unmasked graph over {Texts.Length} texts: min cosine {cosines.Min():F7}, largest component difference {maxDiff:G3}");
+        Assert.True(maxDiff <= 1e-5f, $"largest component difference {maxDiff:G3}");
+    }
+
+    [Fact]
+    public async Task Arctics_folded_attention_gives_its_previous_vectors()
+    {
+        OnnxEmbeddingGenerator Arctic(bool fold)
+        {
+            var generator = new OnnxEmbeddingGenerator(
+                new OnnxEmbeddingOptions { Model = nameof(LocalEmbeddingModel.ArcticXs), Threads = 2, BatchSize = 1 },
+                OnnxGeneratorFixture.SharedCacheDirectory, quantizer: OnnxInt8QuantizerOptions.Default with { DropAttentionMask = true, FoldHeadTransposes = fold });
+            _generators.Add(generator);
+            return generator;
+        }
+        var texts = Texts.Take(8).ToArray();
+        var now = await Arctic(fold: true).GenerateAsync(texts);
+        var before = await Arctic(fold: false).GenerateAsync(texts);
+        float maxDiff = texts.Select((_, i) => TensorMaxDiff(now[i].Vector.Span, before[i].Vector.Span)).Max();
+        Assert.True(maxDiff <= 1e-5f, $"largest component difference {maxDiff:G3}");
+    }
+
+    [Fact]
     public async Task A_graph_without_the_mask_runs_a_wider_batch_row_by_row()
     {
         // Padding would leak into the attention of a graph without the mask: such a session runs one row a run.
