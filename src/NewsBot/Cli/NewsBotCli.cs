@@ -76,6 +76,7 @@ public sealed class NewsBotCli
     {
         var root = BuildRoot();
         var parse = root.Parse(args);
+        StartupTrace.Mark("command line parsed");
         var errors = parse.Errors.Select(e => e.Message).ToList();
         // An option the verb does not know would otherwise become the question (ask --stdn answered "--stdn").
         var unknown = UnknownOptions(parse);
@@ -162,8 +163,12 @@ public sealed class NewsBotCli
             var context = Context(parse);
             if (overrides is not null) context = context with { Overrides = context.Overrides.Concat(overrides).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value) };
             host = AppHost.Build(context, ConfigureServices is null ? configure : (services, config) => { configure?.Invoke(services, config); ConfigureServices(services); });
+            StartupTrace.Mark("host built");
             ValidateOptions(host.Services);
-            return await body(host.Services, output, ct).ConfigureAwait(false);
+            StartupTrace.Mark("options validated");
+            var code = await body(host.Services, output, ct).ConfigureAwait(false);
+            StartupTrace.Mark("verb done");
+            return code;
         }
         catch (Exception ex) when (UserError(ex) is { } message)
         {
@@ -180,6 +185,7 @@ public sealed class NewsBotCli
         {
             if (host is IAsyncDisposable ad) await ad.DisposeAsync().ConfigureAwait(false);
             else host?.Dispose();
+            StartupTrace.Mark("host disposed");
         }
     }
 
