@@ -100,6 +100,14 @@ public sealed class SqliteDatabase
             }
             await using var conn = new SqliteConnection(_connectionString);
             await conn.OpenAsync(ct).ConfigureAwait(false);
+            // A file at the current schema that is already named needs nothing: no pragma that only matters for a new
+            // file (WAL and auto_vacuum are kept in the file), no write transaction per migration. A cold `ask` then
+            // reads two values instead of taking the write lock five times (BENCHMARKS.md §2.1.2).
+            if (await SqliteMigrations.IsCurrentAsync(conn, ct).ConfigureAwait(false))
+            {
+                Volatile.Write(ref _initialized, 1);
+                return;
+            }
             await using (var pragma = conn.CreateCommand())
             {
                 // auto_vacuum takes effect only in a file with no tables yet (a new one): an older file is switched by
