@@ -11,6 +11,6 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = !cts.IsCancellationRequested;
     cts.Cancel();
 };
-var exitCode = await new NewsBotCli().RunAsync(args, cts.Token);
+var exitCode = await new NewsBotCli { OwnsProcess = true }.RunAsync(args, cts.Token);
 StartupTrace.Mark("exit");
 return exitCode;

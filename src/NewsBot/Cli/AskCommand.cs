@@ -20,6 +20,8 @@ public static class AskCommand
         var cmd = new Command("ask", "Answer a question from the indexed news, with cited sources") { question, chat, stdin };
         cmd.SetAction((parse, ct) => cli.RunVerbAsync(parse, ct, async (sp, output, token) =>
         {
+            // one question and the process ends: the scan's background copies would only compete with the answer
+            if (cli.OwnsProcess && !parse.GetValue(stdin)) NewsBot.Sqlite.SqliteArticleIndex.BuildsScanCopies = false;
             var service = sp.GetRequiredService<IAnswerService>();
             await EnsureSamplesAsync(sp, output, token);
             StartupTrace.Mark("store checked (samples)");

@@ -36,6 +36,12 @@ public sealed class NewsBotCli
         _stdin = stdin;
     }
 
+    /// <summary>
+    /// True when this command line is the process (Program.cs), not one run inside a test or the bench: a verb that does
+    /// one thing and ends may then set process-wide switches for it (<see cref="NewsBot.Sqlite.SqliteArticleIndex.BuildsScanCopies"/>).
+    /// </summary>
+    public bool OwnsProcess { get; init; }
+
     /// <summary>Services registered after NewsBot's own in every verb's host (tests swap in stand-ins, e.g. a story store).</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
