@@ -54,6 +54,17 @@ public sealed class SqliteDatabase
         return conn;
     }
 
+    /// <summary>
+    /// Takes and releases the write lock (BEGIN IMMEDIATE, waiting up to the busy timeout): a verb that is about to write
+    /// fails at its start, with SQLite's "database is locked", when another process holds the lock for longer.
+    /// </summary>
+    public async Task EnsureWritableAsync(CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = conn.BeginTransaction(deferred: false);
+        await tx.RollbackAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>A value of the meta table (schema facts, progress markers), or null.</summary>
     public async Task<string?> GetMetaAsync(string key, CancellationToken ct = default)
     {
