@@ -7,6 +7,19 @@ namespace NewsBot.Sqlite;
 public sealed partial class SqliteArticleIndex
 {
     /// <summary>
+    /// Whether the dense scan of a mapped snapshot builds its background copies (transposed codes, then the 4-bit vectors)
+    /// after its first search; process-wide. A process that runs one search or one question and ends (a cold `ask`, set
+    /// by the command line's entry point) turns it off: it scores the codes in place, as every process's first search
+    /// does, instead of transposing 48 MB on the other core while it answers, then waiting for that copy and cancelling
+    /// the 4-bit one (with an exception) at exit (BENCHMARKS.md §2.1.2).
+    /// </summary>
+    public static bool BuildsScanCopies
+    {
+        get => InMemoryHybridIndex.UseCodeBlocks;
+        set => InMemoryHybridIndex.UseCodeBlocks = value;
+    }
+
+    /// <summary>
     /// Waits until the dense scan's background copies of a mapped snapshot (transposed codes, the 4-bit vectors) are
     /// built: the steady state of a serving process, which has them seconds after its first search (the bench times that).
     /// </summary>

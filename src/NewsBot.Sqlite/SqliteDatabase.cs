@@ -54,6 +54,17 @@ public sealed class SqliteDatabase
         return conn;
     }
 
+    /// <summary>
+    /// Takes and releases the write lock (BEGIN IMMEDIATE, waiting up to the busy timeout): a verb that is about to write
+    /// fails at its start, with SQLite's "database is locked", when another process holds the lock for longer.
+    /// </summary>
+    public async Task EnsureWritableAsync(CancellationToken ct = default)
+    {
+        await using var conn = await OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = conn.BeginTransaction(deferred: false);
+        await tx.RollbackAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>A value of the meta table (schema facts, progress markers), or null.</summary>
     public async Task<string?> GetMetaAsync(string key, CancellationToken ct = default)
     {
@@ -100,6 +111,14 @@ public sealed class SqliteDatabase
             }
             await using var conn = new SqliteConnection(_connectionString);
             await conn.OpenAsync(ct).ConfigureAwait(false);
+            // A file at the current schema that is already named needs nothing: no pragma that only matters for a new
+            // file (WAL and auto_vacuum are kept in the file), no write transaction per migration. A cold `ask` then
+            // reads two values instead of taking the write lock five times (BENCHMARKS.md §2.1.2).
+            if (await SqliteMigrations.IsCurrentAsync(conn, ct).ConfigureAwait(false))
+            {
+                Volatile.Write(ref _initialized, 1);
+                return;
+            }
             await using (var pragma = conn.CreateCommand())
             {
                 // auto_vacuum takes effect only in a file with no tables yet (a new one): an older file is switched by

@@ -47,6 +47,19 @@ internal static class SqliteMigrations
         await instance.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// True when the file is at <see cref="Latest"/>, in WAL mode and named (its <c>instance_id</c> is set): then
+    /// <see cref="MigrateAsync"/> would change nothing. Reads only; an older, newer or new file is false.
+    /// </summary>
+    public static async Task<bool> IsCurrentAsync(SqliteConnection conn, CancellationToken ct)
+    {
+        if (await VersionAsync(conn, null, ct).ConfigureAwait(false) != Latest) return false;
+        await using var check = conn.Command("SELECT (SELECT COUNT(*) FROM meta WHERE key = 'instance_id'), (SELECT journal_mode FROM pragma_journal_mode)");
+        await using var r = await check.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) && r.GetInt64(0) == 1
+            && string.Equals(r.GetString(1), "wal", StringComparison.OrdinalIgnoreCase);
+    }
+
     public static async Task<long> VersionAsync(SqliteConnection conn, SqliteTransaction? tx, CancellationToken ct)
     {
         await using var check = conn.Command("PRAGMA user_version", tx);

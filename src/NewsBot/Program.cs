@@ -1,4 +1,7 @@
 using NewsBot.Cli;
+using NewsBot.Hosting;
+
+StartupTrace.Mark("main entered (runtime started, assemblies of Main loaded)");
 
 using var cts = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
@@ -8,4 +11,6 @@ Console.CancelKeyPress += (_, e) =>
     e.Cancel = !cts.IsCancellationRequested;
     cts.Cancel();
 };
-return await new NewsBotCli().RunAsync(args, cts.Token);
+var exitCode = await new NewsBotCli { OwnsProcess = true }.RunAsync(args, cts.Token);
+StartupTrace.Mark("exit");
+return exitCode;

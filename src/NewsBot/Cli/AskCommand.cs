@@ -20,8 +20,11 @@ public static class AskCommand
         var cmd = new Command("ask", "Answer a question from the indexed news, with cited sources") { question, chat, stdin };
         cmd.SetAction((parse, ct) => cli.RunVerbAsync(parse, ct, async (sp, output, token) =>
         {
+            // one question and the process ends: the scan's background copies would only compete with the answer
+            if (cli.OwnsProcess && !parse.GetValue(stdin)) NewsBot.Sqlite.SqliteArticleIndex.BuildsScanCopies = false;
             var service = sp.GetRequiredService<IAnswerService>();
             await EnsureSamplesAsync(sp, output, token);
+            StartupTrace.Mark("store checked (samples)");
             if (parse.GetValue(stdin))
             {
                 if (parse.GetValue(question) is { } given)
@@ -38,9 +41,12 @@ public static class AskCommand
                 return 2;
             }
             var conversation = parse.GetValue(chat) is { } c ? "cli:" + c : null;
+            if (StartupTrace.Enabled) await TracePhasesAsync(sp, q, token);
             var result = await service.AnswerAsync(new AnswerRequest { Question = q, ConversationId = conversation }, token);
+            StartupTrace.Mark("answered");
             if (output.Json) output.WriteJson(AnswerPrinter.ToJson(result, null));
             else AnswerPrinter.Print(output, result);
+            StartupTrace.Mark("printed");
             return 0;
         }));
         return cmd;
@@ -119,6 +125,22 @@ public static class AskCommand
             }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// With the start-up trace on, the two things the answer waits for first (the retriever runs them side by side) are
+    /// done one after the other and timed apart: the index load and the model's session with the first embedding.
+    /// </summary>
+    static async Task TracePhasesAsync(IServiceProvider sp, string question, CancellationToken ct)
+    {
+        if (sp.GetRequiredService<IArticleIndex>() is IPreloadable index) await index.PreloadAsync(ct);
+        StartupTrace.Mark("index loaded (trace only: otherwise beside the embedding)");
+        var embedder = sp.GetRequiredService<NewsBot.Core.Retrieval.Embedder>();
+        StartupTrace.Mark("embedder resolved (model files, tokenizer)");
+        await embedder.EmbedQueryAsync(question, ct);
+        StartupTrace.Mark("question embedded (session created on first use)");
+        await embedder.EmbedQueryAsync(question, ct);
+        StartupTrace.Mark("question embedded again (warm session)");
     }
 
     sealed class FieldTypeException(string message) : Exception(message);

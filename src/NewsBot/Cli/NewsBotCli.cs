@@ -36,6 +36,12 @@ public sealed class NewsBotCli
         _stdin = stdin;
     }
 
+    /// <summary>
+    /// True when this command line is the process (Program.cs), not one run inside a test or the bench: a verb that does
+    /// one thing and ends may then set process-wide switches for it (<see cref="NewsBot.Sqlite.SqliteArticleIndex.BuildsScanCopies"/>).
+    /// </summary>
+    public bool OwnsProcess { get; init; }
+
     /// <summary>Services registered after NewsBot's own in every verb's host (tests swap in stand-ins, e.g. a story store).</summary>
     public Action<IServiceCollection>? ConfigureServices { get; init; }
 
@@ -76,6 +82,7 @@ public sealed class NewsBotCli
     {
         var root = BuildRoot();
         var parse = root.Parse(args);
+        StartupTrace.Mark("command line parsed");
         var errors = parse.Errors.Select(e => e.Message).ToList();
         // An option the verb does not know would otherwise become the question (ask --stdn answered "--stdn").
         var unknown = UnknownOptions(parse);
@@ -162,8 +169,12 @@ public sealed class NewsBotCli
             var context = Context(parse);
             if (overrides is not null) context = context with { Overrides = context.Overrides.Concat(overrides).GroupBy(kv => kv.Key).ToDictionary(g => g.Key, g => g.Last().Value) };
             host = AppHost.Build(context, ConfigureServices is null ? configure : (services, config) => { configure?.Invoke(services, config); ConfigureServices(services); });
+            StartupTrace.Mark("host built");
             ValidateOptions(host.Services);
-            return await body(host.Services, output, ct).ConfigureAwait(false);
+            StartupTrace.Mark("options validated");
+            var code = await body(host.Services, output, ct).ConfigureAwait(false);
+            StartupTrace.Mark("verb done");
+            return code;
         }
         catch (Exception ex) when (UserError(ex) is { } message)
         {
@@ -180,6 +191,7 @@ public sealed class NewsBotCli
         {
             if (host is IAsyncDisposable ad) await ad.DisposeAsync().ConfigureAwait(false);
             else host?.Dispose();
+            StartupTrace.Mark("host disposed");
         }
     }
 

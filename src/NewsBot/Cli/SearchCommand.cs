@@ -22,6 +22,7 @@ public static class SearchCommand
         cmd.SetAction((parse, ct) => cli.RunVerbAsync(parse, ct, async (sp, output, token) =>
         {
             var q = parse.GetValue(query) ?? "";
+            if (cli.OwnsProcess) NewsBot.Sqlite.SqliteArticleIndex.BuildsScanCopies = false; // one search, then the process ends
             if (string.IsNullOrWhiteSpace(q))
             {
                 output.Error("search: the query is empty.");
