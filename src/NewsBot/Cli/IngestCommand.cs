@@ -43,9 +43,6 @@ public static class IngestCommand
     public static async Task<int> RunAsync(IServiceProvider sp, CliOutput output, IReadOnlyList<string> inputs, CancellationToken ct)
     {
         var pipeline = sp.GetRequiredService<IngestionPipeline>();
-        // a writer takes the write lock up front: a database another process keeps locked fails here, with one message,
-        // rather than item by item (opening a current database no longer takes the lock: SqliteDatabase.OpenAsync)
-        await sp.GetRequiredService<NewsBot.Sqlite.SqliteDatabase>().EnsureWritableAsync(ct).ConfigureAwait(false);
         var summary = new IngestSummary();
         var results = new List<IngestItemResult>();
         int? total = EstimateTotal(inputs, sp.GetRequiredService<IngestionOptions>());

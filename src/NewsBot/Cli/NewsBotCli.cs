@@ -172,6 +172,11 @@ public sealed class NewsBotCli
             StartupTrace.Mark("host built");
             ValidateOptions(host.Services);
             StartupTrace.Mark("options validated");
+            // Opening a database at the current schema takes no write lock (a cold `ask` must not wait for one), so a
+            // verb that writes takes it here: a database another process keeps locked fails at the start, with one
+            // message, rather than half-way through the verb's work.
+            if (!ReadMostlyVerbs.Contains(parse.CommandResult.Command.Name) && host.Services.GetService<NewsBot.Sqlite.SqliteDatabase>() is { } db)
+                await db.EnsureWritableAsync(ct).ConfigureAwait(false);
             var code = await body(host.Services, output, ct).ConfigureAwait(false);
             StartupTrace.Mark("verb done");
             return code;
@@ -194,6 +199,9 @@ public sealed class NewsBotCli
             StartupTrace.Mark("host disposed");
         }
     }
+
+    /// <summary>Verbs that only read the store, or write a conversation row at most: they skip the up-front write lock.</summary>
+    static readonly HashSet<string> ReadMostlyVerbs = new(StringComparer.Ordinal) { "ask", "search", "status", "sources" };
 
     /// <summary>Resolves every options class so that invalid settings fail before any work.</summary>
     public static void ValidateOptions(IServiceProvider services)

@@ -108,4 +108,23 @@ public sealed class SqliteLockTests : IDisposable
         Assert.Empty(after);
         Assert.Equal(Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "samples")).Length + 1, counts.Articles);
     }
+
+    [Fact]
+    public async Task Sqlite_write_locked_beyond_the_busy_timeout_prune_fails_at_its_start_with_one_message_and_deletes_nothing()
+    {
+        // every verb that writes takes the write lock before its work (opening a current database no longer does):
+        // tried here with prune, whose deletions must not start against a store it cannot finish writing
+        await IngestAsync(Path.Combine(TestPaths.RepoRoot, "samples"));
+        int exit;
+        string err;
+        using (HoldWriteLock())
+            (exit, _, err) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(), "prune", "--older-than", "1d", "--data", Data);
+
+        Assert.NotEqual(0, exit);
+        Assert.Contains("locked", err, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("   at ", err);
+        var (counts, problems) = await StoreConsistency.CheckAsync(Data);
+        Assert.Empty(problems);
+        Assert.Equal(Directory.GetFiles(Path.Combine(TestPaths.RepoRoot, "samples")).Length, counts.Articles);
+    }
 }
