@@ -8,6 +8,7 @@ namespace NewsBot.UnitTests.Retrieval;
 /// The impact prefixes of the longest posting lists (InMemoryHybridIndex.LexicalImpact.cs) decide the lexical top k without
 /// walking those lists only where their bounds prove it: the results must be the walk's, hit for hit and score for score.
 /// </summary>
+[Collection(LexicalSwitches.Name)]
 public sealed class LexicalImpactTests
 {
     const int Chunks = 70_000;
@@ -133,4 +134,15 @@ public sealed class LexicalImpactTests
             InMemoryHybridIndex.ImpactLookupLimit = lookups;
         }
     }
+}
+
+/// <summary>
+/// The lexical leg's switches (<see cref="InMemoryHybridIndex.UseLexicalPruning"/>, <see cref="InMemoryHybridIndex.UseImpactPrefixes"/>
+/// and the prefix settings) are process-wide: the classes that flip them to compare one path with another run one at a
+/// time, or one class's "walk" could run with the other's setting.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class LexicalSwitches
+{
+    public const string Name = "lexical leg switches";
 }
