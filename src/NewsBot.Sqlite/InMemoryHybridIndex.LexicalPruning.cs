@@ -99,8 +99,11 @@ internal sealed partial class InMemoryHybridIndex
                 int length = term.Count + (term.Delta?.Count ?? 0);
                 // before a long list: can the terms left still bring a chunk not yet seen into the top k?
                 if (!dense && next > 0 && length > touched.Count / 4 && KthScore(acc, touched, k) > remaining[next]) break;
-                // a list that covers a good part of the index (a word in most chunks): added without tracking which
-                // chunks it touched, and the best k then found by one pass over all the scores
+                // a list that covers a good part of the index (a word in most chunks): first the bounds of the lists'
+                // highest weights (InMemoryHybridIndex.LexicalImpact.cs); where they do not decide, the list is added
+                // without tracking which chunks it touched, and the best k then found by one pass over all the scores
+                if (!dense && length >= _count / DenseListFraction && ImpactTail(terms, next, acc, touched, k, filter) is { } decided)
+                    return decided;
                 dense |= length >= _count / DenseListFraction;
                 if (dense)
                 {

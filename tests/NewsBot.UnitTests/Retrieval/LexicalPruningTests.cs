@@ -9,6 +9,7 @@ namespace NewsBot.UnitTests.Retrieval;
 /// every posting list returns: the same chunks in the same order with the same scores, with postings in the compact
 /// base and in the delta, after removals (live document frequencies) and under filters.
 /// </summary>
+[Collection(LexicalSwitches.Name)]
 public sealed class LexicalPruningTests
 {
     /// <summary>Enough that term 1 alone has more postings than <see cref="InMemoryHybridIndex.LexicalPruningMinimumPostings"/>.</summary>
