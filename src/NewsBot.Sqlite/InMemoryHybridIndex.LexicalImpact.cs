@@ -44,19 +44,25 @@ internal sealed partial class InMemoryHybridIndex
     /// <summary>Searches of this index that the prefixes decided (no walk of a long list): for tests and harnesses.</summary>
     internal long ImpactDecisions => Interlocked.Read(ref _impactDecisions);
 
-    ConcurrentDictionary<int, ImpactPrefix>? _impacts;
-    int[]? _impactsFor;
+    /// <summary>The prefixes of one base (its list starts array): swapped as one object, so a search never pairs a
+    /// new base with the prefixes of the previous one.</summary>
+    sealed record ImpactCache(int[]? For, ConcurrentDictionary<int, ImpactPrefix> Prefixes);
+
+    ImpactCache? _impacts;
 
     ImpactPrefix ImpactOf(int from, int n)
     {
-        var cache = Volatile.Read(ref _impacts);
-        if (cache is null || !ReferenceEquals(Volatile.Read(ref _impactsFor), _baseStart))
+        var baseStart = _baseStart;
+        var holder = Volatile.Read(ref _impacts);
+        if (holder is null || !ReferenceEquals(holder.For, baseStart))
         {
-            cache = new ConcurrentDictionary<int, ImpactPrefix>();
-            Volatile.Write(ref _impactsFor, _baseStart);
-            Volatile.Write(ref _impacts, cache);
+            var fresh = new ImpactCache(baseStart, new ConcurrentDictionary<int, ImpactPrefix>());
+            holder = Interlocked.CompareExchange(ref _impacts, fresh, holder) == holder ? fresh : Volatile.Read(ref _impacts)!;
+            if (!ReferenceEquals(holder.For, baseStart)) holder = fresh; // another base won the swap: keep ours local
         }
+        var cache = holder.Prefixes;
         if (cache.TryGetValue(from, out var prefix)) return prefix;
+        int m = ImpactPrefixLength; // read once: the kept weights and the cap must agree on one length
         int[]? slotBuffer = null;
         float[]? weightBuffer = null;
         try
@@ -64,12 +70,12 @@ internal sealed partial class InMemoryHybridIndex
             var slots = BaseSlots(from, n, ref slotBuffer);
             var weights = BaseWeights(from, n, ref weightBuffer);
             // the M + 1 highest: the lowest of them is the cap of everything outside the other M
-            var top = new TopK(ImpactPrefixLength + 1);
+            var top = new TopK(m + 1);
             for (int i = 0; i < n; i++)
                 if (weights[i] > top.Threshold) top.Add(i, weights[i]);
             var kept = top.Items().ToList();
             float cap = 0;
-            if (n > ImpactPrefixLength)
+            if (n > m)
             {
                 int lowest = 0;
                 for (int i = 1; i < kept.Count; i++) if (kept[i].Score < kept[lowest].Score) lowest = i;
