@@ -46,10 +46,45 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
     long[] _published = [];
     int[] _outletOf = [];
     bool[] _deleted = [];
-    readonly Dictionary<long, int> _slotByRowId = [];
+    // Which slot holds a row, and the slots of each article: an index opened from a snapshot builds them on first use
+    // (SlotMaps), since a one-shot `ask` at 1M chunks never needs them and the million inserts were a tenth of its start.
+    Dictionary<long, int>? _slotByRowIdBuilt = [];
+    List<List<int>>? _slotsOfArticleBuilt = [];
+    readonly Lock _slotMapsGate = new();
     readonly Dictionary<string, int> _articleIndex = new(StringComparer.Ordinal);
     readonly List<string> _articleIds = [];
-    readonly List<List<int>> _slotsOfArticle = [];
+
+    Dictionary<long, int> _slotByRowId => Volatile.Read(ref _slotByRowIdBuilt) ?? BuildSlotMaps().ByRowId;
+
+    List<List<int>> _slotsOfArticle => Volatile.Read(ref _slotByRowIdBuilt) is not null ? _slotsOfArticleBuilt! : BuildSlotMaps().OfArticle;
+
+    /// <summary>Forgets the slot maps, to be built from the slot arrays at first use (after a snapshot is read).</summary>
+    void DeferSlotMaps()
+    {
+        _slotsOfArticleBuilt = null;
+        Volatile.Write(ref _slotByRowIdBuilt, null);
+    }
+
+    (Dictionary<long, int> ByRowId, List<List<int>> OfArticle) BuildSlotMaps()
+    {
+        // concurrent searches (read lock) may both get here: one builds, the others wait for it; writers hold the write lock
+        lock (_slotMapsGate)
+        {
+            if (_slotByRowIdBuilt is { } done) return (done, _slotsOfArticleBuilt!);
+            var byRowId = new Dictionary<long, int>(_count - _deletedCount);
+            var ofArticle = new List<List<int>>(_articleIds.Count);
+            for (int a = 0; a < _articleIds.Count; a++) ofArticle.Add([]);
+            for (int slot = 0; slot < _count; slot++)
+            {
+                if (_deleted[slot]) continue;
+                byRowId[_rowIds[slot]] = slot;
+                ofArticle[_articleOf[slot]].Add(slot);
+            }
+            _slotsOfArticleBuilt = ofArticle;
+            Volatile.Write(ref _slotByRowIdBuilt, byRowId); // published last: its being set means both are there
+            return (byRowId, ofArticle);
+        }
+    }
     readonly Dictionary<string, int> _outletIndex = new(StringComparer.OrdinalIgnoreCase);
     readonly List<string> _outlets = [];
 

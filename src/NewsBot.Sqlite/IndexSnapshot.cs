@@ -264,15 +264,10 @@ internal sealed partial class InMemoryHybridIndex
             if (stream.Position + 8 > map.Length) throw new InvalidDataException("truncated snapshot");
         }
         if (r.ReadUInt64() != SnapshotMagic) throw new InvalidDataException("truncated snapshot");
-        for (int a = 0; a < x._articleIds.Count; a++) x._slotsOfArticle.Add([]);
         for (int slot = 0; slot < count; slot++)
-        {
             if (x._articleOf[slot] < 0 || x._articleOf[slot] >= x._articleIds.Count || x._outletOf[slot] >= x._outlets.Count)
                 throw new InvalidDataException("bad snapshot references");
-            if (x._deleted[slot]) continue;
-            x._slotByRowId[x._rowIds[slot]] = slot;
-            x._slotsOfArticle[x._articleOf[slot]].Add(slot);
-        }
+        x.DeferSlotMaps(); // which slot holds a row, and each article's slots: built at first use
         return (x, header);
     }
 
