@@ -56,9 +56,9 @@ internal sealed partial class InMemoryHybridIndex
         var holder = Volatile.Read(ref _impacts);
         if (holder is null || !ReferenceEquals(holder.For, baseStart))
         {
-            var fresh = new ImpactCache(baseStart, new ConcurrentDictionary<int, ImpactPrefix>());
-            holder = Interlocked.CompareExchange(ref _impacts, fresh, holder) == holder ? fresh : Volatile.Read(ref _impacts)!;
-            if (!ReferenceEquals(holder.For, baseStart)) holder = fresh; // another base won the swap: keep ours local
+            // two searches racing here each publish their own: the loser's prefixes are only built again, never mismatched
+            holder = new ImpactCache(baseStart, new ConcurrentDictionary<int, ImpactPrefix>());
+            Volatile.Write(ref _impacts, holder);
         }
         var cache = holder.Prefixes;
         if (cache.TryGetValue(from, out var prefix)) return prefix;

@@ -54,9 +54,9 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
     readonly Dictionary<string, int> _articleIndex = new(StringComparer.Ordinal);
     readonly List<string> _articleIds = [];
 
-    Dictionary<long, int> _slotByRowId => Volatile.Read(ref _slotByRowIdBuilt) ?? BuildSlotMaps().ByRowId;
+    Dictionary<long, int> SlotByRowId => Volatile.Read(ref _slotByRowIdBuilt) ?? BuildSlotMaps().ByRowId;
 
-    List<List<int>> _slotsOfArticle => Volatile.Read(ref _slotByRowIdBuilt) is not null ? _slotsOfArticleBuilt! : BuildSlotMaps().OfArticle;
+    List<List<int>> SlotsOfArticle => Volatile.Read(ref _slotByRowIdBuilt) is not null ? _slotsOfArticleBuilt! : BuildSlotMaps().OfArticle;
 
     /// <summary>Forgets the slot maps, to be built from the slot arrays at first use (after a snapshot is read).</summary>
     void DeferSlotMaps()
@@ -99,7 +99,7 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
     /// <summary>Postings not yet merged into the compact base.</summary>
     public long DeltaEntries => _deltaEntries;
 
-    public bool Contains(long rowId) => _slotByRowId.ContainsKey(rowId);
+    public bool Contains(long rowId) => SlotByRowId.ContainsKey(rowId);
 
     /// <summary>Whether the large sections are read from a mapped snapshot file.</summary>
     public bool IsMapped => _map is not null;
@@ -147,7 +147,7 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
     public void Add(long rowId, string articleId, string? outlet, long? publishedMs, ReadOnlySpan<float> dense, ReadOnlySpan<uint> termIds, ReadOnlySpan<float> termWeights)
     {
         if (dense.Length != _dim) throw new ArgumentException($"Vector has {dense.Length} dimensions, index has {_dim}.");
-        if (_slotByRowId.ContainsKey(rowId)) return;
+        if (SlotByRowId.ContainsKey(rowId)) return;
         EnsureCapacity(_count + 1);
         int slot = _count++;
         int tail = (slot - _mappedSlots) * _dim;
@@ -157,20 +157,20 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
         _published[slot] = publishedMs ?? long.MinValue;
         _outletOf[slot] = outlet is null ? -1 : Intern(_outletIndex, _outlets, outlet);
         int a = Intern(_articleIndex, _articleIds, articleId);
-        if (a == _slotsOfArticle.Count) _slotsOfArticle.Add([]);
+        if (a == SlotsOfArticle.Count) SlotsOfArticle.Add([]);
         _articleOf[slot] = a;
-        _slotsOfArticle[a].Add(slot);
+        SlotsOfArticle[a].Add(slot);
         _deleted[slot] = false;
-        _slotByRowId[rowId] = slot;
+        SlotByRowId[rowId] = slot;
         AddPostings(slot, termIds, termWeights);
     }
 
     public void Remove(long rowId)
     {
-        if (!_slotByRowId.Remove(rowId, out var slot)) return;
+        if (!SlotByRowId.Remove(rowId, out var slot)) return;
         _deleted[slot] = true;
         _deletedCount++;
-        _slotsOfArticle[_articleOf[slot]].Remove(slot);
+        SlotsOfArticle[_articleOf[slot]].Remove(slot);
     }
 
     static int Intern(Dictionary<string, int> map, List<string> list, string key)
@@ -238,7 +238,7 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
         {
             var slots = new List<int>();
             foreach (var id in f.ArticleIds)
-                if (_articleIndex.TryGetValue(id, out var a)) slots.AddRange(_slotsOfArticle[a]);
+                if (_articleIndex.TryGetValue(id, out var a)) slots.AddRange(SlotsOfArticle[a]);
             c.RestrictSlots = slots.ToArray();
         }
         return c;
