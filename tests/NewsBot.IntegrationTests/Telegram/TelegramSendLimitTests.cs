@@ -1,5 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using NewsBot.Core.Digests;
+using NewsBot.Telegram;
+using NewsBot.Telegram.Conversation;
 using NewsBot.Telegram.Digests;
 
 namespace NewsBot.IntegrationTests.Telegram;
@@ -67,12 +71,17 @@ public sealed class TelegramSendLimitTests
     [Fact]
     public async Task A_notification_stopped_while_waiting_for_its_turn_is_reported_as_not_sent_so_the_scheduler_can_give_it_back()
     {
-        await using var bot = await TelegramBotHarness.StartAsync(s => s["Telegram:SendLimits:PerChatBurst"] = "1");
+        // The limiter on a clock that stands still: the chat's next turn is 1.1 s away on it, so only the stop can end the
+        // wait. (On real time, a loaded machine could spend most of the 1.1 s between the first send and the stop's
+        // start, and the second message would leave before the stop.)
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var bot = await TelegramBotHarness.StartAsync(s => s["Telegram:SendLimits:PerChatBurst"] = "1",
+            services: c => c.AddSingleton(sp => new TelegramSendLimiter(sp.GetRequiredService<IOptions<TelegramOptions>>(), clock)));
         var notifier = bot.Services.GetRequiredService<IChatNotifier>();
         var quiet = new QuietDayNotification(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow);
         await notifier.NotifyAsync(77, quiet);
 
-        using var stopping = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)); // the chat's next turn is 1.1 s away
+        using var stopping = new CancellationTokenSource(TimeSpan.FromMilliseconds(300)); // the chat's next turn never comes
         // not an OperationCanceledException: to the digest scheduler and follow service that means "maybe sent", kept as sent
         await Assert.ThrowsAsync<NotificationNotSentException>(() => notifier.NotifyAsync(77, quiet, stopping.Token));
         Assert.Single(bot.Server.MessagesTo(77));
