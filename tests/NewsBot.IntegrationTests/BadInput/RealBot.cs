@@ -97,9 +97,11 @@ public sealed class RealBot : IAsyncLifetime
         ["Storage:DataDirectory"] = Data,
         ["Embeddings:CacheDirectory"] = TestPaths.ModelCache,
         ["Ingestion:SampleDirectory"] = "",
-        ["Ingestion:HttpTimeout"] = "00:00:03",
+        // 10 s: short enough for the endless feed to be cut quickly, long enough for the 10 MB downloads to finish on a
+        // loaded machine (with 3 s, a CI machine shared by several builds could time them out before the size limit)
+        ["Ingestion:HttpTimeout"] = "00:00:10",
         ["Resilience:Sources:MaxRetries"] = "0",
-        ["Resilience:Sources:AttemptTimeout"] = "00:00:03",
+        ["Resilience:Sources:AttemptTimeout"] = "00:00:10",
     };
 
     /// <summary>Runs a CLI verb in process against the catalogue's data directory (the worker keeps running).</summary>

@@ -34,7 +34,9 @@ public sealed class TelegramAllowlistTests : IDisposable
             ["Storage:DataDirectory"] = Path.Combine(_work, "data"), ["Embeddings:CacheDirectory"] = TestPaths.ModelCache, ["Ingestion:SampleDirectory"] = "",
         };
         var stderrWriter = new StringWriter();
-        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20)); // without the check the worker would just run
+        // without the check the worker would just run: stopped here, it would not exit with 2 (a deadline, generous so that
+        // a loaded machine's slow start does not cut the check short)
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var exit = await new NewsBotCli(new StringWriter(), stderrWriter, _work, config).RunAsync(["run"], cts.Token);
         var stderr = stderrWriter.ToString();
         Assert.Equal(2, exit);

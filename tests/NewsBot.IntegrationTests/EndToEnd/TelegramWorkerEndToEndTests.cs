@@ -38,7 +38,7 @@ public sealed class TelegramWorkerEndToEndTests : IDisposable
             ["Serilog__MinimumLevel__Default"] = "Debug",
         }, "run");
 
-        await bot.WaitForAsync("setMyCommands", timeout: TimeSpan.FromSeconds(60));
+        await bot.WaitForAsync("setMyCommands", timeout: TimeSpan.FromSeconds(120)); // a child process's start: as CrashWorker allows a loaded machine
         bot.SendText(chatId: 501, userId: 501, "/start");
         var welcome = await bot.WaitForAsync("sendMessage", c => c.Long("chat_id") == 501, timeout: TimeSpan.FromSeconds(30));
         Assert.False(string.IsNullOrWhiteSpace(welcome.Text));

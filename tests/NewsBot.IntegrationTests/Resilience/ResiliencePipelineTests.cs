@@ -47,7 +47,7 @@ public sealed class ResiliencePipelineTests : IAsyncLifetime
             app.MapGet("/missing", () => Results.StatusCode(404));
             app.MapGet("/hang-once", async (HttpContext context) =>
             {
-                if (Interlocked.Increment(ref _hanging) == 1) await Task.Delay(TimeSpan.FromSeconds(8), context.RequestAborted);
+                if (Interlocked.Increment(ref _hanging) == 1) await Task.Delay(TimeSpan.FromSeconds(60), context.RequestAborted); // past every timeout
                 return Results.Content(Page, "text/html");
             });
             app.MapGet("/limited", (HttpContext context) =>
@@ -67,7 +67,7 @@ public sealed class ResiliencePipelineTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     /// <summary>The sources adapter with the host's resilience registration; retries wait 50 ms unless the site says otherwise.</summary>
-    static ServiceProvider SourcesWithRetries(string attemptTimeout = "00:00:15")
+    static ServiceProvider SourcesWithRetries(string attemptTimeout = "00:00:15", int httpTimeoutSeconds = 10)
     {
         var config = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -77,7 +77,7 @@ public sealed class ResiliencePipelineTests : IAsyncLifetime
         }).Build();
         var services = new ServiceCollection();
         services.AddLogging(LogSecretScanner.AddTo);
-        services.AddSingleton<IOptions<IngestionOptions>>(Options.Create(new IngestionOptions { HttpTimeout = TimeSpan.FromSeconds(10), UserAgent = "NewsBot-Tests/1.0" }));
+        services.AddSingleton<IOptions<IngestionOptions>>(Options.Create(new IngestionOptions { HttpTimeout = TimeSpan.FromSeconds(httpTimeoutSeconds), UserAgent = "NewsBot-Tests/1.0" }));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton<IFeedStore>(new InMemoryFeedStore());
         services.AddNewsBotSources();
@@ -104,7 +104,10 @@ public sealed class ResiliencePipelineTests : IAsyncLifetime
     [Fact]
     public async Task A_try_that_times_out_is_made_again_within_the_download_timeout()
     {
-        await using var sp = SourcesWithRetries(attemptTimeout: "00:00:01");
+        // Each try gets 5 s, the whole download 30 s: the hanging first try is cut at 5 s and the second reads the page.
+        // (Every try has the same timeout, the successful one too: with 1 s, a loaded machine could time out the second
+        // try as well and make a third.)
+        await using var sp = SourcesWithRetries(attemptTimeout: "00:00:05", httpTimeoutSeconds: 30);
         var item = await ReadAsync(sp, _server.Url("/hang-once"));
         Assert.Equal("Ferry service resumes", Assert.IsType<ExtractedItem>(item).Article.Title);
         Assert.Equal(2, _server.CountRequests("/hang-once"));

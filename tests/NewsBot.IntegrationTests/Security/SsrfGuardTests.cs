@@ -47,7 +47,7 @@ public sealed class SsrfGuardTests : IAsyncLifetime
             },
             address => address.Equals(PublicStandIn) ? null : NetworkGuard.Classify(address));
         _host = new SourcesHost(
-            new IngestionOptions { HttpTimeout = TimeSpan.FromSeconds(5), MaxRedirects = 5, MaxDocumentBytes = 64 * 1024, UserAgent = "NewsBot-Tests/1.0" },
+            new IngestionOptions { HttpTimeout = TimeSpan.FromSeconds(10), MaxRedirects = 5, MaxDocumentBytes = 64 * 1024, UserAgent = "NewsBot-Tests/1.0" }, // as SourcesHost: room for a cold endpoint on a busy machine
             services => services.AddSingleton(policy));
         _dns["news.example"] = () => [PublicStandIn];
         _dns["intranet.example"] = () => [IPAddress.Parse("10.0.0.7")];

@@ -71,7 +71,11 @@ public sealed class FakeBotApiServer : IAsyncDisposable
     public string BaseUrl { get; }
 
     /// <summary>The pace of successful sendMessage calls as they arrived (the soak command's meter).</summary>
-    public NewsBot.Soak.SendRateMeter Rates { get; } = new();
+    public NewsBot.Soak.SendRateMeter Rates { get => Volatile.Read(ref _rates); }
+    private NewsBot.Soak.SendRateMeter _rates = new();
+
+    /// <summary>Starts <see cref="Rates"/> afresh: the pace of what is sent from now on (after a warm-up, say).</summary>
+    public void ResetRates() => Volatile.Write(ref _rates, new NewsBot.Soak.SendRateMeter());
 
     /// <summary>(chat id, user id) pairs that getChatMember reports as "administrator"; everyone else is a "member".</summary>
     public ConcurrentDictionary<(long ChatId, long UserId), bool> ChatAdministrators { get; } = new();

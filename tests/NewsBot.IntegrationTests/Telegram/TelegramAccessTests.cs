@@ -102,29 +102,32 @@ public sealed class TelegramAccessTests
     [Fact]
     public async Task The_rate_limit_answers_once_with_when_to_retry_and_then_stays_quiet_until_tokens_refill()
     {
-        // The token buckets (System.Threading.RateLimiting) keep real time: one token every 6 s here (long enough that a
-        // loaded machine handles the four messages before a refill).
+        // The token buckets (System.Threading.RateLimiting) keep real time (the library has no TimeProvider hook): one
+        // token every 30 s here, long enough that even a heavily loaded machine handles the four messages before a refill
+        // (with one every 6 s, a CI machine shared by several builds once took longer than that for the four).
         await using var bot = await TelegramBotHarness.StartAsync(c =>
         {
             c["Telegram:RateLimit:Burst"] = "2";
-            c["Telegram:RateLimit:PerUserPerMinute"] = "10";
+            c["Telegram:RateLimit:PerUserPerMinute"] = "2";
         });
 
         var started = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 1; i <= 4; i++)
             bot.Server.SendText(42, 42, $"question {i}");
         await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.Count == 4 && bot.Inbox.PendingCount == 0, "four updates handled");
-        Assert.True(started.Elapsed < TimeSpan.FromSeconds(5.5), "the machine was too slow for this test's timing");
+        // the four checks fell within one refill period (the bucket is made at the first check, after `started`), so no
+        // refill can have come between them: what follows is the burst and the limit, not the timing
+        Assert.True(started.Elapsed < TimeSpan.FromSeconds(29.5), $"the machine took {started.Elapsed} for four messages, longer than a refill period");
 
         var messages = bot.Server.MessagesTo(42);
         Assert.Equal(3, messages.Count);
-        Assert.Equal("You're sending messages faster than I can answer them. Please try again in about 6 seconds.", messages[2].Text);
+        Assert.Equal("You're sending messages faster than I can answer them. Please try again in about 30 seconds.", messages[2].Text);
         Assert.Equal(["question 1", "question 2"], bot.Answers.Requests.Select(r => r.Question));
 
-        // The scenario: the bucket refills in real time, one token per 6 s on a timer that starts when the user's bucket
-        // is made (at the first message's check, which a loaded machine may reach well after `started`). Every 6.3 s
+        // The scenario: the bucket refills in real time, one token per 30 s on a timer that starts when the user's bucket
+        // is made (at the first message's check, which a loaded machine may reach well after `started`). Every 30.3 s
         // window that begins after that check holds a refill tick, so wait from the moment all four were handled.
-        await Task.Delay(TimeSpan.FromSeconds(6.3));
+        await Task.Delay(TimeSpan.FromSeconds(30.3));
         bot.Server.SendText(42, 42, "question 5");
         await bot.Server.WaitForAsync("sendMessage", count: 4);
         Assert.Equal("question 5", bot.Answers.Requests.Last().Question);

@@ -407,7 +407,7 @@ public sealed class TelegramConversationTests
         });
         var (updateId, messageId) = bot.Server.SendText(user, user, command);
 
-        var reply = await bot.Server.WaitForAsync("sendMessage", timeout: TimeSpan.FromSeconds(15));
+        var reply = await bot.Server.WaitForAsync("sendMessage");
         Assert.Equal(messageId, reply.ReplyTo);
         Assert.Equal($"Sorry, {command} failed: please try again in a moment.", reply.Text);
         await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(updateId), "the update to be marked done");
@@ -427,7 +427,7 @@ public sealed class TelegramConversationTests
         };
         var (updateId, messageId) = bot.Server.SendText(Chat, 42, "What did the council decide?");
 
-        var sent = await bot.Server.WaitForAsync("sendMessage", timeout: TimeSpan.FromSeconds(15));
+        var sent = await bot.Server.WaitForAsync("sendMessage");
         await FakeBotApiServer.EventuallyAsync(() => bot.Inbox.IsDone(updateId), "the update to be marked done");
 
         Assert.Equal(messageId, sent.ReplyTo);

@@ -59,8 +59,9 @@ public sealed class IngestionOverlapTests : IDisposable
             await foreach (var r in _pipeline.IngestAsync(inputs)) list.Add(r);
             return list;
         });
-        // the second group goes to the model while the first is still there: neither has been written
-        bool secondStarted = await _gen.WaitStartedAsync("Croydon", TimeSpan.FromSeconds(10));
+        // the second group goes to the model while the first is still there: neither has been written (a deadline, not a
+        // measurement: while the first is held, a pipeline that waited for it would never start the second)
+        bool secondStarted = await _gen.WaitStartedAsync("Croydon", TimeSpan.FromSeconds(30));
         long storedMeanwhile = (await _store.GetCountsAsync()).Articles;
         _gen.ReleaseAll();
         var results = await run;
@@ -103,7 +104,7 @@ public sealed class IngestionOverlapTests : IDisposable
         {
             await foreach (var r in _pipeline.IngestAsync(inputs, cts.Token)) results.Add(r);
         });
-        Assert.True(await _gen.WaitStartedAsync("Croydon", TimeSpan.FromSeconds(10)), "the second group did not reach the model");
+        Assert.True(await _gen.WaitStartedAsync("Croydon", TimeSpan.FromSeconds(30)), "the second group did not reach the model");
         await cts.CancelAsync(); // the first group's embedding sees it; the second's is waited for, not written
         if (await Task.WhenAny(run, Task.Delay(TimeSpan.FromSeconds(30))) != run) _gen.ReleaseAll(); // fail, not hang
         await run;

@@ -28,7 +28,8 @@ public sealed class TelegramSendLimiterTests
         return !task.IsCompleted;
     }
 
-    static Task Done(Task task) => task.WaitAsync(TimeSpan.FromSeconds(5));
+    // a deadline, not a measurement: generous, as thread-pool continuations can wait seconds on a loaded machine
+    static Task Done(Task task) => task.WaitAsync(TimeSpan.FromSeconds(30));
 
     static TimeSpan Window(double seconds) => TimeSpan.FromSeconds(seconds * TelegramSendLimiter.WindowMargin);
 
@@ -90,17 +91,12 @@ public sealed class TelegramSendLimiterTests
         var order = new List<string>();
         var first = await limiter.EnterChatAsync(42, CancellationToken.None);
         using var cancel = new CancellationTokenSource();
+        // Each turn is asked for in this order here, on this thread: EnterChatAsync queues the caller before it first
+        // awaits. (Asked from Task.Run with a 20 ms head start, a loaded machine could run the fourth's ask before the
+        // third's, and the order checked below would be the scheduler's, not the limiter's.)
         var second = limiter.EnterChatAsync(42, cancel.Token);
-        var third = Task.Run(async () =>
-        {
-            using (await limiter.EnterChatAsync(42, CancellationToken.None)) lock (order) order.Add("third");
-        });
-        var fourth = Task.Run(async () =>
-        {
-            await Task.Delay(20);
-            using (await limiter.EnterChatAsync(42, CancellationToken.None)) lock (order) order.Add("fourth");
-        });
-        await Task.Delay(60);
+        var third = TakeTurnAsync(limiter.EnterChatAsync(42, CancellationToken.None), "third");
+        var fourth = TakeTurnAsync(limiter.EnterChatAsync(42, CancellationToken.None), "fourth");
         cancel.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => second);
         Assert.True(await StaysPending(third)); // the first turn is still held
@@ -108,6 +104,11 @@ public sealed class TelegramSendLimiterTests
         first.Dispose();
         await Done(Task.WhenAll(third, fourth));
         Assert.Equal(["first", "third", "fourth"], order);
+
+        async Task TakeTurnAsync(Task<IDisposable> turn, string name)
+        {
+            using (await turn) lock (order) order.Add(name);
+        }
     }
 
     [Fact]
