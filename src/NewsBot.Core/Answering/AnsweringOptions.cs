@@ -59,6 +59,13 @@ public sealed class AnsweringOptions
     /// </summary>
     public bool JudgeAnswerability { get; set; }
 
+    /// <summary>
+    /// Extractive answers choose, add and refuse sentences by the learned scorer (<see cref="Answering.SentenceModel"/>:
+    /// a logistic regression fitted on the training sets, BENCHMARKS.md §1.3.1 sixth pass) instead of the hand-set
+    /// score; <see cref="JudgeAnswerability"/> and <see cref="MinSentenceScore"/> then have no effect on the choice.
+    /// </summary>
+    public bool SentenceModel { get; set; }
+
     /// <summary>Extractive answers quote at most this many sentences.</summary>
     [Range(1, 10)]
     public int MaxSentences { get; set; } = 3;

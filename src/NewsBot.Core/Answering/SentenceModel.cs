@@ -1,0 +1,82 @@
+namespace NewsBot.Core.Answering;
+
+/// <summary>
+/// The learned answer-sentence scorer: a logistic regression over the features of
+/// <see cref="ExtractiveAnswerer.Features"/>, giving the probability that a candidate sentence holds the answer.
+/// The weights and both thresholds were fitted on the training sets only (BENCHMARKS.md §1.3.1, sixth pass) and
+/// written here by the command that produced them:
+/// <code>
+/// newsbot eval --fit-sentence-model FEATURES.jsonl… (the rows of eval --features on the training sets)
+/// </code>
+/// Refit after changing a feature: the weights belong to this exact feature list, in this order.
+/// </summary>
+public static class SentenceModel
+{
+    /// <summary>The features in order; <see cref="Weights"/> has one weight each.</summary>
+    public static readonly string[] FeatureNames =
+    [
+        "bias",
+        "dense", "dense_minus_best", "coverage", "coverage_minus_best", "pair_share", "headline_share",
+        "kind_asked", "expected_present", "expected_absent",
+        "role_beside_new_name",
+        "article_rank_inv", "passage_rank_inv", "article_name_share",
+        "names_missing_share", "figure_or_year_missing",
+        "key_term_share", "states_relation", "judged_answers", "only_wording",
+        "article_lead", "passage_position_inv",
+        "length", "previous_coverage",
+        "other_year_only",
+        "question_best_dense", "dense_rank_inv",
+        "hand_score", "hand_score_minus_best",
+    ];
+
+    /// <summary>Fitted weights (see the class comment for the command).</summary>
+    public static readonly double[] Weights =
+    [
+        -4.0874, // bias
+        0.1488, // dense
+        0.0444, // dense_minus_best
+        0.7349, // coverage
+        -0.0888, // coverage_minus_best
+        -0.0815, // pair_share
+        0.0051, // headline_share
+        -0.3037, // kind_asked
+        0.5416, // expected_present
+        -0.8453, // expected_absent
+        0.2087, // role_beside_new_name
+        0.2703, // article_rank_inv
+        0.3723, // passage_rank_inv
+        -0.0882, // article_name_share
+        -0.8139, // names_missing_share
+        -0.8703, // figure_or_year_missing
+        0.7446, // key_term_share
+        -0.1431, // states_relation
+        0.4083, // judged_answers
+        0.2141, // only_wording
+        0.5568, // article_lead
+        0.4087, // passage_position_inv
+        0.3299, // length
+        0.0029, // previous_coverage
+        -0.2086, // other_year_only
+        0.1044, // question_best_dense
+        0.8550, // dense_rank_inv
+        0.9294, // hand_score
+        0.6504, // hand_score_minus_best
+    ];
+
+    /// <summary>Below this probability for the best sentence, the answer is a refusal.</summary>
+    public const double AnswerThreshold = 0.18;
+
+    /// <summary>A further sentence is quoted only when its own probability reaches this.</summary>
+    public const double FurtherThreshold = 0.30;
+
+    /// <summary>The most words the quoted sentences of one answer may hold together (the first is always quoted).</summary>
+    public const int MaxAnswerWords = 70;
+
+    /// <summary>The probability that the sentence with these features holds the answer.</summary>
+    public static double Probability(double[] features)
+    {
+        double z = 0;
+        for (int k = 0; k < Weights.Length; k++) z += Weights[k] * features[k];
+        return 1 / (1 + Math.Exp(-z));
+    }
+}
