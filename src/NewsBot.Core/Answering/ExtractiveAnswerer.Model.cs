@@ -21,7 +21,7 @@ public sealed partial class ExtractiveAnswerer
     public bool WantsArticleBodies => FeatureSink is not null;
 
     /// <summary>The parts of the hand-set score of one candidate, computed while scoring it.</summary>
-    internal readonly record struct SentenceParts(double Dense, double Coverage, double PairShare, double TitleShare, bool RoleBeside, double NameShare, double Score);
+    internal readonly record struct SentenceParts(double Dense, double Coverage, double PairShare, double TitleShare, bool RoleBeside, double NameShare, double Score, double TypeBonus);
 
     /// <summary>What the features of all candidates of one question are computed from.</summary>
     internal sealed record FeatureInputs(
@@ -41,6 +41,8 @@ public sealed partial class ExtractiveAnswerer
         double maxDense = f.Parts.Max(p => p.Dense), maxCoverage = f.Parts.Max(p => p.Coverage), maxScore = f.Parts.Max(p => p.Score);
         var denseRank = Enumerable.Range(0, n).OrderByDescending(i => f.Parts[i].Dense).Select((i, r) => (i, r)).ToDictionary(x => x.i, x => x.r);
         bool kindAsked = f.Kind != QuestionKind.Other;
+        // the best hand score among each article's candidates: the sentence that stands out in its own article
+        var bestInArticle = Enumerable.Range(0, n).GroupBy(i => f.Candidates[i].Hit.Article.Id).ToDictionary(g => g.Key, g => g.Max(i => f.Parts[i].Score));
         var rows = new double[n][];
         for (int i = 0; i < n; i++)
         {
@@ -65,6 +67,7 @@ public sealed partial class ExtractiveAnswerer
                 f.AskedYears.Count > 0 && sentenceYears.Count > 0 && !sentenceYears.Any(f.AskedYears.Contains) ? 1 : 0,
                 maxDense, 1.0 / (1 + denseRank[i]),
                 p.Score, p.Score - maxScore,
+                kindAsked && p.TypeBonus > 0 ? 1 : 0, p.Score >= bestInArticle[hit.Article.Id] ? 1 : 0,
             ];
         }
         return rows;

@@ -121,7 +121,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                 + NameWeight * articleNames.GetValueOrDefault(candidates[i].Hit.Article.Id);
             double score = DenseWeight * dense + CoverageWeight * coverage + bonus + prior;
             double titleShare = idfTotal > 0 ? qTerms.Where(titleTerms[i].Contains).Sum(t => idf[t]) / idfTotal : 0;
-            parts[i] = new SentenceParts(dense, coverage, pairShare, titleShare, role, articleNames.GetValueOrDefault(candidates[i].Hit.Article.Id), score);
+            parts[i] = new SentenceParts(dense, coverage, pairShare, titleShare, role, articleNames.GetValueOrDefault(candidates[i].Hit.Article.Id), score, typeBonus[i]);
             scored.Add((i, score));
         }
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));

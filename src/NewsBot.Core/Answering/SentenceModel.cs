@@ -27,44 +27,47 @@ public static class SentenceModel
         "other_year_only",
         "question_best_dense", "dense_rank_inv",
         "hand_score", "hand_score_minus_best",
+        "answer_kind_strict", "best_in_article",
     ];
 
     /// <summary>Fitted weights (see the class comment for the command).</summary>
     public static readonly double[] Weights =
     [
-        -4.0874, // bias
-        0.1488, // dense
-        0.0444, // dense_minus_best
-        0.7349, // coverage
-        -0.0888, // coverage_minus_best
-        -0.0815, // pair_share
-        0.0051, // headline_share
-        -0.3037, // kind_asked
-        0.5416, // expected_present
-        -0.8453, // expected_absent
-        0.2087, // role_beside_new_name
-        0.2703, // article_rank_inv
-        0.3723, // passage_rank_inv
-        -0.0882, // article_name_share
-        -0.8139, // names_missing_share
-        -0.8703, // figure_or_year_missing
-        0.7446, // key_term_share
-        -0.1431, // states_relation
-        0.4083, // judged_answers
-        0.2141, // only_wording
-        0.5568, // article_lead
-        0.4087, // passage_position_inv
-        0.3299, // length
-        0.0029, // previous_coverage
-        -0.2086, // other_year_only
-        0.1044, // question_best_dense
-        0.8550, // dense_rank_inv
-        0.9294, // hand_score
-        0.6504, // hand_score_minus_best
+        -4.2229, // bias
+        0.1640, // dense
+        0.0555, // dense_minus_best
+        0.6621, // coverage
+        -0.1183, // coverage_minus_best
+        -0.1063, // pair_share
+        0.0917, // headline_share
+        -0.6922, // kind_asked
+        0.0782, // expected_present
+        -0.7704, // expected_absent
+        0.1168, // role_beside_new_name
+        0.4023, // article_rank_inv
+        0.3865, // passage_rank_inv
+        -0.0015, // article_name_share
+        -0.8542, // names_missing_share
+        -0.8818, // figure_or_year_missing
+        0.7163, // key_term_share
+        -0.1811, // states_relation
+        0.4039, // judged_answers
+        0.2065, // only_wording
+        0.4991, // article_lead
+        0.3711, // passage_position_inv
+        0.2802, // length
+        0.1123, // previous_coverage
+        -0.2205, // other_year_only
+        0.1085, // question_best_dense
+        0.7086, // dense_rank_inv
+        0.5130, // hand_score
+        0.3620, // hand_score_minus_best
+        1.0263, // answer_kind_strict
+        0.6323, // best_in_article
     ];
 
     /// <summary>Below this probability for the best sentence, the answer is a refusal.</summary>
-    public const double AnswerThreshold = 0.18;
+    public const double AnswerThreshold = 0.20;
 
     /// <summary>A further sentence is quoted only when its own probability reaches this.</summary>
     public const double FurtherThreshold = 0.30;
