@@ -61,12 +61,26 @@ public class SentenceModelTests
     }
 
     [Fact]
-    public async Task A_question_whose_year_no_sentence_has_is_refused()
+    public async Task A_year_no_sentence_has_lowers_the_best_probability()
     {
-        var answer = await AskAsync("How much did Northwind Rail pay for the Eastport depot in 2031?", DepotStories());
+        // the learned weights do not make the year a hard rule (AnswerService refuses a year no source mentions before
+        // the answerer is asked); they must still count it against the sentence
+        var asked = await AskAsync("How much did Northwind Rail pay for the Eastport depot in 2019?", DepotStories());
+        var other = await AskAsync("How much did Northwind Rail pay for the Eastport depot in 2031?", DepotStories());
+        Assert.NotNull(asked);
+        Assert.NotNull(other);
+        Assert.True(other.BestScore < asked.BestScore - 0.05, $"2031: {other.BestScore:0.000}, 2019: {asked.BestScore:0.000}");
+    }
+
+    [Fact]
+    public async Task A_question_whose_names_and_year_no_sentence_has_is_refused_with_what_is_missing()
+    {
+        var answer = await AskAsync("How much did Southgate Ferries pay for the Westbay terminal in 2031?", DepotStories());
         Assert.NotNull(answer);
         Assert.NotNull(answer.Shortfall);
         Assert.Equal("", answer.Text);
+        Assert.Empty(answer.Sources);
+        Assert.True(answer.BestScore < SentenceModel.AnswerThreshold);
         Assert.Contains("2031", answer.Shortfall.Value.Judgement.Missing);
     }
 
