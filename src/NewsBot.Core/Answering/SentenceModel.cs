@@ -6,8 +6,11 @@ namespace NewsBot.Core.Answering;
 /// The weights and both thresholds were fitted on the training sets only (BENCHMARKS.md §1.3.1, sixth pass) and
 /// written here by the command that produced them:
 /// <code>
-/// newsbot eval --fit-sentence-model FEATURES.jsonl… (the rows of eval --features on the training sets)
+/// newsbot eval --fit-sentence-model f-dev.jsonl f-tune.jsonl f-qa.jsonl
 /// </code>
+/// where each file is the <c>eval --features FILE</c> output of one training set: the BBC dev half (<c>--split dev</c>),
+/// the BBC tuning questions, and the public QA set's dev half with <c>--holdout 0.2</c> (the exact commands are in
+/// eval/README.md). The fit is deterministic (no random seed: five folds by a hash of the question).
 /// Refit after changing a feature: the weights belong to this exact feature list, in this order.
 /// </summary>
 public static class SentenceModel
