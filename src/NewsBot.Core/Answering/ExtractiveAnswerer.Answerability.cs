@@ -11,7 +11,9 @@ namespace NewsBot.Core.Answering;
 /// <param name="Expected">What the question asks for, in words ("a number", "a date", "a person"…); null when nothing in particular.</param>
 /// <param name="StatesRelation">It states the relation the question asks about (or its nominalisation) as a fact, not as something expected or possible (true when the question names none).</param>
 /// <param name="OnlyWording">It fails only on wording: it holds the expected answer, states the relation, covers every figure and year asked, and at most one of the question's names is missing from its article, with another covered (a name given by a description or a nickname).</param>
-public sealed record AnswerJudgement(bool Answers, IReadOnlyList<string> Missing, bool HasExpected, double TermShare, string? Expected, bool StatesRelation = true, bool OnlyWording = false)
+/// <param name="MissingNames">How many of <paramref name="Missing"/> are the question's names (they come first); the rest are its figures and years.</param>
+/// <param name="NameCount">How many names the question gives.</param>
+public sealed record AnswerJudgement(bool Answers, IReadOnlyList<string> Missing, bool HasExpected, double TermShare, string? Expected, bool StatesRelation = true, bool OnlyWording = false, int MissingNames = 0, int NameCount = 0)
 {
     public override string ToString() => $"answers={Answers} missing=[{string.Join("|", Missing)}] expected={HasExpected} share={TermShare:0.00} relation={StatesRelation} wording={OnlyWording}";
 }
@@ -86,7 +88,7 @@ public sealed partial class ExtractiveAnswerer
             || (kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Place or QuestionKind.Country && !anticipated);
         bool answers = missing.Count == 0 && share >= MinKeyTermShare && expected && relation;
         bool onlyWording = !answers && expected && relation && missing.Count == missingNames && missingNames <= 1 && (missingNames == 0 || names.Count > 1) && share >= MinWordingShare;
-        return new AnswerJudgement(answers, missing, expected, share, ExpectedWords(kind), relation, onlyWording);
+        return new AnswerJudgement(answers, missing, expected, share, ExpectedWords(kind), relation, onlyWording, missingNames, names.Count);
     }
 
     /// <summary>

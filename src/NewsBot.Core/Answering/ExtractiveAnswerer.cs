@@ -31,8 +31,9 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <param name="alreadySaid">The previous answer in the conversation: sentences it quoted are not repeated.</param>
     /// <param name="judge">Quote only sentences that answer the question (<see cref="Judge"/>); otherwise the best-scoring ones.</param>
     /// <param name="asked">The question as asked, with the time phrases <paramref name="question"/> lost to the date filter (for the judgement's years).</param>
+    /// <param name="useModel">Choose, add and refuse by the learned scorer (<see cref="SentenceModel"/>) instead of the hand-set score and <paramref name="judge"/>.</param>
     /// <param name="articleBodies">The whole text of the hits' articles by id, where the store has them: the judgement looks for the question's names in the whole article (a story names "Rivertown Rovers" once and says "Rovers" after), not only in its retrieved passages.</param>
-    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null, IReadOnlyDictionary<string, string>? articleBodies = null)
+    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null, IReadOnlyDictionary<string, string>? articleBodies = null, bool useModel = false)
     {
         var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
         var candidates = new List<(string Text, SearchHit Hit, int Rank, int Order)>();
@@ -95,6 +96,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
         var vectors = await embedder.EmbedPassagesAsync(candidates.Select(c => c.Text).ToList(), ct).ConfigureAwait(false);
         var scored = new List<(int Index, double Score)>();
+        var parts = new SentenceParts[candidates.Count];
         var typeBonus = new double[candidates.Count];
         for (int i = 0; i < candidates.Count; i++)
         {
@@ -111,11 +113,16 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                 coverage /= idfTotal;
             }
             double bonus = typeBonus[i] = AnswerTypeBonus(kind, candidates[i].Text, questionWords);
-            if (roles.Count > 0 && RoleBesideNewName(candidates[i].Text, roles, questionWords)) bonus += RoleWeight;
-            if (qPairs.Count > 0) bonus += PairWeight * Pairs(termLists[i]).Count(qPairs.Contains) / (double)qPairs.Count;
+            bool role = roles.Count > 0 && RoleBesideNewName(candidates[i].Text, roles, questionWords);
+            if (role) bonus += RoleWeight;
+            double pairShare = qPairs.Count > 0 ? Pairs(termLists[i]).Count(qPairs.Contains) / (double)qPairs.Count : 0;
+            bonus += PairWeight * pairShare;
             double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.Article.Id]) + PassagePrior / (1 + candidates[i].Rank)
                 + NameWeight * articleNames.GetValueOrDefault(candidates[i].Hit.Article.Id);
-            scored.Add((i, DenseWeight * dense + CoverageWeight * coverage + bonus + prior));
+            double score = DenseWeight * dense + CoverageWeight * coverage + bonus + prior;
+            double titleShare = idfTotal > 0 ? qTerms.Where(titleTerms[i].Contains).Sum(t => idf[t]) / idfTotal : 0;
+            parts[i] = new SentenceParts(dense, coverage, pairShare, titleShare, role, articleNames.GetValueOrDefault(candidates[i].Hit.Article.Id), score, typeBonus[i]);
+            scored.Add((i, score));
         }
         scored.Sort((a, b) => b.Score.CompareTo(a.Score));
 
@@ -131,15 +138,30 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         }
         var chosen = new List<int>();
         double best = scored[0].Score;
+        double[]? probability = null;
+        if (useModel || FeatureSink is not null)
+        {
+            var features = Features(new FeatureInputs(candidates, parts, kind, JudgeAt, previous, t => CoverageOf(t, idf, idfTotal), articleRank, Years(question + " " + asked).ToHashSet()));
+            FeatureSink?.Invoke(new SentenceFeatureRows(question, candidates.Select((c, i) => new SentenceFeatureRow(c.Text, c.Hit.Article.Id, c.Text.Split(' ').Length, features[i])).ToList()));
+            probability = features.Select(SentenceModel.Probability).ToArray();
+        }
+        if (useModel)
+        {
+            var picked = ChooseByModel(probability!, maxSentences, sentenceTerms, candidates.Select(c => c.Text).ToList(), out var top);
+            if (picked is null) return new ExtractiveAnswer("", [], [], probability![top], Shortfall: (JudgeAt(top), candidates[top].Hit));
+            chosen = picked;
+            best = probability![top];
+        }
+
         // the best-scoring sentence is also quoted when it fails only on wording (a name given by a description or a
         // nickname, a reworded term) while it holds the answer asked for and states the relation
         bool Answers(int i) => !judge || JudgeAt(i).Answers || (i == scored[0].Index && JudgeAt(i).OnlyWording);
-        var answering = scored.FirstOrDefault(s => Answers(s.Index));
-        if (!Answers(answering.Index))
+        var answering = useModel ? scored[0] : scored.FirstOrDefault(s => Answers(s.Index));
+        if (!useModel && !Answers(answering.Index))
             return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
-        best = answering.Score;
+        if (!useModel) best = answering.Score;
         int totalWords = 0;
-        foreach (var (i, score) in scored)
+        foreach (var (i, score) in useModel ? new List<(int Index, double Score)>() : scored)
         {
             if (chosen.Count >= maxSentences) break;
             if (!Answers(i)) continue;
@@ -178,11 +200,11 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             if (sb.Length > 0) sb.Append("\n\n");
             sb.Append(Lead(hit)).Append(' ');
             sb.Append(string.Join(" ", group.Select(i => WithMarker(WithContext(i), n))));
-            quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, scored.First(s => s.Index == i).Score)));
+            quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, useModel ? probability![i] : scored.First(s => s.Index == i).Score)));
         }
         // "how many …?" / "when …?": the leading source must hold a number or a date the question does not give;
         // on-topic sentences without one (a sentence naming the people involved but no date) do not answer it
-        bool? holds = kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Time
+        bool? holds = !useModel && kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Time
             ? chosen.Where(i => candidates[i].Hit.Article.Id == sourceOrder[0]).Any(i => typeBonus[i] > 0)
             : null;
         return new ExtractiveAnswer(sb.ToString(), sources, quoted, best, holds);

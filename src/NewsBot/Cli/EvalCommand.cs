@@ -26,10 +26,17 @@ public static class EvalCommand
         var details = new Option<string?>("--details") { Description = "Write one JSON line per question and measurement to FILE", HelpName = "FILE" };
         var split = new Option<string?>("--split") { Description = "Only the dev half (for tuning) or the test half (for reporting) of the questions: a seeded split by conversation or id", HelpName = "dev|test" };
         split.AcceptOnlyFromAmong(QaSplit.Dev, QaSplit.Test);
-        var cmd = new Command("eval", "Measure retrieval and answers against a QA set") { qa, docs, limit, holdout, compare, recency, cf, noAnswers, keep, details, stories, split };
+        var features = new Option<string?>("--features") { Description = "Write each question's candidate sentences with their features and labels to FILE (to fit the sentence scorer)", HelpName = "FILE" };
+        var fit = new Option<string[]>("--fit-sentence-model") { Description = "Fit the sentence scorer on these --features files and print its weights and thresholds (no QA run)", HelpName = "FILE", AllowMultipleArgumentsPerToken = true };
+        var cmd = new Command("eval", "Measure retrieval and answers against a QA set") { qa, docs, limit, holdout, compare, recency, cf, noAnswers, keep, details, stories, split, features, fit };
         cmd.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(stories) is { } labels) return await StoriesAsync(cli, parse, labels, ct);
+            if (parse.GetValue(fit) is { Length: > 0 } rowFiles)
+            {
+                parse.InvocationConfiguration.Output.Write(SentenceModelFitter.Run(rowFiles));
+                return 0;
+            }
             if (parse.GetValue(qa) is null)
             {
                 parse.InvocationConfiguration.Error.WriteLine("eval: give --qa FILE (questions) or --stories FILE (story labels).");
@@ -60,6 +67,7 @@ public static class EvalCommand
                         Answers = !parse.GetValue(noAnswers),
                         DetailsPath = parse.GetValue(details),
                         Split = parse.GetValue(split),
+                        FeaturesPath = parse.GetValue(features),
                     }, token);
                     if (output.Json) output.WriteJson(report with { Failures = report.Failures.Take(50).ToList() });
                     else Print(output, report);

@@ -26,6 +26,8 @@ public sealed record EvalSettings
     public string? DetailsPath { get; init; }
     /// <summary>"dev" or "test": only that half of the questions (<see cref="QaSplit"/>); null for all.</summary>
     public string? Split { get; init; }
+    /// <summary>A file that receives, per question answered extractively, its candidate sentences' features and labels (<see cref="SentenceModelFitter"/>).</summary>
+    public string? FeaturesPath { get; init; }
 }
 
 public sealed record RetrievalMetrics(string Config, int Questions, double RecallAt5, double RecallAt10, double MrrAt10);
@@ -116,6 +118,10 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
         using var details = s.DetailsPath is { Length: > 0 } path ? new StreamWriter(path) : null;
         var failures = new List<object>();
         string? lastChat = null;
+        using var featureRows = s.FeaturesPath is { Length: > 0 } fp ? new StreamWriter(fp) : null;
+        SentenceFeatureRows? seen = null;
+        var extractive = sp.GetRequiredService<ExtractiveAnswerer>();
+        if (featureRows is not null) extractive.FeatureSink = rows => seen = rows;
         int n = 0;
         foreach (var item in items)
         {
@@ -136,6 +142,8 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
                 result = await service.AnswerAsync(new AnswerRequest { Question = item.Question, ConversationId = conversation }, ct).ConfigureAwait(false);
                 latencies.Add(sw.Elapsed.TotalMilliseconds);
                 if (!result.Refused) answerWords.Add(result.Answer.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length);
+                if (featureRows is not null && seen is not null) featureRows.WriteLine(SentenceModelFitter.Row(item, item.EvidenceDocIds.Count > 0 && !heldOut.Contains(item.Id), seen));
+                seen = null;
             }
             var standalone = result?.StandaloneQuery ?? item.Question;
             var parsed = QueryParser.Parse(standalone, clock.GetUtcNow(), zone);
@@ -191,6 +199,7 @@ public sealed class Evaluator(IServiceProvider sp, AdjustableTimeProvider clock,
             }
         }
         output.EndProgress();
+        extractive.FeatureSink = null;
 
         var comparison = new List<RetrievalMetrics>();
         if (s.Compare && docToArticle.Count > 0)
