@@ -84,7 +84,7 @@ internal sealed partial class InMemoryHybridIndex
 
         var acc = ArrayPool<float>.Shared.Rent(_count);
         Array.Clear(acc, 0, _count);
-        var touched = new List<int>();
+        var touched = RentTouched();
         // the lists walked are read by file reads into these buffers, as the plain walk reads them (a walk through the
         // mapping would leave whole lists resident); the lookups below stay on the mapping: a binary search touches a few pages
         int[]? slotBuffer = null;
@@ -136,6 +136,7 @@ internal sealed partial class InMemoryHybridIndex
         finally
         {
             ArrayPool<float>.Shared.Return(acc);
+            ReturnTouched(touched);
             ReturnBuffer(slotBuffer);
             ReturnBuffer(weightBuffer);
         }

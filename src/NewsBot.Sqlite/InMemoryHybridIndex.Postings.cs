@@ -221,7 +221,7 @@ internal sealed partial class InMemoryHybridIndex
         int live = LiveCount;
         var acc = ArrayPool<float>.Shared.Rent(_count);
         Array.Clear(acc, 0, _count); // the shared pool hands out arrays other code returned dirty
-        var touched = new List<int>();
+        var touched = RentTouched();
         int[]? slotBuffer = null;
         float[]? weightBuffer = null;
         try
@@ -241,9 +241,26 @@ internal sealed partial class InMemoryHybridIndex
         finally
         {
             ArrayPool<float>.Shared.Return(acc);
+            ReturnTouched(touched);
             ReturnBuffer(slotBuffer);
             ReturnBuffer(weightBuffer);
         }
+    }
+
+    // One spare list of touched chunks, reused by the next lexical search: grown anew for every query it was the largest
+    // allocation of a search (~0.3 MB at 100k chunks, a gen-0 collection every ~150 searches; BENCHMARKS.md §2.2.5).
+    // A search that finds it taken (another search holds it) allocates its own; a list grown past
+    // MaxSpareTouched is not kept, so an index of millions of chunks does not hold megabytes for it.
+    static List<int>? s_spareTouched;
+    const int MaxSpareTouched = 1 << 20;
+
+    static List<int> RentTouched() => Interlocked.Exchange(ref s_spareTouched, null) ?? new List<int>(4096);
+
+    static void ReturnTouched(List<int> touched)
+    {
+        if (touched.Capacity > MaxSpareTouched) return;
+        touched.Clear();
+        Volatile.Write(ref s_spareTouched, touched);
     }
 
     /// <summary>The best k of the chunks a lexical search touched (positive, finite scores: −∞ marks a filtered-out chunk).</summary>
