@@ -207,6 +207,7 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
         var recorder = Phases;
         var clock = recorder is null ? null : new SearchClock();
         var connection = await RentSearchConnectionAsync(ct).ConfigureAwait(false);
+        bool failed = true; // a connection that failed a read (or was cancelled in one) is closed, not kept for the next search
         try
         {
             // what SyncAsync checks first, on this search's connection with its statement prepared: nothing changed, nothing to load
@@ -217,7 +218,11 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
             _lock.EnterReadLock();
             try
             {
-                if (_memory is null || _memory.LiveCount == 0) return [];
+                if (_memory is null || _memory.LiveCount == 0)
+                {
+                    failed = false;
+                    return [];
+                }
                 if (query.Mode != RetrievalMode.Lexical && query.Dense.Length != _memory.Dimensions)
                     throw new IndexModelMismatchException($"The query vector has {query.Dense.Length} dimensions but the embedded index holds {_memory.Dimensions}-dimensional vectors. Run `newsbot reindex`.");
                 candidates = _memory.Search(query, rrfK, clock);
@@ -229,11 +234,13 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
             clock?.MarkSearched();
             var hits = candidates.Count == 0 ? [] : await HydrateAsync(connection, query, candidates, ct).ConfigureAwait(false);
             if (clock is not null) recorder!.Add(clock.End());
+            failed = false;
             return hits;
         }
         finally
         {
-            ReturnSearchConnection(connection);
+            if (failed) connection.Dispose();
+            else ReturnSearchConnection(connection);
         }
     }
 

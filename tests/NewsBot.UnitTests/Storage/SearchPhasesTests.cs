@@ -121,6 +121,18 @@ public class SearchPhasesTests : IDisposable
             Assert.Equal(alone[i % questions.Length].Select(h => (h.Article.Id, h.Position, h.Text, h.Score)), together[i].Select(h => (h.Article.Id, h.Position, h.Text, h.Score)));
     }
 
+    [Fact]
+    public async Task A_cancelled_search_leaves_the_index_searchable()
+    {
+        await PutCorpus(6);
+        var expected = await _index.SearchAsync(Query("rail fares"));
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => _index.SearchAsync(Query("rail fares"), cancelled.Token));
+        var again = await _index.SearchAsync(Query("rail fares"));
+        Assert.Equal(expected.Select(h => (h.Article.Id, h.Position, h.Score)), again.Select(h => (h.Article.Id, h.Position, h.Score)));
+    }
+
     [Theory]
     [InlineData(10)]
     [InlineData(70)] // more candidates than the kept statements cover: a statement of its own
