@@ -82,9 +82,10 @@ internal sealed partial class InMemoryHybridIndex
         var remaining = new float[terms.Count + 1];
         for (int i = terms.Count - 1; i >= 0; i--) remaining[i] = remaining[i + 1] + terms[i].Bound;
 
-        var acc = ArrayPool<float>.Shared.Rent(_count);
-        Array.Clear(acc, 0, _count);
-        var touched = new List<int>();
+        var scores = RentScores();
+        var acc = scores.Values;
+        var touched = RentTouched();
+        bool dense = false;
         // the lists walked are read by file reads into these buffers, as the plain walk reads them (a walk through the
         // mapping would leave whole lists resident); the lookups below stay on the mapping: a binary search touches a few pages
         int[]? slotBuffer = null;
@@ -92,7 +93,6 @@ internal sealed partial class InMemoryHybridIndex
         try
         {
             int next = 0;
-            bool dense = false;
             for (; next < terms.Count; next++)
             {
                 var term = terms[next];
@@ -135,7 +135,8 @@ internal sealed partial class InMemoryHybridIndex
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(acc);
+            ReturnScores(scores, touched, everywhere: dense);
+            ReturnTouched(touched);
             ReturnBuffer(slotBuffer);
             ReturnBuffer(weightBuffer);
         }

@@ -219,9 +219,9 @@ internal sealed partial class InMemoryHybridIndex
         if (query.Count == 0 || _count == 0) return [];
         if (PrunedLexicalSearch(query, k, filter) is { } pruned) return pruned;
         int live = LiveCount;
-        var acc = ArrayPool<float>.Shared.Rent(_count);
-        Array.Clear(acc, 0, _count); // the shared pool hands out arrays other code returned dirty
-        var touched = new List<int>();
+        var scores = RentScores();
+        var acc = scores.Values;
+        var touched = RentTouched();
         int[]? slotBuffer = null;
         float[]? weightBuffer = null;
         try
@@ -240,10 +240,83 @@ internal sealed partial class InMemoryHybridIndex
         }
         finally
         {
-            ArrayPool<float>.Shared.Return(acc);
+            ReturnScores(scores, touched, everywhere: false);
+            ReturnTouched(touched);
             ReturnBuffer(slotBuffer);
             ReturnBuffer(weightBuffer);
         }
+    }
+
+    // One spare list of touched chunks, reused by the next lexical search: grown anew for every query it was the largest
+    // allocation of a search (~0.3 MB at 100k chunks, a gen-0 collection every ~150 searches; BENCHMARKS.md §2.2.5).
+    // A search that finds it taken (another search holds it) allocates its own; a list grown past
+    // MaxSpareTouched is not kept, so an index of millions of chunks does not hold megabytes for it.
+    static List<int>? s_spareTouched;
+    const int MaxSpareTouched = 1 << 20;
+
+    // The score array of a lexical search (one float a slot), kept between searches with the length of its start that
+    // the last search may have written. Cleared whole when a search starts, it cost most of a short query's CPU at 1M
+    // chunks (4 MB; BENCHMARKS.md §2.2.5): above ClearAtStartSlots a search instead zeroes, when it ends, only the chunks
+    // it touched. Below, the clear at the start stays: it is a few microseconds and leaves the array in the cache for the
+    // walk's scattered adds, which on an array zeroed a search ago (and evicted since) measured slower at 100k chunks.
+    // A search that finds it taken (another search holds it) or too short takes one from the shared pool.
+    sealed class ScoreArray(float[] values, int dirty)
+    {
+        public readonly float[] Values = values;
+        public int Dirty = dirty;
+    }
+
+    static ScoreArray? s_spareScores;
+
+    /// <summary>
+    /// Up to this many slots (1 MB of scores, a core's L2 cache) the array is cleared when a search starts; a field so
+    /// that tests can run the other way on a small index.
+    /// </summary>
+    internal static int ClearAtStartSlots = 1 << 18;
+
+    ScoreArray RentScores()
+    {
+        var scores = Interlocked.Exchange(ref s_spareScores, null);
+        if (scores is not null && scores.Values.Length < _count)
+        {
+            ArrayPool<float>.Shared.Return(scores.Values);
+            scores = null;
+        }
+        if (scores is null)
+        {
+            var rented = ArrayPool<float>.Shared.Rent(Math.Max(1, _count));
+            scores = new ScoreArray(rented, rented.Length); // the shared pool hands out arrays other code returned dirty
+        }
+        if (scores.Dirty > 0) Array.Clear(scores.Values, 0, scores.Dirty);
+        scores.Dirty = 0;
+        return scores;
+    }
+
+    /// <summary>
+    /// Zeroes what the search wrote (the chunks it touched, or the whole index where a list was added to every score),
+    /// or on a small index only notes it for the next search's clear, and keeps the array as the spare (or gives it back
+    /// to the pool when another is kept).
+    /// </summary>
+    void ReturnScores(ScoreArray scores, List<int> touched, bool everywhere)
+    {
+        int used = Math.Max(1, _count);
+        if (used <= ClearAtStartSlots) scores.Dirty = used;
+        else if (everywhere || touched.Count > used / 16) Array.Clear(scores.Values, 0, used);
+        else foreach (var slot in touched) scores.Values[slot] = 0;
+        if (Interlocked.CompareExchange(ref s_spareScores, scores, null) is not null) ArrayPool<float>.Shared.Return(scores.Values);
+    }
+
+    /// <summary>Whether the kept score array is all zero, as the next search expects (for tests).</summary>
+    internal static bool SpareScoresAreZero()
+        => Volatile.Read(ref s_spareScores) is not { } spare || !spare.Values.AsSpan(spare.Dirty).ContainsAnyExcept(0f);
+
+    static List<int> RentTouched() => Interlocked.Exchange(ref s_spareTouched, null) ?? new List<int>(4096);
+
+    static void ReturnTouched(List<int> touched)
+    {
+        if (touched.Capacity > MaxSpareTouched) return;
+        touched.Clear();
+        Volatile.Write(ref s_spareTouched, touched);
     }
 
     /// <summary>The best k of the chunks a lexical search touched (positive, finite scores: −∞ marks a filtered-out chunk).</summary>

@@ -262,25 +262,30 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
         return true;
     }
 
-    public List<FusedCandidate> Search(HybridQuery query, int rrfK)
+    /// <summary>The fused top of a query; <paramref name="clock"/>, if given, records when each phase ended (<see cref="SearchPhases"/>).</summary>
+    public List<FusedCandidate> Search(HybridQuery query, int rrfK, SearchClock? clock = null)
     {
         var filter = Compile(query.Filter);
         int perLeg = Math.Max(query.CandidatesPerLeg, query.Top);
         List<(int Slot, float Score)> dense, lexical;
+        clock?.MarkLegsStart();
         if (query.Mode == RetrievalMode.Hybrid && _count >= ParallelThreshold && Environment.ProcessorCount > 1)
         {
             // large indexes: the lexical leg is one more work item of the dense scan's parallel parts, taken first by one
             // of the cores while the other starts on the dense parts (it was a task of its own, which on two cores
             // queued behind or beside the parts and ran one after the other; BENCHMARKS.md §2.2.2)
             List<(int Slot, float Score)>? lexicalHits = null;
-            dense = DenseSearch(query.Dense, perLeg, filter, () => lexicalHits = LexicalSearch(query.Sparse, perLeg, filter));
+            dense = DenseSearch(query.Dense, perLeg, filter, () => lexicalHits = Lexical());
             lexical = lexicalHits!;
+            clock?.MarkDenseEnd();
         }
         else
         {
             dense = query.Mode == RetrievalMode.Lexical ? [] : DenseSearch(query.Dense, perLeg, filter);
-            lexical = query.Mode == RetrievalMode.Dense ? [] : LexicalSearch(query.Sparse, perLeg, filter);
+            clock?.MarkDenseEnd();
+            lexical = query.Mode == RetrievalMode.Dense ? [] : Lexical();
         }
+        clock?.MarkLegsEnd();
 
         var fused = HybridFusion.Fuse(dense.ConvertAll(Leg), lexical.ConvertAll(Leg), query, rrfK, _chunkOrder ??= new ChunkOrder(this));
         Span<float> buf = _dim <= 4096 ? stackalloc float[_dim] : new float[_dim];
@@ -290,9 +295,13 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
             float ds = c.DenseScore ?? (query.Mode == RetrievalMode.Lexical ? 0 : Exact(c.Key, query.Dense, buf));
             result.Add(new FusedCandidate(_rowIds[c.Key], c.Score, ds, c.LexicalScore, c.DenseRank, c.LexicalRank));
         }
+        clock?.MarkFusionEnd();
         return result;
 
         static LegCandidate<int> Leg((int Slot, float Score) x) => new(x.Slot, x.Score);
+
+        List<(int Slot, float Score)> Lexical()
+            => clock is null ? LexicalSearch(query.Sparse, perLeg, filter) : clock.Lexical(() => LexicalSearch(query.Sparse, perLeg, filter));
     }
 
     ChunkOrder? _chunkOrder;

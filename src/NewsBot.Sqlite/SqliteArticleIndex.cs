@@ -203,65 +203,45 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
 
     public async Task<IReadOnlyList<SearchHit>> SearchAsync(HybridQuery query, CancellationToken ct = default)
     {
-        await SyncAsync(ct).ConfigureAwait(false);
-        List<FusedCandidate> candidates;
-        _lock.EnterReadLock();
+        ArgumentNullException.ThrowIfNull(query);
+        var recorder = Phases;
+        var clock = recorder is null ? null : new SearchClock();
+        var connection = await RentSearchConnectionAsync(ct).ConfigureAwait(false);
+        bool failed = true; // a connection that failed a read (or was cancelled in one) is closed, not kept for the next search
         try
         {
-            if (_memory is null || _memory.LiveCount == 0) return [];
-            if (query.Mode != RetrievalMode.Lexical && query.Dense.Length != _memory.Dimensions)
-                throw new IndexModelMismatchException($"The query vector has {query.Dense.Length} dimensions but the embedded index holds {_memory.Dimensions}-dimensional vectors. Run `newsbot reindex`.");
-            candidates = _memory.Search(query, rrfK);
+            // what SyncAsync checks first, on this search's connection with its statement prepared: nothing changed, nothing to load
+            var generation = ParseGeneration(await connection.Generation.ExecuteScalarAsync(ct).ConfigureAwait(false));
+            if (generation != Volatile.Read(ref _syncedGeneration)) await SyncAsync(ct).ConfigureAwait(false);
+            clock?.MarkSynced();
+            List<FusedCandidate> candidates;
+            _lock.EnterReadLock();
+            try
+            {
+                if (_memory is null || _memory.LiveCount == 0)
+                {
+                    failed = false;
+                    return [];
+                }
+                if (query.Mode != RetrievalMode.Lexical && query.Dense.Length != _memory.Dimensions)
+                    throw new IndexModelMismatchException($"The query vector has {query.Dense.Length} dimensions but the embedded index holds {_memory.Dimensions}-dimensional vectors. Run `newsbot reindex`.");
+                candidates = _memory.Search(query, rrfK, clock);
+            }
+            finally
+            {
+                _lock.ExitReadLock();
+            }
+            clock?.MarkSearched();
+            var hits = candidates.Count == 0 ? [] : await HydrateAsync(connection, query, candidates, ct).ConfigureAwait(false);
+            if (clock is not null) recorder!.Add(clock.End());
+            failed = false;
+            return hits;
         }
         finally
         {
-            _lock.ExitReadLock();
+            if (failed) connection.Dispose();
+            else ReturnSearchConnection(connection);
         }
-        if (candidates.Count == 0) return [];
-
-        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = conn.Command("");
-        var names = new List<string>(candidates.Count);
-        for (int i = 0; i < candidates.Count; i++)
-        {
-            names.Add("$r" + i);
-            cmd.With("$r" + i, candidates[i].RowId);
-        }
-        cmd.CommandText = $"""
-            SELECT c.rowid, c.article_id, c.position, c.text, a.title, a.outlet, a.author, a.published_ms, a.url
-            FROM chunks c JOIN articles a ON a.id = c.article_id WHERE c.rowid IN ({string.Join(",", names)})
-            """;
-        var rows = new Dictionary<long, SearchHit>();
-        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
-        {
-            while (await r.ReadAsync(ct).ConfigureAwait(false))
-            {
-                rows[r.GetInt64(0)] = new SearchHit
-                {
-                    Article = new ArticleRef
-                    {
-                        Id = r.GetString(1), Title = r.GetString(4), Outlet = r.GetStringOrNull(5), Author = r.GetStringOrNull(6),
-                        Published = r.FromUnixMs(7), Url = r.GetString(8),
-                    },
-                    Position = r.GetInt32(2),
-                    Text = r.GetString(3),
-                };
-            }
-        }
-        var hits = new List<SearchHit>(candidates.Count);
-        foreach (var c in candidates)
-        {
-            if (!rows.TryGetValue(c.RowId, out var h)) continue; // deleted meanwhile
-            hits.Add(h with
-            {
-                Score = c.Score,
-                DenseScore = query.Mode == RetrievalMode.Lexical ? null : c.DenseScore,
-                LexicalScore = c.LexicalScore,
-                DenseRank = c.DenseRank,
-                LexicalRank = c.LexicalRank,
-            });
-        }
-        return hits;
     }
 
     public async Task<IndexStats> GetStatsAsync(CancellationToken ct = default)
@@ -409,9 +389,11 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
     static async Task<long> ReadGenerationAsync(SqliteConnection conn, CancellationToken ct)
     {
         await using var cmd = conn.Command("SELECT value FROM meta WHERE key = 'generation'");
-        var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
-        return v is string s && long.TryParse(s, out var g) ? g : Convert.ToInt64(v ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
+        return ParseGeneration(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false));
     }
+
+    static long ParseGeneration(object? v)
+        => v is string s && long.TryParse(s, out var g) ? g : Convert.ToInt64(v ?? 0L, System.Globalization.CultureInfo.InvariantCulture);
 
     /// <summary>Document frequencies from the in-memory postings (loading them first, as a search would).</summary>
     public async Task<TermFrequencies> GetDocumentFrequenciesAsync(IReadOnlyList<uint> termIds, CancellationToken ct = default)
@@ -431,6 +413,7 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
 
     public void Dispose()
     {
+        DisposeSearchConnection();
         _memory?.Dispose();
         _lock.Dispose();
         _syncLock.Dispose();

@@ -39,6 +39,7 @@ public sealed partial class Benchmark
             LexicalSearchMs = Pct(t.LegTimes[RetrievalMode.Lexical]),
             DenseRecallAt10VsExact = t.Recall,
             SearchCpuMsPerQuery = t.CpuMsPerQuery,
+            HybridPhases = t.Phases,
             LoadAverage = t.LoadAverage,
             SnapshotLoadMs = Math.Round(loadMs, 1),
             PeakRssMb = Math.Round(PeakRssBytes() / 1048576.0, 0),
@@ -48,7 +49,7 @@ public sealed partial class Benchmark
         };
     }
 
-    sealed record TimedSearches(List<double> EmbedTimes, List<double> SearchTimes, Dictionary<RetrievalMode, List<double>> LegTimes, double Recall, double CpuMsPerQuery, double[] LoadAverage);
+    sealed record TimedSearches(List<double> EmbedTimes, List<double> SearchTimes, Dictionary<RetrievalMode, List<double>> LegTimes, double Recall, double CpuMsPerQuery, double[] LoadAverage, HybridPhaseFigures? Phases);
 
     /// <summary>Query embedding, hybrid search (two rounds, the second timed), each leg alone, and recall@10 of the dense leg.</summary>
     async Task<TimedSearches> TimeSearchesAsync(SqliteDatabase db, SqliteArticleIndex index, Embedder embedder, List<string> queries, CancellationToken ct, int recallQueries = 30)
@@ -69,8 +70,14 @@ public sealed partial class Benchmark
         EndPhase("query embedding");
         var sparse = queries.Select(q => LexicalEncoder.Default.EncodeQuery(q)).ToList();
         double cpuMs = 0;
+        HybridPhaseFigures? phases = null;
         for (int round = 0; round < 2; round++) // first round warms the JIT and caches
         {
+            // the timed round records where each search's time goes (a few clock reads a search)
+            var recorder = round == 1 ? new SearchPhaseRecorder() : null;
+            index.Phases = recorder;
+            var gc = GcCounts();
+            long allocated = GC.GetTotalAllocatedBytes(precise: false);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             for (int i = 0; i < queries.Count; i++)
             {
@@ -79,6 +86,10 @@ public sealed partial class Benchmark
                 if (round == 1) searchTimes.Add(sw.Elapsed.TotalMilliseconds);
             }
             cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / Math.Max(1, queries.Count);
+            index.Phases = null;
+            if (recorder is not null)
+                phases = HybridPhaseFigures.From(recorder.Searches, cpuMs, GcCounts().Zip(gc, (a, b) => a - b).ToArray(),
+                    (GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1024.0 / Math.Max(1, queries.Count));
             output.Progress($"search round {round + 1}/2");
             // steady state: the copies a mapped snapshot's scan builds in the background after its first search (the
             // 4-bit one waits a moment so that a cold `ask` does not compete with it) are there before the timed round
@@ -100,8 +111,10 @@ public sealed partial class Benchmark
 
         // recall@10 of the dense scan (binary codes or int8, then re-scoring) against exact float search
         var recall = await DenseRecallAsync(db, index, vectors.Take(recallQueries).ToList(), ct);
-        return new TimedSearches(embedTimes, searchTimes, legTimes, recall, Math.Round(cpuMs, 2), [loadFrom, loadTo]);
+        return new TimedSearches(embedTimes, searchTimes, legTimes, recall, Math.Round(cpuMs, 2), [loadFrom, loadTo], phases);
     }
+
+    static int[] GcCounts() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 
     static double LoadAverage1()
     {
@@ -115,3 +128,52 @@ public sealed partial class Benchmark
         }
     }
 }
+
+/// <summary>
+/// Where the timed hybrid round's time went (BENCHMARKS.md §2.2.5): wall clock of each phase of a search, p50 / p95 / p99
+/// over the round, and CPU per search. <c>dense_ms</c> is the dense leg's call, which from 32,768 chunks also runs the
+/// lexical leg as one of its parallel items (so it waits for it); <c>legs_ms</c> both legs; <c>outside_legs_ms</c> the rest
+/// of the search (sync, fusion, hydration, the lock): the hybrid's own cost. CPU: the lexical leg's and the calling
+/// thread's in sync, fusion and hydration (per-thread clocks), and <c>dense_and_rest</c> the process CPU of the round
+/// per search less those (the dense parts, the pool's waking and spinning, the collector, anything else in the process).
+/// </summary>
+public sealed record HybridPhaseFigures
+{
+    public Percentiles SyncMs { get; init; } = new(0, 0, 0);
+    public Percentiles DenseMs { get; init; } = new(0, 0, 0);
+    public Percentiles LexicalMs { get; init; } = new(0, 0, 0);
+    public Percentiles LegsMs { get; init; } = new(0, 0, 0);
+    public Percentiles FusionMs { get; init; } = new(0, 0, 0);
+    public Percentiles HydrationMs { get; init; } = new(0, 0, 0);
+    public Percentiles FusionAndHydrationMs { get; init; } = new(0, 0, 0);
+    public Percentiles OutsideLegsMs { get; init; } = new(0, 0, 0);
+    public PhaseCpu CpuMsPerQuery { get; init; } = new(0, 0, 0, 0, 0);
+    /// <summary>Collections of generations 0, 1 and 2 during the timed round (none wanted).</summary>
+    public int[] GcCollections { get; init; } = [];
+    /// <summary>Bytes allocated in the whole process per search, in KB (all threads).</summary>
+    public double AllocatedKbPerQuery { get; init; }
+
+    public static HybridPhaseFigures From(IReadOnlyList<SearchPhases> searches, double cpuMsPerQuery, int[] gc, double allocatedKb)
+    {
+        Percentiles P(Func<SearchPhases, double> f) => Benchmark.Percentile(searches.Select(f).ToList(), 3);
+        double Mean(Func<SearchPhases, double> f) => searches.Count == 0 ? 0 : Math.Round(searches.Average(f), 3);
+        double sync = Mean(p => p.SyncCpuMs), lexical = Mean(p => p.LexicalCpuMs), fusion = Mean(p => p.FusionCpuMs), hydration = Mean(p => p.HydrationCpuMs);
+        return new HybridPhaseFigures
+        {
+            SyncMs = P(p => p.SyncMs),
+            DenseMs = P(p => p.DenseMs),
+            LexicalMs = P(p => p.LexicalMs),
+            LegsMs = P(p => p.LegsMs),
+            FusionMs = P(p => p.FusionMs),
+            HydrationMs = P(p => p.HydrationMs),
+            FusionAndHydrationMs = P(p => p.TotalMs - p.LegsMs - p.SyncMs),
+            OutsideLegsMs = P(p => p.TotalMs - p.LegsMs),
+            CpuMsPerQuery = new PhaseCpu(Math.Round(cpuMsPerQuery - sync - lexical - fusion - hydration, 3), lexical, sync, fusion, hydration),
+            GcCollections = gc,
+            AllocatedKbPerQuery = Math.Round(allocatedKb, 1),
+        };
+    }
+}
+
+/// <summary>CPU time per hybrid search by phase, in ms (see <see cref="HybridPhaseFigures"/>).</summary>
+public sealed record PhaseCpu(double DenseAndRest, double Lexical, double Sync, double Fusion, double Hydration);

@@ -52,6 +52,8 @@ public sealed record BenchReport
     public double DenseRecallAt10VsExact { get; init; }
     /// <summary>Process CPU time of the timed hybrid round divided by its searches (both cores, both legs).</summary>
     public double SearchCpuMsPerQuery { get; init; }
+    /// <summary>The timed hybrid round phase by phase: each leg, fusion and hydration, wall clock and CPU (§2.2.5).</summary>
+    public HybridPhaseFigures? HybridPhases { get; init; }
     /// <summary>The 1-minute load average when the searches started and ended: latencies on a shared machine stretch with it.</summary>
     public double[]? LoadAverage { get; init; }
     /// <summary>Peak resident memory of the bench process over the whole run (building, loading, searching, asking, and the stories bench after it).</summary>
@@ -230,6 +232,7 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
             AskColdPeakRssMb = cold?.PeakRssMb,
             DenseRecallAt10VsExact = recall,
             SearchCpuMsPerQuery = timed.CpuMsPerQuery,
+            HybridPhases = timed.Phases,
             LoadAverage = timed.LoadAverage,
             Ingest = new IngestFigures
             {
@@ -395,11 +398,14 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
         await cmd.ExecuteNonQueryAsync(ct);
     }
 
-    static Percentiles Pct(List<double> values)
+    static Percentiles Pct(List<double> values) => Percentile(values);
+
+    /// <summary>p50 / p95 / p99 of the values (sorted in place), rounded to <paramref name="digits"/> decimals.</summary>
+    internal static Percentiles Percentile(List<double> values, int digits = 2)
     {
         if (values.Count == 0) return new(0, 0, 0);
         values.Sort();
-        double At(double p) => Math.Round(values[Math.Min(values.Count - 1, Math.Max(0, (int)Math.Ceiling(p * values.Count) - 1))], 2);
+        double At(double p) => Math.Round(values[Math.Min(values.Count - 1, Math.Max(0, (int)Math.Ceiling(p * values.Count) - 1))], digits);
         return new(At(0.5), At(0.95), At(0.99));
     }
 
