@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -93,12 +94,11 @@ internal sealed partial class InMemoryHybridIndex
             {
                 // the 4-bit estimate from the heap picks the few thousand that are worth an int8 read of the file
                 finer = new CandidateBuffer(nibbleKeep);
+                var scores = ArrayPool<float>.Shared.Rent(ids.Length);
+                nibbles.ScoreMany(ids, nq!, scores, NibblePrefetchAhead);
                 for (int j = 0; j < ids.Length; j++)
-                {
-                    if (j + NibblePrefetchAhead < ids.Length) Prefetcher.Lines(nibbles.Row(ids[j + NibblePrefetchAhead]));
-                    float s = nibbles.Score(ids[j], nq!);
-                    if (s > finer.Threshold) finer.Add(ids[j], s);
-                }
+                    if (scores[j] > finer.Threshold) finer.Add(ids[j], scores[j]);
+                ArrayPool<float>.Shared.Return(scores);
                 ids = finer.Ids();
             }
             var top = new TopK(rescore);
