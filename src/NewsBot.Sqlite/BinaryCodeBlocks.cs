@@ -15,8 +15,8 @@ namespace NewsBot.Sqlite;
 /// Why not the codes in place: scored one code at a time (<see cref="BinaryCodes.Score"/>) a 384-dimension code
 /// costs 30 scalar popcounts and the AND/shift/add around them; measured on the bench's 1M index that scan took
 /// ~19 ms of CPU per query, the largest part of the dense leg. .NET exposes no vector popcount (VPOPCNTQ) to do it in
-/// place, and the snapshot's row layout is owned by the snapshot format; this copy costs 48 bytes a chunk of heap
-/// (plus 8 for the per-code terms), built once per mapped snapshot in the background after its first search (which,
+/// place, and the snapshot's row layout is owned by the snapshot format; this copy costs 48 bytes a chunk of native
+/// memory (plus 8 of heap for the per-code terms), built once per mapped snapshot in the background after its first search (which,
 /// like the searches until the copy is done, scores the codes in place), and gives exactly the same integer score
 /// (Σ over set bits of the query's 4-bit levels), so the ranking, and the recall, do not change.
 /// </para>
@@ -71,11 +71,11 @@ internal sealed unsafe class BinaryCodeBlocks : IDisposable
     {
         Count = count;
         CodeBytes = codeBytes;
+        Factor = new float[count];
+        OnesTerm = new float[count];
         _bytes = Math.Max(1, (long)Blocks * BlockCodes * codeBytes);
         _data = OnHugePages ? HugePages.Allocate(_bytes) : (byte*)NativeMemory.Alloc((nuint)_bytes);
         NativeMemory.Clear(_data, (nuint)_bytes); // the padding of a last partial block scores as zero bits
-        Factor = new float[count];
-        OnesTerm = new float[count];
     }
 
     /// <summary>Copies <paramref name="count"/> codes of <paramref name="words"/> 64-bit words each, and their factors.</summary>
@@ -83,21 +83,29 @@ internal sealed unsafe class BinaryCodeBlocks : IDisposable
     public static BinaryCodeBlocks Build(ReadOnlySpan<ulong> codes, ReadOnlySpan<float> factors, int count, int words, int dimensions)
     {
         var b = new BinaryCodeBlocks(count, words * 8);
-        var bytes = MemoryMarshal.AsBytes(codes);
-        int cb = b.CodeBytes;
-        for (int i = 0; i < count; i++)
+        try
         {
-            var code = bytes.Slice(i * cb, cb);
-            int block = i / BlockCodes, lane = i % BlockCodes;
-            int column = lane < 32 ? 2 * lane : 2 * (lane - 32) + 1;
-            long baseAt = (long)block * BlockCodes * cb + column;
-            for (int j = 0; j < cb; j++) b._data[baseAt + (long)j * BlockCodes] = code[j];
-            int ones = 0;
-            foreach (var w in codes.Slice(i * words, words)) ones += BitOperations.PopCount(w);
-            b.Factor[i] = factors[i];
-            b.OnesTerm[i] = factors[i] * (2 * ones - dimensions);
+            var bytes = MemoryMarshal.AsBytes(codes);
+            int cb = b.CodeBytes;
+            for (int i = 0; i < count; i++)
+            {
+                var code = bytes.Slice(i * cb, cb);
+                int block = i / BlockCodes, lane = i % BlockCodes;
+                int column = lane < 32 ? 2 * lane : 2 * (lane - 32) + 1;
+                long baseAt = (long)block * BlockCodes * cb + column;
+                for (int j = 0; j < cb; j++) b._data[baseAt + (long)j * BlockCodes] = code[j];
+                int ones = 0;
+                foreach (var w in codes.Slice(i * words, words)) ones += BitOperations.PopCount(w);
+                b.Factor[i] = factors[i];
+                b.OnesTerm[i] = factors[i] * (2 * ones - dimensions);
+            }
+            return b;
         }
-        return b;
+        catch
+        {
+            b.Dispose(); // the native memory is not the collector's to reclaim
+            throw;
+        }
     }
 
     /// <summary>

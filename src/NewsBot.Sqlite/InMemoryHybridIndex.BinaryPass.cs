@@ -38,9 +38,11 @@ internal sealed partial class InMemoryHybridIndex
     /// <summary>
     /// Binary quantisation with oversampling and re-scoring: the mapped slots' 1-bit codes are scanned (48 bytes a
     /// vector at 384 dimensions, against 384 for int8, so the pass is no longer bound by memory bandwidth), the best
-    /// <see cref="Oversampling"/> × <paramref name="rescore"/> are scored again from their int8 vectors (read in place
-    /// from the mapped file: a few thousand random reads), and the best <paramref name="rescore"/> of those go on to
-    /// the exact re-scoring from half precision. Slots added since the snapshot have no code and are scored in int8.
+    /// (at least <see cref="Oversampling"/> × <paramref name="rescore"/> a part, 1 in 16 slots at 1M) are ranked by the
+    /// 4-bit copy where there is one and the best <see cref="NibbleKeep"/> of them, or else all of them, scored again
+    /// from their int8 vectors (read in place from the mapped file: a few thousand random reads), and the best
+    /// <paramref name="rescore"/> of those go on to the exact re-scoring from half precision. Slots added since the
+    /// snapshot have no code and are scored in int8.
     /// </summary>
     TopK BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter, Action? alongside)
     {

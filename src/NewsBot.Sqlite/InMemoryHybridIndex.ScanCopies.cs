@@ -1,7 +1,7 @@
 namespace NewsBot.Sqlite;
 
 /// <summary>
-/// The heap copies that the dense scan of a mapped snapshot builds for itself in the background after its first search:
+/// The in-memory copies that the dense scan of a mapped snapshot builds for itself in the background after its first search:
 /// the 1-bit codes in the transposed layout of <see cref="BinaryCodeBlocks"/> and, for large indexes, the 4-bit vectors of
 /// <see cref="NibbleVectors"/>; until they are built the scan works without them.
 /// </summary>
