@@ -15,8 +15,8 @@ namespace NewsBot.Sqlite;
 /// Why not the codes in place: scored one code at a time (<see cref="BinaryCodes.Score"/>) a 384-dimension code
 /// costs 30 scalar popcounts and the AND/shift/add around them; measured on the bench's 1M index that scan took
 /// ~19 ms of CPU per query, the largest part of the dense leg. .NET exposes no vector popcount (VPOPCNTQ) to do it in
-/// place, and the snapshot's row layout is owned by the snapshot format; this copy costs 48 bytes a chunk of heap
-/// (plus 8 for the per-code terms), built once per mapped snapshot in the background after its first search (which,
+/// place, and the snapshot's row layout is owned by the snapshot format; this copy costs 48 bytes a chunk of native
+/// memory (plus 8 of heap for the per-code terms), built once per mapped snapshot in the background after its first search (which,
 /// like the searches until the copy is done, scores the codes in place), and gives exactly the same integer score
 /// (Σ over set bits of the query's 4-bit levels), so the ranking, and the recall, do not change.
 /// </para>
@@ -24,7 +24,7 @@ namespace NewsBot.Sqlite;
 /// code 64k+32+i (i &lt; 32): read as 16-bit lanes, the low bytes are the first 32 codes and the high bytes the next 32,
 /// which lets the kernel sum 8-bit lookups into 16-bit lanes without unpacking.
 /// </summary>
-internal sealed class BinaryCodeBlocks
+internal sealed unsafe class BinaryCodeBlocks : IDisposable
 {
     public const int BlockCodes = 64;
 
@@ -35,8 +35,31 @@ internal sealed class BinaryCodeBlocks
 
     public int Blocks => (Count + BlockCodes - 1) / BlockCodes;
 
-    /// <summary>The transposed codes, <see cref="CodeBytes"/> × 64 bytes a block.</summary>
-    public byte[] Data { get; }
+    // the transposed codes, CodeBytes × 64 bytes a block, in native memory on 2 MB pages where the kernel gives them
+    // (HugePages): every search streams all of them (48 MB at 1M chunks), and on 4 KB pages the hardware prefetcher
+    // stops at every page boundary and each page costs a TLB miss (BENCHMARKS.md §2.2.4)
+    byte* _data;
+    readonly long _bytes;
+
+    /// <summary>Off: the blocks are on ordinary pages (for measuring).</summary>
+    internal static bool OnHugePages = true;
+
+    /// <summary>The transposed codes of block <paramref name="block"/>, <see cref="CodeBytes"/> × 64 bytes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ReadOnlySpan<byte> Block(int block)
+    {
+        ObjectDisposedException.ThrowIf(_data is null, this);
+        return new ReadOnlySpan<byte>(_data + (long)block * BlockCodes * CodeBytes, BlockCodes * CodeBytes);
+    }
+
+    /// <summary>Frees the blocks; the owner calls it when no search can be reading them (the index's Dispose).</summary>
+    public void Dispose()
+    {
+        if (_data is null) return;
+        if (OnHugePages) HugePages.Free(_data, _bytes);
+        else NativeMemory.Free(_data);
+        _data = null;
+    }
 
     /// <summary>Each code's factor (‖x − c‖² / ‖x − c‖₁), copied from the snapshot.</summary>
     public float[] Factor { get; }
@@ -48,9 +71,11 @@ internal sealed class BinaryCodeBlocks
     {
         Count = count;
         CodeBytes = codeBytes;
-        Data = new byte[(long)Blocks * BlockCodes * codeBytes is var n && n <= Array.MaxLength ? (int)n : throw new InvalidOperationException("too many codes for one block array")];
         Factor = new float[count];
         OnesTerm = new float[count];
+        _bytes = Math.Max(1, (long)Blocks * BlockCodes * codeBytes);
+        _data = OnHugePages ? HugePages.Allocate(_bytes) : (byte*)NativeMemory.Alloc((nuint)_bytes);
+        NativeMemory.Clear(_data, (nuint)_bytes); // the padding of a last partial block scores as zero bits
     }
 
     /// <summary>Copies <paramref name="count"/> codes of <paramref name="words"/> 64-bit words each, and their factors.</summary>
@@ -58,21 +83,29 @@ internal sealed class BinaryCodeBlocks
     public static BinaryCodeBlocks Build(ReadOnlySpan<ulong> codes, ReadOnlySpan<float> factors, int count, int words, int dimensions)
     {
         var b = new BinaryCodeBlocks(count, words * 8);
-        var bytes = MemoryMarshal.AsBytes(codes);
-        int cb = b.CodeBytes;
-        for (int i = 0; i < count; i++)
+        try
         {
-            var code = bytes.Slice(i * cb, cb);
-            int block = i / BlockCodes, lane = i % BlockCodes;
-            int column = lane < 32 ? 2 * lane : 2 * (lane - 32) + 1;
-            int baseAt = block * BlockCodes * cb + column;
-            for (int j = 0; j < cb; j++) b.Data[baseAt + j * BlockCodes] = code[j];
-            int ones = 0;
-            foreach (var w in codes.Slice(i * words, words)) ones += BitOperations.PopCount(w);
-            b.Factor[i] = factors[i];
-            b.OnesTerm[i] = factors[i] * (2 * ones - dimensions);
+            var bytes = MemoryMarshal.AsBytes(codes);
+            int cb = b.CodeBytes;
+            for (int i = 0; i < count; i++)
+            {
+                var code = bytes.Slice(i * cb, cb);
+                int block = i / BlockCodes, lane = i % BlockCodes;
+                int column = lane < 32 ? 2 * lane : 2 * (lane - 32) + 1;
+                long baseAt = (long)block * BlockCodes * cb + column;
+                for (int j = 0; j < cb; j++) b._data[baseAt + (long)j * BlockCodes] = code[j];
+                int ones = 0;
+                foreach (var w in codes.Slice(i * words, words)) ones += BitOperations.PopCount(w);
+                b.Factor[i] = factors[i];
+                b.OnesTerm[i] = factors[i] * (2 * ones - dimensions);
+            }
+            return b;
         }
-        return b;
+        catch
+        {
+            b.Dispose(); // the native memory is not the collector's to reclaim
+            throw;
+        }
     }
 
     /// <summary>
@@ -99,7 +132,7 @@ internal sealed class BinaryCodeBlocks
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Score(int block, byte[] tables, Span<int> weighted)
     {
-        var data = Data.AsSpan(block * BlockCodes * CodeBytes, BlockCodes * CodeBytes);
+        var data = Block(block);
         if (Vector512.IsHardwareAccelerated && Avx512BW.IsSupported) Score512(data, tables, CodeBytes, weighted);
         else if (Avx2.IsSupported) Score256(data, tables, CodeBytes, weighted);
         else ScoreScalar(data, tables, CodeBytes, weighted);

@@ -160,6 +160,12 @@ internal sealed class CandidateBuffer(int k) : IDisposable
         return _ids.AsSpan(0, _count);
     }
 
+    /// <summary>
+    /// Every item held, in the order added (no selection): between k and 2k items once a primed stream reached k, all above
+    /// <see cref="Threshold"/>; fewer only when fewer were added.
+    /// </summary>
+    public ReadOnlySpan<int> Held() => _ids.AsSpan(0, _count);
+
     /// <summary>Moves the best k to the front (quickselect, Hoare partition around a middle pivot) and drops the rest.</summary>
     void Shrink()
     {

@@ -1,7 +1,7 @@
 namespace NewsBot.Sqlite;
 
 /// <summary>
-/// The heap copies that the dense scan of a mapped snapshot builds for itself in the background after its first search:
+/// The in-memory copies that the dense scan of a mapped snapshot builds for itself in the background after its first search:
 /// the 1-bit codes in the transposed layout of <see cref="BinaryCodeBlocks"/> and, for large indexes, the 4-bit vectors of
 /// <see cref="NibbleVectors"/>; until they are built the scan works without them.
 /// </summary>
@@ -30,8 +30,13 @@ internal sealed partial class InMemoryHybridIndex
     /// </summary>
     internal static int NibbleThreshold = 262_144;
 
-    /// <summary>How many of the binary candidates (all parts together) the 4-bit estimate hands on to int8 re-scoring.</summary>
-    internal static int NibbleKeep = 4_000;
+    /// <summary>
+    /// How many of the binary candidates (all parts together) the 4-bit estimate hands on to int8 re-scoring. It was 4,000;
+    /// at 1M chunks 2,000 kept recall@10 (the bench's 0.998 on 100 queries, and the int8 scan's top 10 in all of 400 queries
+    /// near stored vectors) for ~0.5 ms of CPU a query less, where 1,000 lost a neighbour of the int8 scan's in 500
+    /// (BENCHMARKS.md §2.2.4).
+    /// </summary>
+    internal static int NibbleKeep = 2_000;
 
     /// <summary>How many candidates ahead the 4-bit pass prefetches its rows.</summary>
     internal static int NibblePrefetchAhead = 8;
@@ -91,7 +96,10 @@ internal sealed partial class InMemoryHybridIndex
         _codeBlocksBuild?.GetAwaiter().GetResult();
     }
 
-    /// <summary>Waits for a background copy of the codes that is still reading the mapping (before it is released).</summary>
+    /// <summary>
+    /// Waits for a background copy of the codes that is still reading the mapping (before it is released), and frees the
+    /// transposed codes (native memory); the index's Dispose calls it when no search can be reading them.
+    /// </summary>
     void WaitForCodeBlocksBuild()
     {
         _copiesCancel.Cancel();
@@ -104,5 +112,7 @@ internal sealed partial class InMemoryHybridIndex
             // a failed or cancelled copy only means the codes are scored in place; the mapping is released either way
         }
         // the token source is not disposed: it holds no timer, and Dispose may run more than once
+        Volatile.Read(ref _codeBlocks)?.Dispose();
+        _codeBlocks = null;
     }
 }

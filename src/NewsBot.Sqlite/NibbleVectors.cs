@@ -168,6 +168,55 @@ internal sealed unsafe class NibbleVectors : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public float Score(int slot, Query q) => Scale[slot] * Dot(Row(slot), q.Low, q.High, q.Offset);
 
+    /// <summary>
+    /// The estimates of the vectors <paramref name="slots"/> into <paramref name="scores"/> (each what <see cref="Score"/>
+    /// gives), the rows <paramref name="prefetchAhead"/> slots ahead prefetched. One loop over tens of thousands of rows a
+    /// query at 1M chunks: per row it does the three 64-byte loads of a 384-dimension row against the query held in
+    /// registers, without the per-call checks, span slicing and empty scalar tail of <see cref="Score"/>.
+    /// </summary>
+    public void ScoreMany(ReadOnlySpan<int> slots, Query q, Span<float> scores, int prefetchAhead)
+    {
+        ObjectDisposedException.ThrowIf(_data is null, this);
+        if (scores.Length < slots.Length) throw new ArgumentException("fewer scores than slots", nameof(scores));
+        if (!Avx512BW.IsSupported || RowBytes != 192)
+        {
+            for (int j = 0; j < slots.Length; j++)
+            {
+                if (j + prefetchAhead < slots.Length) Prefetcher.Lines(Row(slots[j + prefetchAhead]));
+                scores[j] = Score(slots[j], q);
+            }
+            return;
+        }
+        var mask = Vector512.Create((byte)0x0F);
+        var ones = Vector512.Create((short)1);
+        var l0 = Vector512.Create<sbyte>(q.Low.AsSpan(0, 64));
+        var l1 = Vector512.Create<sbyte>(q.Low.AsSpan(64, 64));
+        var l2 = Vector512.Create<sbyte>(q.Low.AsSpan(128, 64));
+        var h0 = Vector512.Create<sbyte>(q.High.AsSpan(0, 64));
+        var h1 = Vector512.Create<sbyte>(q.High.AsSpan(64, 64));
+        var h2 = Vector512.Create<sbyte>(q.High.AsSpan(128, 64));
+        var scale = Scale;
+        int offset = q.Offset, ahead = Math.Max(0, prefetchAhead);
+        for (int j = 0; j < slots.Length; j++)
+        {
+            if (j + ahead < slots.Length)
+            {
+                byte* next = _data + (long)slots[j + ahead] * 192;
+                Sse.Prefetch0(next);
+                Sse.Prefetch0(next + 64);
+                Sse.Prefetch0(next + 128);
+            }
+            int slot = slots[j];
+            byte* r = _data + (long)slot * 192;
+            var acc = Pair(Vector512.Load(r), l0, h0, mask) + Pair(Vector512.Load(r + 64), l1, h1, mask) + Pair(Vector512.Load(r + 128), l2, h2, mask);
+            scores[j] = scale[slot] * (Vector512.Sum(Avx512BW.MultiplyAddAdjacent(acc, ones)) - offset);
+        }
+
+        // both nibbles of 64 bytes against their halves of the query, adjacent pairs summed (≤ 7,620 each, three ≤ 22,860)
+        static Vector512<short> Pair(Vector512<byte> v, Vector512<sbyte> low, Vector512<sbyte> high, Vector512<byte> mask)
+            => Avx512BW.MultiplyAddAdjacent(v & mask, low) + Avx512BW.MultiplyAddAdjacent(Vector512.ShiftRightLogical(v.AsUInt16(), 4).AsByte() & mask, high);
+    }
+
     /// <summary>The row of vector <paramref name="slot"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ReadOnlySpan<byte> Row(int slot)

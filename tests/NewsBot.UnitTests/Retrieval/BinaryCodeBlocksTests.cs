@@ -57,7 +57,7 @@ public sealed class BinaryCodeBlocksTests : IDisposable
     {
         var (codes, factors, q) = Random(count, dim, count * 31 + dim);
         int words = BinaryCodes.WordsFor(dim);
-        var blocks = BinaryCodeBlocks.Build(codes, factors, count, words, dim);
+        using var blocks = BinaryCodeBlocks.Build(codes, factors, count, words, dim);
         var tables = blocks.Tables(q);
         var kernels = new List<(string Name, Kernel Run)> { ("scalar", BinaryCodeBlocks.ScoreScalar) };
         if (Avx2.IsSupported) kernels.Add(("avx2", BinaryCodeBlocks.Score256));
@@ -67,7 +67,7 @@ public sealed class BinaryCodeBlocksTests : IDisposable
             for (int block = 0; block < blocks.Blocks; block++)
             {
                 Array.Fill(weighted, -1);
-                run(blocks.Data.AsSpan(block * BinaryCodeBlocks.BlockCodes * blocks.CodeBytes, BinaryCodeBlocks.BlockCodes * blocks.CodeBytes), tables, blocks.CodeBytes, weighted);
+                run(blocks.Block(block), tables, blocks.CodeBytes, weighted);
                 for (int lane = 0; lane < BinaryCodeBlocks.BlockCodes; lane++)
                 {
                     int i = block * BinaryCodeBlocks.BlockCodes + lane;
@@ -76,7 +76,7 @@ public sealed class BinaryCodeBlocksTests : IDisposable
                     Assert.True(expected == weighted[lane], $"{name}: code {i} summed {weighted[lane]}, expected {expected}");
                 }
             }
-        // the per-code terms: the score in place equals the score from the blocks
+        // the per-code terms: the score in place equals the score from the blocks 
         for (int i = 0; i < count; i++)
         {
             var code = codes.AsSpan(i * words, words);
@@ -86,6 +86,9 @@ public sealed class BinaryCodeBlocksTests : IDisposable
             float fromBlocks = q.Low * blocks.OnesTerm[i] + q.Step * blocks.Factor[i] * (2 * Expected(code, q) - q.LevelSum);
             Assert.Equal(BinaryCodes.Score(code, q) * factors[i], fromBlocks, 3);
         }
+        blocks.Dispose();
+        Assert.Throws<ObjectDisposedException>(() => blocks.Block(0).Length);
+        blocks.Dispose(); // twice: nothing
     }
 
     [Fact]
@@ -106,9 +109,53 @@ public sealed class BinaryCodeBlocksTests : IDisposable
         var plain = Keep(null);
         Assert.Equal(k, plain.Count);
         Assert.Equal(plain, Keep(kth - 0.05f));
+
+        // what the binary pass hands on without selecting: every item above the bound, in the order added
+        var held = new CandidateBuffer(k);
+        held.Prime(kth - 0.02f);
+        for (int i = 0; i < scores.Length; i++)
+            if (scores[i] > held.Threshold) held.Add(i, scores[i]);
+        var above = Enumerable.Range(0, scores.Length).Where(i => scores[i] > kth - 0.02f).ToArray();
+        Assert.InRange(above.Length, k + 1, 2 * k - 1); // more than k, fewer than the buffer's 2k: no selection ran
+        Assert.Equal(above, held.Held().ToArray());
+        Assert.Equal(k, held.Ids().Length);
         var tooHigh = Keep(kth + 0.01f);
         Assert.True(tooHigh.Count < k);
         Assert.Subset(plain, tooHigh);
+    }
+
+    [Fact]
+    public void The_sampled_bound_lets_in_a_little_more_than_the_wanted_candidates_and_never_too_few()
+    {
+        // a part of 64k codes (1,024 blocks, 16 of them sampled) of which 1 in 16 are wanted, as at 1M chunks
+        const int count = 65_536, dim = 128, wanted = count / 16;
+        var (codes, factors, _) = Random(count, dim, 3);
+        using var blocks = BinaryCodeBlocks.Build(codes, factors, count, BinaryCodes.WordsFor(dim), dim);
+        var rng = new Random(9);
+        var weighted = new int[BinaryCodeBlocks.BlockCodes];
+        var ratios = new List<double>();
+        for (int t = 0; t < 40; t++)
+        {
+            var q = BinaryCodes.Prepare(Enumerable.Range(0, dim).Select(_ => (float)rng.NextDouble() - 0.4f).ToArray());
+            var tables = blocks.Tables(q);
+            using var buffer = new CandidateBuffer(wanted);
+            Assert.True(InMemoryHybridIndex.PrimeFromSample(blocks, 0, blocks.Blocks, tables, q, wanted, buffer));
+            int above = 0;
+            for (int block = 0; block < blocks.Blocks; block++)
+            {
+                blocks.Score(block, tables, weighted);
+                for (int lane = 0; lane < BinaryCodeBlocks.BlockCodes; lane++)
+                {
+                    int i = block * BinaryCodeBlocks.BlockCodes + lane;
+                    if (q.Low * blocks.OnesTerm[i] + q.Step * blocks.Factor[i] * (2 * weighted[lane] - q.LevelSum) > buffer.Threshold) above++;
+                }
+            }
+            // never fewer than wanted (that would cost a second scan), never as many as the buffer's 2 × wanted
+            Assert.InRange(above, wanted, 2 * wanted - 1);
+            ratios.Add((double)above / wanted);
+        }
+        // 64 of the 1,024 sampled codes expected above the wanted-th score, four standard deviations (8) added: ~1.5 times
+        Assert.InRange(ratios.Average(), 1.25, 1.75);
     }
 
     [Fact]

@@ -61,6 +61,31 @@ public sealed class NibbleVectorsTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(384)] // the 192-byte rows of the kernel with the query in registers
+    [InlineData(200)] // any other width: the per-row loop
+    public void Scoring_many_rows_at_once_gives_each_rows_own_score(int dim)
+    {
+        var rng = new Random(dim + 1);
+        const int count = 3_000;
+        var int8 = new byte[count * dim];
+        rng.NextBytes(int8);
+        var scales = Enumerable.Range(0, count).Select(_ => 0.001f + (float)rng.NextDouble() * 0.01f).ToArray();
+        var center = Enumerable.Range(0, dim).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.05f).ToArray();
+        using var nibbles = NibbleVectors.Build(count, dim, scales, center, (from, dest) => int8.AsSpan(from * dim, dest.Length).CopyTo(dest));
+        var q = nibbles.Prepare(Enumerable.Range(0, dim).Select(_ => (float)(rng.NextDouble() - 0.5)).ToArray());
+        var slots = Enumerable.Range(0, 700).Select(_ => rng.Next(count)).ToArray(); // unordered, repeats allowed
+        foreach (int ahead in new[] { 0, 8, 1000 })
+        {
+            var scores = new float[slots.Length + 5];
+            Array.Fill(scores, float.NaN);
+            nibbles.ScoreMany(slots, q, scores, ahead);
+            for (int j = 0; j < slots.Length; j++) Assert.Equal(nibbles.Score(slots[j], q), scores[j]);
+            Assert.True(float.IsNaN(scores[slots.Length])); // nothing written past the slots
+        }
+        Assert.Throws<ArgumentException>(() => nibbles.ScoreMany(slots, q, new float[10], 8));
+    }
+
     [Fact]
     public void Each_level_is_within_half_a_step_of_its_component_and_the_padding_is_zero()
     {
