@@ -100,7 +100,7 @@ internal sealed partial class InMemoryHybridIndex
     /// Waits for a background copy of the codes that is still reading the mapping (before it is released), and frees the
     /// transposed codes (native memory); the index's Dispose calls it when no search can be reading them.
     /// </summary>
-    void WaitForCodeBlocksBuild()
+    void ReleaseCodeBlocks()
     {
         _copiesCancel.Cancel();
         try

@@ -133,7 +133,7 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
     /// <summary>Releases the mapped snapshot; the owner calls it under its write lock, when no search can be reading.</summary>
     public void Dispose()
     {
-        WaitForCodeBlocksBuild();
+        ReleaseCodeBlocks();
         _nibbles?.Dispose();
         _nibbles = null;
         _map?.Dispose();

@@ -96,6 +96,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
         var vectors = await embedder.EmbedPassagesAsync(candidates.Select(c => c.Text).ToList(), ct).ConfigureAwait(false);
         var scored = new List<(int Index, double Score)>();
+        // the learned scorer's inputs, gathered only when it runs or its features are written (eval --features)
+        bool wantFeatures = useModel || FeatureSink is not null;
         var parts = new SentenceParts[candidates.Count];
         var typeBonus = new double[candidates.Count];
         for (int i = 0; i < candidates.Count; i++)
@@ -120,7 +122,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             double prior = ArticlePrior / (1 + articleRank[candidates[i].Hit.Article.Id]) + PassagePrior / (1 + candidates[i].Rank)
                 + NameWeight * articleNames.GetValueOrDefault(candidates[i].Hit.Article.Id);
             double score = DenseWeight * dense + CoverageWeight * coverage + bonus + prior;
-            double titleShare = idfTotal > 0 ? qTerms.Where(titleTerms[i].Contains).Sum(t => idf[t]) / idfTotal : 0;
+            double titleShare = wantFeatures && idfTotal > 0 ? qTerms.Where(titleTerms[i].Contains).Sum(t => idf[t]) / idfTotal : 0;
             parts[i] = new SentenceParts(dense, coverage, pairShare, titleShare, role, articleNames.GetValueOrDefault(candidates[i].Hit.Article.Id), score, typeBonus[i]);
             scored.Add((i, score));
         }
@@ -139,7 +141,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         var chosen = new List<int>();
         double best = scored[0].Score;
         double[]? probability = null;
-        if (useModel || FeatureSink is not null)
+        if (wantFeatures)
         {
             var features = Features(new FeatureInputs(candidates, parts, kind, JudgeAt, previous, t => CoverageOf(t, idf, idfTotal), articleRank, Years(question + " " + asked).ToHashSet()));
             FeatureSink?.Invoke(new SentenceFeatureRows(question, candidates.Select((c, i) => new SentenceFeatureRow(c.Text, c.Hit.Article.Id, c.Text.Split(' ').Length, features[i])).ToList()));
