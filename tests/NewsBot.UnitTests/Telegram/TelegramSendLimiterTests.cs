@@ -11,7 +11,23 @@ namespace NewsBot.UnitTests.Telegram;
 /// </summary>
 public sealed class TelegramSendLimiterTests
 {
-    readonly FakeTimeProvider _clock = new(DateTimeOffset.Parse("2026-12-01T12:00:00Z"));
+    readonly CountingClock _clock = new(DateTimeOffset.Parse("2026-12-01T12:00:00Z"));
+
+    /// <summary>The fake clock, counting the timers created on it (a waiter's Task.Delay), so a test can advance it only
+    /// once a waiter that wakes up on the thread pool has started its wait: advanced before that, the waiter's timer would
+    /// be set from the advanced time and never fire.</summary>
+    sealed class CountingClock(DateTimeOffset start) : FakeTimeProvider(start)
+    {
+        int _timers;
+        public int TimersCreated => Volatile.Read(ref _timers);
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = base.CreateTimer(callback, state, dueTime, period); // counted once it is set, so an advance after the count fires it
+            Interlocked.Increment(ref _timers);
+            return timer;
+        }
+    }
 
     TelegramSendLimiter Limiter(int perSecond = 30, int perChatPerSecond = 1, int burst = 3, int perGroupPerMinute = 20) =>
         new(Options.Create(new TelegramOptions
@@ -30,6 +46,11 @@ public sealed class TelegramSendLimiterTests
 
     // a deadline, not a measurement: generous, as thread-pool continuations can wait seconds on a loaded machine
     static Task Done(Task task) => task.WaitAsync(TimeSpan.FromSeconds(30));
+
+    static async Task WaitUntil(Func<bool> condition)
+    {
+        while (!condition()) await Task.Delay(10);
+    }
 
     static TimeSpan Window(double seconds) => TimeSpan.FromSeconds(seconds * TelegramSendLimiter.WindowMargin);
 
@@ -121,8 +142,12 @@ public sealed class TelegramSendLimiterTests
             .ContinueWith(_ => { lock (sent) sent.Add(chat); }, TaskContinuationOptions.ExecuteSynchronously)).ToList();
         await Task.Delay(100);
         Assert.Equal([1, 2], sent);
+        int timers = _clock.TimersCreated;
         _clock.Advance(Window(1));
         await Done(Task.WhenAll(sends.Take(4)));
+        // the fifth takes the global turn the fourth gave back on the thread pool, then waits on the clock for the next
+        // window: advance once its timer exists (under load that can come after the fourth's send has completed)
+        await Done(WaitUntil(() => _clock.TimersCreated > timers));
         _clock.Advance(Window(1));
         await Done(Task.WhenAll(sends));
         Assert.Equal([1, 2, 3, 4, 5, 6], sent);
