@@ -69,6 +69,15 @@ public sealed class AnsweringOptions
     /// </summary>
     public bool SentenceModel { get; set; }
 
+    /// <summary>
+    /// Extractive answers choose sentences by the learned ranker (<see cref="Answering.SentenceRanker"/>: a softmax over each
+    /// question's candidates), refuse by its question-level answerability model, and quote the best sentence — and a second
+    /// only when the ranker gives it a clear share — cut to the clauses that carry the answer (verbatim, "…" where cut).
+    /// Takes precedence over <see cref="SentenceModel"/>; <see cref="JudgeAnswerability"/> and <see cref="MinSentenceScore"/>
+    /// then have no effect on the choice. Off by default (BENCHMARKS.md §1.3.1, seventh pass).
+    /// </summary>
+    public bool SentenceRanker { get; set; }
+
     /// <summary>Extractive answers quote at most this many sentences.</summary>
     [Range(1, 10)]
     public int MaxSentences { get; set; } = 3;
