@@ -36,11 +36,14 @@ public sealed partial class ExtractiveAnswerer
     /// <summary>Sentences shorter than this are quoted whole: cutting them saves too little to risk the answer.</summary>
     internal const int MinCutWords = 18;
 
+    /// <summary>A kept run of clauses holds at least this many words.</summary>
+    const int MinCutSpanWords = 6;
+
     /// <summary>A cut must save at least this many words, or the sentence is quoted whole.</summary>
     const int MinCutSaving = 5;
 
     /// <summary>Per word kept, what a clause span costs against one question term it matches (a long span must match more); chosen by <c>eval --fit-sentence-ranker</c>.</summary>
-    public const double CutWordCost = 0.10;
+    public const double CutWordCost = 0.06;
 
     /// <summary>
     /// The part of a sentence that carries the answer, as verbatim source text with "…" where it was cut: the sentence is
@@ -61,7 +64,7 @@ public sealed partial class ExtractiveAnswerer
         foreach (Match m in ClauseBoundary().Matches(sentence))
         {
             int at = m.Index + m.Length;
-            if (at > bounds[^1] && at < sentence.Length) bounds.Add(at);
+            if (at > bounds[^1] && at < sentence.Length && !InsideBracketOrQuote(sentence, m.Index)) bounds.Add(at);
         }
         if (bounds.Count < 2) return sentence;
         bounds.Add(sentence.Length);
@@ -86,7 +89,7 @@ public sealed partial class ExtractiveAnswerer
                     if (AnswerTypeBonus(kind, span, questionWords) <= 0) continue;
                     value += 2;
                 }
-                if (spanWords < 5) value -= 1;
+                if (spanWords < MinCutSpanWords) continue; // a fragment ("The group…") says nothing on its own
                 if (value > bestValue) (bestValue, best) = (value, (a, b));
             }
         var kept = sentence[bounds[best.From]..bounds[best.To]].Trim();
@@ -96,6 +99,22 @@ public sealed partial class ExtractiveAnswerer
         if (cutEnd) kept = kept.TrimEnd(',', ';', ':', '—', '–', '-', ' ') + "…";
         if (cutStart) kept = "…" + kept;
         return kept;
+    }
+
+    /// <summary>Whether a position lies inside brackets or a quotation opened before it (a clause boundary there is not one of the sentence's).</summary>
+    static bool InsideBracketOrQuote(string sentence, int at)
+    {
+        int brackets = 0, straight = 0, curly = 0;
+        for (int i = 0; i < at; i++)
+        {
+            char c = sentence[i];
+            if (c == '(' || c == '[') brackets++;
+            else if ((c == ')' || c == ']') && brackets > 0) brackets--;
+            else if (c == '"') straight ^= 1;
+            else if (c == '“') curly++;
+            else if (c == '”' && curly > 0) curly--;
+        }
+        return brackets > 0 || straight > 0 || curly > 0;
     }
 
     /// <summary>Where a clause ends: after a semicolon or colon, around a spaced dash, or before a comma that opens a relative, contrasting, temporal or reported clause.</summary>

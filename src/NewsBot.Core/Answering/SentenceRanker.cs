@@ -96,10 +96,10 @@ public static class SentenceRanker
     public const double AnswerThreshold = 0.542;
 
     /// <summary>A second sentence is quoted only when its share of the ranker's softmax reaches this.</summary>
-    public const double FurtherShare = 0.05;
+    public const double FurtherShare = 0.10;
 
     /// <summary>The most words the quoted (cut) sentences of one answer may hold together; the first is always quoted.</summary>
-    public const int MaxQuoteWords = 42;
+    public const int MaxQuoteWords = 45;
 
     static int F(string name)
     {
