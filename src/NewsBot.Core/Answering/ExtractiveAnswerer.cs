@@ -210,7 +210,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             int n = sources.Count;
             if (sb.Length > 0) sb.Append("\n\n");
             sb.Append(Lead(hit)).Append(' ');
-            // the ranker's quotes are cut to the clauses that carry the answer (verbatim, "…" where cut)
+            // the ranker's quotes are cut to the clauses that carry the answer (verbatim, "…" where cut), without the sentence
+            // before an opening "He" or "It" (it would cost the words the cut saves)
             sb.Append(string.Join(" ", group.Select(i => WithMarker(useRanker ? Cut(candidates[i].Text, focus ?? question) : WithContext(i), n))));
             quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, learned ? probability![i] : scored.First(s => s.Index == i).Score)));
         }
