@@ -234,8 +234,8 @@ public sealed partial class AnswerService(
         }
         // the answer may sit in a passage of a well-ranked article that ranked below the cut (a detail deep in a long column)
         if (options.ReadWholeArticles > 0) hits = await WithRestOfTopArticlesAsync(searchText, queryVector, hits, options.ReadWholeArticles, ct).ConfigureAwait(false);
-        var bodies = options.JudgeAnswerability || options.SentenceModel || extractive.WantsArticleBodies ? await ArticleBodiesAsync(hits, ct).ConfigureAwait(false) : null;
-        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct, options.JudgeAnswerability, QueryParser.WithoutOutletFilters(standalone), bodies, options.SentenceModel).ConfigureAwait(false);
+        var bodies = options.JudgeAnswerability || options.SentenceModel || options.SentenceRanker || extractive.WantsArticleBodies ? await ArticleBodiesAsync(hits, ct).ConfigureAwait(false) : null;
+        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct, options.JudgeAnswerability, QueryParser.WithoutOutletFilters(standalone), bodies, options.SentenceModel, options.SentenceRanker).ConfigureAwait(false);
         // no sentence answers the question (ExtractiveAnswerer.Judge): refuse, listing the closest headlines; when the
         // best source covers every name the question gives, say what it covers and what it lacks, citing it
         if (answer is { Shortfall: var (gap, source) }) return ShortfallRefusal(question, standalone, hits, lang, gap, source) with { Note = note, SentenceScore = answer.BestScore };
@@ -245,8 +245,8 @@ public sealed partial class AnswerService(
             logger.LogInformation("Refused {Question}: the best source gives no number or date, which the question asks for", question);
             return Refusal(question, standalone, hits, lang) with { Note = note, SentenceScore = answer.BestScore };
         }
-        // the learned scorer's probability has its own threshold, applied by the answerer (a Shortfall above)
-        if (answer is null || (!options.SentenceModel && answer.BestScore < options.MinSentenceScore))
+        // the learned scorer's probability and the ranker's answerability have their own thresholds, applied by the answerer (a Shortfall above)
+        if (answer is null || (!options.SentenceModel && !options.SentenceRanker && answer.BestScore < options.MinSentenceScore))
             return Refusal(question, standalone, hits, lang) with { Note = note, SentenceScore = answer?.BestScore };
         var cites = answer.Sources.Select((h, i) => ToCitation(i + 1, [h]) with
         {

@@ -32,8 +32,9 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <param name="judge">Quote only sentences that answer the question (<see cref="Judge"/>); otherwise the best-scoring ones.</param>
     /// <param name="asked">The question as asked, with the time phrases <paramref name="question"/> lost to the date filter (for the judgement's years).</param>
     /// <param name="useModel">Choose, add and refuse by the learned scorer (<see cref="SentenceModel"/>) instead of the hand-set score and <paramref name="judge"/>.</param>
+    /// <param name="useRanker">Choose by the learned ranker, refuse by its answerability model, and quote cut sentences (<see cref="SentenceRanker"/>); it takes precedence over <paramref name="useModel"/>.</param>
     /// <param name="articleBodies">The whole text of the hits' articles by id, where the store has them: the judgement looks for the question's names in the whole article (a story names "Rivertown Rovers" once and says "Rovers" after), not only in its retrieved passages.</param>
-    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null, IReadOnlyDictionary<string, string>? articleBodies = null, bool useModel = false)
+    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null, IReadOnlyDictionary<string, string>? articleBodies = null, bool useModel = false, bool useRanker = false)
     {
         var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
         var candidates = new List<(string Text, SearchHit Hit, int Rank, int Order)>();
@@ -97,7 +98,8 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         var vectors = await embedder.EmbedPassagesAsync(candidates.Select(c => c.Text).ToList(), ct).ConfigureAwait(false);
         var scored = new List<(int Index, double Score)>();
         // the learned scorer's inputs, gathered only when it runs or its features are written (eval --features)
-        bool wantFeatures = useModel || FeatureSink is not null;
+        useModel &= !useRanker;
+        bool learned = useModel || useRanker, wantFeatures = learned || FeatureSink is not null;
         var parts = new SentenceParts[candidates.Count];
         var typeBonus = new double[candidates.Count];
         for (int i = 0; i < candidates.Count; i++)
@@ -141,9 +143,10 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         var chosen = new List<int>();
         double best = scored[0].Score;
         double[]? probability = null;
+        double[][]? features = null;
         if (wantFeatures)
         {
-            var features = Features(new FeatureInputs(candidates, parts, kind, JudgeAt, previous, t => CoverageOf(t, idf, idfTotal), articleRank, Years(question + " " + asked).ToHashSet()));
+            features = Features(new FeatureInputs(candidates, parts, kind, JudgeAt, previous, t => CoverageOf(t, idf, idfTotal), articleRank, Years(question + " " + asked).ToHashSet()));
             FeatureSink?.Invoke(new SentenceFeatureRows(question, candidates.Select((c, i) => new SentenceFeatureRow(c.Text, c.Hit.Article.Id, c.Text.Split(' ').Length, features[i])).ToList()));
             probability = features.Select(SentenceModel.Probability).ToArray();
         }
@@ -154,16 +157,22 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             chosen = picked;
             best = probability![top];
         }
+        if (useRanker)
+        {
+            var picked = ChooseByRanker(features!, candidates.Select(c => c.Text).ToList(), candidates.Select(c => c.Hit.Article.Id).ToList(), sentenceTerms, maxSentences, focus ?? question, out var top, out best, out probability);
+            if (picked is null) return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(top), candidates[top].Hit));
+            chosen = picked;
+        }
 
         // the best-scoring sentence is also quoted when it fails only on wording (a name given by a description or a
         // nickname, a reworded term) while it holds the answer asked for and states the relation
         bool Answers(int i) => !judge || JudgeAt(i).Answers || (i == scored[0].Index && JudgeAt(i).OnlyWording);
-        var answering = useModel ? scored[0] : scored.FirstOrDefault(s => Answers(s.Index));
-        if (!useModel && !Answers(answering.Index))
+        var answering = learned ? scored[0] : scored.FirstOrDefault(s => Answers(s.Index));
+        if (!learned && !Answers(answering.Index))
             return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
-        if (!useModel) best = answering.Score;
+        if (!learned) best = answering.Score;
         int totalWords = 0;
-        foreach (var (i, score) in useModel ? new List<(int Index, double Score)>() : scored)
+        foreach (var (i, score) in learned ? new List<(int Index, double Score)>() : scored)
         {
             if (chosen.Count >= maxSentences) break;
             if (!Answers(i)) continue;
@@ -201,44 +210,20 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             int n = sources.Count;
             if (sb.Length > 0) sb.Append("\n\n");
             sb.Append(Lead(hit)).Append(' ');
-            sb.Append(string.Join(" ", group.Select(i => WithMarker(WithContext(i), n))));
-            quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, useModel ? probability![i] : scored.First(s => s.Index == i).Score)));
+            // the ranker's quotes are cut to the clauses that carry the answer (verbatim, "…" where cut), without the sentence
+            // before an opening "He" or "It" (it would cost the words the cut saves)
+            sb.Append(string.Join(" ", group.Select(i => WithMarker(useRanker ? Cut(candidates[i].Text, focus ?? question) : WithContext(i), n))));
+            quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, learned ? probability![i] : scored.First(s => s.Index == i).Score)));
         }
         // "how many …?" / "when …?": the leading source must hold a number or a date the question does not give;
         // on-topic sentences without one (a sentence naming the people involved but no date) do not answer it
-        bool? holds = !useModel && kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Time
+        bool? holds = !learned && kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Time
             ? chosen.Where(i => candidates[i].Hit.Article.Id == sourceOrder[0]).Any(i => typeBonus[i] > 0)
             : null;
         return new ExtractiveAnswer(sb.ToString(), sources, quoted, best, holds);
     }
 
     static readonly HashSet<string> Anaphora = new(StringComparer.Ordinal) { "He", "She", "They", "It", "This", "That", "These", "Those", "His", "Her", "Their", "Its", "Such" };
-
-    /// <summary>"According to Outlet (12 March 2025):" — or the headline when the outlet is unknown.</summary>
-    public static string Lead(SearchHit hit)
-    {
-        var who = !string.IsNullOrWhiteSpace(hit.Article.Outlet) ? hit.Article.Outlet : $"“{hit.Article.Title}”";
-        var when = hit.Article.Published is { } d ? $" ({d.ToString("d MMMM yyyy", CultureInfo.InvariantCulture)})" : "";
-        return $"According to {who}{when}:";
-    }
-
-    /// <summary>"… were killed [1]." — the marker goes before the sentence's closing punctuation (and quotes).</summary>
-    public static string WithMarker(string sentence, int n)
-    {
-        // an article's own reference marks ("… said so [3].") would read as citations of our numbered sources
-        var s = OwnReference().Replace(sentence, "").Trim();
-        int end = s.Length;
-        while (end > 0 && "\"”’'»)".Contains(s[end - 1])) end--;
-        bool quoteClosed = end < s.Length;
-        if (end > 0 && ".!?…".Contains(s[end - 1]) && !quoteClosed)
-        {
-            int p = end - 1;
-            while (p > 0 && ".!?…".Contains(s[p - 1])) p--;
-            return s[..p] + $" [{n}]" + s[p..];
-        }
-        if (quoteClosed) return s + $" [{n}]";
-        return s + $" [{n}].";
-    }
 
     /// <summary>The question's names: capitalised words after the first, possessives stripped, stop words left out.</summary>
     internal static List<string> Names(string question)
@@ -435,7 +420,4 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
     [GeneratedRegex(@"\b(\d{4}|monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may|june|july|august|september|october|november|december|yesterday|today|last (week|month|year)|this (week|month|year)|on \w+day)\b", RegexOptions.IgnoreCase)]
     private static partial Regex HasDate();
-
-    [GeneratedRegex(@"\s?(?:\[|【)\d{1,3}(?:\s*[,;–-]\s*\d{1,3})*(?:\]|】)")]
-    private static partial Regex OwnReference();
 }

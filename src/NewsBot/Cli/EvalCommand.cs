@@ -28,13 +28,19 @@ public static class EvalCommand
         split.AcceptOnlyFromAmong(QaSplit.Dev, QaSplit.Test);
         var features = new Option<string?>("--features") { Description = "Write each question's candidate sentences with their features and labels to FILE (to fit the sentence scorer)", HelpName = "FILE" };
         var fit = new Option<string[]>("--fit-sentence-model") { Description = "Fit the sentence scorer on these --features files and print its weights and thresholds (no QA run)", HelpName = "FILE", AllowMultipleArgumentsPerToken = true };
-        var cmd = new Command("eval", "Measure retrieval and answers against a QA set") { qa, docs, limit, holdout, compare, recency, cf, noAnswers, keep, details, stories, split, features, fit };
+        var fitRanker = new Option<string[]>("--fit-sentence-ranker") { Description = "Fit the sentence ranker and answerability model on these --features files and print their weights and thresholds (no QA run)", HelpName = "FILE", AllowMultipleArgumentsPerToken = true };
+        var cmd = new Command("eval", "Measure retrieval and answers against a QA set") { qa, docs, limit, holdout, compare, recency, cf, noAnswers, keep, details, stories, split, features, fit, fitRanker };
         cmd.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(stories) is { } labels) return await StoriesAsync(cli, parse, labels, ct);
             if (parse.GetValue(fit) is { Length: > 0 } rowFiles)
             {
                 parse.InvocationConfiguration.Output.Write(SentenceModelFitter.Run(rowFiles));
+                return 0;
+            }
+            if (parse.GetValue(fitRanker) is { Length: > 0 } rankerFiles)
+            {
+                parse.InvocationConfiguration.Output.Write(SentenceRankerFitter.Run(rankerFiles));
                 return 0;
             }
             if (parse.GetValue(qa) is null)

@@ -18,24 +18,27 @@ namespace NewsBot.Evaluation;
 public static class SentenceModelFitter
 {
     /// <summary>The L2 penalties tried (on every weight but the bias; per row, the loss is a mean): the one with the best cross-validated utility is used.</summary>
-    static readonly double[] Penalties = [1e-3, 1e-2, 3e-2, 1e-1];
+    internal static readonly double[] Penalties = [1e-3, 1e-2, 3e-2, 1e-1];
 
     const int Folds = 5, NewtonSteps = 25;
 
     /// <summary>Words the "According to OUTLET (DATE):" lead adds per source, for the simulated answer length.</summary>
     const int LeadWords = 7;
 
-    sealed record Candidate(bool Label, int Words, string Article, double[] X);
+    internal sealed record Candidate(bool Label, int Words, string Article, double[] X, string Text = "");
 
-    sealed record Question(string Id, string Set, bool Answerable, List<Candidate> Candidates);
+    internal sealed record Question(string Id, string Set, bool Answerable, List<Candidate> Candidates, string Text = "", IReadOnlyList<string>? Answers = null);
 
     /// <summary>One question's line of the --features file.</summary>
     public static string Row(QaItem item, bool answerable, SentenceFeatureRows rows) => JsonSerializer.Serialize(new
     {
         id = item.Id,
         answerable,
+        question = rows.Question,
+        answers = item.Answers,
         rows = rows.Rows.Select(r => new
         {
+            text = r.Text,
             label = answerable && item.Answers.Any(a => r.Text.Contains(a, StringComparison.OrdinalIgnoreCase)) ? 1 : 0,
             words = r.Words,
             article = r.ArticleId,
@@ -46,17 +49,9 @@ public static class SentenceModelFitter
     /// <summary>Fits on the files' rows and returns the report: cross-validated thresholds and figures, and the weights to paste into <see cref="SentenceModel"/>.</summary>
     public static string Run(IReadOnlyList<string> files)
     {
-        var questions = new List<Question>();
-        foreach (var file in files)
-            foreach (var line in File.ReadLines(file).Where(l => l.Length > 0))
-            {
-                var o = JsonNode.Parse(line)!;
-                questions.Add(new Question(o["id"]!.GetValue<string>(), Path.GetFileName(file), o["answerable"]!.GetValue<bool>(), o["rows"]!.AsArray().Select(r => new Candidate(
-                    r!["label"]!.GetValue<int>() == 1, r["words"]!.GetValue<int>(), r["article"]!.GetValue<string>(), r["f"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray())).ToList()));
-            }
+        var questions = Load(files);
         var sb = new StringBuilder();
         int d = SentenceModel.FeatureNames.Length;
-        if (questions.SelectMany(q => q.Candidates).Any(c => c.X.Length != d)) throw new InvalidDataException("eval: the feature rows do not match SentenceModel.FeatureNames; re-run eval --features.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"{questions.Count} questions, {questions.Sum(q => q.Candidates.Count)} candidate sentences, {questions.Sum(q => q.Candidates.Count(c => c.Label))} positive");
 
         // out-of-fold probabilities: each question scored by a model fitted without its fold; the penalty and both
@@ -97,9 +92,27 @@ public static class SentenceModelFitter
         return sb.ToString();
     }
 
+    /// <summary>The questions of the --features files (older files without texts load with empty ones).</summary>
+    internal static List<Question> Load(IReadOnlyList<string> files)
+    {
+        var questions = new List<Question>();
+        foreach (var file in files)
+            foreach (var line in File.ReadLines(file).Where(l => l.Length > 0))
+            {
+                var o = JsonNode.Parse(line)!;
+                questions.Add(new Question(o["id"]!.GetValue<string>(), Path.GetFileName(file), o["answerable"]!.GetValue<bool>(), o["rows"]!.AsArray().Select(r => new Candidate(
+                    r!["label"]!.GetValue<int>() == 1, r["words"]!.GetValue<int>(), r["article"]!.GetValue<string>(), r["f"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray(),
+                    r["text"]?.GetValue<string>() ?? "")).ToList(),
+                    o["question"]?.GetValue<string>() ?? "", o["answers"]?.AsArray().Select(a => a!.GetValue<string>()).ToList()));
+            }
+        if (questions.SelectMany(q => q.Candidates).Any(c => c.X.Length != SentenceModel.FeatureNames.Length))
+            throw new InvalidDataException("eval: the feature rows do not match SentenceModel.FeatureNames; re-run eval --features.");
+        return questions;
+    }
+
     static double TopHolds(Question q, double[] p) => q.Candidates.Count > 0 && q.Candidates[Array.IndexOf(p, p.Max())].Label ? 1 : 0;
 
-    static int FoldOf(Question q) => (int)(Hashing.Fnv1a32(q.Set + ":" + q.Id) % Folds);
+    internal static int FoldOf(Question q) => (int)(Hashing.Fnv1a32(q.Set + ":" + q.Id) % Folds);
 
     /// <summary>
     /// The targets of issue 15 taken together: answerable questions answered correctly plus near misses refused, among the
@@ -140,6 +153,9 @@ public static class SentenceModelFitter
     /// <summary>Logistic regression by Newton's method: mean log-loss plus L2 (not on the bias, the first feature).</summary>
     public static double[] Fit(IReadOnlyList<(bool Label, double[] X)> rows) => Fit(rows.Select(r => new Candidate(r.Label, 0, "", r.X)).ToList(), rows[0].X.Length, Penalties[0]);
 
+    /// <summary>Logistic regression on labelled rows with the given L2 penalty (the bias, the first feature, unpenalised).</summary>
+    internal static double[] Fit(IReadOnlyList<(bool Label, double[] X)> rows, double l2) => Fit(rows.Select(r => new Candidate(r.Label, 0, "", r.X)).ToList(), rows[0].X.Length, l2);
+
     static double[] Fit(List<Candidate> rows, int d, double l2)
     {
         var w = new double[d];
@@ -169,7 +185,7 @@ public static class SentenceModelFitter
     }
 
     /// <summary>Gaussian elimination with partial pivoting (the matrix is small, symmetric and positive definite).</summary>
-    static double[] Solve(double[,] m, double[] v)
+    internal static double[] Solve(double[,] m, double[] v)
     {
         int n = v.Length;
         var a = (double[,])m.Clone();

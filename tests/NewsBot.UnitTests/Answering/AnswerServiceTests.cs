@@ -82,6 +82,21 @@ public class AnswerServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task With_the_sentence_ranker_the_answer_quotes_the_number_and_cites_its_source()
+    {
+        await Seed();
+        var r = await Service(options: new AnsweringOptions { MinRelevance = 0.3, SentenceRanker = true })
+            .AnswerAsync(new AnswerRequest { Question = "How many residents were evacuated near the Oder river?" });
+        Assert.False(r.Refused);
+        Assert.Equal(AnswerMode.Extractive, r.Mode);
+        Assert.Contains("1,200 residents were evacuated", r.Answer);
+        Assert.StartsWith("According to River Gazette (10 March 2025):", r.Answer);
+        Assert.Equal("https://river.test/flood", r.Citations[0].Article.Url);
+        Assert.NotNull(r.SentenceScore);
+        Assert.InRange(r.SentenceScore.Value, SentenceRanker.AnswerThreshold, 1);
+    }
+
+    [Fact]
     public async Task Extractive_answers_only_contain_sentences_from_the_sources()
     {
         await Seed();
