@@ -21,6 +21,12 @@ public sealed record RoundIo(long MajorFaults, long MinorFaults, double ReadMb)
     public long MachineDirectReclaimPages { get; init; }
     public long MachineCompactStalls { get; init; }
     public long MachineMajorFaults { get; init; }
+    /// <summary>
+    /// Pressure stall information of the whole machine (<c>/proc/pressure/memory</c> and <c>io</c>, "some" line): the
+    /// milliseconds during the round in which at least one task waited for memory (reclaim, refaults) or for the disk.
+    /// </summary>
+    public double MachineMemoryStallMs { get; init; }
+    public double MachineIoStallMs { get; init; }
 }
 
 /// <summary>
@@ -51,7 +57,7 @@ public sealed record SearchIoFigures
 /// <summary>Reads the counters of <see cref="RoundIo"/> (hand-written: .NET exposes neither major faults nor read bytes).</summary>
 public static class ProcessIo
 {
-    public readonly record struct Counters(long MajorFaults, long MinorFaults, long ReadBytes, TimeSpan SysCpu, long DirectScan, long CompactStalls, long MachineMajorFaults);
+    public readonly record struct Counters(long MajorFaults, long MinorFaults, long ReadBytes, TimeSpan SysCpu, long DirectScan, long CompactStalls, long MachineMajorFaults, long MemoryStallUs, long IoStallUs);
 
     public static Counters Now()
     {
@@ -87,7 +93,24 @@ public static class ProcessIo
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
         using var self = System.Diagnostics.Process.GetCurrentProcess();
-        return new Counters(majflt, minflt, read, self.PrivilegedProcessorTime, scan, stalls, machineMajor);
+        return new Counters(majflt, minflt, read, self.PrivilegedProcessorTime, scan, stalls, machineMajor, StallUs("memory"), StallUs("io"));
+    }
+
+    /// <summary>The "some" line's total (µs) of /proc/pressure/{resource}, or -1 (no PSI: older kernels, some containers).</summary>
+    static long StallUs(string resource)
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/pressure/" + resource))
+            {
+                if (!line.StartsWith("some ", StringComparison.Ordinal)) continue;
+                int at = line.IndexOf("total=", StringComparison.Ordinal);
+                if (at >= 0 && long.TryParse(line.AsSpan(at + 6).Trim(), out var us)) return us;
+            }
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return -1;
     }
 
     /// <summary>What happened between <paramref name="from"/> and now, per <paramref name="queries"/> for the faults.</summary>
@@ -106,6 +129,8 @@ public static class ProcessIo
             MachineDirectReclaimPages = Delta(from.DirectScan, to.DirectScan),
             MachineCompactStalls = Delta(from.CompactStalls, to.CompactStalls),
             MachineMajorFaults = Delta(from.MachineMajorFaults, to.MachineMajorFaults),
+            MachineMemoryStallMs = from.MemoryStallUs < 0 || to.MemoryStallUs < 0 ? -1 : Math.Round((to.MemoryStallUs - from.MemoryStallUs) / 1000.0, 1),
+            MachineIoStallMs = from.IoStallUs < 0 || to.IoStallUs < 0 ? -1 : Math.Round((to.IoStallUs - from.IoStallUs) / 1000.0, 1),
         };
     }
 }

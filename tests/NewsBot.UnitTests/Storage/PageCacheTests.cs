@@ -48,6 +48,7 @@ public class PageCacheTests : IDisposable
         Assert.Equal(length, PageCache.CachedBytes(path)); // every page read is cached now
         Assert.True(round.ReadMb >= 4, $"read {round.ReadMb} MB from storage for an evicted 8 MB file");
         Assert.True(round.MinorFaults >= 0 && round.MajorFaults >= 0);
+        if (File.Exists("/proc/pressure/io")) Assert.True(round.MachineIoStallMs >= 0 && round.MachineMemoryStallMs >= 0); // parsed, not the -1 of "absent"
 
         // read again: from the cache, nothing from storage
         before = ProcessIo.Now();
