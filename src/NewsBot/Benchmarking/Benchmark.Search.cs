@@ -40,6 +40,7 @@ public sealed partial class Benchmark
             DenseRecallAt10VsExact = t.Recall,
             SearchCpuMsPerQuery = t.CpuMsPerQuery,
             HybridPhases = t.Phases,
+            SearchIo = t.Io,
             LoadAverage = t.LoadAverage,
             SnapshotLoadMs = Math.Round(loadMs, 1),
             PeakRssMb = Math.Round(PeakRssBytes() / 1048576.0, 0),
@@ -49,7 +50,7 @@ public sealed partial class Benchmark
         };
     }
 
-    sealed record TimedSearches(List<double> EmbedTimes, List<double> SearchTimes, Dictionary<RetrievalMode, List<double>> LegTimes, double Recall, double CpuMsPerQuery, double[] LoadAverage, HybridPhaseFigures? Phases);
+    sealed record TimedSearches(List<double> EmbedTimes, List<double> SearchTimes, Dictionary<RetrievalMode, List<double>> LegTimes, double Recall, double CpuMsPerQuery, double[] LoadAverage, HybridPhaseFigures? Phases, SearchIoFigures Io);
 
     /// <summary>Query embedding, hybrid search (two rounds, the second timed), each leg alone, and recall@10 of the dense leg.</summary>
     async Task<TimedSearches> TimeSearchesAsync(SqliteDatabase db, SqliteArticleIndex index, Embedder embedder, List<string> queries, CancellationToken ct, int recallQueries = 30)
@@ -71,25 +72,37 @@ public sealed partial class Benchmark
         var sparse = queries.Select(q => LexicalEncoder.Default.EncodeQuery(q)).ToList();
         double cpuMs = 0;
         HybridPhaseFigures? phases = null;
+        // what of the files the searches read was cached before they started, and what each round read from storage
+        var io = new SearchIoFigures
+        {
+            DatabaseCachedMb = Mb(PageCache.CachedBytes(db.FilePath)),
+            DatabaseMb = Mb(new FileInfo(db.FilePath).Length),
+            SnapshotCachedMb = Mb(PageCache.CachedBytes(index.SnapshotPath)),
+            SnapshotMb = File.Exists(index.SnapshotPath) ? Mb(new FileInfo(index.SnapshotPath).Length) : 0,
+        };
         for (int round = 0; round < 2; round++) // first round warms the JIT and caches
         {
             // the timed round records where each search's time goes (a few clock reads a search)
-            var recorder = round == 1 ? new SearchPhaseRecorder() : null;
+            var recorder = new SearchPhaseRecorder(); // the first round's phases are the cold-cache figures (search_io)
+            var roundTimes = new List<double>();
             index.Phases = recorder;
             var gc = GcCounts();
             long allocated = GC.GetTotalAllocatedBytes(precise: false);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+            var ioFrom = ProcessIo.Now();
             for (int i = 0; i < queries.Count; i++)
             {
                 var sw = Stopwatch.StartNew();
                 await index.SearchAsync(new HybridQuery { Dense = vectors[i], Sparse = sparse[i], Top = 10 }, ct);
-                if (round == 1) searchTimes.Add(sw.Elapsed.TotalMilliseconds);
+                (round == 1 ? searchTimes : roundTimes).Add(sw.Elapsed.TotalMilliseconds);
             }
             cpuMs = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / Math.Max(1, queries.Count);
+            var roundIo = ProcessIo.Since(ioFrom, queries.Count);
             index.Phases = null;
-            if (recorder is not null)
-                phases = HybridPhaseFigures.From(recorder.Searches, cpuMs, GcCounts().Zip(gc, (a, b) => a - b).ToArray(),
-                    (GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1024.0 / Math.Max(1, queries.Count));
+            var roundPhases = HybridPhaseFigures.From(recorder.Searches, cpuMs, GcCounts().Zip(gc, (a, b) => a - b).ToArray(),
+                (GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1024.0 / Math.Max(1, queries.Count));
+            if (round == 1) (phases, io) = (roundPhases, io with { TimedRound = roundIo });
+            else io = io with { WarmUpRound = roundIo, WarmUpSearchMs = Percentile(roundTimes), WarmUpPhases = roundPhases };
             output.Progress($"search round {round + 1}/2");
             // steady state: the copies a mapped snapshot's scan builds in the background after its first search (the
             // 4-bit one waits a moment so that a cold `ask` does not compete with it) are there before the timed round
@@ -111,8 +124,10 @@ public sealed partial class Benchmark
 
         // recall@10 of the dense scan (binary codes or int8, then re-scoring) against exact float search
         var recall = await DenseRecallAsync(db, index, vectors.Take(recallQueries).ToList(), ct);
-        return new TimedSearches(embedTimes, searchTimes, legTimes, recall, Math.Round(cpuMs, 2), [loadFrom, loadTo], phases);
+        return new TimedSearches(embedTimes, searchTimes, legTimes, recall, Math.Round(cpuMs, 2), [loadFrom, loadTo], phases, io);
     }
+
+    static double Mb(long bytes) => bytes < 0 ? -1 : Math.Round(bytes / 1048576.0, 1);
 
     static int[] GcCounts() => [GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2)];
 

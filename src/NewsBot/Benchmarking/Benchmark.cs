@@ -54,6 +54,8 @@ public sealed record BenchReport
     public double SearchCpuMsPerQuery { get; init; }
     /// <summary>The timed hybrid round phase by phase: each leg, fusion and hydration, wall clock and CPU (§2.2.5).</summary>
     public HybridPhaseFigures? HybridPhases { get; init; }
+    /// <summary>Whether the search rounds ran from the page cache: the files' cached share before them, each round's faults and reads (§2.2.7).</summary>
+    public SearchIoFigures? SearchIo { get; init; }
     /// <summary>The 1-minute load average when the searches started and ended: latencies on a shared machine stretch with it.</summary>
     public double[]? LoadAverage { get; init; }
     /// <summary>Peak resident memory of the bench process over the whole run (building, loading, searching, asking, and the stories bench after it).</summary>
@@ -233,6 +235,7 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
             DenseRecallAt10VsExact = recall,
             SearchCpuMsPerQuery = timed.CpuMsPerQuery,
             HybridPhases = timed.Phases,
+            SearchIo = timed.Io,
             LoadAverage = timed.LoadAverage,
             Ingest = new IngestFigures
             {

@@ -91,4 +91,56 @@ public sealed class MappedSnapshotReadsTests : IDisposable
             Assert.Equal(Bytes(heap, header), Bytes(mapped, header));
         }
     }
+
+    /// <summary>Drops the file's pages from the page cache; false where they stay (tmpfs): nothing cold to test then.</summary>
+    static bool Evict(string path)
+    {
+        using (var handle = File.OpenHandle(path)) PageCache.DontNeed(handle, 0, new FileInfo(path).Length);
+        return PageCache.CachedBytes(path) < new FileInfo(path).Length / 2;
+    }
+
+    [Fact]
+    public void Residency_is_probed_without_waiting_and_read_ahead_fills_it()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var path = Path.Combine(_dir, "s");
+        var bytes = new byte[4 << 20];
+        new Random(6).NextBytes(bytes);
+        using (var f = new FileStream(path, FileMode.Create)) { f.Write(bytes); f.Flush(flushToDisk: true); }
+        if (!Evict(path)) return;
+        using var map = SnapshotMapping.Open(path);
+        var scratch = new byte[768];
+        long[] offsets = [768L * 100, 768L * 2000, 768L * 5000];
+        Assert.All(offsets, o => Assert.False(map.IsCached(o, scratch)));
+        map.ReadAhead(offsets, 768);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!offsets.All(o => map.IsCached(o, scratch)) && DateTime.UtcNow < deadline) Thread.Sleep(10);
+        foreach (var o in offsets)
+        {
+            Assert.True(map.IsCached(o, scratch));
+            Assert.Equal(bytes.AsSpan((int)o, 768).ToArray(), scratch); // the probe's read is the file's bytes
+        }
+    }
+
+    [Fact]
+    public void A_mapped_index_whose_snapshot_left_the_page_cache_ranks_as_before()
+    {
+        // the dense leg's re-scoring reads its candidates' rows ahead when the first ones are not cached: same results
+        var corpus = Corpus(6000, 23);
+        var heap = OneByOne(corpus);
+        var path = Path.Combine(_dir, "index.snapshot");
+        using (var f = new FileStream(path, FileMode.Create))
+        {
+            heap.WriteTo(f, new SnapshotHeader("db", "m", 1, 18_000, 0));
+            f.Flush(flushToDisk: true);
+        }
+        var (mapped, _) = InMemoryHybridIndex.Open(path);
+        using (mapped)
+        {
+            Evict(path);
+            AssertSameResults(heap, mapped, "mapped, evicted");
+            Evict(path);
+            AssertSameResults(heap, mapped, "mapped, evicted again");
+        }
+    }
 }
