@@ -41,17 +41,20 @@ internal sealed partial class InMemoryHybridIndex
     /// (at least <see cref="Oversampling"/> × <paramref name="rescore"/> a part, 1 in 16 slots at 1M) are ranked by the
     /// 4-bit copy where there is one and the best <see cref="NibbleKeep"/> of them, or else all of them, scored again
     /// from their int8 vectors (read in place from the mapped file: a few thousand random reads), and the best
-    /// <paramref name="rescore"/> of those go on to the exact re-scoring from half precision. Slots added since the
-    /// snapshot have no code and are scored in int8.
+    /// <paramref name="rescore"/> of those go on to <paramref name="rescoreExact"/> (the re-scoring from half precision),
+    /// whose result is returned; it runs on the thread that completes the last part (<see cref="ParallelParts"/>). Slots
+    /// added since the snapshot have no code and are scored in int8.
     /// </summary>
-    TopK BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter, Action? alongside)
+    List<(int Slot, float Score)> BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter, Action? alongside,
+        Func<TopK, List<(int Slot, float Score)>> rescoreExact)
     {
         var bq = BinaryCodes.Prepare(query);
         int mapped = _mappedSlots;
         bool check = filter.Any || _deletedCount > 0;
         int parts = ScanParts(mapped);
-        // the same share of every part's slots (2 in CandidateFraction), so that the number of parts does not move recall
-        int wanted = Math.Max(rescore * Oversampling, (int)((long)mapped * 2 / CandidateFraction / parts));
+        // the same share of every part's slots (2 in CandidateFraction), so that the number of parts does not move recall;
+        // the floor (Oversampling × rescore a part) was measured with a part a core, so with more parts it is shared out
+        int wanted = (int)(Math.Max((long)rescore * Oversampling * Math.Min(parts, Environment.ProcessorCount), (long)mapped * 2 / CandidateFraction) / parts);
         var partial = new TopK[parts];
         int per = (mapped + parts - 1) / parts;
         var blocks = UseCodeBlocks ? CodeBlocks() : null;
@@ -59,6 +62,7 @@ internal sealed partial class InMemoryHybridIndex
         var nibbles = UseNibbles ? Volatile.Read(ref _nibbles) : null;
         var nq = nibbles?.Prepare(query);
         int nibbleKeep = Math.Max(rescore, NibbleKeep / parts);
+        List<(int Slot, float Score)> result = [];
         ParallelParts(parts, alongside, p =>
         {
             var local = new CandidateBuffer(wanted);
@@ -112,12 +116,16 @@ internal sealed partial class InMemoryHybridIndex
             partial[p] = top;
             finer?.Dispose();
             local.Dispose();
+        }, () =>
+        {
+            // on the thread that completed the last part, while another core runs the lexical leg (ParallelParts)
+            var approx = new TopK(rescore);
+            foreach (var t in partial) approx.AddAll(t);
+            for (int slot = mapped; slot < _count; slot++)
+                if (!check || Passes(filter, slot)) ScoreInt8(slot, approx);
+            result = rescoreExact(approx);
         });
-        var approx = new TopK(rescore);
-        foreach (var t in partial) approx.AddAll(t);
-        for (int slot = mapped; slot < _count; slot++)
-            if (!check || Passes(filter, slot)) ScoreInt8(slot, approx);
-        return approx;
+        return result;
 
         void ScoreInt8(int slot, TopK top)
         {
@@ -136,11 +144,14 @@ internal sealed partial class InMemoryHybridIndex
     {
         int cores = Environment.ProcessorCount;
         if (cores <= 1) return 1;
-        return Math.Min(MaxScanParts, mapped >= 262_144 ? PartsPerCore * cores : cores);
+        return Math.Min(MaxScanParts, mapped >= SplitPartsFrom ? PartsPerCore * cores : cores);
     }
 
     /// <summary>Parts a core of the binary pass from 256k mapped slots (<see cref="ScanParts"/>); a field so that a measuring harness can vary it.</summary>
     internal static int PartsPerCore = 2;
+
+    /// <summary>From this many mapped slots the binary pass has <see cref="PartsPerCore"/> parts a core (<see cref="ScanParts"/>); a field so that a measuring harness can vary it.</summary>
+    internal static int SplitPartsFrom = 262_144;
 
     /// <summary>How many candidates ahead the int8 re-scoring prefetches (<see cref="Prefetcher"/>).</summary>
     internal static int PrefetchAhead = 8;
