@@ -41,12 +41,11 @@ internal sealed partial class InMemoryHybridIndex
     /// (at least <see cref="Oversampling"/> × <paramref name="rescore"/> a part, 1 in 16 slots at 1M) are ranked by the
     /// 4-bit copy where there is one and the best <see cref="NibbleKeep"/> of them, or else all of them, scored again
     /// from their int8 vectors (read in place from the mapped file: a few thousand random reads), and the best
-    /// <paramref name="rescore"/> of those go on to <paramref name="rescoreExact"/> (the re-scoring from half precision),
-    /// whose result is returned; it runs on the thread that completes the last part (<see cref="ParallelParts"/>). Slots
-    /// added since the snapshot have no code and are scored in int8.
+    /// <paramref name="rescore"/> of those go on to the exact re-scoring from half precision (<see cref="ExactRescore"/>,
+    /// shared by the cores after the parts: <see cref="ParallelParts"/>), whose best <paramref name="k"/> are returned.
+    /// Slots added since the snapshot have no code and are scored in int8.
     /// </summary>
-    List<(int Slot, float Score)> BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter, Action? alongside,
-        Func<TopK, List<(int Slot, float Score)>> rescoreExact)
+    List<(int Slot, float Score)> BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter, Action? alongside, int k)
     {
         var bq = BinaryCodes.Prepare(query);
         int mapped = _mappedSlots;
@@ -62,7 +61,15 @@ internal sealed partial class InMemoryHybridIndex
         var nibbles = UseNibbles ? Volatile.Read(ref _nibbles) : null;
         var nq = nibbles?.Prepare(query);
         int nibbleKeep = Math.Max(rescore, NibbleKeep / parts);
-        List<(int Slot, float Score)> result = [];
+        // the merge (with the slots added since the snapshot) and the exact re-scoring, after the parts (ParallelParts)
+        var exact = new ExactRescore(this, query, k, () =>
+        {
+            var approx = new TopK(rescore);
+            foreach (var t in partial) approx.AddAll(t);
+            for (int slot = mapped; slot < _count; slot++)
+                if (!check || Passes(filter, slot)) ScoreInt8(slot, approx);
+            return approx;
+        });
         ParallelParts(parts, alongside, p =>
         {
             var local = new CandidateBuffer(wanted);
@@ -116,16 +123,8 @@ internal sealed partial class InMemoryHybridIndex
             partial[p] = top;
             finer?.Dispose();
             local.Dispose();
-        }, () =>
-        {
-            // on the thread that completed the last part, while another core runs the lexical leg (ParallelParts)
-            var approx = new TopK(rescore);
-            foreach (var t in partial) approx.AddAll(t);
-            for (int slot = mapped; slot < _count; slot++)
-                if (!check || Passes(filter, slot)) ScoreInt8(slot, approx);
-            result = rescoreExact(approx);
-        });
-        return result;
+        }, exact);
+        return exact.Result;
 
         void ScoreInt8(int slot, TopK top)
         {

@@ -69,20 +69,26 @@ internal sealed partial class InMemoryHybridIndex
         }
         int rescore = Math.Max(k * RescoreFactor, MinimumRescored);
         if (filter.RestrictSlots is null && ScansBinaryCodes)
-            return BinaryThenInt8(query, q7, offset, rescore, filter, alongside, Rescore);
+            return BinaryThenInt8(query, q7, offset, rescore, filter, alongside, k);
         if (filter.RestrictSlots is { } restricted)
         {
             alongside?.Invoke();
             var chosen = new TopK(rescore);
             foreach (var slot in restricted) ScoreSlot(slot, chosen);
-            return Rescore(chosen);
+            return new ExactRescore(this, query, k, () => chosen).Run();
         }
         if (_count >= ParallelThreshold && Environment.ProcessorCount > 1)
         {
             int parts = Math.Min(Environment.ProcessorCount, MaxScanParts);
             var partial = new TopK[parts];
             int per = (_count + parts - 1) / parts;
-            List<(int Slot, float Score)> result = [];
+            // the merge and the exact re-scoring after the parts, shared by the cores (ParallelParts)
+            var exact = new ExactRescore(this, query, k, () =>
+            {
+                var merged = new TopK(rescore);
+                foreach (var t in partial) merged.AddAll(t);
+                return merged;
+            });
             ParallelParts(parts, alongside, p =>
             {
                 var local = new TopK(rescore);
@@ -92,28 +98,13 @@ internal sealed partial class InMemoryHybridIndex
                 else
                     ScanSlots(p * per, end, q7, offset, local);
                 partial[p] = local;
-            }, () =>
-            {
-                var merged = new TopK(rescore);
-                foreach (var t in partial) merged.AddAll(t);
-                result = Rescore(merged);
-            });
-            return result;
+            }, exact);
+            return exact.Result;
         }
         alongside?.Invoke();
         var approx = new TopK(rescore);
         for (int slot = 0; slot < _count; slot++) ScoreSlot(slot, approx);
-        return Rescore(approx);
-
-        // exact re-scoring of the int8 candidates
-        List<(int Slot, float Score)> Rescore(TopK candidates)
-        {
-            var exact = new TopK(k);
-            Span<float> buf = _dim <= 4096 ? stackalloc float[_dim] : new float[_dim];
-            foreach (var (slot, _) in candidates.ToSortedList())
-                exact.Add(slot, Exact(slot, query, buf));
-            return exact.ToSortedList();
-        }
+        return new ExactRescore(this, query, k, () => approx).Run();
 
         void ScoreSlot(int slot, TopK top)
         {

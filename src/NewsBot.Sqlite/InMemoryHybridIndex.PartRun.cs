@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Runtime.ExceptionServices;
 
 namespace NewsBot.Sqlite;
@@ -5,25 +6,41 @@ namespace NewsBot.Sqlite;
 internal sealed partial class InMemoryHybridIndex
 {
     /// <summary>
-    /// Runs <paramref name="part"/> for 0…<paramref name="parts"/> − 1, then <paramref name="afterParts"/> (if any: what
-    /// needs every part, the merge and the exact re-scoring), and <paramref name="alongside"/> (if any: the short lexical
-    /// leg) on all cores, the calling thread included (<see cref="PartRun"/>). The dense parts are handed out first; the
-    /// thread that finishes the last part runs <paramref name="afterParts"/>, and the first thread that finds no part left
-    /// runs <paramref name="alongside"/>, so that it overlaps the serial re-scoring instead of delaying a part. Handed out
-    /// first (before §2.2.6), the lexical leg held up one core's part while the other core, done with its part, waited
-    /// for it and then for the re-scoring on one core.
+    /// What runs after the dense parts (<see cref="ParallelParts"/>): <see cref="Prepare"/> once every part is done (the
+    /// merge), returning how many <see cref="Item"/>s follow (chunks of the exact re-scoring, which any core may take),
+    /// then <see cref="Finish"/> once they are all done.
     /// </summary>
-    internal static void ParallelParts(int parts, Action? alongside, Action<int> part, Action? afterParts = null)
+    internal interface IPartsTail
+    {
+        int Prepare();
+
+        void Item(int index);
+
+        void Finish();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="part"/> for 0…<paramref name="parts"/> − 1, then <paramref name="tail"/> (if any: the merge
+    /// and the exact re-scoring, <see cref="IPartsTail"/>), and <paramref name="alongside"/> (if any: the short lexical
+    /// leg) on all cores, the calling thread included (<see cref="PartRun"/>). The dense parts are handed out first; the
+    /// thread that finishes the last part prepares the tail, the first thread that finds no part left runs
+    /// <paramref name="alongside"/>, and every thread then takes the tail's items until none is left. Handed out first
+    /// (before §2.2.6), the lexical leg held up one core's part while the other core, done with its part, waited for it
+    /// and then for the re-scoring on one core.
+    /// </summary>
+    internal static void ParallelParts(int parts, Action? alongside, Action<int> part, IPartsTail? tail = null)
     {
         int units = parts + (alongside is null ? 0 : 1);
         if (Environment.ProcessorCount <= 1 || units <= 1)
         {
             alongside?.Invoke();
             for (int p = 0; p < parts; p++) part(p);
-            afterParts?.Invoke();
+            if (tail is null) return;
+            for (int i = 0, n = tail.Prepare(); i < n; i++) tail.Item(i);
+            tail.Finish();
             return;
         }
-        new PartRun(parts, alongside, part, afterParts).Run(Math.Min(Environment.ProcessorCount, units) - 1, QueueHelper);
+        new PartRun(parts, alongside, part, tail).Run(Math.Min(Environment.ProcessorCount, units) - 1, QueueHelper);
     }
 
     static readonly Action<IThreadPoolWorkItem> QueueHelper = static item => ThreadPool.UnsafeQueueUserWorkItem(item, preferLocal: false);
@@ -34,24 +51,29 @@ internal sealed partial class InMemoryHybridIndex
     /// whose calling thread had done all the work still waited for a pool thread to wake up (the slowest searches of the
     /// 100k bench: every item done on the calling thread after ~2 ms, the call returning at 10–20 ms under load;
     /// BENCHMARKS.md §2.2.6). Here the calling thread waits only for items another thread has taken; a helper that starts
-    /// late finds nothing left and returns.
+    /// late finds nothing left and returns. A thread with nothing left to take while the tail is not yet prepared (the
+    /// other core is finishing the last part) spins for it a short while (<see cref="TailWaitTicks"/>), so that both
+    /// cores share the re-scoring; past that it leaves the tail to the other core.
     /// </summary>
     internal sealed class PartRun : IThreadPoolWorkItem
     {
+        static readonly long TailWaitTicks = Stopwatch.Frequency / 2000; // 0.5 ms: about one dense part at 100k chunks
         readonly int _parts;
         readonly Action? _alongside;
         readonly Action<int> _part;
-        readonly Action? _afterParts;
+        readonly IPartsTail? _tail;
         int _next = -1;            // the last part handed out
-        int _partsLeft;            // parts not finished (the one that brings it to 0 runs afterParts)
+        int _partsLeft;            // parts not finished (the one that brings it to 0 prepares the tail)
         int _alongsideTaken;
-        int _unitsLeft;            // parts (afterParts counted with the last) and alongside not finished
+        int _tailReady;            // 1 once the tail is prepared (or will not be: a part failed), _tailCount then set
+        int _tailCount, _nextTail = -1, _tailLeft;
+        int _unitsLeft;            // parts, alongside and tail items not finished (tail items counted once prepared)
         readonly ManualResetEventSlim _done = new(false, spinCount: 200);
         ExceptionDispatchInfo? _failure;
 
-        public PartRun(int parts, Action? alongside, Action<int> part, Action? afterParts)
+        public PartRun(int parts, Action? alongside, Action<int> part, IPartsTail? tail)
         {
-            (_parts, _alongside, _part, _afterParts) = (parts, alongside, part, afterParts);
+            (_parts, _alongside, _part, _tail) = (parts, alongside, part, tail);
             _partsLeft = parts;
             _unitsLeft = parts + (alongside is null ? 0 : 1);
         }
@@ -76,8 +98,7 @@ internal sealed partial class InMemoryHybridIndex
             for (int item = Interlocked.Increment(ref _next); item < _parts; item = Interlocked.Increment(ref _next))
             {
                 bool ok = Try(_part, item);
-                if (Interlocked.Decrement(ref _partsLeft) == 0 && ok && Volatile.Read(ref _failure) is null && _afterParts is not null)
-                    Try(static after => after(), _afterParts);
+                if (Interlocked.Decrement(ref _partsLeft) == 0) PrepareTail(ok);
                 Finished();
             }
             if (_alongside is not null && Interlocked.Exchange(ref _alongsideTaken, 1) == 0)
@@ -85,6 +106,51 @@ internal sealed partial class InMemoryHybridIndex
                 Try(static alongside => alongside(), _alongside);
                 Finished();
             }
+            if (_tail is null || !TailPrepared()) return;
+            for (int i = Interlocked.Increment(ref _nextTail); i < _tailCount; i = Interlocked.Increment(ref _nextTail))
+            {
+                Try(_tail.Item, i);
+                if (Interlocked.Decrement(ref _tailLeft) == 0 && Volatile.Read(ref _failure) is null)
+                    Try(static tail => tail.Finish(), _tail);
+                Finished();
+            }
+        }
+
+        /// <summary>On the thread that finished the last part: prepares the tail and publishes its item count.</summary>
+        void PrepareTail(bool lastPartOk)
+        {
+            if (_tail is null) return;
+            int n = 0;
+            if (lastPartOk && Volatile.Read(ref _failure) is null)
+            {
+                try
+                {
+                    n = _tail.Prepare();
+                    if (n == 0) _tail.Finish();
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(e), null);
+                    n = 0;
+                }
+            }
+            _tailCount = _tailLeft = n;
+            Interlocked.Add(ref _unitsLeft, n); // before this thread's part is counted finished, so the count never reaches 0 early
+            Volatile.Write(ref _tailReady, 1);
+        }
+
+        /// <summary>Whether the tail is prepared, waiting (spinning) a short while for the thread finishing the last part.</summary>
+        bool TailPrepared()
+        {
+            if (Volatile.Read(ref _tailReady) == 1) return true;
+            long until = Stopwatch.GetTimestamp() + TailWaitTicks;
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _tailReady) == 0)
+            {
+                if (Stopwatch.GetTimestamp() > until || Volatile.Read(ref _failure) is not null) return false;
+                spin.SpinOnce(sleep1Threshold: -1);
+            }
+            return true;
         }
 
         bool Try<T>(Action<T> action, T argument)
@@ -105,6 +171,49 @@ internal sealed partial class InMemoryHybridIndex
         void Finished()
         {
             if (Interlocked.Decrement(ref _unitsLeft) == 0) _done.Set();
+        }
+    }
+
+    /// <summary>
+    /// The exact re-scoring of the int8 candidates from half precision (<see cref="IPartsTail"/>): the candidates in int8
+    /// order, scored in chunks that any core may take (each a few dozen positional reads of the file), then kept in the
+    /// same order as one thread scoring them all would keep them, so the result does not depend on who scored what.
+    /// </summary>
+    sealed class ExactRescore(InMemoryHybridIndex index, float[] query, int k, Func<TopK> candidates) : IPartsTail
+    {
+        const int Chunk = 25;
+        List<(int Id, float Score)> _sorted = [];
+        float[] _exact = [];
+
+        public List<(int Slot, float Score)> Result { get; private set; } = [];
+
+        public int Prepare()
+        {
+            _sorted = candidates().ToSortedList();
+            _exact = new float[_sorted.Count];
+            return (_sorted.Count + Chunk - 1) / Chunk;
+        }
+
+        public void Item(int chunk)
+        {
+            Span<float> buf = index._dim <= 4096 ? stackalloc float[index._dim] : new float[index._dim];
+            for (int i = chunk * Chunk, end = Math.Min(_sorted.Count, i + Chunk); i < end; i++)
+                _exact[i] = index.Exact(_sorted[i].Id, query, buf);
+        }
+
+        public void Finish()
+        {
+            var exact = new TopK(k);
+            for (int i = 0; i < _sorted.Count; i++) exact.Add(_sorted[i].Id, _exact[i]);
+            Result = exact.ToSortedList();
+        }
+
+        /// <summary>All of it on the calling thread.</summary>
+        public List<(int Slot, float Score)> Run()
+        {
+            for (int i = 0, n = Prepare(); i < n; i++) Item(i);
+            Finish();
+            return Result;
         }
     }
 }

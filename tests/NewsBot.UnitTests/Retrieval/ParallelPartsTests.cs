@@ -4,28 +4,27 @@ namespace NewsBot.UnitTests.Retrieval;
 
 /// <summary>
 /// The fork-join of the dense scan's parts (<see cref="InMemoryHybridIndex.ParallelParts"/>): every part runs once, the
-/// step after the parts runs once and only after all of them, the lexical leg beside them runs once, and the calling
-/// thread never waits for a helper that has not started (what <c>Parallel.For</c> did, BENCHMARKS.md §2.2.6).
+/// tail after the parts (the merge, then the exact re-scoring in items any core may take) is prepared once and only after
+/// all of them, each of its items runs once, its finish once after them all and before the call returns, the lexical
+/// leg beside them runs once, and the calling thread never waits for a helper that has not started (what
+/// <c>Parallel.For</c> did, BENCHMARKS.md §2.2.6).
 /// </summary>
 public sealed class ParallelPartsTests
 {
-    sealed class Counts(int parts)
+    sealed class Counts(int parts, int tailItems = 5) : InMemoryHybridIndex.IPartsTail
     {
         public readonly int[] Part = new int[parts];
-        public int After, Alongside, PartsDoneAtAfter = -1;
-        public int Done;
+        public readonly int[] TailItem = new int[tailItems];
+        public int Prepared, Finished, Alongside, PartsDoneAtPrepare = -1, TailItemsDoneAtFinish = -1;
+        public int Done, TailDone;
+        public readonly HashSet<int> Threads = [];
 
         public void RunPart(int p)
         {
             Thread.SpinWait(Random.Shared.Next(2_000));
+            lock (Threads) Threads.Add(Environment.CurrentManagedThreadId);
             Interlocked.Increment(ref Part[p]);
             Interlocked.Increment(ref Done);
-        }
-
-        public void RunAfter()
-        {
-            PartsDoneAtAfter = Volatile.Read(ref Done);
-            Interlocked.Increment(ref After);
         }
 
         public void RunAlongside()
@@ -33,24 +32,51 @@ public sealed class ParallelPartsTests
             Thread.SpinWait(Random.Shared.Next(2_000));
             Interlocked.Increment(ref Alongside);
         }
+
+        public int Prepare()
+        {
+            PartsDoneAtPrepare = Volatile.Read(ref Done);
+            Interlocked.Increment(ref Prepared);
+            return TailItem.Length;
+        }
+
+        public void Item(int index)
+        {
+            Thread.SpinWait(Random.Shared.Next(1_000));
+            Interlocked.Increment(ref TailItem[index]);
+            Interlocked.Increment(ref TailDone);
+        }
+
+        public void Finish()
+        {
+            TailItemsDoneAtFinish = Volatile.Read(ref TailDone);
+            Interlocked.Increment(ref Finished);
+        }
+
+        public void AssertAllOnce(bool withAlongside)
+        {
+            Assert.All(Part, n => Assert.Equal(1, n));
+            Assert.All(TailItem, n => Assert.Equal(1, n));
+            Assert.Equal((1, Part.Length), (Prepared, PartsDoneAtPrepare));
+            Assert.Equal((1, TailItem.Length), (Finished, TailItemsDoneAtFinish));
+            Assert.Equal(withAlongside ? 1 : 0, Alongside);
+        }
     }
 
     [Theory]
-    [InlineData(1, true)]
-    [InlineData(2, true)]
-    [InlineData(4, true)]
-    [InlineData(2, false)]
-    [InlineData(6, false)]
-    public void Every_part_runs_once_then_the_step_after_them_once_and_the_alongside_item_once(int parts, bool withAlongside)
+    [InlineData(1, true, 5)]
+    [InlineData(2, true, 8)]
+    [InlineData(4, true, 1)]
+    [InlineData(2, false, 8)]
+    [InlineData(6, false, 3)]
+    [InlineData(2, true, 0)]
+    public void Every_part_runs_once_then_the_tail_once_and_the_alongside_item_once(int parts, bool withAlongside, int tailItems)
     {
         for (int round = 0; round < 300; round++)
         {
-            var c = new Counts(parts);
-            InMemoryHybridIndex.ParallelParts(parts, withAlongside ? c.RunAlongside : null, c.RunPart, c.RunAfter);
-            Assert.All(c.Part, n => Assert.Equal(1, n));
-            Assert.Equal(1, c.After);
-            Assert.Equal(parts, c.PartsDoneAtAfter);
-            Assert.Equal(withAlongside ? 1 : 0, c.Alongside);
+            var c = new Counts(parts, tailItems);
+            InMemoryHybridIndex.ParallelParts(parts, withAlongside ? c.RunAlongside : null, c.RunPart, c);
+            c.AssertAllOnce(withAlongside);
         }
     }
 
@@ -59,19 +85,17 @@ public sealed class ParallelPartsTests
     {
         var c = new Counts(3);
         var queued = new List<IThreadPoolWorkItem>();
-        var run = new InMemoryHybridIndex.PartRun(3, c.RunAlongside, c.RunPart, c.RunAfter);
+        var run = new InMemoryHybridIndex.PartRun(3, c.RunAlongside, c.RunPart, c);
 
         // the helper is queued but never runs during the call: the call returns with everything done on this thread
         var call = new Thread(() => run.Run(1, queued.Add));
         call.Start();
         Assert.True(call.Join(TimeSpan.FromSeconds(10)), "the call waited for a helper that had not started");
         Assert.Single(queued);
-        Assert.All(c.Part, n => Assert.Equal(1, n));
-        Assert.Equal((1, 1), (c.After, c.Alongside));
+        c.AssertAllOnce(withAlongside: true);
 
         queued[0].Execute(); // starts late
-        Assert.All(c.Part, n => Assert.Equal(1, n));
-        Assert.Equal((1, 1), (c.After, c.Alongside));
+        c.AssertAllOnce(withAlongside: true);
     }
 
     [Fact]
@@ -80,41 +104,38 @@ public sealed class ParallelPartsTests
         for (int round = 0; round < 100; round++)
         {
             var c = new Counts(4);
-            using var helperStarted = new ManualResetEventSlim();
+            using var otherPartDone = new ManualResetEventSlim();
             Thread? helper = null;
             var run = new InMemoryHybridIndex.PartRun(4, c.RunAlongside, p =>
             {
-                // the first part waits until the helper runs, so the helper surely takes some of the work
-                if (p == 0) helperStarted.Wait(TimeSpan.FromSeconds(10));
+                // the calling thread's first part waits until another part is done, which only the helper can do meanwhile
+                if (p == 0) Assert.True(otherPartDone.Wait(TimeSpan.FromSeconds(10)));
                 c.RunPart(p);
-            }, c.RunAfter);
+                if (p != 0) otherPartDone.Set();
+            }, c);
             run.Run(1, item =>
             {
-                helper = new Thread(() =>
-                {
-                    helperStarted.Set();
-                    item.Execute();
-                });
+                helper = new Thread(item.Execute);
                 helper.Start();
             });
-            // everything was finished when Run returned, whoever ran it
-            Assert.All(c.Part, n => Assert.Equal(1, n));
-            Assert.Equal((1, 1, 4), (c.After, c.Alongside, c.PartsDoneAtAfter));
+            // everything was finished when Run returned, whoever ran it, and the helper took part of it
+            c.AssertAllOnce(withAlongside: true);
             helper!.Join();
+            Assert.Equal(2, c.Threads.Count);
         }
     }
 
     [Fact]
-    public void A_failing_part_is_rethrown_on_the_calling_thread_and_the_step_after_the_parts_is_skipped()
+    public void A_failing_part_is_rethrown_on_the_calling_thread_and_the_tail_is_skipped()
     {
         var c = new Counts(4);
         var e = Assert.Throws<InvalidOperationException>(() => InMemoryHybridIndex.ParallelParts(4, c.RunAlongside, p =>
         {
             if (p == 2) throw new InvalidOperationException("part 2");
             c.RunPart(p);
-        }, c.RunAfter));
+        }, c));
         Assert.Equal("part 2", e.Message);
-        Assert.Equal(0, c.After);
+        Assert.Equal((0, 0), (c.Prepared, c.Finished));
         Assert.Equal(1, c.Alongside);
         Assert.Equal([1, 1, 0, 1], c.Part);
     }
