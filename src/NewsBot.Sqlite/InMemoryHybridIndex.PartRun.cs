@@ -52,12 +52,15 @@ internal sealed partial class InMemoryHybridIndex
     /// 100k bench: every item done on the calling thread after ~2 ms, the call returning at 10–20 ms under load;
     /// BENCHMARKS.md §2.2.6). Here the calling thread waits only for items another thread has taken; a helper that starts
     /// late finds nothing left and returns. A thread with nothing left to take while the tail is not yet prepared (the
-    /// other core is finishing the last part) spins for it a short while (<see cref="TailWaitTicks"/>), so that both
-    /// cores share the re-scoring; past that it leaves the tail to the other core.
+    /// other core is finishing the last part) spins for it a short while, so that both cores share the re-scoring; past
+    /// that it leaves the tail to the other core. The spin does not yield: a helper that yielded while spinning was
+    /// rescheduled milliseconds later on a loaded machine, competing with the calling thread's fusion after the call had
+    /// returned (BENCHMARKS.md §2.2.6); a helper spins less than the calling thread, which would otherwise block.
     /// </summary>
     internal sealed class PartRun : IThreadPoolWorkItem
     {
-        static readonly long TailWaitTicks = Stopwatch.Frequency / 2000; // 0.5 ms: about one dense part at 100k chunks
+        static readonly long CallerTailWaitTicks = Stopwatch.Frequency / 2000; // 0.5 ms: about one dense part at 100k chunks
+        static readonly long HelperTailWaitTicks = Stopwatch.Frequency / 10_000; // 0.1 ms: about two chunks of the tail
         readonly int _parts;
         readonly Action? _alongside;
         readonly Action<int> _part;
@@ -82,7 +85,7 @@ internal sealed partial class InMemoryHybridIndex
         public void Run(int helpers, Action<IThreadPoolWorkItem> queue)
         {
             for (int i = 0; i < helpers; i++) queue(this);
-            Work();
+            Work(helper: false);
             // only items that a helper took can still be running; one that never started is not waited for
             if (Volatile.Read(ref _unitsLeft) > 0) _done.Wait();
             _failure?.Throw();
@@ -91,9 +94,9 @@ internal sealed partial class InMemoryHybridIndex
         }
 
         /// <summary>A helper's turn: the same as the calling thread's, and nothing where the work is gone.</summary>
-        public void Execute() => Work();
+        public void Execute() => Work(helper: true);
 
-        void Work()
+        void Work(bool helper)
         {
             for (int item = Interlocked.Increment(ref _next); item < _parts; item = Interlocked.Increment(ref _next))
             {
@@ -106,7 +109,7 @@ internal sealed partial class InMemoryHybridIndex
                 Try(static alongside => alongside(), _alongside);
                 Finished();
             }
-            if (_tail is null || !TailPrepared()) return;
+            if (_tail is null || !TailPrepared(helper ? HelperTailWaitTicks : CallerTailWaitTicks)) return;
             for (int i = Interlocked.Increment(ref _nextTail); i < _tailCount; i = Interlocked.Increment(ref _nextTail))
             {
                 Try(_tail.Item, i);
@@ -139,16 +142,15 @@ internal sealed partial class InMemoryHybridIndex
             Volatile.Write(ref _tailReady, 1);
         }
 
-        /// <summary>Whether the tail is prepared, waiting (spinning) a short while for the thread finishing the last part.</summary>
-        bool TailPrepared()
+        /// <summary>Whether the tail is prepared, waiting (spinning, not yielding) up to <paramref name="ticks"/> for the thread finishing the last part.</summary>
+        bool TailPrepared(long ticks)
         {
             if (Volatile.Read(ref _tailReady) == 1) return true;
-            long until = Stopwatch.GetTimestamp() + TailWaitTicks;
-            var spin = new SpinWait();
+            long until = Stopwatch.GetTimestamp() + ticks;
             while (Volatile.Read(ref _tailReady) == 0)
             {
                 if (Stopwatch.GetTimestamp() > until || Volatile.Read(ref _failure) is not null) return false;
-                spin.SpinOnce(sleep1Threshold: -1);
+                Thread.SpinWait(20);
             }
             return true;
         }
