@@ -52,15 +52,15 @@ internal sealed partial class InMemoryHybridIndex
     /// 100k bench: every item done on the calling thread after ~2 ms, the call returning at 10–20 ms under load;
     /// BENCHMARKS.md §2.2.6). Here the calling thread waits only for items another thread has taken; a helper that starts
     /// late finds nothing left and returns. A thread with nothing left to take while the tail is not yet prepared (the
-    /// other core is finishing the last part) spins for it a short while, so that both cores share the re-scoring; past
-    /// that it leaves the tail to the other core. The spin does not yield: a helper that yielded while spinning was
+    /// other core is finishing the last part) spins for it 0.1 ms (about two chunks of the tail), so that both cores share
+    /// the re-scoring; past that a helper leaves the tail to the other core, and the calling thread blocks until the tail
+    /// is prepared and then takes what is left of it. The spin does not yield: a helper that yielded while spinning was
     /// rescheduled milliseconds later on a loaded machine, competing with the calling thread's fusion after the call had
-    /// returned (BENCHMARKS.md §2.2.6); a helper spins less than the calling thread, which would otherwise block.
+    /// returned, and a longer spin of the calling thread took CPU from the helper it waited for (BENCHMARKS.md §2.2.6).
     /// </summary>
     internal sealed class PartRun : IThreadPoolWorkItem
     {
-        static readonly long CallerTailWaitTicks = Stopwatch.Frequency / 2000; // 0.5 ms: about one dense part at 100k chunks
-        static readonly long HelperTailWaitTicks = Stopwatch.Frequency / 10_000; // 0.1 ms: about two chunks of the tail
+        static readonly long TailSpinTicks = Stopwatch.Frequency / 10_000;
         readonly int _parts;
         readonly Action? _alongside;
         readonly Action<int> _part;
@@ -72,6 +72,7 @@ internal sealed partial class InMemoryHybridIndex
         int _tailCount, _nextTail = -1, _tailLeft;
         int _unitsLeft;            // parts, alongside and tail items not finished (tail items counted once prepared)
         readonly ManualResetEventSlim _done = new(false, spinCount: 200);
+        readonly ManualResetEventSlim _tailOrDone = new(false, spinCount: 20);
         ExceptionDispatchInfo? _failure;
 
         public PartRun(int parts, Action? alongside, Action<int> part, IPartsTail? tail)
@@ -85,7 +86,12 @@ internal sealed partial class InMemoryHybridIndex
         public void Run(int helpers, Action<IThreadPoolWorkItem> queue)
         {
             for (int i = 0; i < helpers; i++) queue(this);
-            Work(helper: false);
+            Work();
+            if (_tail is not null && Volatile.Read(ref _tailReady) == 0 && Volatile.Read(ref _unitsLeft) > 0)
+            {
+                _tailOrDone.Wait();
+                if (Volatile.Read(ref _tailReady) == 1) TakeTail();
+            }
             // only items that a helper took can still be running; one that never started is not waited for
             if (Volatile.Read(ref _unitsLeft) > 0) _done.Wait();
             _failure?.Throw();
@@ -94,9 +100,9 @@ internal sealed partial class InMemoryHybridIndex
         }
 
         /// <summary>A helper's turn: the same as the calling thread's, and nothing where the work is gone.</summary>
-        public void Execute() => Work(helper: true);
+        public void Execute() => Work();
 
-        void Work(bool helper)
+        void Work()
         {
             for (int item = Interlocked.Increment(ref _next); item < _parts; item = Interlocked.Increment(ref _next))
             {
@@ -109,10 +115,14 @@ internal sealed partial class InMemoryHybridIndex
                 Try(static alongside => alongside(), _alongside);
                 Finished();
             }
-            if (_tail is null || !TailPrepared(helper ? HelperTailWaitTicks : CallerTailWaitTicks)) return;
+            if (_tail is not null && TailPrepared()) TakeTail();
+        }
+
+        void TakeTail()
+        {
             for (int i = Interlocked.Increment(ref _nextTail); i < _tailCount; i = Interlocked.Increment(ref _nextTail))
             {
-                Try(_tail.Item, i);
+                Try(_tail!.Item, i);
                 if (Interlocked.Decrement(ref _tailLeft) == 0 && Volatile.Read(ref _failure) is null)
                     Try(static tail => tail.Finish(), _tail);
                 Finished();
@@ -140,13 +150,14 @@ internal sealed partial class InMemoryHybridIndex
             _tailCount = _tailLeft = n;
             Interlocked.Add(ref _unitsLeft, n); // before this thread's part is counted finished, so the count never reaches 0 early
             Volatile.Write(ref _tailReady, 1);
+            _tailOrDone.Set();
         }
 
-        /// <summary>Whether the tail is prepared, waiting (spinning, not yielding) up to <paramref name="ticks"/> for the thread finishing the last part.</summary>
-        bool TailPrepared(long ticks)
+        /// <summary>Whether the tail is prepared, waiting (spinning, not yielding) up to 0.1 ms for the thread finishing the last part.</summary>
+        bool TailPrepared()
         {
             if (Volatile.Read(ref _tailReady) == 1) return true;
-            long until = Stopwatch.GetTimestamp() + ticks;
+            long until = Stopwatch.GetTimestamp() + TailSpinTicks;
             while (Volatile.Read(ref _tailReady) == 0)
             {
                 if (Stopwatch.GetTimestamp() > until || Volatile.Read(ref _failure) is not null) return false;
@@ -172,7 +183,11 @@ internal sealed partial class InMemoryHybridIndex
 
         void Finished()
         {
-            if (Interlocked.Decrement(ref _unitsLeft) == 0) _done.Set();
+            if (Interlocked.Decrement(ref _unitsLeft) == 0)
+            {
+                _done.Set();
+                _tailOrDone.Set();
+            }
         }
     }
 
