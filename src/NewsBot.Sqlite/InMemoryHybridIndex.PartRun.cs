@@ -92,8 +92,11 @@ internal sealed partial class InMemoryHybridIndex
                 _tailOrDone.Wait();
                 if (Volatile.Read(ref _tailReady) == 1) TakeTail();
             }
-            // only items that a helper took can still be running; one that never started is not waited for
-            if (Volatile.Read(ref _unitsLeft) > 0) _done.Wait();
+            // only items that a helper took can still be running; one that never started is not waited for. Usually that is
+            // the last chunk of the tail (~50 µs): spun for without yielding before blocking, since a blocked caller woken by
+            // the helper was placed on the helper's core and shared it with the pool thread's own spinning through fusion
+            // (BENCHMARKS.md §2.2.6)
+            if (Volatile.Read(ref _unitsLeft) > 0 && !SpinUntil(static run => Volatile.Read(ref run._unitsLeft) == 0)) _done.Wait();
             _failure?.Throw();
             // the event is not disposed: a helper that starts late still reads the counters, and a blocked wait of the slim
             // event uses a monitor, not a kernel handle, so there is nothing to release
@@ -155,12 +158,15 @@ internal sealed partial class InMemoryHybridIndex
 
         /// <summary>Whether the tail is prepared, waiting (spinning, not yielding) up to 0.1 ms for the thread finishing the last part.</summary>
         bool TailPrepared()
+            => Volatile.Read(ref _tailReady) == 1 || SpinUntil(static run => Volatile.Read(ref run._tailReady) == 1 || Volatile.Read(ref run._failure) is not null) && _tailReady == 1;
+
+        /// <summary>Spins (not yielding) up to 0.1 ms until <paramref name="done"/> holds; whether it did.</summary>
+        bool SpinUntil(Func<PartRun, bool> done)
         {
-            if (Volatile.Read(ref _tailReady) == 1) return true;
             long until = Stopwatch.GetTimestamp() + TailSpinTicks;
-            while (Volatile.Read(ref _tailReady) == 0)
+            while (!done(this))
             {
-                if (Stopwatch.GetTimestamp() > until || Volatile.Read(ref _failure) is not null) return false;
+                if (Stopwatch.GetTimestamp() > until) return false;
                 Thread.SpinWait(20);
             }
             return true;
