@@ -41,17 +41,19 @@ internal sealed partial class InMemoryHybridIndex
     /// (at least <see cref="Oversampling"/> × <paramref name="rescore"/> a part, 1 in 16 slots at 1M) are ranked by the
     /// 4-bit copy where there is one and the best <see cref="NibbleKeep"/> of them, or else all of them, scored again
     /// from their int8 vectors (read in place from the mapped file: a few thousand random reads), and the best
-    /// <paramref name="rescore"/> of those go on to the exact re-scoring from half precision. Slots added since the
-    /// snapshot have no code and are scored in int8.
+    /// <paramref name="rescore"/> of those go on to the exact re-scoring from half precision (<see cref="ExactRescore"/>,
+    /// shared by the cores after the parts: <see cref="ParallelParts"/>), whose best <paramref name="k"/> are returned.
+    /// Slots added since the snapshot have no code and are scored in int8.
     /// </summary>
-    TopK BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter, Action? alongside)
+    List<(int Slot, float Score)> BinaryThenInt8(float[] query, sbyte[] q7, int offset, int rescore, CompiledFilter filter, Action? alongside, int k)
     {
         var bq = BinaryCodes.Prepare(query);
         int mapped = _mappedSlots;
         bool check = filter.Any || _deletedCount > 0;
         int parts = ScanParts(mapped);
-        // the same share of every part's slots (2 in CandidateFraction), so that the number of parts does not move recall
-        int wanted = Math.Max(rescore * Oversampling, (int)((long)mapped * 2 / CandidateFraction / parts));
+        // the same share of every part's slots (2 in CandidateFraction), so that the number of parts does not move recall;
+        // the floor (Oversampling × rescore a part) was measured with a part a core, so with more parts it is shared out
+        int wanted = (int)(Math.Max((long)rescore * Oversampling * Math.Min(parts, Environment.ProcessorCount), (long)mapped * 2 / CandidateFraction) / parts);
         var partial = new TopK[parts];
         int per = (mapped + parts - 1) / parts;
         var blocks = UseCodeBlocks ? CodeBlocks() : null;
@@ -59,6 +61,15 @@ internal sealed partial class InMemoryHybridIndex
         var nibbles = UseNibbles ? Volatile.Read(ref _nibbles) : null;
         var nq = nibbles?.Prepare(query);
         int nibbleKeep = Math.Max(rescore, NibbleKeep / parts);
+        // the merge (with the slots added since the snapshot) and the exact re-scoring, after the parts (ParallelParts)
+        var exact = new ExactRescore(this, query, k, () =>
+        {
+            var approx = new TopK(rescore);
+            foreach (var t in partial) approx.AddAll(t);
+            for (int slot = mapped; slot < _count; slot++)
+                if (!check || Passes(filter, slot)) ScoreInt8(slot, approx);
+            return approx;
+        });
         ParallelParts(parts, alongside, p =>
         {
             var local = new CandidateBuffer(wanted);
@@ -112,12 +123,8 @@ internal sealed partial class InMemoryHybridIndex
             partial[p] = top;
             finer?.Dispose();
             local.Dispose();
-        });
-        var approx = new TopK(rescore);
-        foreach (var t in partial) approx.AddAll(t);
-        for (int slot = mapped; slot < _count; slot++)
-            if (!check || Passes(filter, slot)) ScoreInt8(slot, approx);
-        return approx;
+        }, exact);
+        return exact.Result;
 
         void ScoreInt8(int slot, TopK top)
         {
@@ -136,11 +143,14 @@ internal sealed partial class InMemoryHybridIndex
     {
         int cores = Environment.ProcessorCount;
         if (cores <= 1) return 1;
-        return Math.Min(MaxScanParts, mapped >= 262_144 ? PartsPerCore * cores : cores);
+        return Math.Min(MaxScanParts, mapped >= SplitPartsFrom ? PartsPerCore * cores : cores);
     }
 
     /// <summary>Parts a core of the binary pass from 256k mapped slots (<see cref="ScanParts"/>); a field so that a measuring harness can vary it.</summary>
     internal static int PartsPerCore = 2;
+
+    /// <summary>From this many mapped slots the binary pass has <see cref="PartsPerCore"/> parts a core (<see cref="ScanParts"/>); a field so that a measuring harness can vary it.</summary>
+    internal static int SplitPartsFrom = 262_144;
 
     /// <summary>How many candidates ahead the int8 re-scoring prefetches (<see cref="Prefetcher"/>).</summary>
     internal static int PrefetchAhead = 8;

@@ -68,20 +68,27 @@ internal sealed partial class InMemoryHybridIndex
             return [];
         }
         int rescore = Math.Max(k * RescoreFactor, MinimumRescored);
-        TopK approx;
         if (filter.RestrictSlots is null && ScansBinaryCodes)
-            approx = BinaryThenInt8(query, q7, offset, rescore, filter, alongside);
-        else if (filter.RestrictSlots is { } restricted)
+            return BinaryThenInt8(query, q7, offset, rescore, filter, alongside, k);
+        if (filter.RestrictSlots is { } restricted)
         {
             alongside?.Invoke();
-            approx = new TopK(rescore);
-            foreach (var slot in restricted) ScoreSlot(slot, approx);
+            var chosen = new TopK(rescore);
+            foreach (var slot in restricted) ScoreSlot(slot, chosen);
+            return new ExactRescore(this, query, k, () => chosen).Run();
         }
-        else if (_count >= ParallelThreshold && Environment.ProcessorCount > 1)
+        if (_count >= ParallelThreshold && Environment.ProcessorCount > 1)
         {
             int parts = Math.Min(Environment.ProcessorCount, MaxScanParts);
             var partial = new TopK[parts];
             int per = (_count + parts - 1) / parts;
+            // the merge and the exact re-scoring after the parts, shared by the cores (ParallelParts)
+            var exact = new ExactRescore(this, query, k, () =>
+            {
+                var merged = new TopK(rescore);
+                foreach (var t in partial) merged.AddAll(t);
+                return merged;
+            });
             ParallelParts(parts, alongside, p =>
             {
                 var local = new TopK(rescore);
@@ -91,25 +98,13 @@ internal sealed partial class InMemoryHybridIndex
                 else
                     ScanSlots(p * per, end, q7, offset, local);
                 partial[p] = local;
-            });
-            approx = new TopK(rescore);
-            foreach (var t in partial) approx.AddAll(t);
+            }, exact);
+            return exact.Result;
         }
-        else
-        {
-            alongside?.Invoke();
-            approx = new TopK(rescore);
-            for (int slot = 0; slot < _count; slot++) ScoreSlot(slot, approx);
-        }
-
-        // exact re-scoring of the int8 candidates
-        var exact = new TopK(k);
-        Span<float> buf = _dim <= 4096 ? stackalloc float[_dim] : new float[_dim];
-        var candidates = approx.ToSortedList();
-        ReadAheadF16(candidates); // from a cold page cache: the rows' reads side by side (§2.2.7)
-        foreach (var (slot, _) in candidates)
-            exact.Add(slot, Exact(slot, query, buf));
-        return exact.ToSortedList();
+        alongside?.Invoke();
+        var approx = new TopK(rescore);
+        for (int slot = 0; slot < _count; slot++) ScoreSlot(slot, approx);
+        return new ExactRescore(this, query, k, () => approx).Run();
 
         void ScoreSlot(int slot, TopK top)
         {
@@ -117,30 +112,6 @@ internal sealed partial class InMemoryHybridIndex
             float s = Int8Kernels.Dot(Q8(slot, 1), q7, offset) * _scale[slot];
             if (s > top.Threshold) top.Add(slot, s);
         }
-    }
-
-    /// <summary>
-    /// Runs <paramref name="part"/> for 0…<paramref name="parts"/> − 1 and <paramref name="alongside"/> (if any) on all
-    /// cores, the calling thread included; <paramref name="alongside"/> is handed out first, so that the short lexical leg
-    /// overlaps the dense parts instead of following them.
-    /// </summary>
-    static void ParallelParts(int parts, Action? alongside, Action<int> part)
-    {
-        if (alongside is null)
-        {
-            Parallel.For(0, parts, part);
-            return;
-        }
-        int next = -1;
-        Parallel.For(0, Math.Min(Environment.ProcessorCount, parts + 1), _ =>
-        {
-            // each worker takes the next item until none is left: item 0 is the lexical leg, item i the dense part i − 1
-            for (int item = Interlocked.Increment(ref next); item <= parts; item = Interlocked.Increment(ref next))
-            {
-                if (item == 0) alongside();
-                else part(item - 1);
-            }
-        });
     }
 
     /// <summary>The unfiltered scan of a range of slots: the mapped part, then the part added since the snapshot.</summary>

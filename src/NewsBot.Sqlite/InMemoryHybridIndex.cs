@@ -271,9 +271,9 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
         clock?.MarkLegsStart();
         if (query.Mode == RetrievalMode.Hybrid && _count >= ParallelThreshold && Environment.ProcessorCount > 1)
         {
-            // large indexes: the lexical leg is one more work item of the dense scan's parallel parts, taken first by one
-            // of the cores while the other starts on the dense parts (it was a task of its own, which on two cores
-            // queued behind or beside the parts and ran one after the other; BENCHMARKS.md §2.2.2)
+            // large indexes: the lexical leg is one more work item of the dense scan's parallel parts, taken by the first
+            // core that finds no dense part left, beside the exact re-scoring (ParallelParts; it was a task of its own,
+            // which on two cores queued behind or beside the parts, BENCHMARKS.md §2.2.2, then the first item, §2.2.6)
             List<(int Slot, float Score)>? lexicalHits = null;
             dense = DenseSearch(query.Dense, perLeg, filter, () => lexicalHits = Lexical());
             lexical = lexicalHits!;
