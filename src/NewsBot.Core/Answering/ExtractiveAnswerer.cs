@@ -33,8 +33,10 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
     /// <param name="asked">The question as asked, with the time phrases <paramref name="question"/> lost to the date filter (for the judgement's years).</param>
     /// <param name="useModel">Choose, add and refuse by the learned scorer (<see cref="SentenceModel"/>) instead of the hand-set score and <paramref name="judge"/>.</param>
     /// <param name="useRanker">Choose by the learned ranker, refuse by its answerability model, and quote cut sentences (<see cref="SentenceRanker"/>); it takes precedence over <paramref name="useModel"/>.</param>
+    /// <param name="cutQuoteWords">Above 0: the default path's sentences are quoted cut to their clauses (<see cref="Cut"/>), within this many words together (<see cref="WithinQuoteWords"/>).</param>
+    /// <param name="refuseByAnswerability">The default path also refuses when the ranker's answerability model judges the question unanswered (<see cref="RefusedByAnswerability"/>).</param>
     /// <param name="articleBodies">The whole text of the hits' articles by id, where the store has them: the judgement looks for the question's names in the whole article (a story names "Rivertown Rovers" once and says "Rovers" after), not only in its retrieved passages.</param>
-    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null, IReadOnlyDictionary<string, string>? articleBodies = null, bool useModel = false, bool useRanker = false)
+    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null, IReadOnlyDictionary<string, string>? articleBodies = null, bool useModel = false, bool useRanker = false, int cutQuoteWords = 0, bool refuseByAnswerability = false)
     {
         var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
         var candidates = new List<(string Text, SearchHit Hit, int Rank, int Order)>();
@@ -99,7 +101,10 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         var scored = new List<(int Index, double Score)>();
         // the learned scorer's inputs, gathered only when it runs or its features are written (eval --features)
         useModel &= !useRanker;
-        bool learned = useModel || useRanker, wantFeatures = learned || FeatureSink is not null;
+        bool learned = useModel || useRanker;
+        refuseByAnswerability &= !learned;
+        if (learned) cutQuoteWords = 0;
+        bool wantFeatures = learned || refuseByAnswerability || FeatureSink is not null;
         var parts = new SentenceParts[candidates.Count];
         var typeBonus = new double[candidates.Count];
         for (int i = 0; i < candidates.Count; i++)
@@ -164,6 +169,9 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             chosen = picked;
         }
 
+        if (refuseByAnswerability && RefusedByAnswerability(features!, candidates.Select(c => c.Hit.Article.Id).ToList()))
+            return new ExtractiveAnswer("", [], [], scored[0].Score, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
+
         // the best-scoring sentence is also quoted when it fails only on wording (a name given by a description or a
         // nickname, a reworded term) while it holds the answer asked for and states the relation
         bool Answers(int i) => !judge || JudgeAt(i).Answers || (i == scored[0].Index && JudgeAt(i).OnlyWording);
@@ -195,6 +203,9 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             return before + " " + text;
         }
 
+        string Quote(int i) => useRanker ? Cut(candidates[i].Text, focus ?? question) : cutQuoteWords > 0 ? CutQuote(candidates[i].Text, WithContext(i), focus ?? question) : WithContext(i);
+        if (cutQuoteWords > 0) chosen = WithinQuoteWords(chosen, Quote, cutQuoteWords);
+
         // group by source in order of first use; within a source, in article order
         var sourceOrder = new List<string>();
         foreach (var i in chosen)
@@ -212,7 +223,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
             sb.Append(Lead(hit)).Append(' ');
             // the ranker's quotes are cut to the clauses that carry the answer (verbatim, "…" where cut), without the sentence
             // before an opening "He" or "It" (it would cost the words the cut saves)
-            sb.Append(string.Join(" ", group.Select(i => WithMarker(useRanker ? Cut(candidates[i].Text, focus ?? question) : WithContext(i), n))));
+            sb.Append(string.Join(" ", group.Select(i => WithMarker(Quote(i), n))));
             quoted.AddRange(group.Select(i => new QuotedSentence(candidates[i].Text, hit, learned ? probability![i] : scored.First(s => s.Index == i).Score)));
         }
         // "how many …?" / "when …?": the leading source must hold a number or a date the question does not give;

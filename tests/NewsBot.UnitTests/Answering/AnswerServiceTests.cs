@@ -97,6 +97,22 @@ public class AnswerServiceTests : IDisposable
     }
 
     [Fact]
+    public async Task With_cut_quotes_and_the_answerability_model_a_short_answering_sentence_is_quoted_whole()
+    {
+        await Seed();
+        var request = new AnswerRequest { Question = "How many residents were evacuated near the Oder river?" };
+        var whole = await Service(options: new AnsweringOptions { MinRelevance = 0.3 }).AnswerAsync(request);
+        var cut = await Service(options: new AnsweringOptions { MinRelevance = 0.3, CutQuotes = true, CutQuoteWords = 10, AnswerabilityModel = true }).AnswerAsync(request);
+        Assert.False(whole.Refused);
+        Assert.False(cut.Refused);
+        Assert.Contains("1,200 residents were evacuated", cut.Answer);
+        Assert.StartsWith("According to River Gazette (10 March 2025):", cut.Answer);
+        Assert.Equal("https://river.test/flood", cut.Citations[0].Article.Url);
+        // the answer is one short sentence: quoted whole (a cut would save too little), and the model lets it through
+        Assert.Equal(whole.Answer, cut.Answer);
+    }
+
+    [Fact]
     public async Task Extractive_answers_only_contain_sentences_from_the_sources()
     {
         await Seed();
