@@ -3,6 +3,7 @@ using NewsBot.Core.Model;
 using NewsBot.Core.Retrieval;
 using NewsBot.Evaluation;
 using NewsBot.UnitTests.Fakes;
+using static NewsBot.UnitTests.Answering.InventedHits;
 
 namespace NewsBot.UnitTests.Answering;
 
@@ -15,12 +16,6 @@ namespace NewsBot.UnitTests.Answering;
 public class SentenceRankerTests
 {
     readonly Embedder _embedder = new(new HashingEmbeddingGenerator(256), HashingEmbeddingGenerator.Profile(256));
-
-    static SearchHit Hit(string id, string title, string text, int year = 2019) => new()
-    {
-        Article = new() { Id = id, Title = title, Url = $"https://news.test/{id}", Outlet = "Test Outlet", Published = new DateTimeOffset(year, 5, 2, 9, 0, 0, TimeSpan.Zero) },
-        Position = 0, Text = text,
-    };
 
     /// <summary>The first-ranked article is on topic but gives neither year nor amount; the second gives both, in a long sentence.</summary>
     static SearchHit[] DepotStories() =>
