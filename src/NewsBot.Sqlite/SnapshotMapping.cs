@@ -1,5 +1,4 @@
 using System.IO.MemoryMappedFiles;
-using System.Runtime.InteropServices;
 
 namespace NewsBot.Sqlite;
 
@@ -9,7 +8,7 @@ namespace NewsBot.Sqlite;
 /// process starts without reading them. The pages a search touches (every int8 vector, a few postings ranges and
 /// half-precision vectors) become resident; the rest stays on disk until used.
 /// </summary>
-internal sealed unsafe partial class SnapshotMapping : IDisposable
+internal sealed unsafe class SnapshotMapping : IDisposable
 {
     readonly MemoryMappedFile _file;
     readonly MemoryMappedViewAccessor _view;
@@ -83,32 +82,13 @@ internal sealed unsafe partial class SnapshotMapping : IDisposable
     }
 
     /// <summary>
-    /// Whether the <paramref name="bytes"/> at <paramref name="offset"/> are all in the page cache: a read that may not wait
-    /// for the disk (<c>preadv2</c> with <c>RWF_NOWAIT</c>, Linux 4.14+) into <paramref name="scratch"/>. True where it
-    /// cannot be asked (the caller then reads as it would have), so only a definite "not cached" answers false.
+    /// Whether the <c>scratch.Length</c> bytes at <paramref name="offset"/> are all in the page cache
+    /// (<see cref="PageCache.IsCached"/>, read into <paramref name="scratch"/>); true where that cannot be asked.
     /// </summary>
     public bool IsCached(long offset, Span<byte> scratch)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_noWaitUnavailable || offset < 0 || offset + scratch.Length > Length) return true;
-        try
-        {
-            fixed (byte* p = scratch)
-            {
-                var iov = new IoVec { Base = p, Length = (nuint)scratch.Length };
-                const int RwfNowait = 0x8, EAgain = 11;
-                long n = Preadv2((int)_handle.DangerousGetHandle(), &iov, 1, offset, RwfNowait);
-                if (n == scratch.Length) return true;
-                if (n >= 0 || Marshal.GetLastPInvokeError() == EAgain) return false; // a short read: part of it is not cached
-                _noWaitUnavailable = true; // EOPNOTSUPP / EINVAL: a file system or kernel without it
-                return true;
-            }
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            _noWaitUnavailable = true;
-            return true;
-        }
+        return offset < 0 || offset + scratch.Length > Length || PageCache.IsCached(_handle, offset, scratch);
     }
 
     /// <summary>
@@ -122,18 +102,6 @@ internal sealed unsafe partial class SnapshotMapping : IDisposable
         foreach (var offset in offsets)
             if (offset >= 0 && offset + bytes <= Length && !PageCache.WillNeed(_handle, offset, bytes)) return;
     }
-
-    static bool _noWaitUnavailable = !OperatingSystem.IsLinux();
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct IoVec
-    {
-        public byte* Base;
-        public nuint Length;
-    }
-
-    [LibraryImport("libc", EntryPoint = "preadv2", SetLastError = true)]
-    private static partial long Preadv2(int fd, IoVec* iov, int iovcnt, long offset, int flags);
 
     /// <summary>
     /// Copies a byte range of the file to <paramref name="destination"/> through reads of the file, not the mapping:

@@ -117,20 +117,21 @@ public static class ProcessIo
     public static RoundIo Since(Counters from, int queries)
     {
         var to = Now();
-        long major = from.MajorFaults < 0 || to.MajorFaults < 0 ? -1 : to.MajorFaults - from.MajorFaults;
-        long minor = from.MinorFaults < 0 || to.MinorFaults < 0 ? -1 : to.MinorFaults - from.MinorFaults;
-        double readMb = from.ReadBytes < 0 || to.ReadBytes < 0 ? -1 : Math.Round((to.ReadBytes - from.ReadBytes) / 1048576.0, 2);
+        // each counter is -1 where it could not be read, and so is its difference
         static long Delta(long a, long b) => a < 0 || b < 0 ? -1 : b - a;
+        static double Scaled(long delta, double divisor, int digits) => delta < 0 ? -1 : Math.Round(delta / divisor, digits);
+        long major = Delta(from.MajorFaults, to.MajorFaults), minor = Delta(from.MinorFaults, to.MinorFaults);
+        double readMb = Scaled(Delta(from.ReadBytes, to.ReadBytes), 1048576.0, 2);
         int n = Math.Max(1, queries);
         return new RoundIo(major, minor, readMb)
         {
-            MajorFaultsPerQuery = major < 0 ? -1 : Math.Round(major / (double)n, 2),
+            MajorFaultsPerQuery = Scaled(major, n, 2),
             SysCpuMsPerQuery = Math.Round((to.SysCpu - from.SysCpu).TotalMilliseconds / n, 3),
             MachineDirectReclaimPages = Delta(from.DirectScan, to.DirectScan),
             MachineCompactStalls = Delta(from.CompactStalls, to.CompactStalls),
             MachineMajorFaults = Delta(from.MachineMajorFaults, to.MachineMajorFaults),
-            MachineMemoryStallMs = from.MemoryStallUs < 0 || to.MemoryStallUs < 0 ? -1 : Math.Round((to.MemoryStallUs - from.MemoryStallUs) / 1000.0, 1),
-            MachineIoStallMs = from.IoStallUs < 0 || to.IoStallUs < 0 ? -1 : Math.Round((to.IoStallUs - from.IoStallUs) / 1000.0, 1),
+            MachineMemoryStallMs = Scaled(Delta(from.MemoryStallUs, to.MemoryStallUs), 1000.0, 1),
+            MachineIoStallMs = Scaled(Delta(from.IoStallUs, to.IoStallUs), 1000.0, 1),
         };
     }
 }

@@ -20,10 +20,11 @@ public static class SentenceModelFitter
     /// <summary>The L2 penalties tried (on every weight but the bias; per row, the loss is a mean): the one with the best cross-validated utility is used.</summary>
     internal static readonly double[] Penalties = [1e-3, 1e-2, 3e-2, 1e-1];
 
-    const int Folds = 5, NewtonSteps = 25;
+    internal const int Folds = 5;
+    const int NewtonSteps = 25;
 
     /// <summary>Words the "According to OUTLET (DATE):" lead adds per source, for the simulated answer length.</summary>
-    const int LeadWords = 7;
+    internal const int LeadWords = 7;
 
     internal sealed record Candidate(bool Label, int Words, string Article, double[] X, string Text = "");
 

@@ -22,10 +22,9 @@ namespace NewsBot.Evaluation;
 /// </summary>
 public static class SentenceRankerFitter
 {
-    const int Folds = 5, NewtonSteps = 40;
-
-    /// <summary>Words the "According to OUTLET (DATE):" lead adds per source, for the simulated answer length.</summary>
-    const int LeadWords = 7;
+    // the folds (FoldOf) and the lead's words per source (LeadWords) are SentenceModelFitter's, so both fits split and
+    // simulate alike
+    const int NewtonSteps = 40;
 
     /// <summary>Answerable questions refused out of fold at most (below the 5 %, leaving a margin for new questions).</summary>
     const double MaxAnswerableRefused = 0.03;
