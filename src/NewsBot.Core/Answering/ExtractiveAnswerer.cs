@@ -116,6 +116,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder, SentenceEmbedd
         {
             double dense = VectorMath.Dot(vectors[i], queryVector);
             if (focusVector is not null) dense = (1 - FocusDenseShare) * dense + FocusDenseShare * VectorMath.Dot(vectors[i], focusVector);
+            if (sentenceEmbedder is not null) dense = sentenceEmbedder.Scale.Apply(dense);
             double coverage = 0;
             if (idfTotal > 0)
             {

@@ -68,7 +68,7 @@ public static class EmbeddingRegistration
         {
             var setup = LocalSetup(sp, o, model);
             return new Embedder(setup.Generator, setup.Profile);
-        });
+        }, CosineScale.For(model));
     }
 
     static bool SameLocalModel(string a, string b) =>

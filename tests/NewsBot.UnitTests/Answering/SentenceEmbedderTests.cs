@@ -84,12 +84,14 @@ public class SentenceEmbedderTests
     }
 
     [Fact]
-    public async Task Only_the_similarity_part_of_the_score_changes()
+    public async Task Only_the_similarity_part_of_the_score_changes_mapped_by_the_models_scale()
     {
         // one candidate: its score differs between the two models by the hand score's dense weight (0.5) times the
-        // difference of the two cosines; every other part of the score is the same
+        // difference of the two cosines, the sentence model's mapped by its scale (here 2 × 1 − 0.5); every other part
+        // of the score is the same
         var generator = new MarkerGenerator("voted");
-        var sentences = new SentenceEmbedder(() => new Embedder(generator, new EmbeddingProfile("marker-test", 4, QueryPrefix: MarkerGenerator.QueryPrefix)));
+        var scale = new CosineScale(2.0, -0.5);
+        var sentences = new SentenceEmbedder(() => new Embedder(generator, new EmbeddingProfile("marker-test", 4, QueryPrefix: MarkerGenerator.QueryPrefix)), scale);
         var hits = new[] { Hit(AnsweringSentence) };
         var qv = await _retrieval.EmbedQueryAsync(Question);
         var passage = (await _retrieval.EmbedPassagesAsync([AnsweringSentence]))[0];
@@ -100,6 +102,6 @@ public class SentenceEmbedderTests
 
         Assert.NotNull(plain);
         Assert.NotNull(scored);
-        Assert.Equal(0.5 * (1.0 - retrievalCosine), scored.Sentences[0].Score - plain.Sentences[0].Score, 6);
+        Assert.Equal(0.5 * (1.5 - retrievalCosine), scored.Sentences[0].Score - plain.Sentences[0].Score, 6);
     }
 }
