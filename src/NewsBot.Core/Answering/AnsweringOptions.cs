@@ -104,6 +104,17 @@ public sealed class AnsweringOptions
     /// </summary>
     public bool AnswerabilityModel { get; set; }
 
+    /// <summary>
+    /// The local embedding model (<c>MiniLM</c> or <c>ArcticXs</c>) whose similarity of each candidate sentence to the
+    /// question the extractive answerer scores with; unset (the default) or the retrieval model itself: retrieval's
+    /// model (<c>Embeddings:Model</c>), as before. Another model is loaded on the first extractive answer, once, with
+    /// the <c>Embeddings</c> section's local settings (threads, batch, int8), and its cosines are mapped onto MiniLM's
+    /// scale (<see cref="CosineScale"/>). Unset by default (BENCHMARKS.md §1.3.1, ninth pass): with <c>ArcticXs</c> the
+    /// first chosen sentence holds the answer about as often as with MiniLM; held out, one answer fewer on the test half,
+    /// level on the new questions, +0.6 points on the whole QA set, and a cold <c>ask</c> that answers ~100 MB larger.
+    /// </summary>
+    public string? SentenceEmbeddings { get; set; }
+
     /// <summary>Extractive answers quote at most this many sentences.</summary>
     [Range(1, 10)]
     public int MaxSentences { get; set; } = 3;

@@ -24,7 +24,9 @@ public sealed record ExtractiveAnswer(string Text, IReadOnlyList<SearchHit> Sour
 /// passage ranked), keeps the best few that
 /// do not repeat each other, and writes them grouped by source, each with its [n] and the source's date.
 /// </summary>
-public sealed partial class ExtractiveAnswerer(Embedder embedder)
+/// <param name="embedder">Retrieval's model: it embeds the sentences and a follow-up's focus unless <paramref name="sentenceEmbedder"/> is given.</param>
+/// <param name="sentenceEmbedder">Another model for the sentences' similarity to the question (<see cref="AnsweringOptions.SentenceEmbeddings"/>); the question is then embedded again by it, and the retrieval query vector is not used here.</param>
+public sealed partial class ExtractiveAnswerer(Embedder embedder, SentenceEmbedder? sentenceEmbedder = null)
 {
     /// <param name="question">The standalone question (with a follow-up's carried topic).</param>
     /// <param name="focus">For a follow-up: what the user asked this time ("what about NATO?"); its words weigh more than the carried topic.</param>
@@ -70,7 +72,10 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
 
         var qTerms = LexicalAnalyzer.QueryTerms(question).Distinct().ToList();
         var focusTerms = focus is null ? [] : LexicalAnalyzer.QueryTerms(focus).Distinct().ToHashSet();
-        float[]? focusVector = focusTerms.Count > 0 ? await embedder.EmbedQueryAsync(focus!, ct).ConfigureAwait(false) : null;
+        var scorer = sentenceEmbedder?.Model ?? embedder;
+        // the sentence model's own vector of the question: cosines of two models are not comparable
+        if (sentenceEmbedder is not null) queryVector = await scorer.EmbedQueryAsync(question, ct).ConfigureAwait(false);
+        float[]? focusVector = focusTerms.Count > 0 ? await scorer.EmbedQueryAsync(focus!, ct).ConfigureAwait(false) : null;
         double Weight(string t) => focusTerms.Count == 0 || focusTerms.Contains(t) ? 1.0 : NonFocusTermWeight;
         var termLists = candidates.Select(c => LexicalAnalyzer.DocumentTerms(c.Text)).ToList();
         var sentenceTerms = termLists.Select(t => t.ToHashSet()).ToList();
@@ -97,7 +102,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
                 articleNames[group.Key] = questionNames.Count(words.Contains) / (double)questionNames.Count;
             }
 
-        var vectors = await embedder.EmbedPassagesAsync(candidates.Select(c => c.Text).ToList(), ct).ConfigureAwait(false);
+        var vectors = await scorer.EmbedPassagesAsync(candidates.Select(c => c.Text).ToList(), ct).ConfigureAwait(false);
         var scored = new List<(int Index, double Score)>();
         // the learned scorer's inputs, gathered only when it runs or its features are written (eval --features)
         useModel &= !useRanker;
@@ -111,6 +116,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder)
         {
             double dense = VectorMath.Dot(vectors[i], queryVector);
             if (focusVector is not null) dense = (1 - FocusDenseShare) * dense + FocusDenseShare * VectorMath.Dot(vectors[i], focusVector);
+            if (sentenceEmbedder is not null) dense = sentenceEmbedder.Scale.Apply(dense);
             double coverage = 0;
             if (idfTotal > 0)
             {

@@ -35,7 +35,7 @@ public static class AnsweringRegistration
             try
             {
                 o.ResolveTimeZone();
-                return [];
+                return EmbeddingRegistration.CheckSentenceModel(o.SentenceEmbeddings) is { } error ? [error] : [];
             }
             catch (ArgumentException ex)
             {
@@ -54,7 +54,8 @@ public static class AnsweringRegistration
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<AnsweringOptions>>().Value);
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<LlmOptions>>().Value);
         services.AddHttpClient(LlmHttpClient, c => c.Timeout = Timeout.InfiniteTimeSpan).RemoveAllLoggers();
-        services.AddSingleton<ExtractiveAnswerer>();
+        services.AddSingleton(sp => new SentenceModelSlot(EmbeddingRegistration.SentenceEmbedder(sp, sp.GetRequiredService<AnsweringOptions>().SentenceEmbeddings)));
+        services.AddSingleton(sp => new ExtractiveAnswerer(sp.GetRequiredService<Embedder>(), sp.GetRequiredService<SentenceModelSlot>().Embedder));
         services.AddSingleton<ILlmAnswererProvider>(sp =>
         {
             var o = sp.GetRequiredService<LlmOptions>();
@@ -76,6 +77,20 @@ public static class AnsweringRegistration
             CoverageAnswerer(sp)));
         services.AddSingleton<IAnswerService>(sp => sp.GetRequiredService<AnswerService>());
         return services;
+    }
+
+    /// <summary>
+    /// Holds <c>Answering:SentenceEmbeddings</c>'s model, if any, so that the container disposes its ONNX session when
+    /// the host stops (a container cannot register "no service", as for <see cref="ILlmAnswererProvider"/>).
+    /// </summary>
+    sealed class SentenceModelSlot(SentenceEmbedder? embedder) : IDisposable
+    {
+        public SentenceEmbedder? Embedder => embedder;
+
+        public void Dispose()
+        {
+            if (embedder is { IsCreated: true }) (embedder.Model.Generator as IDisposable)?.Dispose();
+        }
     }
 
     sealed class ConfiguredLlm(ILlmAnswerer? answerer) : ILlmAnswererProvider

@@ -2,6 +2,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using NewsBot.Core.Answering;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Retrieval;
 using NewsBot.Core.Text;
@@ -28,15 +29,7 @@ public static class EmbeddingRegistration
         services.AddSingleton(sp =>
         {
             var o = sp.GetRequiredService<IOptions<EmbeddingsOptions>>().Value;
-            if (o.Provider == EmbeddingProvider.Local)
-            {
-                var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-                var ctx = sp.GetRequiredService<CliContext>();
-                var cache = o.CacheDirectory is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(Path.GetFullPath(storage.DataDirectory, ctx.WorkingDirectory), "cache");
-                var onnx = new OnnxEmbeddingOptions { Model = o.Model, Threads = o.Threads, BatchSize = o.BatchSize ?? new OnnxEmbeddingOptions().BatchSize, MaxTokens = o.MaxTokens, Quantize = o.Quantize, ParallelBatches = o.ParallelBatches, CacheDirectory = cache };
-                var generator = new OnnxEmbeddingGenerator(onnx, cache);
-                return new EmbeddingSetup(generator, OnnxEmbeddingProfiles.For(onnx), new WordPieceTokenCounter(onnx.GetModel()));
-            }
+            if (o.Provider == EmbeddingProvider.Local) return LocalSetup(sp, o, o.Model);
             var http = sp.GetRequiredService<IHttpClientFactory>().CreateClient(HttpClientName);
             var provider = o.Provider == EmbeddingProvider.AzureOpenAI ? LlmProvider.AzureOpenAI : LlmProvider.OpenAI;
             var remote = OpenAIClients.CreateEmbeddingGenerator(provider, o.Endpoint, o.ApiKey, o.Model, o.Dimensions, http, TimeSpan.FromMinutes(2));
@@ -49,6 +42,43 @@ public static class EmbeddingRegistration
         services.AddSingleton<Embedder>();
         return services;
     }
+
+    /// <summary>A local ONNX model with the <c>Embeddings</c> section's local settings (threads, batch, tokens, int8, cache).</summary>
+    static EmbeddingSetup LocalSetup(IServiceProvider sp, EmbeddingsOptions o, string model)
+    {
+        var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+        var ctx = sp.GetRequiredService<CliContext>();
+        var cache = o.CacheDirectory is { Length: > 0 } c ? Path.GetFullPath(c, ctx.WorkingDirectory) : Path.Combine(Path.GetFullPath(storage.DataDirectory, ctx.WorkingDirectory), "cache");
+        var onnx = new OnnxEmbeddingOptions { Model = model, Threads = o.Threads, BatchSize = o.BatchSize ?? new OnnxEmbeddingOptions().BatchSize, MaxTokens = o.MaxTokens, Quantize = o.Quantize, ParallelBatches = o.ParallelBatches, CacheDirectory = cache };
+        var generator = new OnnxEmbeddingGenerator(onnx, cache);
+        return new EmbeddingSetup(generator, OnnxEmbeddingProfiles.For(onnx), new WordPieceTokenCounter(onnx.GetModel()));
+    }
+
+    /// <summary>
+    /// <c>Answering:SentenceEmbeddings</c>: the local model that scores the extractive answer's sentences, created on its
+    /// first use with the same local settings as retrieval's; null when unset or when it is retrieval's local model
+    /// (the answerer then uses retrieval's <see cref="Embedder"/>, as before).
+    /// </summary>
+    public static SentenceEmbedder? SentenceEmbedder(IServiceProvider sp, string? model)
+    {
+        if (string.IsNullOrWhiteSpace(model)) return null;
+        var o = sp.GetRequiredService<IOptions<EmbeddingsOptions>>().Value;
+        if (o.Provider == EmbeddingProvider.Local && SameLocalModel(model, o.Model)) return null;
+        return new SentenceEmbedder(() =>
+        {
+            var setup = LocalSetup(sp, o, model);
+            return new Embedder(setup.Generator, setup.Profile);
+        }, CosineScale.For(model));
+    }
+
+    static bool SameLocalModel(string a, string b) =>
+        Enum.TryParse<LocalEmbeddingModel>(a, ignoreCase: true, out var x) && Enum.TryParse<LocalEmbeddingModel>(b, ignoreCase: true, out var y) && x == y;
+
+    /// <summary>Null when <paramref name="model"/> is unset or names a local model; else what to set instead.</summary>
+    public static string? CheckSentenceModel(string? model) =>
+        string.IsNullOrWhiteSpace(model) || (Enum.TryParse<LocalEmbeddingModel>(model, ignoreCase: true, out var m) && Enum.IsDefined(m) && !int.TryParse(model, out _))
+            ? null
+            : $"Answering:SentenceEmbeddings: '{model}' is not a local model. Use MiniLM or ArcticXs, or leave it unset for the retrieval model.";
 
     static IEnumerable<string> Validate(EmbeddingsOptions o)
     {
