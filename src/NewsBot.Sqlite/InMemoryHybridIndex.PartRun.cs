@@ -43,7 +43,32 @@ internal sealed partial class InMemoryHybridIndex
         new PartRun(parts, alongside, part, tail).Run(Math.Min(Environment.ProcessorCount, units) - 1, QueueHelper);
     }
 
-    static readonly Action<IThreadPoolWorkItem> QueueHelper = static item => ThreadPool.UnsafeQueueUserWorkItem(item, preferLocal: false);
+    /// <summary>
+    /// Hands a run to a free long-lived helper thread (<see cref="SearchHelpers"/>, woken when the search started), or,
+    /// where every helper is busy with another search's run or <see cref="UseSearchHelpers"/> is off, to the thread pool.
+    /// </summary>
+    static readonly Action<IThreadPoolWorkItem> QueueHelper = static item =>
+    {
+        if (UseSearchHelpers)
+        {
+            var helpers = SearchHelpers.Shared;
+            for (int i = 0; i < helpers.Count; i++)
+                if (helpers.TryPost(i, item)) return;
+        }
+        ThreadPool.UnsafeQueueUserWorkItem(item, preferLocal: false);
+    };
+
+    /// <summary>Off: the fork-join's helpers are thread-pool work items, as before §2.2.8 (for measuring one against the other).</summary>
+    internal static bool UseSearchHelpers = Environment.GetEnvironmentVariable("NEWSBOT_SEARCH_HELPERS") != "0";
+
+    /// <summary>
+    /// Called when a search that will fork starts: wakes the parked helpers now, so that their wake-up overlaps the
+    /// query's preparation (quantising it, the code tables) instead of following the post (BENCHMARKS.md §2.2.8).
+    /// </summary>
+    static void WakeHelpers()
+    {
+        if (UseSearchHelpers && Environment.ProcessorCount > 1) SearchHelpers.Shared.Wake();
+    }
 
     /// <summary>
     /// One fork-join of <see cref="ParallelParts"/>. Hand-written rather than <see cref="Parallel.For(int, int, Action{int})"/>:

@@ -266,6 +266,8 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
     public List<FusedCandidate> Search(HybridQuery query, int rrfK, SearchClock? clock = null)
     {
         var filter = Compile(query.Filter);
+        // a search whose dense leg will fork wakes the helper now, before the query's preparation (§2.2.8)
+        if (query.Mode != RetrievalMode.Lexical && _count >= ParallelThreshold && filter.RestrictSlots is null) WakeHelpers();
         int perLeg = Math.Max(query.CandidatesPerLeg, query.Top);
         List<(int Slot, float Score)> dense, lexical;
         clock?.MarkLegsStart();
