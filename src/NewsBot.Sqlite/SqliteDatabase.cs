@@ -35,6 +35,12 @@ public sealed class SqliteDatabase
 
     public string DataDirectory { get; }
 
+    /// <summary>What SQLite has allocated in this process (every connection's page cache, statements, schema).</summary>
+    public static long NativeMemoryBytes() => SQLitePCL.raw.sqlite3_memory_used();
+
+    /// <summary>The most SQLite had allocated at once since the last reset (<paramref name="reset"/> starts a new mark).</summary>
+    public static long NativeMemoryPeakBytes(bool reset) => SQLitePCL.raw.sqlite3_memory_highwater(reset ? 1 : 0);
+
     public string FilePath { get; }
 
     /// <summary>Opens a connection (creating the file, or upgrading its schema, the first time).</summary>
