@@ -20,12 +20,13 @@ public sealed class SqliteDatabase
     static readonly object Marker = new();
 
     /// <summary>
-    /// SQLite's page cache per connection unless configured (<c>Storage:SqliteCacheMb</c>): SQLite's own default. Every
-    /// pooled connection fills its cache as it reads and keeps it while pooled; the pages behind it are in the system's
-    /// page cache anyway, so a larger cache saves a copy per page read, not a disk read. At 16 MB each, the pooled
-    /// connections of the 100k bench held 41-49 MB of the process's peak (BENCHMARKS.md §2.1.3).
+    /// SQLite's page cache per connection unless configured (<c>Storage:SqliteCacheMb</c>). Every pooled connection fills
+    /// its cache as it reads and keeps it while pooled; the pages behind it are in the system's page cache anyway, so a
+    /// larger cache saves a copy per page read, not a disk read. At 16 MB each, the pooled connections of the 100k bench
+    /// held 41-49 MB of the process's peak; at 2 MB the 48-hour story listing re-read its ~3 MB of rows every time and
+    /// took twice the CPU; 8 MB keeps both the listing and the assignment at the 16 MB figures (BENCHMARKS.md §2.1.3).
     /// </summary>
-    public const int DefaultCacheMb = 2;
+    public const int DefaultCacheMb = 8;
 
     readonly string _connectionPragmas;
 

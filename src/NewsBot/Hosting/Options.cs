@@ -22,8 +22,8 @@ public sealed class StorageOptions
     public bool KeepArticleText { get; set; }
 
     /// <summary>
-    /// SQLite's page cache per open connection, in MB (default 2, SQLite's own). Each pooled connection keeps what it
-    /// filled; the file's pages stay in the system's page cache either way (BENCHMARKS.md §2.1.3).
+    /// SQLite's page cache per open connection, in MB (default 8). Each pooled connection keeps what it filled; the file's
+    /// pages stay in the system's page cache either way (BENCHMARKS.md §2.1.3).
     /// </summary>
     [Range(1, 1024)]
     public int SqliteCacheMb { get; set; } = NewsBot.Sqlite.SqliteDatabase.DefaultCacheMb;

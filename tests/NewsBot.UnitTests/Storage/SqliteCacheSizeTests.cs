@@ -8,7 +8,7 @@ using NewsBot.UnitTests.Fakes;
 namespace NewsBot.UnitTests.Storage;
 
 /// <summary>
-/// SQLite's page cache per connection is what <c>Storage:SqliteCacheMb</c> says (2 MB unless set), on every pooled
+/// SQLite's page cache per connection is what <c>Storage:SqliteCacheMb</c> says (8 MB unless set), on every pooled
 /// connection, and a connection that reads more than that keeps no more than that (each pooled connection keeps its
 /// cache for the life of the process: BENCHMARKS.md §2.1.3).
 /// </summary>
@@ -54,12 +54,12 @@ public sealed class SqliteCacheSizeTests : IDisposable
     }
 
     [Fact]
-    public async Task Unset_it_is_two_MB_and_out_of_range_it_is_refused()
+    public async Task Unset_it_is_eight_MB_and_out_of_range_it_is_refused()
     {
         var db = FromConfiguration(null);
         await using (var conn = await db.OpenAsync())
             Assert.Equal(-SqliteDatabase.DefaultCacheMb * 1024, await CacheSizeAsync(conn));
-        Assert.Equal(2, SqliteDatabase.DefaultCacheMb);
+        Assert.Equal(8, SqliteDatabase.DefaultCacheMb);
         Assert.ThrowsAny<Exception>(() => FromConfiguration("0"));
     }
 
