@@ -190,12 +190,14 @@ public sealed partial class SqliteArticleIndex
     /// the per-chunk arrays) is garbage, tens to hundreds of MB at 1M chunks, which the runtime would otherwise keep
     /// committed until later allocations happen to trigger a full collection. One blocking, compacting collection that
     /// also decommits the freed memory (<see cref="GCCollectionMode.Aggressive"/>) returns it to the system; these events
-    /// are rare and already take seconds, so the pause does not show.
+    /// are rare and already take seconds, so the pause does not show. The C heap's free pages (the SQLite reads of a build
+    /// from rows, the writer's buffers) go back too (<see cref="CHeap.Trim"/>).
     /// </summary>
     static void ReleaseHeap()
     {
         System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
         GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        CHeap.Trim();
     }
 
     /// <summary>

@@ -19,8 +19,23 @@ public sealed class SqliteDatabase
     readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, object> _prepared = new();
     static readonly object Marker = new();
 
-    public SqliteDatabase(string dataDirectory)
+    /// <summary>
+    /// SQLite's page cache per connection unless configured (<c>Storage:SqliteCacheMb</c>). Every pooled connection fills
+    /// its cache as it reads and keeps it while pooled; the pages behind it are in the system's page cache anyway, so a
+    /// larger cache saves a copy per page read, not a disk read. At 16 MB each, the pooled connections of the 100k bench
+    /// held 41-49 MB of the process's peak; at 2 MB the 48-hour story listing re-read its ~3 MB of rows every time and
+    /// took twice the CPU; 8 MB keeps both the listing and the assignment at the 16 MB figures (BENCHMARKS.md §2.1.3).
+    /// </summary>
+    public const int DefaultCacheMb = 8;
+
+    readonly string _connectionPragmas;
+
+    public SqliteDatabase(string dataDirectory, int cacheMb = DefaultCacheMb)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(cacheMb, 1);
+        CacheMb = cacheMb;
+        // a negative cache_size is in KiB
+        _connectionPragmas = $"PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-{cacheMb * 1024};";
         DataDirectory = Path.GetFullPath(dataDirectory);
         FilePath = Path.Combine(DataDirectory, FileName);
         _connectionString = new SqliteConnectionStringBuilder
@@ -35,6 +50,15 @@ public sealed class SqliteDatabase
 
     public string DataDirectory { get; }
 
+    /// <summary>The page cache each connection may fill, in MB.</summary>
+    public int CacheMb { get; }
+
+    /// <summary>What SQLite has allocated in this process (every connection's page cache, statements, schema).</summary>
+    public static long NativeMemoryBytes() => SQLitePCL.raw.sqlite3_memory_used();
+
+    /// <summary>The most SQLite had allocated at once since the last reset (<paramref name="reset"/> starts a new mark).</summary>
+    public static long NativeMemoryPeakBytes(bool reset) => SQLitePCL.raw.sqlite3_memory_highwater(reset ? 1 : 0);
+
     public string FilePath { get; }
 
     /// <summary>Opens a connection (creating the file, or upgrading its schema, the first time).</summary>
@@ -47,7 +71,7 @@ public sealed class SqliteDatabase
         if (conn.Handle is { } handle && !_prepared.TryGetValue(handle, out _))
         {
             using var cmd = conn.CreateCommand();
-            cmd.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-16000;";
+            cmd.CommandText = _connectionPragmas;
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
             _prepared.AddOrUpdate(handle, Marker);
         }

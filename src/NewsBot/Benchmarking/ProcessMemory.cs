@@ -6,9 +6,19 @@ namespace NewsBot.Benchmarking;
 /// managed heap. A mapped file's pages count in the resident set (and its peak) as soon as the process touches them,
 /// though the kernel can drop them at any time: the split says whether a peak is heap or mapping. AllocatedMb is what
 /// the phase allocated on the managed heap: garbage the collector lets accumulate before a full collection shows in
-/// the anonymous part.
+/// the anonymous part. The anonymous part's owners: GcCommittedMb (what the collector held from the system at its last collection,
+/// live objects and free space alike), SqliteMb (SQLite's own allocations, page caches included; SqlitePeakMb its high-water
+/// mark over the phase) and, on glibc, NativeHeapMb / NativeFreeMb (the C heap's arenas and the part of them free but kept
+/// from the system: SQLite's and the ONNX runtime's allocations come from there).
 /// </summary>
-public sealed record MemoryPhase(string Phase, double PeakMb, double RssMb, double AnonMb, double FileMb, double ShmemMb, double HeapMb, double AllocatedMb);
+public sealed record MemoryPhase(string Phase, double PeakMb, double RssMb, double AnonMb, double FileMb, double ShmemMb, double HeapMb, double AllocatedMb)
+{
+    public double GcCommittedMb { get; init; }
+    public double SqliteMb { get; init; }
+    public double SqlitePeakMb { get; init; }
+    public double? NativeHeapMb { get; init; }
+    public double? NativeFreeMb { get; init; }
+}
 
 /// <summary>
 /// Per-phase peaks of this process. The kernel keeps one high-water mark (VmHWM) per process; writing "5" to
@@ -32,7 +42,15 @@ public sealed class ProcessMemory
         var s = Read();
         _peakBytes = Math.Max(_peakBytes, s.Hwm);
         long allocated = GC.GetTotalAllocatedBytes();
-        var p = new MemoryPhase(phase, Mb(s.Hwm), Mb(s.Rss), Mb(s.Anon), Mb(s.File), Mb(s.Shmem), Mb(GC.GetTotalMemory(false)), Mb(allocated - _allocated));
+        var native = NativeHeap.Read();
+        var p = new MemoryPhase(phase, Mb(s.Hwm), Mb(s.Rss), Mb(s.Anon), Mb(s.File), Mb(s.Shmem), Mb(GC.GetTotalMemory(false)), Mb(allocated - _allocated))
+        {
+            GcCommittedMb = Mb(GC.GetGCMemoryInfo().TotalCommittedBytes),
+            SqliteMb = Mb(NewsBot.Sqlite.SqliteDatabase.NativeMemoryBytes()),
+            SqlitePeakMb = Mb(NewsBot.Sqlite.SqliteDatabase.NativeMemoryPeakBytes(reset: true)),
+            NativeHeapMb = native is { } n ? Mb(n.Total) : null,
+            NativeFreeMb = native is { } f ? Mb(f.Free) : null,
+        };
         _allocated = allocated;
         _phases.Add(p);
         ResetPeak();
@@ -40,7 +58,8 @@ public sealed class ProcessMemory
     }
 
     public static string Describe(MemoryPhase p) =>
-        $"{p.Phase}: peak {p.PeakMb} MB; now {p.RssMb} MB resident (anon {p.AnonMb}, file {p.FileMb}, shmem {p.ShmemMb}), heap {p.HeapMb} MB ({p.AllocatedMb} MB allocated)";
+        $"{p.Phase}: peak {p.PeakMb} MB; now {p.RssMb} MB resident (anon {p.AnonMb}, file {p.FileMb}, shmem {p.ShmemMb}), heap {p.HeapMb} MB " +
+        $"({p.AllocatedMb} MB allocated, {p.GcCommittedMb} MB committed), SQLite {p.SqliteMb} MB (peak {p.SqlitePeakMb}), C heap {p.NativeHeapMb} MB ({p.NativeFreeMb} free)";
 
     static double Mb(long bytes) => Math.Round(bytes / 1048576.0, 0);
 

@@ -48,7 +48,7 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output, Proces
         var rng = new Random(20261206);
         var now = DateTimeOffset.UtcNow;
         var start = now.AddDays(-365);
-        var db = new SqliteDatabase(directory);
+        var db = new SqliteDatabase(directory, sp.GetRequiredService<SqliteDatabase>().CacheMb); // the configured page cache, as the store's
         var store = new SqliteStoryStore(db, TimeProvider.System);
         var options = new StoryOptions();
         var clusterer = new StoryClusterer(options);
@@ -107,6 +107,7 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output, Proces
                 // once): what it left behind is collected before the next batch adds to it
                 System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
                 GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                CHeap.Trim();
                 output.Progress($"stories: loaded {made}/{articles} articles…");
             }
         }

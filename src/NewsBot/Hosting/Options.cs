@@ -20,6 +20,13 @@ public sealed class StorageOptions
 
     /// <summary>Keep a pruned article's text (in its tombstone) although it leaves the index; default false (text deleted).</summary>
     public bool KeepArticleText { get; set; }
+
+    /// <summary>
+    /// SQLite's page cache per open connection, in MB (default 8). Each pooled connection keeps what it filled; the file's
+    /// pages stay in the system's page cache either way (BENCHMARKS.md §2.1.3).
+    /// </summary>
+    [Range(1, 1024)]
+    public int SqliteCacheMb { get; set; } = NewsBot.Sqlite.SqliteDatabase.DefaultCacheMb;
 }
 
 public enum IndexProvider

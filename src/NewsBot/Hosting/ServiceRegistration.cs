@@ -34,7 +34,7 @@ public static class ServiceRegistration
         services.AddSingleton(sp =>
         {
             var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-            return new SqliteDatabase(Path.GetFullPath(storage.DataDirectory, ctx.WorkingDirectory));
+            return new SqliteDatabase(Path.GetFullPath(storage.DataDirectory, ctx.WorkingDirectory), storage.SqliteCacheMb);
         });
         services.AddSingleton<IArticleStore, SqliteArticleStore>();
         services.AddSingleton<IFeedStore, SqliteFeedStore>();
