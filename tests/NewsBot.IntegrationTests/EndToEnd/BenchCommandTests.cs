@@ -60,6 +60,25 @@ public sealed class BenchCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Bench_on_a_kept_index_reports_no_ingest_rate_for_chunks_it_did_not_embed()
+    {
+        // the second run finds every sample article already stored: it embeds nothing, so its rates must be 0,
+        // not the kept store's whole token count divided by the few milliseconds the unchanged check took
+        var data = Path.Combine(_work, "kept");
+        string[] args = ["bench", "--chunks", "300", "--embed-articles", "6", "--queries", "20", "--story-articles", "500", "--no-cold-ask", "--keep-index", "--json", "--data", data];
+        var (exit, stdout, stderr) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(), args);
+        Assert.True(exit == 0, stderr);
+        var first = JsonNode.Parse(stdout)!["ingest"]!;
+        Assert.True(first["tokens_per_s_with_embedding"]!.GetValue<double>() > 0);
+        (exit, stdout, stderr) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(), args);
+        Assert.True(exit == 0, stderr);
+        var again = JsonNode.Parse(stdout)!["ingest"]!;
+        Assert.Equal(0, again["chunks_per_s_with_embedding"]!.GetValue<double>());
+        Assert.Equal(0, again["tokens_per_s_with_embedding"]!.GetValue<double>());
+        Assert.True(again["average_chunk_tokens"]!.GetValue<double>() > 0);
+    }
+
+    [Fact]
     public async Task Bench_model_measures_the_configured_embedding_model()
     {
         var (exit, stdout, stderr) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(), "bench", "--model", "--json");
