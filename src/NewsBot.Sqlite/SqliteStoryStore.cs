@@ -155,7 +155,7 @@ public sealed partial class SqliteStoryStore(SqliteDatabase db, TimeProvider tim
             {
                 string entities = SQLitePCL.raw.sqlite3_column_text(stmt, 3).utf8_to_string(), numbers = SQLitePCL.raw.sqlite3_column_text(stmt, 4).utf8_to_string();
                 list.Add(StoryProfile.Restore(SQLitePCL.raw.sqlite3_column_text(stmt, 0).utf8_to_string(),
-                    System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(SQLitePCL.raw.sqlite3_column_blob(stmt, 1)).ToArray(),
+                    VectorCodec.DecodeDense(SQLitePCL.raw.sqlite3_column_blob(stmt, 1)),
                     SQLitePCL.raw.sqlite3_column_int(stmt, 2), () => ParseCounts(entities), () => ParseCounts(numbers),
                     DateTimeOffset.FromUnixTimeMilliseconds(SQLitePCL.raw.sqlite3_column_int64(stmt, 5)),
                     DateTimeOffset.FromUnixTimeMilliseconds(SQLitePCL.raw.sqlite3_column_int64(stmt, 6))));

@@ -8,7 +8,10 @@ internal static class VectorCodec
 {
     public static byte[] EncodeDense(float[] v) => MemoryMarshal.AsBytes(v.AsSpan()).ToArray();
 
-    public static float[] DecodeDense(byte[] blob) => MemoryMarshal.Cast<byte, float>(blob).ToArray();
+    public static float[] DecodeDense(byte[] blob) => DecodeDense(blob.AsSpan());
+
+    /// <summary>The same from bytes that are not an array of their own (SQLite's row buffer).</summary>
+    public static float[] DecodeDense(ReadOnlySpan<byte> blob) => MemoryMarshal.Cast<byte, float>(blob).ToArray();
 
     /// <summary>Count (int32), then the term ids (uint32), then the weights (float32).</summary>
     public static byte[] EncodeSparse(SparseVector v)
