@@ -24,10 +24,14 @@ public sealed class TelegramDigestTests
         Assert.Contains("09:00 (Europe/Kyiv)", reply.Text);
         Assert.Contains("-sport", reply.Text);
 
-        // 09:00 in Kyiv is 07:00 UTC in December
-        clock.SetUtcNow(new DateTimeOffset(2026, 12, 7, 6, 59, 0, TimeSpan.Zero));
+        // The command stamps the subscription with the bot's clock, which here is real time (the harness's fake clock
+        // drives the scheduler only), and no digest is owed for a slot before the subscription: the first one is due at
+        // the first 09:00 in Kyiv after that stamp. (Fixed dates here failed once the real clock passed them.)
+        var subscribedAt = Assert.Single(await h.Services.GetRequiredService<IDigestSubscriptionStore>().ListAsync()).SubscribedAt;
+        var due = NextLocalTime(subscribedAt, new TimeOnly(9, 0), "Europe/Kyiv");
+        clock.SetUtcNow(due.AddMinutes(-1));
         Assert.Equal(0, await h.Services.GetRequiredService<DigestScheduler>().RunDueAsync());
-        clock.SetUtcNow(new DateTimeOffset(2026, 12, 7, 7, 0, 0, TimeSpan.Zero));
+        clock.SetUtcNow(due);
         Assert.Equal(1, await h.Services.GetRequiredService<DigestScheduler>().RunDueAsync());
         var digest = await h.Server.WaitForAsync("sendMessage", c => c.Long("chat_id") == Chat && c.ReplyTo is null);
         Assert.StartsWith("Quiet day", digest.Text); // nothing was ingested: the configured quiet-day message
@@ -42,6 +46,18 @@ public sealed class TelegramDigestTests
         var (_, settings) = h.Server.SendText(Chat, Chat, "/settings");
         var shown = await h.Server.WaitForAsync("sendMessage", c => c.Long("chat_id") == Chat && c.ReplyTo == settings);
         Assert.Contains("Daily digest: 09:00 (Europe/Kyiv), filter -sport.", shown.Text);
+    }
+
+    /// <summary>The first instant after <paramref name="after"/> when the clock in <paramref name="zone"/> shows <paramref name="time"/>.</summary>
+    static DateTimeOffset NextLocalTime(DateTimeOffset after, TimeOnly time, string zone)
+    {
+        var tz = TimeZoneInfo.FindSystemTimeZoneById(zone);
+        var local = TimeZoneInfo.ConvertTime(after, tz);
+        for (var day = DateOnly.FromDateTime(local.DateTime); ; day = day.AddDays(1))
+        {
+            var candidate = new DateTimeOffset(day.ToDateTime(time), tz.GetUtcOffset(day.ToDateTime(time)));
+            if (candidate > after) return candidate.ToUniversalTime();
+        }
     }
 
     [Fact]
