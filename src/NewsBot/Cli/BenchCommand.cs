@@ -40,6 +40,10 @@ public static class BenchCommand
             var modelCache = Environment.GetEnvironmentVariable("Embeddings__CacheDirectory") is { Length: > 0 } configured
                 ? configured : Path.Combine(Path.GetTempPath(), "newsbot-bench-model-cache");
             var corpusDir = parse.GetValue(corpus) ?? (Directory.Exists(Path.Combine("..", "shared", "eval", "bbc")) ? Path.Combine("..", "shared", "eval", "bbc") : null);
+            // the default corpus is found relative to the current folder: run from elsewhere, the bench silently measured a
+            // built-in vocabulary of ~120 words (other chunk sizes, far longer postings), so its figures did not compare
+            if (corpusDir is null && !parse.GetValue(searchOnly))
+                Console.Error.WriteLine($"bench: no corpus at {Path.GetFullPath(Path.Combine("..", "shared", "eval", "bbc"))}; measuring synthetic text (\"corpus\": \"synthetic\"), whose figures do not compare with a corpus run. Run from the repository folder or pass --corpus DIR.");
             try
             {
                 return await cli.RunVerbAsync(parse, ct, async (sp, output, token) =>

@@ -28,6 +28,7 @@ public sealed class BenchCommandTests : IDisposable
         var r = JsonNode.Parse(stdout)!;
         Assert.InRange(r["chunks"]!.GetValue<long>(), 400, 2000);
         Assert.Equal("synthetic", r["corpus"]!.GetValue<string>());
+        Assert.Contains("measuring synthetic text", stderr); // said, not only in the JSON: run from the wrong folder, a user should see why the figures differ
         foreach (var leg in new[] { "search_ms", "query_embedding_ms", "ask_ms" })
         {
             var p50 = r[leg]!["p50"]!.GetValue<double>();
