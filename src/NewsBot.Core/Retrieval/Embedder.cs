@@ -18,6 +18,29 @@ public sealed class Embedder(IEmbeddingGenerator<string, Embedding<float>> gener
 
     public IEmbeddingGenerator<string, Embedding<float>> Generator => generator;
 
+    /// <summary>The generator's token-vector port, or null when it has none (remote APIs).</summary>
+    public ITokenEmbeddingGenerator? TokenGenerator => generator.GetService(typeof(ITokenEmbeddingGenerator)) as ITokenEmbeddingGenerator;
+
+    /// <summary>
+    /// The token vectors of a query and of passages, with the model's prefixes (their tokens come back too), the pooled
+    /// vectors checked like <see cref="EmbedPassagesAsync"/>'s; null when the generator has no token port.
+    /// </summary>
+    public async Task<IReadOnlyList<TokenEmbedding>?> EmbedTokensAsync(IReadOnlyList<string> texts, bool query, CancellationToken ct = default)
+    {
+        if (TokenGenerator is not { } tokens) return null;
+        var prefix = query ? profile.QueryPrefix : profile.PassagePrefix;
+        var output = new List<TokenEmbedding>(texts.Count);
+        for (int start = 0; start < texts.Count; start += profile.MaxBatch)
+        {
+            var batch = texts.Skip(start).Take(profile.MaxBatch).Select(p => prefix + p).ToList();
+            var result = await tokens.EmbedTokensAsync(batch, ct).ConfigureAwait(false);
+            if (result.Count != batch.Count)
+                throw new InvalidOperationException($"The embedding model returned {result.Count} token sets for {batch.Count} inputs.");
+            foreach (var r in result) output.Add(r with { Pooled = Check(r.Pooled) });
+        }
+        return output;
+    }
+
     public async Task<float[]> EmbedQueryAsync(string query, CancellationToken ct = default)
     {
         var result = await generator.GenerateAsync([profile.QueryPrefix + query], cancellationToken: ct).ConfigureAwait(false);
