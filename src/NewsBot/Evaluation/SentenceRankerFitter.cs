@@ -135,6 +135,8 @@ public static class SentenceRankerFitter
             return TopK(view, oof);
         }
         sb.AppendLine("late interaction (token vectors), top-1 / top-2 / top-3, out of fold where fitted:");
+        int pooled = Array.IndexOf(SentenceModel.FeatureNames, "dense");
+        sb.AppendLine("  pooled cosine (dense) alone: " + TopK(qs, qs.ToDictionary(q => q, q => q.Candidates.Select(c => c.X[pooled]).ToArray())));
         for (int f = 0; f < k; f++)
         {
             int col = f;
@@ -146,8 +148,24 @@ public static class SentenceRankerFitter
             sb.AppendLine(CultureInfo.InvariantCulture, $"  hand score + {LateInteraction.FeatureNames[f]} (conditional logit, L2 {l2}): {Logit(With(c => [1, c.X[hand], (c.Late ?? none)[col]]))}");
         }
         sb.AppendLine(CultureInfo.InvariantCulture, $"  hand score + all five: {Logit(With(c => [1, c.X[hand], .. c.Late ?? none]))}");
+        // the hand score with its pooled cosine replaced by MaxSim (IDF), mapped onto the cosine's mean and spread over all
+        // candidates (as CosineScale maps another model's cosines): nothing fitted
+        int dense = pooled, idfColumn = Array.IndexOf(LateInteraction.FeatureNames, "li_maxsim_idf");
+        var all = qs.SelectMany(q => q.Candidates).Where(c => c.Late is not null).ToList();
+        var (dm, ds) = MeanSd(all.Select(c => c.X[dense]).ToList());
+        var (lm, ls) = MeanSd(all.Select(c => c.Late![idfColumn]).ToList());
+        double slope = ls > 0 ? ds / ls : 0, offset = dm - slope * lm;
+        sb.AppendLine(FormattableString.Invariant($"  hand score with its cosine replaced by li_maxsim_idf × {slope:0.000} {offset:+0.000;-0.000}: ") + TopK(qs, qs.ToDictionary(q => q, q => q.Candidates
+            .Select(c => c.X[hand] + ExtractiveAnswerer.DenseWeight * (slope * (c.Late ?? none)[idfColumn] + offset - c.X[dense])).ToArray())));
         sb.AppendLine(CultureInfo.InvariantCulture, $"  conditional logit, all features + late interaction (L2 {l2}): {Logit(With(c => [.. c.X, .. c.Late ?? none]))}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"  conditional logit, all features without (same L2, same folds): {Logit(With(c => c.X))}");
+    }
+
+    static (double Mean, double Sd) MeanSd(IReadOnlyList<double> v)
+    {
+        if (v.Count == 0) return (0, 0);
+        double mean = v.Average();
+        return (mean, Math.Sqrt(v.Average(x => (x - mean) * (x - mean))));
     }
 
     /// <summary>Each question scored by a model fitted on the other folds.</summary>
