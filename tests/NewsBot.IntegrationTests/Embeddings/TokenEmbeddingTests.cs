@@ -62,3 +62,24 @@ public sealed class TokenEmbeddingTests(MiniLMInt8Fixture fixture) : IClassFixtu
         Assert.Equal(["[CLS]", "flooding", "closed", "the", "bridge", ".", "[SEP]"], viaEmbedder[0].Tokens);
     }
 }
+
+/// <summary>The token port with a query prefix (ArcticXs): the pooled vector is the prefixed query's, the tokens are the question's own.</summary>
+public sealed class ArcticTokenEmbeddingTests(ArcticXsFixture fixture) : IClassFixture<ArcticXsFixture>
+{
+    [Fact]
+    public async Task The_query_prefix_is_embedded_but_its_tokens_are_left_out()
+    {
+        var embedder = new Embedder(fixture.Generator, OnnxEmbeddingProfiles.For(LocalEmbeddingModel.ArcticXs));
+        const string question = "Who opened the new library?";
+
+        var query = (await embedder.EmbedTokensAsync([question], query: true))![0];
+        var passage = (await embedder.EmbedTokensAsync([question], query: false))![0];
+
+        Assert.Equal(["[CLS]", "who", "opened", "the", "new", "library", "?", "[SEP]"], query.Tokens);
+        Assert.Equal(passage.Tokens, query.Tokens);
+        Assert.Equal(query.Tokens.Count, query.Vectors.Count);
+        // the pooled vector is still the one retrieval compares, with the instruction
+        Assert.Equal(await embedder.EmbedQueryAsync(question), query.Pooled);
+        Assert.NotEqual(passage.Pooled, query.Pooled);
+    }
+}
