@@ -1,5 +1,6 @@
 using NewsBot.Core.Answering;
 using NewsBot.Core.Retrieval;
+using NewsBot.Evaluation;
 using NewsBot.UnitTests.Fakes;
 
 namespace NewsBot.UnitTests.Answering;
@@ -67,5 +68,27 @@ public class LateInteractionTests
 
         Assert.Null(embedder.TokenGenerator);
         Assert.Null(await embedder.EmbedTokensAsync(["anything"], query: false));
+    }
+
+    [Fact]
+    public async Task Feature_rows_carry_the_late_features_beside_the_fitted_list_and_read_back()
+    {
+        var features = new double[SentenceModel.FeatureNames.Length];
+        var rows = new SentenceFeatureRows("Who opened the library?",
+        [
+            new SentenceFeatureRow("Mayor Ann Lee opened the library.", "a", 6, features, [0.8, 0.7, 0.9, 0.3, 0.2]),
+            new SentenceFeatureRow("The library has many books.", "a", 5, features),
+        ]);
+        var item = new QaItem { Id = "q1", Question = "Who opened the library?", Answers = ["Ann Lee"] };
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "f.jsonl");
+        await File.WriteAllTextAsync(path, SentenceModelFitter.Row(item, answerable: true, rows) + "\n");
+
+        var read = SentenceModelFitter.Load([path]).Single();
+
+        Assert.Equal([true, false], read.Candidates.Select(c => c.Label));
+        Assert.Equal([0.8, 0.7, 0.9, 0.3, 0.2], read.Candidates[0].Late!);
+        Assert.Null(read.Candidates[1].Late); // a generator without token vectors writes none
+        Assert.Equal(SentenceModel.FeatureNames.Length, read.Candidates[0].X.Length);
     }
 }
