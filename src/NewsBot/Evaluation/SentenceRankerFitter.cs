@@ -159,6 +159,12 @@ public static class SentenceRankerFitter
             .Select(c => c.X[hand] + ExtractiveAnswerer.DenseWeight * (slope * (c.Late ?? none)[idfColumn] + offset - c.X[dense])).ToArray())));
         sb.AppendLine(CultureInfo.InvariantCulture, $"  conditional logit, all features + late interaction (L2 {l2}): {Logit(With(c => [.. c.X, .. c.Late ?? none]))}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"  conditional logit, all features without (same L2, same folds): {Logit(With(c => c.X))}");
+        // the penalty above was chosen without the new features: with them another might suit, so each is shown
+        foreach (var other in RankPenalties.Where(p => p != l2))
+        {
+            l2 = other;
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  at L2 {other}: with {Logit(With(c => [.. c.X, .. c.Late ?? none]))}; without {Logit(With(c => c.X))}");
+        }
     }
 
     static (double Mean, double Sd) MeanSd(IReadOnlyList<double> v)
