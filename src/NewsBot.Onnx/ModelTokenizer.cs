@@ -23,13 +23,27 @@ internal sealed class ModelTokenizer
     const int StackTokens = 512;
 
     readonly BertTokenizer _tokenizer = new();
+    readonly Lazy<string[]> _vocabulary;
 
     ModelTokenizer(LocalModelSpec spec)
     {
         using var stream = spec.OpenResource(spec.VocabResource);
         using var reader = new StreamReader(stream, Encoding.UTF8); // vocab.txt has CRLF line ends; ReadLine drops both
         _tokenizer.LoadVocabulary(reader, convertInputToLowercase: spec.LowerCase, normalization: NormalizationForm.FormD);
+        // FastBertTokenizer maps text to ids only; the id → token text map (for token vectors) is the vocabulary's
+        // lines, read again on first use
+        _vocabulary = new Lazy<string[]>(() =>
+        {
+            using var again = spec.OpenResource(spec.VocabResource);
+            using var lines = new StreamReader(again, Encoding.UTF8);
+            var list = new List<string>();
+            while (lines.ReadLine() is { } line) list.Add(line);
+            return [.. list];
+        }, LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>The vocabulary's text of a token id ("[CLS]", "market", "##ing").</summary>
+    public string TokenText(long id) => id >= 0 && id < _vocabulary.Value.Length ? _vocabulary.Value[id] : "[UNK]";
 
     public static ModelTokenizer For(LocalEmbeddingModel model) => Shared[(int)model].Value;
 

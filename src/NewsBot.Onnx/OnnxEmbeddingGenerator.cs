@@ -4,6 +4,7 @@ using System.Runtime.Intrinsics.X86;
 using Microsoft.Extensions.AI;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using NewsBot.Core.Retrieval;
 
 namespace NewsBot.Onnx;
 
@@ -33,7 +34,7 @@ namespace NewsBot.Onnx;
 /// <para>An empty or blank text is embedded like sentence-transformers does it, as the bare sequence
 /// [CLS] [SEP]: a fixed unit vector, not an error. A null text is an <see cref="ArgumentException"/>.</para>
 /// </remarks>
-public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>
+public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embedding<float>>, ITokenEmbeddingGenerator
 {
     public const string ProviderName = "onnx";
 
@@ -145,8 +146,20 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         return result;
     }
 
-    /// <summary>Embeds <paramref name="texts"/> in batches of <paramref name="batchSize"/>; vectors in input order.</summary>
-    internal async Task<(float[][] Vectors, long Tokens)> EmbedAsync(IReadOnlyList<string> texts, int batchSize, CancellationToken ct)
+    /// <summary>
+    /// The token vectors before pooling (MiniLM's <c>last_hidden_state</c> rows, [CLS] and [SEP] included) and the pooled
+    /// vector of each text, from the same run as <see cref="GenerateAsync"/> would make (same batches, same int8 scales).
+    /// </summary>
+    public async Task<IReadOnlyList<TokenEmbedding>> EmbedTokensAsync(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var tokens = new TokenEmbedding[texts.Count];
+        await EmbedAsync(texts, BatchSize, cancellationToken, tokens).ConfigureAwait(false);
+        return tokens;
+    }
+
+    /// <summary>Embeds <paramref name="texts"/> in batches of <paramref name="batchSize"/>; vectors in input order (and token vectors into <paramref name="tokenResults"/> when given).</summary>
+    internal async Task<(float[][] Vectors, long Tokens)> EmbedAsync(IReadOnlyList<string> texts, int batchSize, CancellationToken ct, TokenEmbedding[]? tokenResults = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         ArgumentOutOfRangeException.ThrowIfLessThan(batchSize, 1);
@@ -177,7 +190,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
         if (batches == 1 || runtime.Lanes == 1)
         {
             for (int start = 0; start < n; start += batchSize)
-                await RunBatchAsync(runtime, tokenizer, texts, order.AsMemory(start, Math.Min(batchSize, n - start)), lengths, results, ct).ConfigureAwait(false);
+                await RunBatchAsync(runtime, tokenizer, texts, order.AsMemory(start, Math.Min(batchSize, n - start)), lengths, results, ct, tokenResults).ConfigureAwait(false);
         }
         else
         {
@@ -186,14 +199,14 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             await Parallel.ForAsync(0, batches, parallel, async (b, token) =>
             {
                 int start = b * batchSize;
-                await RunBatchAsync(runtime, tokenizer, texts, order.AsMemory(start, Math.Min(batchSize, n - start)), lengths, results, token).ConfigureAwait(false);
+                await RunBatchAsync(runtime, tokenizer, texts, order.AsMemory(start, Math.Min(batchSize, n - start)), lengths, results, token, tokenResults).ConfigureAwait(false);
             }).ConfigureAwait(false);
         }
         return (results, totalTokens);
     }
 
     async Task RunBatchAsync(
-        OnnxModelRuntime runtime, ModelTokenizer tokenizer, IReadOnlyList<string> texts, ReadOnlyMemory<int> rows, int[] lengths, float[][] results, CancellationToken ct)
+        OnnxModelRuntime runtime, ModelTokenizer tokenizer, IReadOnlyList<string> texts, ReadOnlyMemory<int> rows, int[] lengths, float[][] results, CancellationToken ct, TokenEmbedding[]? tokenResults)
     {
         ct.ThrowIfCancellationRequested();
         await _gate.WaitAsync(ct).ConfigureAwait(false);
@@ -203,7 +216,7 @@ public sealed class OnnxEmbeddingGenerator : IEmbeddingGenerator<string, Embeddi
             var lane = runtime.RentLane();
             try
             {
-                runtime.Run(lane, tokenizer, texts, rows.Span, lengths, results, ct);
+                runtime.Run(lane, tokenizer, texts, rows.Span, lengths, results, ct, tokenResults);
             }
             finally
             {

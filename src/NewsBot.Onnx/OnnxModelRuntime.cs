@@ -3,6 +3,7 @@ using System.Numerics.Tensors;
 using System.Runtime.Intrinsics.X86;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
+using NewsBot.Core.Retrieval;
 
 namespace NewsBot.Onnx;
 
@@ -140,14 +141,15 @@ internal sealed class OnnxModelRuntime : IDisposable
 
     /// <summary>
     /// Runs one batch in <paramref name="lane"/>: <paramref name="rows"/> are indexes into <paramref name="texts"/>,
-    /// longest first, whose token counts are in <paramref name="lengths"/>; writes each unit vector to <paramref name="results"/>.
+    /// longest first, whose token counts are in <paramref name="lengths"/>; writes each unit vector to <paramref name="results"/>
+    /// and, when <paramref name="tokenResults"/> is given, each text's token vectors before pooling there.
     /// </summary>
-    public void Run(Lane lane, ModelTokenizer tokenizer, IReadOnlyList<string> texts, ReadOnlySpan<int> rows, int[] lengths, float[][] results, CancellationToken ct)
+    public void Run(Lane lane, ModelTokenizer tokenizer, IReadOnlyList<string> texts, ReadOnlySpan<int> rows, int[] lengths, float[][] results, CancellationToken ct, TokenEmbedding[]? tokenResults = null)
     {
         if (_unmasked && rows.Length > 1)
         {
             // A graph without the attention mask must not see padding: one row a run.
-            for (int i = 0; i < rows.Length; i++) Run(lane, tokenizer, texts, rows.Slice(i, 1), lengths, results, ct);
+            for (int i = 0; i < rows.Length; i++) Run(lane, tokenizer, texts, rows.Slice(i, 1), lengths, results, ct, tokenResults);
             return;
         }
         int batch = rows.Length;
@@ -194,6 +196,7 @@ internal sealed class OnnxModelRuntime : IDisposable
         {
             int len = lengths[rows[b]];
             var rowStart = hidden.Slice(b * seq * _dim);
+            if (tokenResults is not null) tokenResults[rows[b]] = Tokens(lane, tokenizer, rowStart, b * seq, len);
             var v = new float[_dim];
             rowStart[.._dim].CopyTo(v); // the [CLS] vector
             if (_spec.Pooling == Pooling.Mean)
@@ -205,7 +208,21 @@ internal sealed class OnnxModelRuntime : IDisposable
             float norm = TensorPrimitives.Norm(v);
             TensorPrimitives.Multiply(v, 1f / MathF.Max(norm, 1e-12f), v);
             results[rows[b]] = v;
+            if (tokenResults is not null) tokenResults[rows[b]] = tokenResults[rows[b]] with { Pooled = v };
         }
+    }
+
+    /// <summary>One text's token vectors (copied out of the lane's reused buffer) and token texts; the pooled vector is set by the caller.</summary>
+    TokenEmbedding Tokens(Lane lane, ModelTokenizer tokenizer, ReadOnlySpan<float> rowStart, int idStart, int len)
+    {
+        var vectors = new float[len][];
+        var tokens = new string[len];
+        for (int t = 0; t < len; t++)
+        {
+            vectors[t] = rowStart.Slice(t * _dim, _dim).ToArray();
+            tokens[t] = tokenizer.TokenText(lane.InputIds[idStart + t]);
+        }
+        return new TokenEmbedding([], tokens, vectors);
     }
 
     /// <summary>The buffers one run reads and writes.</summary>

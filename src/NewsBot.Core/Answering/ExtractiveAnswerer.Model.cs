@@ -4,7 +4,8 @@ using NewsBot.Core.Text;
 namespace NewsBot.Core.Answering;
 
 /// <summary>One candidate sentence's features for the learned scorer (<see cref="SentenceModel"/>), with what labelling needs.</summary>
-public sealed record SentenceFeatureRow(string Text, string ArticleId, int Words, double[] Features);
+/// <param name="Late">The late-interaction features (<see cref="LateInteraction.FeatureNames"/>) when the embedding model gives token vectors; kept apart from <paramref name="Features"/>, whose order the fitted weights belong to.</param>
+public sealed record SentenceFeatureRow(string Text, string ArticleId, int Words, double[] Features, double[]? Late = null);
 
 /// <summary>All candidate sentences of one question, as the answerer saw them.</summary>
 public sealed record SentenceFeatureRows(string Question, IReadOnlyList<SentenceFeatureRow> Rows);

@@ -11,7 +11,7 @@ namespace NewsBot.Core.Answering;
 public sealed partial class ExtractiveAnswerer
 {
     /// <summary>Share of the score given by the sentence's cosine similarity to the question.</summary>
-    const double DenseWeight = 0.5;
+    public const double DenseWeight = 0.5;
 
     /// <summary>Share given by the IDF-weighted share of the question's words the sentence holds.</summary>
     const double CoverageWeight = 0.4;

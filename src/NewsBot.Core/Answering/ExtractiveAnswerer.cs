@@ -102,7 +102,17 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder, SentenceEmbedd
                 articleNames[group.Key] = questionNames.Count(words.Contains) / (double)questionNames.Count;
             }
 
-        var vectors = await scorer.EmbedPassagesAsync(candidates.Select(c => c.Text).ToList(), ct).ConfigureAwait(false);
+        // late interaction (token vectors) only where it is used and the model offers token vectors: otherwise today's path
+        double[][]? late = null;
+        float[][] vectors;
+        if (FeatureSink is not null && scorer.TokenGenerator is not null)
+        {
+            var sentenceTokens = (await scorer.EmbedTokensAsync(candidates.Select(c => c.Text).ToList(), query: false, ct).ConfigureAwait(false))!;
+            var questionTokens = (await scorer.EmbedTokensAsync([question], query: true, ct).ConfigureAwait(false))![0];
+            vectors = sentenceTokens.Select(t => t.Pooled).ToArray(); // the same run's pooled vectors: the hand score is unchanged
+            late = LateInteraction.ForCandidates(questionTokens, sentenceTokens);
+        }
+        else vectors = await scorer.EmbedPassagesAsync(candidates.Select(c => c.Text).ToList(), ct).ConfigureAwait(false);
         var scored = new List<(int Index, double Score)>();
         // the learned scorer's inputs, gathered only when it runs or its features are written (eval --features)
         useModel &= !useRanker;
@@ -158,7 +168,7 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder, SentenceEmbedd
         if (wantFeatures)
         {
             features = Features(new FeatureInputs(candidates, parts, kind, JudgeAt, previous, t => CoverageOf(t, idf, idfTotal), articleRank, Years(question + " " + asked).ToHashSet()));
-            FeatureSink?.Invoke(new SentenceFeatureRows(question, candidates.Select((c, i) => new SentenceFeatureRow(c.Text, c.Hit.Article.Id, c.Text.Split(' ').Length, features[i])).ToList()));
+            FeatureSink?.Invoke(new SentenceFeatureRows(question, candidates.Select((c, i) => new SentenceFeatureRow(c.Text, c.Hit.Article.Id, c.Text.Split(' ').Length, features[i], late?[i])).ToList()));
             probability = features.Select(SentenceModel.Probability).ToArray();
         }
         if (useModel)

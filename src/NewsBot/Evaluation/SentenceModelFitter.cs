@@ -26,7 +26,8 @@ public static class SentenceModelFitter
     /// <summary>Words the "According to OUTLET (DATE):" lead adds per source, for the simulated answer length.</summary>
     internal const int LeadWords = 7;
 
-    internal sealed record Candidate(bool Label, int Words, string Article, double[] X, string Text = "");
+    /// <param name="Late">The late-interaction features (<see cref="LateInteraction.FeatureNames"/>), when the rows have them.</param>
+    internal sealed record Candidate(bool Label, int Words, string Article, double[] X, string Text = "", double[]? Late = null);
 
     internal sealed record Question(string Id, string Set, bool Answerable, List<Candidate> Candidates, string Text = "", IReadOnlyList<string>? Answers = null);
 
@@ -44,6 +45,7 @@ public static class SentenceModelFitter
             words = r.Words,
             article = r.ArticleId,
             f = r.Features.Select(v => Math.Round(v, 5)),
+            li = r.Late?.Select(v => Math.Round(v, 5)),
         }),
     });
 
@@ -103,7 +105,7 @@ public static class SentenceModelFitter
                 var o = JsonNode.Parse(line)!;
                 questions.Add(new Question(o["id"]!.GetValue<string>(), Path.GetFileName(file), o["answerable"]!.GetValue<bool>(), o["rows"]!.AsArray().Select(r => new Candidate(
                     r!["label"]!.GetValue<int>() == 1, r["words"]!.GetValue<int>(), r["article"]!.GetValue<string>(), r["f"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray(),
-                    r["text"]?.GetValue<string>() ?? "")).ToList(),
+                    r["text"]?.GetValue<string>() ?? "", r["li"]?.AsArray().Select(v => v!.GetValue<double>()).ToArray())).ToList(),
                     o["question"]?.GetValue<string>() ?? "", o["answers"]?.AsArray().Select(a => a!.GetValue<string>()).ToList()));
             }
         if (questions.SelectMany(q => q.Candidates).Any(c => c.X.Length != SentenceModel.FeatureNames.Length))

@@ -58,6 +58,7 @@ public static class SentenceRankerFitter
         sb.AppendLine("  hand score: " + TopK(qs, qs.ToDictionary(q => q, q => q.Candidates.Select(c => c.X[hand]).ToArray())));
         sb.AppendLine("  pointwise logistic (sixth pass): " + TopK(qs, pointwise));
         sb.AppendLine(CultureInfo.InvariantCulture, $"  conditional logit (L2 {rankL2}): {TopK(qs, oofRank)}");
+        if (qs.Any(q => q.Candidates.Any(c => c.Late is not null))) LateInteractionReport(sb, qs, ranked, rankL2, hand);
 
         // 2. answerability from the out-of-fold ranker's view of each question
         var qf = qs.ToDictionary(q => q, q => SentenceRanker.QuestionFeatures(q.Candidates.Select(c => c.X).ToList(), oofRank[q], q.Candidates.Select(c => c.Article).ToList()));
@@ -113,6 +114,64 @@ public static class SentenceRankerFitter
         sb.AppendLine("answerability weights (SentenceRanker.QuestionWeights):");
         for (int k = 0; k < questionWeights.Length; k++) sb.AppendLine(CultureInfo.InvariantCulture, $"        {questionWeights[k]:0.0000}, // {SentenceRanker.QuestionFeatureNames[k]}");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The late-interaction diagnostic (BENCHMARKS.md §1.3.1, tenth pass), on the same folds and penalty as the ranker above:
+    /// each <see cref="LateInteraction"/> feature alone as the ranking, the hand score with each of them (a conditional
+    /// logit on the two: what adding it to the hand score could do), and the conditional logit on all the features with and
+    /// without them.
+    /// </summary>
+    static void LateInteractionReport(StringBuilder sb, List<Question> qs, List<Question> ranked, double l2, int hand)
+    {
+        int k = LateInteraction.FeatureNames.Length;
+        var none = new double[k];
+        List<Question> With(Func<Candidate, double[]> x) => qs.Select(q => q with { Candidates = q.Candidates.Select(c => c with { X = x(c) }).ToList() }).ToList();
+        string Logit(List<Question> view)
+        {
+            var rankedIds = ranked.Select(q => (q.Set, q.Id)).ToHashSet();
+            var oof = OutOfFold(view, train => FitRanker(train.Where(q => rankedIds.Contains((q.Set, q.Id))).ToList(), view[0].Candidates[0].X.Length, l2),
+                (w, q) => SentenceRanker.Scores(q.Candidates.Select(c => c.X).ToList(), w));
+            return TopK(view, oof);
+        }
+        sb.AppendLine("late interaction (token vectors), top-1 / top-2 / top-3, out of fold where fitted:");
+        int pooled = Array.IndexOf(SentenceModel.FeatureNames, "dense");
+        sb.AppendLine("  pooled cosine (dense) alone: " + TopK(qs, qs.ToDictionary(q => q, q => q.Candidates.Select(c => c.X[pooled]).ToArray())));
+        for (int f = 0; f < k; f++)
+        {
+            int col = f;
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  {LateInteraction.FeatureNames[f]} alone: {TopK(qs, qs.ToDictionary(q => q, q => q.Candidates.Select(c => (c.Late ?? none)[col]).ToArray()))}");
+        }
+        for (int f = 0; f < k; f++)
+        {
+            int col = f;
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  hand score + {LateInteraction.FeatureNames[f]} (conditional logit, L2 {l2}): {Logit(With(c => [1, c.X[hand], (c.Late ?? none)[col]]))}");
+        }
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  hand score + all five: {Logit(With(c => [1, c.X[hand], .. c.Late ?? none]))}");
+        // the hand score with its pooled cosine replaced by MaxSim (IDF), mapped onto the cosine's mean and spread over all
+        // candidates (as CosineScale maps another model's cosines): nothing fitted
+        int dense = pooled, idfColumn = Array.IndexOf(LateInteraction.FeatureNames, "li_maxsim_idf");
+        var all = qs.SelectMany(q => q.Candidates).Where(c => c.Late is not null).ToList();
+        var (dm, ds) = MeanSd(all.Select(c => c.X[dense]).ToList());
+        var (lm, ls) = MeanSd(all.Select(c => c.Late![idfColumn]).ToList());
+        double slope = ls > 0 ? ds / ls : 0, offset = dm - slope * lm;
+        sb.AppendLine(FormattableString.Invariant($"  hand score with its cosine replaced by li_maxsim_idf × {slope:0.000} {offset:+0.000;-0.000}: ") + TopK(qs, qs.ToDictionary(q => q, q => q.Candidates
+            .Select(c => c.X[hand] + ExtractiveAnswerer.DenseWeight * (slope * (c.Late ?? none)[idfColumn] + offset - c.X[dense])).ToArray())));
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  conditional logit, all features + late interaction (L2 {l2}): {Logit(With(c => [.. c.X, .. c.Late ?? none]))}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  conditional logit, all features without (same L2, same folds): {Logit(With(c => c.X))}");
+        // the penalty above was chosen without the new features: with them another might suit, so each is shown
+        foreach (var other in RankPenalties.Where(p => p != l2))
+        {
+            l2 = other;
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  at L2 {other}: with {Logit(With(c => [.. c.X, .. c.Late ?? none]))}; without {Logit(With(c => c.X))}");
+        }
+    }
+
+    static (double Mean, double Sd) MeanSd(IReadOnlyList<double> v)
+    {
+        if (v.Count == 0) return (0, 0);
+        double mean = v.Average();
+        return (mean, Math.Sqrt(v.Average(x => (x - mean) * (x - mean))));
     }
 
     /// <summary>Each question scored by a model fitted on the other folds.</summary>
