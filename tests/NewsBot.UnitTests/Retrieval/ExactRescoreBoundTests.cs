@@ -18,6 +18,7 @@ public sealed class ExactRescoreBoundTests : IDisposable
     public void Dispose()
     {
         InMemoryHybridIndex.UseRescoreBound = true;
+        InMemoryHybridIndex.F16InPlaceBytes = InMemoryHybridIndex.DefaultF16InPlaceBytes;
         File.Delete(_path);
     }
 
@@ -196,15 +197,18 @@ public sealed class ExactRescoreBoundTests : IDisposable
         AssertSameAsRescoringAll(Build(rows), rows, rng, 400);
     }
 
-    [Fact]
-    public void A_mapped_index_returns_with_the_bound_exactly_what_rescoring_every_candidate_returns()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void A_mapped_index_returns_with_the_bound_exactly_what_rescoring_every_candidate_returns(bool inPlace)
     {
-        var rng = new Random(13);
+        var rng = new Random(inPlace ? 12 : 13);
         var rows = Clustered(6_000, 384, 40, rng);
         using (var file = File.Create(_path)) Build(rows).WriteTo(file, new SnapshotHeader("db", "m", 1, 1, 0));
         var index = InMemoryHybridIndex.Open(_path).Index;
         // rows added since the snapshot are re-scored from the heap, the rest from the file
         for (int i = 0; i < 300; i++) index.Add(rows.Length + i + 1, "late" + i, null, null, rows[rng.Next(rows.Length)], [], []);
+        InMemoryHybridIndex.F16InPlaceBytes = inPlace ? long.MaxValue : 0;
         try
         {
             AssertSameAsRescoringAll(index, rows, rng, 300);
