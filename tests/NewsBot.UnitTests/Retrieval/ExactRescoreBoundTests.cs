@@ -11,46 +11,25 @@ namespace NewsBot.UnitTests.Retrieval;
 /// rows, scores and order, with duplicates and ties at the k-th place, filters, and heap or mapped rows.
 /// </summary>
 [Collection(DenseScanSettings.Name)]
-public sealed class ExactRescoreBoundTests : IDisposable
+public sealed class ExactRescoreBoundTests
 {
-    readonly string _path = Path.Combine(Path.GetTempPath(), $"newsbot-rescore-{Guid.NewGuid():N}.snapshot");
-
-    public void Dispose()
-    {
-        InMemoryHybridIndex.UseRescoreBound = true;
-        InMemoryHybridIndex.F16InPlaceBytes = InMemoryHybridIndex.DefaultF16InPlaceBytes;
-        File.Delete(_path);
-    }
-
     static double Gaussian(Random rng) => Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
-    /// <summary>Shaped like sentence embeddings: topics around a shared offset, unit length; many rows repeat one exactly, or nearly.</summary>
-    static float[][] Clustered(int n, int dim, int topics, Random rng)
+    /// <summary>
+    /// Shaped like sentence embeddings (<see cref="BinaryQuantisationTests.Clustered"/>, 384 dimensions), with many rows
+    /// repeating another exactly (the bench draws vectors from a pool) or nearly (a few components moved by a rounding's worth).
+    /// </summary>
+    static float[][] Clustered(int n, int topics, Random rng)
     {
-        var offset = Enumerable.Range(0, dim).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.08f).ToArray();
-        var pool = Enumerable.Range(0, topics).Select(_ =>
-        {
-            var v = Enumerable.Range(0, dim).Select(i => offset[i] + (float)Gaussian(rng) * 0.04f).ToArray();
-            VectorMath.NormalizeInPlace(v);
-            return v;
-        }).ToArray();
-        var rows = new float[n][];
-        for (int i = 0; i < n; i++)
+        var rows = BinaryQuantisationTests.Clustered(n, topics, rng.Next());
+        for (int i = 1; i < n; i++)
         {
             double kind = rng.NextDouble();
-            if (i > 0 && kind < 0.15) rows[i] = rows[rng.Next(i)]; // an exact duplicate (the bench draws vectors from a pool)
-            else if (i > 0 && kind < 0.3)
+            if (kind < 0.15) rows[i] = rows[rng.Next(i)];
+            else if (kind < 0.3)
             {
-                // a near-duplicate: a few components moved by a rounding's worth
                 var v = (float[])rows[rng.Next(i)].Clone();
-                for (int j = 0; j < 4; j++) v[rng.Next(dim)] += (float)Gaussian(rng) * 1e-4f;
-                rows[i] = v;
-            }
-            else
-            {
-                var b = pool[rng.Next(topics)];
-                var v = b.Select(x => x + 0.35f * (float)(rng.NextDouble() * 2 - 1) / MathF.Sqrt(dim)).ToArray();
-                VectorMath.NormalizeInPlace(v);
+                for (int j = 0; j < 4; j++) v[rng.Next(v.Length)] += (float)Gaussian(rng) * 1e-4f;
                 rows[i] = v;
             }
         }
@@ -76,7 +55,7 @@ public sealed class ExactRescoreBoundTests : IDisposable
     /// <summary>Vector families the bound must hold for: embedding-like, uniform, heavy-tailed, tiny (half's subnormal range), large.</summary>
     public static TheoryData<string, int> Families => new()
     {
-        { "clustered", 384 }, { "clustered", 100 }, { "uniform", 384 }, { "outlier", 384 }, { "tiny", 384 }, { "large", 384 }, { "uniform", 37 },
+        { "clustered", 384 }, { "uniform", 384 }, { "uniform", 100 }, { "outlier", 384 }, { "tiny", 384 }, { "large", 384 }, { "uniform", 37 },
     };
 
     static float[] Row(string family, int dim, Random rng) => family switch
@@ -94,7 +73,7 @@ public sealed class ExactRescoreBoundTests : IDisposable
     public void The_exact_score_lies_within_the_bound_of_the_int8_estimate_for_every_row_and_query(string family, int dim)
     {
         var rng = new Random(dim * 31 + family.Length);
-        var rows = family == "clustered" ? Clustered(1_500, dim, 12, rng) : Enumerable.Range(0, 1_500).Select(_ => Row(family, dim, rng)).ToArray();
+        var rows = family == "clustered" ? Clustered(1_500, 12, rng) : Enumerable.Range(0, 1_500).Select(_ => Row(family, dim, rng)).ToArray();
         var index = Build(rows);
         double factor = InMemoryHybridIndex.RescoreErrorFactor(dim);
         double worst = 0;
@@ -152,7 +131,14 @@ public sealed class ExactRescoreBoundTests : IDisposable
     static List<(long Row, float Score, int? Rank)> Run(InMemoryHybridIndex index, HybridQuery query, bool bound)
     {
         InMemoryHybridIndex.UseRescoreBound = bound;
-        return [.. index.Search(query, 60).Select(c => (c.RowId, c.DenseScore, c.DenseRank))];
+        try
+        {
+            return [.. index.Search(query, 60).Select(c => (c.RowId, c.DenseScore, c.DenseRank))];
+        }
+        finally
+        {
+            InMemoryHybridIndex.UseRescoreBound = true;
+        }
     }
 
     /// <summary>Queries near stored rows, stored rows themselves (ties with their duplicates) and unrelated ones, at several k and with filters.</summary>
@@ -193,7 +179,7 @@ public sealed class ExactRescoreBoundTests : IDisposable
     public void A_heap_index_returns_with_the_bound_exactly_what_rescoring_every_candidate_returns()
     {
         var rng = new Random(11);
-        var rows = Clustered(6_000, 384, 40, rng);
+        var rows = Clustered(6_000, 40, rng);
         AssertSameAsRescoringAll(Build(rows), rows, rng, 400);
     }
 
@@ -203,9 +189,10 @@ public sealed class ExactRescoreBoundTests : IDisposable
     public void A_mapped_index_returns_with_the_bound_exactly_what_rescoring_every_candidate_returns(bool inPlace)
     {
         var rng = new Random(inPlace ? 12 : 13);
-        var rows = Clustered(6_000, 384, 40, rng);
-        using (var file = File.Create(_path)) Build(rows).WriteTo(file, new SnapshotHeader("db", "m", 1, 1, 0));
-        var index = InMemoryHybridIndex.Open(_path).Index;
+        var rows = Clustered(6_000, 40, rng);
+        var path = Path.Combine(Path.GetTempPath(), $"newsbot-rescore-{Guid.NewGuid():N}.snapshot");
+        using (var file = File.Create(path)) Build(rows).WriteTo(file, new SnapshotHeader("db", "m", 1, 1, 0));
+        var index = InMemoryHybridIndex.Open(path).Index;
         // rows added since the snapshot are re-scored from the heap, the rest from the file
         for (int i = 0; i < 300; i++) index.Add(rows.Length + i + 1, "late" + i, null, null, rows[rng.Next(rows.Length)], [], []);
         InMemoryHybridIndex.F16InPlaceBytes = inPlace ? long.MaxValue : 0;
@@ -215,7 +202,9 @@ public sealed class ExactRescoreBoundTests : IDisposable
         }
         finally
         {
+            InMemoryHybridIndex.F16InPlaceBytes = InMemoryHybridIndex.DefaultF16InPlaceBytes;
             index.Dispose();
+            File.Delete(path);
         }
     }
 
@@ -224,7 +213,7 @@ public sealed class ExactRescoreBoundTests : IDisposable
     {
         // 400 copies of one row and others near it: the top 50 of 200 candidates is a tie of exact scores
         var rng = new Random(3);
-        var one = Clustered(1, 384, 1, rng)[0];
+        var one = Clustered(1, 1, rng)[0];
         var rows = Enumerable.Range(0, 2_000).Select(i => i % 5 == 0 ? one : Near(one, rng, 0.4f)).ToArray();
         var index = Build(rows);
         var all = Run(index, Dense(one, 50), bound: false);
