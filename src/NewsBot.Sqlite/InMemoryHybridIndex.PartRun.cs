@@ -221,48 +221,4 @@ internal sealed partial class InMemoryHybridIndex
             }
         }
     }
-
-    /// <summary>
-    /// The exact re-scoring of the int8 candidates from half precision (<see cref="IPartsTail"/>): the candidates in int8
-    /// order, scored in chunks that any core may take (each a few dozen positional reads of the file), then kept in the
-    /// same order as one thread scoring them all would keep them, so the result does not depend on who scored what.
-    /// </summary>
-    sealed class ExactRescore(InMemoryHybridIndex index, float[] query, int k, Func<TopK> candidates) : IPartsTail
-    {
-        const int Chunk = 25;
-        List<(int Id, float Score)> _sorted = [];
-        float[] _exact = [];
-
-        public List<(int Slot, float Score)> Result { get; private set; } = [];
-
-        public int Prepare()
-        {
-            _sorted = candidates().ToSortedList();
-            index.ReadAheadF16(_sorted); // from a cold page cache: the rows' reads side by side (§2.2.7)
-            _exact = new float[_sorted.Count];
-            return (_sorted.Count + Chunk - 1) / Chunk;
-        }
-
-        public void Item(int chunk)
-        {
-            Span<float> buf = index._dim <= 4096 ? stackalloc float[index._dim] : new float[index._dim];
-            for (int i = chunk * Chunk, end = Math.Min(_sorted.Count, i + Chunk); i < end; i++)
-                _exact[i] = index.Exact(_sorted[i].Id, query, buf);
-        }
-
-        public void Finish()
-        {
-            var exact = new TopK(k);
-            for (int i = 0; i < _sorted.Count; i++) exact.Add(_sorted[i].Id, _exact[i]);
-            Result = exact.ToSortedList();
-        }
-
-        /// <summary>All of it on the calling thread.</summary>
-        public List<(int Slot, float Score)> Run()
-        {
-            for (int i = 0, n = Prepare(); i < n; i++) Item(i);
-            Finish();
-            return Result;
-        }
-    }
 }

@@ -13,23 +13,23 @@ internal sealed partial class InMemoryHybridIndex
     /// (other work took the memory, a small machine) paid a disk read per candidate in sequence (BENCHMARKS.md §2.2.7).
     /// From a warm cache this costs the <see cref="ReadAheadProbes"/> probe reads and asks nothing.
     /// </summary>
-    void ReadAheadF16(List<(int Id, float Score)> candidates)
+    void ReadAheadF16(ReadOnlySpan<int> candidates)
     {
-        if (_map is null || candidates.Count == 0) return;
+        if (_map is null || candidates.Length == 0) return;
         int rowBytes = _dim * 2;
         Span<byte> probe = rowBytes <= 8192 ? stackalloc byte[rowBytes] : new byte[rowBytes];
         bool cold = false;
-        for (int i = 0, probed = 0; i < candidates.Count && probed < ReadAheadProbes && !cold; i++)
+        for (int i = 0, probed = 0; i < candidates.Length && probed < ReadAheadProbes && !cold; i++)
         {
-            int slot = candidates[i].Id;
+            int slot = candidates[i];
             if (slot >= _mappedSlots) continue; // added since the snapshot: in the heap
             probed++;
             cold = !_map.IsCached(_f16At + (long)slot * rowBytes, probe);
         }
         if (!cold) return;
-        var offsets = new long[candidates.Count];
+        var offsets = new long[candidates.Length];
         int n = 0;
-        foreach (var (slot, _) in candidates)
+        foreach (var slot in candidates)
             if (slot < _mappedSlots) offsets[n++] = _f16At + (long)slot * rowBytes;
         _map.ReadAhead(offsets.AsSpan(0, n), rowBytes);
     }

@@ -65,7 +65,8 @@ internal sealed unsafe class SnapshotMapping : IDisposable
     /// its candidates, one term's postings): a touch of the mapping makes the kernel map the 64 KB around it as well
     /// (fault-around, even with MADV_RANDOM), so a few hundred touches a query leave the whole section resident in the
     /// process over time, while a read copies only the bytes asked for out of the page cache, which the kernel shares
-    /// and evicts and which does not count in the process's resident set.
+    /// and evicts and which does not count in the process's resident set. (A small half-precision section is read in place
+    /// all the same, its residency accepted for the system calls it saves: <c>InMemoryHybridIndex.F16InPlaceBytes</c>.)
     /// </summary>
     public void Read<T>(long offset, Span<T> destination) where T : unmanaged
     {

@@ -50,6 +50,9 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
 
     public SqliteDatabase Database => db;
 
+    /// <summary>Half-precision rows the dense leg's exact re-scoring has read in this process (the bench divides it by its searches).</summary>
+    public static long RescoreReads => Interlocked.Read(ref InMemoryHybridIndex.RescoreReads);
+
     public async Task EnsureReadyAsync(EmbeddingModelInfo model, CancellationToken ct = default)
     {
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);

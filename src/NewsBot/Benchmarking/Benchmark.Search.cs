@@ -90,6 +90,7 @@ public sealed partial class Benchmark
             long allocated = GC.GetTotalAllocatedBytes(precise: false);
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var ioFrom = ProcessIo.Now();
+            long rescoreReads = SqliteArticleIndex.RescoreReads;
             for (int i = 0; i < queries.Count; i++)
             {
                 var sw = Stopwatch.StartNew();
@@ -100,7 +101,8 @@ public sealed partial class Benchmark
             var roundIo = ProcessIo.Since(ioFrom, queries.Count);
             index.Phases = null;
             var roundPhases = HybridPhaseFigures.From(recorder.Searches, cpuMs, GcCounts().Zip(gc, (a, b) => a - b).ToArray(),
-                (GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1024.0 / Math.Max(1, queries.Count));
+                (GC.GetTotalAllocatedBytes(precise: false) - allocated) / 1024.0 / Math.Max(1, queries.Count))
+                with { RescoreReadsPerQuery = Math.Round((SqliteArticleIndex.RescoreReads - rescoreReads) / (double)Math.Max(1, queries.Count), 1) };
             if (round == 1) (phases, io) = (roundPhases, io with { TimedRound = roundIo });
             else io = io with { WarmUpRound = roundIo, WarmUpSearchMs = Percentile(roundTimes), WarmUpPhases = roundPhases };
             output.Progress($"search round {round + 1}/2");
@@ -167,6 +169,8 @@ public sealed record HybridPhaseFigures
     public int[] GcCollections { get; init; } = [];
     /// <summary>Bytes allocated in the whole process per search, in KB (all threads).</summary>
     public double AllocatedKbPerQuery { get; init; }
+    /// <summary>Half-precision rows the dense leg's exact re-scoring read per search (one positional read each; 200 before §2.2.9's bound).</summary>
+    public double RescoreReadsPerQuery { get; init; }
 
     public static HybridPhaseFigures From(IReadOnlyList<SearchPhases> searches, double cpuMsPerQuery, int[] gc, double allocatedKb)
     {

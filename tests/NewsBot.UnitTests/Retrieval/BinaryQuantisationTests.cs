@@ -17,7 +17,7 @@ public sealed class BinaryQuantisationTests : IDisposable
     public void Dispose() => File.Delete(_path);
 
     /// <summary>Vectors as the bench makes them: one of a pool of "topics" plus noise, all sharing an offset as MiniLM's do.</summary>
-    static float[][] Clustered(int n, int topics, int seed)
+    internal static float[][] Clustered(int n, int topics, int seed)
     {
         var rng = new Random(seed);
         var offset = Enumerable.Range(0, Dim).Select(_ => (float)(rng.NextDouble() - 0.5) * 0.08f).ToArray();
