@@ -181,7 +181,7 @@ internal sealed partial class InMemoryHybridIndex
                 var term = terms[next + j];
                 float x = prefixes[j] is { } p && Array.BinarySearch(p.Slots, slot) is var at && at >= 0
                     ? p.Weights[at]
-                    : Lookup(BaseSlots(term.From, term.Count), BaseWeights(term.From, term.Count), slot);
+                    : MappedLookup(term.From, term.Count, slot);
                 a += term.Weight * (x + (term.Delta is { } d ? Lookup(d.Slots.AsSpan(0, d.Count), d.Weights.AsSpan(0, d.Count), slot) : 0));
             }
             if (a > 0 && !float.IsInfinity(a) && a > top.Threshold) top.Add(slot, a);

@@ -126,7 +126,7 @@ internal sealed partial class InMemoryHybridIndex
                     for (int j = next; j < terms.Count; j++)
                     {
                         var term = terms[j];
-                        a += term.Weight * (Lookup(BaseSlots(term.From, term.Count), BaseWeights(term.From, term.Count), slot)
+                        a += term.Weight * (MappedLookup(term.From, term.Count, slot)
                             + (term.Delta is { } d ? Lookup(d.Slots.AsSpan(0, d.Count), d.Weights.AsSpan(0, d.Count), slot) : 0));
                     }
                 }

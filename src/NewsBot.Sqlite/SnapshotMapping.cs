@@ -8,7 +8,7 @@ namespace NewsBot.Sqlite;
 /// process starts without reading them. The pages a search touches (every int8 vector, a few postings ranges and
 /// half-precision vectors) become resident; the rest stays on disk until used.
 /// </summary>
-internal sealed unsafe class SnapshotMapping : IDisposable
+internal sealed unsafe partial class SnapshotMapping : IDisposable
 {
     readonly MemoryMappedFile _file;
     readonly MemoryMappedViewAccessor _view;
@@ -81,6 +81,62 @@ internal sealed unsafe class SnapshotMapping : IDisposable
             offset += n;
         }
     }
+
+    /// <summary>
+    /// Drops this process's mapping of the pages of a section (<c>madvise(MADV_DONTNEED)</c>): the file's pages stay in the
+    /// page cache, which the kernel shares and evicts, and a later touch maps them again (a minor fault). For sections read
+    /// in place at random places (the long postings lists' binary searches): since Linux 6.18 a fault maps the whole large
+    /// folio of the page cache around the page touched (up to 2 MB), not 64 KB, so the touches of a few hundred queries left
+    /// ~370 MB of the 1M index's postings resident in the process (BENCHMARKS.md §2.1.4). The pages are rounded outward, so
+    /// a neighbour section's edge pages may be dropped too, which only costs a fault. Hand-written: .NET has no madvise.
+    /// </summary>
+    public void Release(long offset, long bytes)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!OperatingSystem.IsLinux() || bytes <= 0) return;
+        long from = Math.Max(0, offset) & ~(PageSize - 1);
+        long to = Math.Min(Length, offset + bytes);
+        if (to <= from) return;
+        try
+        {
+            _ = Madvise(_start + from, (nuint)(to - from), MadvDontNeed); // advice: a refusal leaves the pages mapped
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // no libc to ask: the pages stay mapped, as before
+        }
+    }
+
+    /// <summary>
+    /// How many bytes of a section are mapped into this process now (pages present in <c>/proc/self/pagemap</c>); -1 where
+    /// that cannot be read. For tests and measurements.
+    /// </summary>
+    internal long MappedBytes(long offset, long bytes)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!OperatingSystem.IsLinux() || bytes <= 0) return OperatingSystem.IsLinux() ? 0 : -1;
+        long first = ((long)_start + Math.Max(0, offset)) / PageSize, last = ((long)_start + Math.Min(Length, offset + bytes) - 1) / PageSize;
+        try
+        {
+            using var pagemap = File.OpenHandle("/proc/self/pagemap");
+            var entries = new byte[(last - first + 1) * 8];
+            int n = RandomAccess.Read(pagemap, entries, first * 8);
+            long present = 0;
+            for (int i = 0; i + 8 <= n; i += 8)
+                if ((BitConverter.ToUInt64(entries, i) >> 63) != 0) present++;
+            return present * PageSize;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return -1;
+        }
+    }
+
+    const long PageSize = 4096;
+    const int MadvDontNeed = 4;
+
+    [System.Runtime.InteropServices.LibraryImport("libc", EntryPoint = "madvise", SetLastError = false)]
+    private static partial int Madvise(void* address, nuint length, int advice);
 
     /// <summary>
     /// Whether the <c>scratch.Length</c> bytes at <paramref name="offset"/> are all in the page cache

@@ -91,6 +91,51 @@ public sealed class LexicalImpactTests
     }
 
     [Fact]
+    public void Lookups_in_a_mapped_snapshot_leave_no_postings_mapped_in_the_process()
+    {
+        // a search's binary searches in the long lists read them in place; since Linux 6.18 each touch maps a whole large
+        // folio, so without the release the postings of the queries served piled up in the resident set (hundreds of MB at 1M)
+        if (!OperatingSystem.IsLinux()) return;
+        var heap = Build(new Random(7));
+        var dir = Directory.CreateTempSubdirectory("newsbot-postings-release-").FullName;
+        bool before = InMemoryHybridIndex.ReleaseLookedUpPostings;
+        long budget = InMemoryHybridIndex.PostingsResidentBudgetBytes;
+        try
+        {
+            var path = Path.Combine(dir, "index.snapshot");
+            using (var f = new FileStream(path, FileMode.Create)) heap.WriteTo(f, new SnapshotHeader("db", "m", 1, Chunks, 0));
+            var (mapped, _) = InMemoryHybridIndex.Open(path);
+            using (mapped)
+            {
+                Assert.True(mapped.IsMapped);
+                // off; after every search; only once the file-backed resident set grew by a budget no search here reaches
+                foreach (var (release, budgetBytes) in new[] { (false, 0L), (true, 0L), (true, 1L << 40) })
+                {
+                    InMemoryHybridIndex.ReleaseLookedUpPostings = release;
+                    InMemoryHybridIndex.PostingsResidentBudgetBytes = budgetBytes;
+                    long decided = mapped.ImpactDecisions;
+                    foreach (var q in Queries)
+                    {
+                        var fromMap = Search(mapped, q, impact: true, k: 10);
+                        var fromHeap = Search(heap, q, impact: true, k: 10);
+                        Assert.Equal(fromHeap.Select(c => c.RowId), fromMap.Select(c => c.RowId));
+                        Assert.Equal(fromHeap.Select(c => c.LexicalScore), fromMap.Select(c => c.LexicalScore));
+                    }
+                    Assert.True(mapped.ImpactDecisions > decided); // the prefixes decided some: lookups were made in place
+                    if (release && budgetBytes == 0) Assert.Equal(0, mapped.MappedPostingsBytes);
+                    else Assert.True(mapped.MappedPostingsBytes > 0, release ? "released within the budget" : "the lookups mapped no postings page: the test shows nothing");
+                }
+            }
+        }
+        finally
+        {
+            InMemoryHybridIndex.ReleaseLookedUpPostings = before;
+            InMemoryHybridIndex.PostingsResidentBudgetBytes = budget;
+            try { Directory.Delete(dir, true); } catch (IOException) { }
+        }
+    }
+
+    [Fact]
     public void A_delta_removals_and_filters_keep_the_walks_results()
     {
         var rng = new Random(11);

@@ -49,6 +49,43 @@ public sealed class MappedSnapshotReadsTests : IDisposable
     }
 
     [Fact]
+    public void A_released_section_is_no_longer_mapped_and_reads_the_same_bytes_again()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var path = Path.Combine(_dir, "s");
+        var bytes = new byte[8 << 20];
+        new Random(7).NextBytes(bytes);
+        File.WriteAllBytes(path, bytes);
+        using var map = SnapshotMapping.Open(path);
+        long sum = 0;
+        var all = map.Span<byte>(0, bytes.Length);
+        for (int i = 0; i < all.Length; i += 4096) sum += all[i]; // touch every page through the mapping
+        Assert.Equal(bytes.Length, map.MappedBytes(0, bytes.Length));
+        map.Release(2 << 20, 4 << 20);
+        Assert.Equal(0, map.MappedBytes(2 << 20, 4 << 20));
+        Assert.Equal(2 << 20, map.MappedBytes(0, 2 << 20)); // outside the range: still mapped
+        Assert.Equal(2 << 20, map.MappedBytes(6 << 20, 2 << 20));
+        Assert.Equal(bytes, map.Span<byte>(0, bytes.Length).ToArray()); // mapped again from the page cache, same bytes
+        Assert.True(sum > 0);
+    }
+
+    [Fact]
+    public void The_file_backed_resident_set_grows_by_what_a_mapping_touches()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        var path = Path.Combine(_dir, "s");
+        File.WriteAllBytes(path, new byte[32 << 20]);
+        using var map = SnapshotMapping.Open(path);
+        long before = ProcessStatm.FileResidentBytes();
+        var all = map.Span<byte>(0, 32 << 20);
+        long sum = 0;
+        for (int i = 0; i < all.Length; i += 4096) sum += all[i];
+        long after = ProcessStatm.FileResidentBytes();
+        Assert.True(before > 0 && after - before >= 16 << 20, $"{before} → {after}"); // 32 MB touched; other tests may map and unmap meanwhile
+        Assert.Equal(0, sum);
+    }
+
+    [Fact]
     public void A_mapped_index_written_again_is_the_snapshot_it_was_mapped_from()
     {
         // every mapped section (int8, half precision, postings, codes and their factors) copied by file reads
