@@ -8,7 +8,8 @@ Why a script and not a test fixture: the worker at scale is measured as a separa
   paragraphs: the layout of ../shared/eval/bbc). It starts with --initial items and gains --batch more every
   --every seconds (each new item dated when it appears), newest first, at most --window items listed. ETag and
   If-None-Match are honoured (304 when nothing new), as a real feed server does.
-- GET /a/<n>: the n-th article as an HTML page (a feed item whose own text is short has its link read).
+- GET /a/<key>: an article as an HTML page (a feed item whose own text is short has its link read); the key is
+  its folder and file name, so an article keeps its link and guid whatever the order of the folders.
 - /bot<token>/<method>: the Bot API calls the worker makes (getMe, getUpdates with long polling, sendMessage,
   editMessageText, getChatMember, and the start-up calls answered `true`). Every --ask-every seconds one private
   chat asks a question made from the title of an item already in the feed; each question and each reply is
@@ -50,6 +51,7 @@ for folder in args.articles:
         if len(lines) >= 2:
             articles.append((os.path.basename(folder.rstrip("/")) + "-" + name[:-4], lines[0], lines[1:]))
 
+by_key = {key: i for i, (key, _, _) in enumerate(articles)}
 start = time.time()
 lock = threading.Lock()
 appeared = {}  # article number -> the time it entered the feed (its pubDate)
@@ -78,7 +80,7 @@ def feed_xml(n, port):
         key, title, paras = articles[i]
         body = "".join(f"<p>{html.escape(x)}</p>" for x in paras)
         items.append(
-            f"<item><title>{html.escape(title)}</title><link>http://127.0.0.1:{port}/a/{i}</link>"
+            f"<item><title>{html.escape(title)}</title><link>http://127.0.0.1:{port}/a/{key}</link>"
             f"<guid isPermaLink=\"false\">loopback-{key}</guid><pubDate>{formatdate(appeared[i], usegmt=True)}</pubDate>"
             f"<description>{html.escape(paras[0])}</description>"
             f"<content:encoded><![CDATA[{body}]]></content:encoded></item>")
@@ -90,7 +92,9 @@ def feed_xml(n, port):
 # --- Bot API ---------------------------------------------------------------------------------------------------
 updates = []
 updates_cv = threading.Condition(lock)
-next_update = [0]
+# the worker keeps the last update id it confirmed in its store and asks for the ones after it: ids start from the clock
+# (seconds), so a restarted server's questions (one every --ask-every >= 1 s) still come after a previous run's
+next_update = [int(time.time())]
 next_message = [1000]
 
 
@@ -197,8 +201,8 @@ class Handler(BaseHTTPRequestHandler):
             else:
                 log({"event": "feed", "items": n})
                 self.send(200, feed_xml(n, args.port), "application/rss+xml; charset=utf-8", [("ETag", etag)])
-        elif path.startswith("/a/") and path[3:].isdigit() and int(path[3:]) < len(articles):
-            _, title, paras = articles[int(path[3:])]
+        elif path.startswith("/a/") and path[3:] in by_key:
+            _, title, paras = articles[by_key[path[3:]]]
             body = "".join(f"<p>{html.escape(x)}</p>" for x in paras)
             self.send(200, f"<!DOCTYPE html><html><head><title>{html.escape(title)}</title></head><body><article><h1>{html.escape(title)}</h1>{body}</article></body></html>", "text/html; charset=utf-8")
         else:
