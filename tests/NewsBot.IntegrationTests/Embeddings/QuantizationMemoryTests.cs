@@ -3,12 +3,6 @@ using Xunit;
 
 namespace NewsBot.IntegrationTests.Embeddings;
 
-[CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class QuantizationMemoryCollection
-{
-    public const string Name = "int8 rewrite memory (reads the process's GC figures)";
-}
-
 /// <summary>
 /// The first start with a new model cache rewrites the model to int8 (~250-300 MB of heap garbage: the 90 MB model
 /// read, parsed and serialised again). A worker started on a new data directory kept that committed until its first
@@ -42,4 +36,11 @@ public sealed class QuantizationMemoryTests : IDisposable
     {
         try { Directory.Delete(_dir, recursive: true); } catch (IOException) { }
     }
+}
+
+/// <summary>Runs <see cref="QuantizationMemoryTests"/> alone: other tests' allocations would move its figures.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class QuantizationMemoryCollection
+{
+    public const string Name = "int8 rewrite memory (reads the process's GC figures)";
 }
