@@ -188,6 +188,34 @@ internal sealed unsafe partial class SnapshotMapping : IDisposable
         }
     }
 
+    /// <summary>
+    /// Drops this process's resident pages of the mapping (<c>madvise(MADV_DONTNEED)</c>); the file's pages stay in the
+    /// page cache, and a later touch maps them again from there, with the same bytes. For a snapshot rewrite: a serving
+    /// index keeps what its searches touched resident (at 1M chunks the codes, and the int8 section, which the searches
+    /// read through the mapping until the 4-bit copy exists: ~440 MB), and the rewrite, which reads the old file by
+    /// positional reads, held that beside the heap it builds and the new file's first pages: a worker at 1M peaked at
+    /// 1,582 MB in its first rewrite (BENCHMARKS.md, "The worker at 1M"). Hand-written because .NET has no API for it;
+    /// elsewhere (not Linux, no libc) it does nothing.
+    /// </summary>
+    /// <returns>Whether the kernel took the advice.</returns>
+    public bool ReleaseResidentPages()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (!OperatingSystem.IsLinux()) return false;
+        // the view starts on a page boundary (offset 0 of the file); _start is that address plus PointerOffset (0 here)
+        long page = Environment.SystemPageSize;
+        var start = (byte*)((nuint)_start & ~(nuint)(page - 1));
+        nuint length = (nuint)(Length + (_start - start));
+        try
+        {
+            return Madvise(start, length, MadvDontNeed) == 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false;
+        }
+    }
+
     public void Dispose()
     {
         if (_disposed) return;

@@ -145,7 +145,10 @@ public sealed partial class SqliteArticleIndex
             try
             {
                 using var file = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20);
-                _memory!.WriteTo(file, header);
+                // what searches made resident of the old file would otherwise stay beside everything the rewrite and the
+                // move onto the new file hold: the peak of a worker at 1M chunks (BENCHMARKS.md, "The worker at 1M")
+                _memory!.ReleaseMappedPages();
+                _memory.WriteTo(file, header);
                 file.Flush(flushToDisk: true);
             }
             finally
