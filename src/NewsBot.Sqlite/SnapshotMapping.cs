@@ -90,20 +90,21 @@ internal sealed unsafe partial class SnapshotMapping : IDisposable
     /// ~370 MB of the 1M index's postings resident in the process (BENCHMARKS.md §2.1.4). The pages are rounded outward, so
     /// a neighbour section's edge pages may be dropped too, which only costs a fault. Hand-written: .NET has no madvise.
     /// </summary>
-    public void Release(long offset, long bytes)
+    /// <returns>Whether the kernel took the advice (false elsewhere than Linux, or with nothing to release).</returns>
+    public bool Release(long offset, long bytes)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!OperatingSystem.IsLinux() || bytes <= 0) return;
+        if (!OperatingSystem.IsLinux() || bytes <= 0) return false;
         long from = Math.Max(0, offset) & ~(PageSize - 1);
         long to = Math.Min(Length, offset + bytes);
-        if (to <= from) return;
+        if (to <= from) return false;
         try
         {
-            _ = Madvise(_start + from, (nuint)(to - from), MadvDontNeed); // advice: a refusal leaves the pages mapped
+            return Madvise(_start + from, (nuint)(to - from), MadvDontNeed) == 0; // advice: a refusal leaves the pages mapped
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
-            // no libc to ask: the pages stay mapped, as before
+            return false; // no libc to ask: the pages stay mapped, as before
         }
     }
 
@@ -198,23 +199,7 @@ internal sealed unsafe partial class SnapshotMapping : IDisposable
     /// elsewhere (not Linux, no libc) it does nothing.
     /// </summary>
     /// <returns>Whether the kernel took the advice.</returns>
-    public bool ReleaseResidentPages()
-    {
-        ObjectDisposedException.ThrowIf(_disposed, this);
-        if (!OperatingSystem.IsLinux()) return false;
-        // the view starts on a page boundary (offset 0 of the file); _start is that address plus PointerOffset (0 here)
-        long page = Environment.SystemPageSize;
-        var start = (byte*)((nuint)_start & ~(nuint)(page - 1));
-        nuint length = (nuint)(Length + (_start - start));
-        try
-        {
-            return Madvise(start, length, MadvDontNeed) == 0;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            return false;
-        }
-    }
+    public bool ReleaseResidentPages() => Release(0, Length);
 
     public void Dispose()
     {
