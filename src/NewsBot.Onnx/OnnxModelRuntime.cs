@@ -1,3 +1,4 @@
+using NewsBot.Core.Operations;
 using System.Diagnostics;
 using System.Numerics.Tensors;
 using System.Runtime.Intrinsics.X86;
@@ -128,8 +129,7 @@ internal sealed class OnnxModelRuntime : IDisposable
     /// </summary>
     internal static void ReleaseQuantizationMemory()
     {
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        ManagedHeap.CompactAndDecommit();
     }
 
     /// <summary>Takes a free lane; the caller holds one of the generator's <see cref="Lanes"/> permits, so there is one.</summary>

@@ -149,13 +149,13 @@ internal sealed partial class InMemoryHybridIndex(int dimensions) : IDisposable
 
     bool F16InPlace => (long)_mappedSlots * _dim * 2 <= F16InPlaceBytes;
 
-    /// <summary>Releases the mapped snapshot; the owner calls it under its write lock, when no search can be reading.</summary>
     /// <summary>
     /// Lets go of the process's resident pages of the mapped snapshot (<see cref="SnapshotMapping.ReleaseResidentPages"/>):
     /// searches map again what they touch, from the page cache. Before a rewrite, which reads the old file by positional reads.
     /// </summary>
     public void ReleaseMappedPages() => _map?.ReleaseResidentPages();
 
+    /// <summary>Releases the mapped snapshot; the owner calls it under its write lock, when no search can be reading.</summary>
     public void Dispose()
     {
         ReleaseCodeBlocks();

@@ -1,3 +1,4 @@
+using NewsBot.Core.Operations;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -198,8 +199,7 @@ public sealed partial class SqliteArticleIndex
     /// </summary>
     static void ReleaseHeap()
     {
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        ManagedHeap.CompactAndDecommit();
         CHeap.Trim();
     }
 

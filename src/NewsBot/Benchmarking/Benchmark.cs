@@ -1,3 +1,4 @@
+using NewsBot.Core.Operations;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -172,8 +173,7 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
         EndPhase("ingest");
         // what ingesting left behind is garbage a serving process does not have: collect it before the load is measured
         pool.Clear();
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        ManagedHeap.CompactAndDecommit();
 
         // 3. queries: embedding and search measured apart
         var queries = Queries(corpus, s.Queries);
@@ -191,8 +191,7 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
         var snapshotWriteMs = swLoad.Elapsed.TotalMilliseconds;
         EndPhase("snapshot rewrite");
         index.ReleaseMemory(); // as a new process would: start from the snapshot (and without the released index's heap)
-        System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-        GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        ManagedHeap.CompactAndDecommit();
         swLoad.Restart();
         await index.PreloadAsync(ct);
         var snapshotLoadMs = swLoad.Elapsed.TotalMilliseconds;

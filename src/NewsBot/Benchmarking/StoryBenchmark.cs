@@ -1,3 +1,4 @@
+using NewsBot.Core.Operations;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -105,8 +106,7 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output, Proces
                 states.Clear();
                 // the import is the fixture, not what is measured (a serving process never loads a year of stories at
                 // once): what it left behind is collected before the next batch adds to it
-                System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
-                GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+                ManagedHeap.CompactAndDecommit();
                 CHeap.Trim();
                 output.Progress($"stories: loaded {made}/{articles} articles…");
             }
