@@ -108,21 +108,12 @@ public sealed record IngestFigures
 /// Ingest with embedding after a warm-up of other articles, as a worker that has run for a while meets it: the
 /// same pipeline and process as <see cref="IngestFigures"/>'s first figures, later articles of the same corpus.
 /// </summary>
-public sealed record SteadyIngestFigures
-{
-    /// <summary>Articles ingested (embedded, not counted) between the first measurement and this one.</summary>
-    public int WarmupArticles { get; init; }
-    public int Articles { get; init; }
-    public int Chunks { get; init; }
-    public double AverageChunkTokens { get; init; }
-    public double ChunksPerS { get; init; }
-    /// <summary>Process CPU time (user + system, all threads) per chunk, as <see cref="IngestFigures.CpuMsPerChunkWithEmbedding"/>.</summary>
-    public double CpuMsPerChunk { get; init; }
-    /// <summary>The same per 1,000 tokens: later articles of a corpus may chunk to other lengths than the first ones.</summary>
-    public double CpuMsPerThousandTokens { get; init; }
-    /// <summary>JIT time in the measured window (all threads): near zero once the process is warm.</summary>
-    public double JitMs { get; init; }
-}
+/// <param name="WarmupArticles">Articles ingested (embedded, not counted) between the first measurement and this one.</param>
+/// <param name="CpuMsPerChunk">Process CPU time (user + system, all threads) per chunk, as <see cref="IngestFigures.CpuMsPerChunkWithEmbedding"/>.</param>
+/// <param name="CpuMsPerThousandTokens">The same per 1,000 tokens: later articles of a corpus may chunk to other lengths than the first ones.</param>
+/// <param name="JitMs">JIT time in the measured window (all threads, as <see cref="IngestFigures.JitMsWithEmbedding"/>): near zero once the process is warm.</param>
+public sealed record SteadyIngestFigures(
+    int WarmupArticles, int Articles, int Chunks, double AverageChunkTokens, double ChunksPerS, double CpuMsPerChunk, double CpuMsPerThousandTokens, double JitMs);
 
 public sealed record MachineInfo(int Cores, string Cpu, string Os, string Dotnet, string Simd)
 {
@@ -324,17 +315,15 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
         cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         jit = JitInfo.GetCompilationTime() - jit;
         var tokens = await ScalarAsync(db, "SELECT COALESCE(SUM(token_count), 0) FROM chunks", ct) - tokensBefore;
-        return new SteadyIngestFigures
-        {
-            WarmupArticles = warmup,
-            Articles = added,
-            Chunks = chunks,
-            AverageChunkTokens = chunks == 0 ? 0 : Math.Round(tokens / (double)chunks, 1),
-            ChunksPerS = seconds > 0 ? Math.Round(chunks / seconds, 1) : 0,
-            CpuMsPerChunk = chunks == 0 ? 0 : Math.Round(cpu.TotalMilliseconds / chunks, 2),
-            CpuMsPerThousandTokens = tokens == 0 ? 0 : Math.Round(cpu.TotalMilliseconds * 1000 / tokens, 2),
-            JitMs = Math.Round(jit.TotalMilliseconds, 0),
-        };
+        return new SteadyIngestFigures(
+            WarmupArticles: warmup,
+            Articles: added,
+            Chunks: chunks,
+            AverageChunkTokens: chunks == 0 ? 0 : Math.Round(tokens / (double)chunks, 1),
+            ChunksPerS: seconds > 0 ? Math.Round(chunks / seconds, 1) : 0,
+            CpuMsPerChunk: chunks == 0 ? 0 : Math.Round(cpu.TotalMilliseconds / chunks, 2),
+            CpuMsPerThousandTokens: tokens == 0 ? 0 : Math.Round(cpu.TotalMilliseconds * 1000 / tokens, 2),
+            JitMs: Math.Round(jit.TotalMilliseconds, 0));
     }
 
     static async IAsyncEnumerable<SourceItem> Items(IEnumerable<ExtractedArticle> articles, [EnumeratorCancellation] CancellationToken ct, Func<bool>? stop = null)
