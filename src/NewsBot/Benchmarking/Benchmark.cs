@@ -1,5 +1,6 @@
 using NewsBot.Core.Operations;
 using System.Diagnostics;
+using System.Runtime;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.DependencyInjection;
@@ -21,6 +22,12 @@ public sealed record BenchSettings
     public string? Corpus { get; init; }
     /// <summary>Real articles ingested with the embedding model to measure throughput with embedding.</summary>
     public int EmbedArticles { get; init; } = 300;
+    /// <summary>
+    /// More real articles ingested with the model after those (<c>--steady-articles</c>, default 0: not measured): the
+    /// first half warms the process up, the second half is measured, so the figure leaves out the start-up (the JIT) that
+    /// a long-running worker pays once. Never the same articles as the first measurement.
+    /// </summary>
+    public int SteadyArticles { get; init; }
     public int Queries { get; init; } = 300;
     public int AskQueries { get; init; } = 40;
     public bool ColdAsk { get; init; } = true;
@@ -87,7 +94,26 @@ public sealed record IngestFigures
     public double CpuMsPerChunkWithEmbedding { get; init; }
     public double ChunksPerSWithoutEmbedding { get; init; }
     public double ArticlesPerSWithoutEmbedding { get; init; }
+    /// <summary>
+    /// Time the runtime's JIT spent compiling (<see cref="JitInfo.GetCompilationTime"/>: all threads, the
+    /// tiered-compilation thread included) while the articles above were ingested with embedding. Clock time on those
+    /// threads, not CPU: on a loaded machine it includes the time they waited for a core, so it overstates the JIT's CPU.
+    /// </summary>
+    public double JitMsWithEmbedding { get; init; }
+    /// <summary>The steady state of ingest with embedding (<c>--steady-articles</c>), null when not measured.</summary>
+    public SteadyIngestFigures? SteadyWithEmbedding { get; init; }
 }
+
+/// <summary>
+/// Ingest with embedding after a warm-up of other articles, as a worker that has run for a while meets it: the
+/// same pipeline and process as <see cref="IngestFigures"/>'s first figures, later articles of the same corpus.
+/// </summary>
+/// <param name="WarmupArticles">Articles ingested (embedded, not counted) between the first measurement and this one.</param>
+/// <param name="CpuMsPerChunk">Process CPU time (user + system, all threads) per chunk, as <see cref="IngestFigures.CpuMsPerChunkWithEmbedding"/>.</param>
+/// <param name="CpuMsPerThousandTokens">The same per 1,000 tokens: later articles of a corpus may chunk to other lengths than the first ones.</param>
+/// <param name="JitMs">JIT time in the measured window (all threads, as <see cref="IngestFigures.JitMsWithEmbedding"/>): near zero once the process is warm.</param>
+public sealed record SteadyIngestFigures(
+    int WarmupArticles, int Articles, int Chunks, double AverageChunkTokens, double ChunksPerS, double CpuMsPerChunk, double CpuMsPerThousandTokens, double JitMs);
 
 public sealed record MachineInfo(int Cores, string Cpu, string Os, string Dotnet, string Simd)
 {
@@ -135,9 +161,11 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
         output.Progress("loading the embedding model…");
         await embedder.EmbedQueryAsync("warm up", ct);
         var withEmbedding = new IngestionPipeline(new NoSource(), store, index, feeds, embedder, chunker, LexicalEncoder.Default, options, TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
-        var sample = (corpus.FromCorpus ? corpus.RealArticles(now) : corpus.SyntheticArticles(1, 230, now)).Take(s.EmbedArticles).ToList();
+        var realArticles = corpus.FromCorpus ? corpus.RealArticles(now) : corpus.SyntheticArticles(1, 230, now);
+        var sample = realArticles.Take(s.EmbedArticles).ToList();
         // tokens of what this run embeds (a kept index already holds its chunks: they are not this run's work)
         var tokensBefore = await ScalarAsync(db, "SELECT COALESCE(SUM(token_count), 0) FROM chunks", ct);
+        var jitA = JitInfo.GetCompilationTime();
         var cpuA = Process.GetCurrentProcess().TotalProcessorTime;
         var swA = Stopwatch.StartNew();
         int chunksA = 0, articlesA = 0;
@@ -148,15 +176,19 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
         }
         var timeA = swA.Elapsed.TotalSeconds;
         cpuA = Process.GetCurrentProcess().TotalProcessorTime - cpuA;
+        jitA = JitInfo.GetCompilationTime() - jitA;
         var tokensA = await ScalarAsync(db, "SELECT COALESCE(SUM(token_count), 0) FROM chunks", ct);
         var countA = await ScalarAsync(db, "SELECT COUNT(*) FROM chunks", ct);
+        var steady = s.SteadyArticles > 0
+            ? await SteadyIngestAsync(db, withEmbedding, realArticles.Skip(s.EmbedArticles).Take(s.SteadyArticles).ToList(), ct)
+            : null;
 
         // 2. without embedding: synthetic articles from the corpus, vectors from a pool of real ones
         var pool = await LoadVectorsAsync(db, 5000, ct);
         var pooled = new Embedder(new PooledVectorGenerator(pool), embedder.Profile);
         var withoutEmbedding = new IngestionPipeline(new NoSource(), store, index, feeds, pooled, chunker, LexicalEncoder.Default, options, TimeProvider.System, NullLogger<IngestionPipeline>.Instance);
         long target = s.Chunks;
-        long have = countA;
+        long have = steady is null ? countA : await ScalarAsync(db, "SELECT COUNT(*) FROM chunks", ct);
         var swB = Stopwatch.StartNew();
         int chunksB = 0, articlesB = 0;
         if (have < target)
@@ -247,6 +279,8 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
                 CpuMsPerChunkWithEmbedding = chunksA == 0 ? 0 : Math.Round(cpuA.TotalMilliseconds / chunksA, 2),
                 ChunksPerSWithoutEmbedding = timeB > 0 ? Math.Round(chunksB / timeB, 0) : 0,
                 ArticlesPerSWithoutEmbedding = timeB > 0 ? Math.Round(articlesB / timeB, 0) : 0,
+                JitMsWithEmbedding = Math.Round(jitA.TotalMilliseconds, 0),
+                SteadyWithEmbedding = steady,
             },
             PeakRssMb = Math.Round(_memory.PeakBytes / 1048576.0, 0),
             PeakRssAfterIngestMb = Math.Round(peakAfterIngest / 1048576.0, 0),
@@ -255,6 +289,41 @@ public sealed partial class Benchmark(IServiceProvider sp, CliOutput output, str
             Corpus = corpus.FromCorpus ? Path.GetFullPath(s.Corpus!) : "synthetic",
             EmbeddingModel = embedder.Profile.Model,
         };
+    }
+
+    /// <summary>
+    /// Ingests <paramref name="articles"/> with embedding: the first half warms the process up (the JIT's tiers settle
+    /// on the ingest path), the second half is measured as <see cref="IngestFigures"/>'s first figures are.
+    /// </summary>
+    async Task<SteadyIngestFigures> SteadyIngestAsync(SqliteDatabase db, IngestionPipeline pipeline, List<ExtractedArticle> articles, CancellationToken ct)
+    {
+        int warmup = articles.Count / 2;
+        int done = 0;
+        await foreach (var _ in pipeline.IngestItemsAsync(Items(articles.Take(warmup), ct), ct))
+            output.Progress($"ingest with embedding, warm-up: {++done}/{warmup} articles");
+        var tokensBefore = await ScalarAsync(db, "SELECT COALESCE(SUM(token_count), 0) FROM chunks", ct);
+        var jit = JitInfo.GetCompilationTime();
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        int chunks = 0, added = 0;
+        await foreach (var r in pipeline.IngestItemsAsync(Items(articles.Skip(warmup), ct), ct))
+        {
+            if (r.Status is IngestStatus.Added or IngestStatus.Updated) { chunks += r.Chunks; added++; }
+            output.Progress($"ingest with embedding, steady: {added}/{articles.Count - warmup} articles, {chunks} chunks, {chunks / Math.Max(0.001, sw.Elapsed.TotalSeconds):0.0} chunks/s");
+        }
+        var seconds = sw.Elapsed.TotalSeconds;
+        cpu = Process.GetCurrentProcess().TotalProcessorTime - cpu;
+        jit = JitInfo.GetCompilationTime() - jit;
+        var tokens = await ScalarAsync(db, "SELECT COALESCE(SUM(token_count), 0) FROM chunks", ct) - tokensBefore;
+        return new SteadyIngestFigures(
+            WarmupArticles: warmup,
+            Articles: added,
+            Chunks: chunks,
+            AverageChunkTokens: chunks == 0 ? 0 : Math.Round(tokens / (double)chunks, 1),
+            ChunksPerS: seconds > 0 ? Math.Round(chunks / seconds, 1) : 0,
+            CpuMsPerChunk: chunks == 0 ? 0 : Math.Round(cpu.TotalMilliseconds / chunks, 2),
+            CpuMsPerThousandTokens: tokens == 0 ? 0 : Math.Round(cpu.TotalMilliseconds * 1000 / tokens, 2),
+            JitMs: Math.Round(jit.TotalMilliseconds, 0));
     }
 
     static async IAsyncEnumerable<SourceItem> Items(IEnumerable<ExtractedArticle> articles, [EnumeratorCancellation] CancellationToken ct, Func<bool>? stop = null)

@@ -12,6 +12,7 @@ public static class BenchCommand
         var chunks = new Option<int>("--chunks") { Description = "Index size to build (chunks)", DefaultValueFactory = _ => 10_000 };
         var corpus = new Option<string?>("--corpus") { Description = "Folder of articles to derive the text from (default ../shared/eval/bbc when present, else synthetic)", HelpName = "DIR" };
         var embedArticles = new Option<int>("--embed-articles") { Description = "Real articles ingested with the model to measure throughput with embedding", DefaultValueFactory = _ => 300 };
+        var steadyArticles = new Option<int>("--steady-articles") { Description = "After --embed-articles, this many more real articles with the model: the first half warms up, the second half is measured (ingest.steady_with_embedding; 0: not measured)", DefaultValueFactory = _ => 0 };
         var queries = new Option<int>("--queries") { Description = "Search queries to time", DefaultValueFactory = _ => 300 };
         var noCold = new Option<bool>("--no-cold-ask") { Description = "Skip timing `ask` from process start" };
         var keep = new Option<bool>("--keep-index") { Description = "Keep the scratch index (its folder is printed)" };
@@ -19,7 +20,7 @@ public static class BenchCommand
         var storyArticles = new Option<int?>("--story-articles") { Description = "Synthetic articles behind the story timings (assignment, stories --since 48h); default 100000, or as many as the index holds when more (about 200000 at --chunks 1000000)" };
         var storiesOnly = new Option<bool>("--stories-only") { Description = "Measure only story assignment and listing" };
         var searchOnly = new Option<bool>("--search-only") { Description = "Measure only search (hybrid, each leg, recall) on the index already in --data, loaded from its snapshot; nothing is ingested or written" };
-        var cmd = new Command("bench", "Measure ingest, search and ask speed and memory on an index of N chunks") { chunks, corpus, embedArticles, queries, noCold, keep, model, storyArticles, storiesOnly, searchOnly };
+        var cmd = new Command("bench", "Measure ingest, search and ask speed and memory on an index of N chunks") { chunks, corpus, embedArticles, steadyArticles, queries, noCold, keep, model, storyArticles, storiesOnly, searchOnly };
         cmd.SetAction(async (parse, ct) =>
         {
             if (parse.GetValue(model)) return await cli.RunVerbAsync(parse, ct, (sp, output, token) => ModelBenchAsync(sp, output, token));
@@ -27,6 +28,11 @@ public static class BenchCommand
             if (n is < 100 or > 5_000_000)
             {
                 Console.Error.WriteLine("bench: --chunks must be between 100 and 5000000.");
+                return 2;
+            }
+            if (parse.GetValue(steadyArticles) < 0)
+            {
+                Console.Error.WriteLine("bench: --steady-articles must be 0 or more.");
                 return 2;
             }
             var explicitData = parse.GetValue(NewsBotCli.DataOption);
@@ -62,6 +68,7 @@ public static class BenchCommand
                         Chunks = n,
                         Corpus = corpusDir,
                         EmbedArticles = parse.GetValue(embedArticles),
+                        SteadyArticles = parse.GetValue(steadyArticles),
                         Queries = parse.GetValue(queries),
                         ColdAsk = !parse.GetValue(noCold),
                         SearchOnly = parse.GetValue(searchOnly),
@@ -133,6 +140,8 @@ public static class BenchCommand
     {
         o.Line($"Index: {r.Chunks} chunks, {r.Articles} articles ({r.Corpus}), model {r.EmbeddingModel}; {r.Machine.Cores} cores, {r.Machine.Cpu}, {r.Machine.Simd}, {r.Machine.Os}, {r.Machine.Dotnet}");
         o.Line($"Ingest with embedding:    {r.Ingest.ChunksPerSWithEmbedding} chunks/s ({r.Ingest.ArticlesPerSWithEmbedding} articles/s, {r.Ingest.TokensPerSWithEmbedding} tokens/s, {r.Ingest.AverageChunkTokens} tokens/chunk)");
+        if (r.Ingest.SteadyWithEmbedding is { } st)
+            o.Line($"  steady, after {st.WarmupArticles} warm-up articles: {st.ChunksPerS} chunks/s, {st.CpuMsPerChunk} ms of CPU a chunk ({st.AverageChunkTokens} tokens/chunk, {st.CpuMsPerThousandTokens} ms per 1,000 tokens, JIT {st.JitMs} ms); first {r.Ingest.CpuMsPerChunkWithEmbedding} ms a chunk, JIT {r.Ingest.JitMsWithEmbedding} ms");
         o.Line($"Ingest without embedding: {r.Ingest.ChunksPerSWithoutEmbedding} chunks/s ({r.Ingest.ArticlesPerSWithoutEmbedding} articles/s)");
         o.Line($"Query embedding: p50 {r.QueryEmbeddingMs.P50} ms, p95 {r.QueryEmbeddingMs.P95} ms");
         o.Line($"Hybrid search:   p50 {r.SearchMs.P50} ms, p95 {r.SearchMs.P95} ms, p99 {r.SearchMs.P99} ms (dense recall@10 vs exact {r.DenseRecallAt10VsExact})");

@@ -23,7 +23,7 @@ public sealed class BenchCommandTests : IDisposable
     {
         var data = Path.Combine(_work, "data");
         var (exit, stdout, stderr) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(),
-            "bench", "--chunks", "400", "--embed-articles", "8", "--queries", "30", "--story-articles", "3000", "--json", "--data", data);
+            "bench", "--chunks", "400", "--embed-articles", "8", "--steady-articles", "6", "--queries", "30", "--story-articles", "3000", "--json", "--data", data);
         Assert.True(exit == 0, stderr);
         var r = JsonNode.Parse(stdout)!;
         Assert.InRange(r["chunks"]!.GetValue<long>(), 400, 2000);
@@ -38,6 +38,15 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(r["ingest"]!["chunks_per_s_with_embedding"]!.GetValue<double>() > 0);
         Assert.True(r["ingest"]!["cpu_ms_per_chunk_with_embedding"]!.GetValue<double>() > 0);
         Assert.True(r["ingest"]!["chunks_per_s_without_embedding"]!.GetValue<double>() > 0);
+        Assert.True(r["ingest"]!["jit_ms_with_embedding"]!.GetValue<double>() >= 0);
+        // --steady-articles 6: three more articles warm up, the next three are measured on their own
+        var steady = r["ingest"]!["steady_with_embedding"]!;
+        Assert.Equal(3, steady["warmup_articles"]!.GetValue<int>());
+        Assert.Equal(3, steady["articles"]!.GetValue<int>());
+        Assert.True(steady["chunks"]!.GetValue<int>() >= 3);
+        Assert.True(steady["cpu_ms_per_chunk"]!.GetValue<double>() > 0);
+        Assert.True(steady["cpu_ms_per_thousand_tokens"]!.GetValue<double>() > 0);
+        Assert.True(steady["average_chunk_tokens"]!.GetValue<double>() > 0);
         Assert.True(r["ask_cold_ms"]!.GetValue<double>() > 0);
         Assert.True(r["ask_cold_peak_rss_mb"]!.GetValue<double>() > 0);
         Assert.InRange(r["dense_recall_at10_vs_exact"]!.GetValue<double>(), 0.9, 1.0);
@@ -71,6 +80,7 @@ public sealed class BenchCommandTests : IDisposable
         Assert.True(exit == 0, stderr);
         var first = JsonNode.Parse(stdout)!["ingest"]!;
         Assert.True(first["tokens_per_s_with_embedding"]!.GetValue<double>() > 0);
+        Assert.Null(first["steady_with_embedding"]); // measured only when asked for (--steady-articles)
         (exit, stdout, stderr) = await CliProcess.RunAsync(_work, new Dictionary<string, string?>(), args);
         Assert.True(exit == 0, stderr);
         var again = JsonNode.Parse(stdout)!["ingest"]!;
