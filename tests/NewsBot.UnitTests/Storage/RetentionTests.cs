@@ -16,7 +16,8 @@ namespace NewsBot.UnitTests.Storage;
 
 /// <summary>
 /// Retention against a real SQLite file: pruned articles leave search and the registry but resolve as tombstones, the
-/// file gives the space back, the window and the tombstones hold at ingestion, and the daily job prunes by the policy.
+/// file gives the space back, the window and the tombstones hold at ingestion, and the daily job prunes by the policy;
+/// a prune writes the snapshot once, and a feed poll gives back what its ingestion left (the worker's memory).
 /// </summary>
 public sealed class RetentionTests : IDisposable
 {
@@ -162,6 +163,43 @@ public sealed class RetentionTests : IDisposable
         // and a save asked for when nothing changed still writes (the bench times that rewrite)
         await again.Index.SaveSnapshotAsync();
         Assert.Equal(before + 2, Written());
+    }
+
+    [Fact]
+    public async Task A_feed_poll_that_adds_articles_ends_with_a_compacting_full_collection()
+    {
+        // the worker's other job: what a poll's ingestion leaves is given back after it (BENCHMARKS.md "The worker at 1M")
+        var s = Open();
+        var feeds = new SqliteFeedStore(s.Db);
+        await feeds.AddFeedAsync(new FeedRecord { Url = "https://news.test/feed.xml", AddedAt = Now, AddedBy = "test", Trusted = true });
+        var poller = new ListPoller();
+        var job = new FeedPollingJob(feeds, poller, s.Pipeline, new IngestionOptions(), new FixedTime(Now), NullLogger<FeedPollingJob>.Instance);
+        for (int n = 0; n < 5; n++) AddArticle(n, daysAgo: 2);
+        poller.Next.AddRange(_source.Items.Values.SelectMany(i => i));
+        long before = GC.GetGCMemoryInfo(GCKind.FullBlocking).Index;
+
+        await job.RunAsync(CancellationToken.None);
+
+        Assert.Equal(5, (await s.Articles.GetCountsAsync()).Articles);
+        var last = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        Assert.True(last.Index > before, "no full blocking collection after the poll");
+        Assert.True(last.Compacted);
+    }
+
+    /// <summary>A feed whose next poll yields the items queued for it.</summary>
+    sealed class ListPoller : IFeedPoller
+    {
+        public List<SourceItem> Next { get; } = [];
+
+        public Task<FeedProbe> ProbeAsync(string url, bool trusted, CancellationToken ct = default) => Task.FromResult(new FeedProbe(true, "Test feed", null));
+
+        public async IAsyncEnumerable<SourceItem> PollAsync(FeedRecord feed, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        {
+            await Task.Yield();
+            var items = Next.ToList();
+            Next.Clear();
+            foreach (var i in items) yield return i;
+        }
     }
 
     [Fact]
