@@ -65,14 +65,28 @@ public sealed partial class SqliteArticleIndex
     }
 
     /// <summary>Brings the in-memory structures up to date and saves them to <see cref="SnapshotPath"/> now.</summary>
-    public async Task SaveSnapshotAsync(CancellationToken ct = default)
+    public Task SaveSnapshotAsync(CancellationToken ct = default) => SaveSnapshotAsync(evenIfCurrent: true, ct);
+
+    /// <summary>
+    /// <see cref="SaveSnapshotAsync(CancellationToken)"/>, unless the snapshot already holds everything (the sync just
+    /// saved it). A prune removes more chunks than <see cref="SnapshotAfterChanges"/>, so the sync that applies it rewrites
+    /// the snapshot; a second rewrite right after it doubled the work and, at 1M chunks, met the first one's move onto the
+    /// new file (its first searches' pages, the scan copies being built): a worker's peak of 1.8 GB (BENCHMARKS.md,
+    /// "The worker at 1M"). False when there was nothing to save.
+    /// </summary>
+    public async Task<bool> SaveSnapshotIfChangedAsync(CancellationToken ct = default) => await SaveSnapshotAsync(evenIfCurrent: false, ct).ConfigureAwait(false);
+
+    async Task<bool> SaveSnapshotAsync(bool evenIfCurrent, CancellationToken ct)
     {
         await SyncAsync(ct).ConfigureAwait(false);
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
         await _syncLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (_memory is not null) await WriteSnapshotAsync(conn, Volatile.Read(ref _syncedGeneration), ct).ConfigureAwait(false);
+            bool current = _changesSinceSnapshot == 0 && !_rewriteSnapshot && File.Exists(SnapshotPath);
+            if (_memory is null || (current && !evenIfCurrent)) return false;
+            await WriteSnapshotAsync(conn, Volatile.Read(ref _syncedGeneration), ct).ConfigureAwait(false);
+            return true;
         }
         finally
         {

@@ -29,6 +29,23 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         public float[]? SumBefore { get; set; }
         /// <summary>With <see cref="Summed"/>: the sums of the first 0, 256, 512… members (see <see cref="StoryAssigner"/>'s PrefixSum), as far as needed.</summary>
         public List<float[]>? Checkpoints { get; set; }
+        /// <summary>
+        /// Set when the members were let go (<see cref="ReleaseMembers"/>) while the summed state stayed: what an article
+        /// newer than every member needs to join without them (<see cref="StoryAssigner"/>'s AppendReleased). Cleared
+        /// when the members are read again.
+        /// </summary>
+        public ReleasedShape? Released { get; set; }
+    }
+
+    /// <summary>
+    /// What is kept of a held story's members when they are let go: their count, the members of the newest time (in
+    /// order; an article of that time goes in among them) and the first member's vector length.
+    /// </summary>
+    public sealed class ReleasedShape(int count, List<ArticleFeatures> newest, int firstVectorLength)
+    {
+        public int Count { get; set; } = count;
+        public List<ArticleFeatures> Newest { get; } = newest;
+        public int FirstVectorLength { get; } = firstVectorLength;
     }
 
     readonly Dictionary<string, Entry> _stories = new(StringComparer.Ordinal);
@@ -42,8 +59,21 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
     readonly List<StoryUpdate> _staged = [];
     readonly HashSet<string> _stagedDeleted = new(StringComparer.Ordinal);
     readonly HashSet<string> _stagedRemovedArticles = new(StringComparer.Ordinal);
+    /// <summary>Whether a story without its members held had an article staged into it since the last write (<see cref="HeldAsync"/> writes first then).</summary>
+    bool _stagedIntoReleased;
 
     public int Staged => _staged.Count;
+
+    /// <summary>How many members' features are held, over all held stories (what <see cref="ReleaseMembers"/> bounds).</summary>
+    public int HeldMembers
+    {
+        get
+        {
+            int n = 0;
+            foreach (var e in _stories.Values) n += e.Members?.Count ?? 0;
+            return n;
+        }
+    }
 
     /// <summary>Forgets everything held (after a reset, or a failure that may have left staged writes unwritten).</summary>
     public void Invalidate()
@@ -53,6 +83,7 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         _staged.Clear();
         _stagedDeleted.Clear();
         _stagedRemovedArticles.Clear();
+        _stagedIntoReleased = false;
         _from = DateTimeOffset.MaxValue;
         _to = DateTimeOffset.MinValue;
         _version = null;
@@ -104,6 +135,7 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
             && e.Members?.Find(m => m.ArticleId == articleId) is { } features)
             return (features, storyId);
         if (_stagedRemovedArticles.Contains(articleId)) return null;
+        if (_stagedIntoReleased) await FlushAsync(ct).ConfigureAwait(false); // the article may be one of those staged
         return await repository.GetMembershipAsync(articleId, ct).ConfigureAwait(false);
     }
 
@@ -121,11 +153,52 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         if (_stagedDeleted.Contains(storyId) || !_stories.TryGetValue(storyId, out var e)) return null;
         if (e.Members is null)
         {
+            // an article that joined it while its members were let go is in the staged batch, not yet in the store
+            if (_stagedIntoReleased) await FlushAsync(ct).ConfigureAwait(false);
             // kept in the assigner's order, so that the newest member is the last (the catch-up appends there)
             e.Members = StoryAssigner.Ordered(await repository.GetMembersAsync(storyId, ct).ConfigureAwait(false));
+            e.Released = null;
             foreach (var m in e.Members) _storyOf[m.ArticleId] = storyId;
         }
         return e;
+    }
+
+    /// <summary>A held story whose members were let go with its summed state kept (null otherwise); nothing is read.</summary>
+    public Entry? Released(string storyId)
+        => !_stagedDeleted.Contains(storyId) && _stories.TryGetValue(storyId, out var e) && e is { Members: null, Released: not null } ? e : null;
+
+    /// <summary>
+    /// Lets go of held members, the largest stories' first, until at most <paramref name="limit"/> are held (nothing may
+    /// be staged). A worker running for hours otherwise ends up holding every member of every active story it touched:
+    /// the synthetic 1M store's active stories have 30,000+ members of 1.5 KB vectors each (BENCHMARKS.md "The worker at
+    /// 1M"). Nothing an assignment decides changes: a story's members are read again, the same, when an assignment needs
+    /// them, and a summed story keeps its profile, headline, outlets and the sum before its newest time, which is all an
+    /// article newer than every member needs to join it.
+    /// </summary>
+    public void ReleaseMembers(int limit)
+    {
+        if (_staged.Count > 0) throw new InvalidOperationException("Members are let go only when nothing is staged.");
+        int held = HeldMembers;
+        if (held <= limit) return;
+        var largest = _stories.Values.Where(e => e.Members is { Count: > 0 }).OrderByDescending(e => e.Members!.Count).ThenBy(e => e.Profile.Id, StringComparer.Ordinal).ToList();
+        foreach (var e in largest)
+        {
+            if (held <= limit) break;
+            var members = e.Members!;
+            held -= members.Count;
+            foreach (var m in members) _storyOf.Remove(m.ArticleId);
+            if (e.Summed)
+            {
+                // what Append would compute from the members when the next article comes: the same values, now
+                int tieStart = members.Count;
+                while (tieStart > 0 && members[tieStart - 1].Time == members[^1].Time) tieStart--;
+                e.SumBefore ??= StoryAssigner.PrefixSum(e, tieStart, e.Profile.Sum.Length);
+                e.Outlets ??= new HashSet<string>(members.Select(m => m.Outlet).OfType<string>(), StringComparer.OrdinalIgnoreCase);
+                e.Released = new ReleasedShape(members.Count, members.GetRange(tieStart, members.Count - tieStart), members[0].Vector.Length);
+            }
+            e.Checkpoints = null; // recomputed from the members, the same, when a prefix sum is needed again
+            e.Members = null;
+        }
     }
 
     /// <summary>
@@ -145,7 +218,8 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         story.Title = state.Title;
         story.Summed = true;
         _stagedDeleted.Remove(state.Profile.Id);
-        foreach (var id in state.Joined) _storyOf[id] = state.Profile.Id;
+        if (story.Members is null) _stagedIntoReleased = true;
+        else foreach (var id in state.Joined) _storyOf[id] = state.Profile.Id;
         _stagedRemovedArticles.Remove(update.Article.ArticleId);
         _staged.Add(update);
     }
@@ -182,5 +256,6 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         _staged.Clear();
         _stagedDeleted.Clear();
         _stagedRemovedArticles.Clear();
+        _stagedIntoReleased = false;
     }
 }

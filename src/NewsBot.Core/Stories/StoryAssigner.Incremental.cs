@@ -61,6 +61,36 @@ public sealed partial class StoryAssigner
         _active.StageExtended(held, new StoryUpdate { Article = article, Upserts = [new StoryState(profile, title, outlets.Count, [article.ArticleId])] });
     }
 
+    /// <summary>
+    /// <see cref="Append"/> for a story whose members were let go (<see cref="ActiveStories.ReleaseMembers"/>), with an
+    /// article no earlier than its newest member, joining past the headline election's candidates: what Append reads of
+    /// the members is the sum before the newest time and the members of that time, which are kept, so the story comes
+    /// out bit for bit the same. A worker's articles are the newest, and a feed's batch often shares one time.
+    /// </summary>
+    void AppendReleased(ActiveStories.Entry held, ActiveStories.ReleasedShape shape, ArticleFeatures article)
+    {
+        var profile = held.Profile;
+        var newest = shape.Newest;
+        if (article.Time > newest[^1].Time)
+        {
+            held.SumBefore = (float[])profile.Sum.Clone(); // every member is now of an earlier time
+            newest.Clear();
+            newest.Add(article);
+            profile.Add(article);
+        }
+        else
+        {
+            int at = 0;
+            while (at < newest.Count && string.CompareOrdinal(newest[at].ArticleId, article.ArticleId) < 0) at++;
+            newest.Insert(at, article);
+            profile.Add([article], held.SumBefore!, newest);
+        }
+        shape.Count++;
+        var outlets = held.Outlets!;
+        if (article.Outlet is { } outlet) outlets.Add(outlet);
+        _active.StageExtended(held, new StoryUpdate { Article = article, Upserts = [new StoryState(profile, held.Title!, outlets.Count, [article.ArticleId])] });
+    }
+
     /// <summary>The stories an article bridges, the one it joins first, when all are held with vectors like its own; otherwise null.</summary>
     async Task<List<ActiveStories.Entry>?> HeldForMergeAsync(string into, IReadOnlyList<string> merged, ArticleFeatures article, CancellationToken ct)
     {
@@ -125,7 +155,7 @@ public sealed partial class StoryAssigner
     /// <see cref="StoryProfile.FromMembers"/> adds them; from the last kept sum of a multiple of
     /// <see cref="CheckpointEvery"/> members, keeping those it passes.
     /// </summary>
-    static float[] PrefixSum(ActiveStories.Entry held, int count, int dimensions)
+    internal static float[] PrefixSum(ActiveStories.Entry held, int count, int dimensions)
     {
         var members = held.Members!;
         var checkpoints = held.Checkpoints ??= [new float[dimensions]];

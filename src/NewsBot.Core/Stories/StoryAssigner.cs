@@ -26,6 +26,17 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
     /// </summary>
     internal bool Incremental { get; init; } = true;
 
+    /// <summary>
+    /// How many members' features (a 1.5 KB vector, names, headline each) the assigner keeps between assignments; the
+    /// largest stories' go first (<see cref="ActiveStories.ReleaseMembers"/>). Not during a catch-up, which lets all
+    /// go when it ends. ~4,000 members are ~10 MB; a story of tens of thousands of members (the synthetic 1M store's)
+    /// is read again when an assignment needs its members, which one newer than all of them does not.
+    /// </summary>
+    internal int HeldMembersLimit { get; init; } = 4096;
+
+    /// <summary>How many members' features are held now (tests).</summary>
+    internal int HeldMembers => _active.HeldMembers;
+
     public async Task AssignAsync(ArticleRecord article, float[]? leadVector, string? replacesArticleId = null, CancellationToken ct = default)
     {
         await _gate.WaitAsync(ct).ConfigureAwait(false);
@@ -36,6 +47,7 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
             var vector = leadVector ?? await EmbedLeadAsync(article, ct).ConfigureAwait(false);
             await AssignCoreAsync(StoryFeatureExtractor.Extract(article, vector), replacesArticleId, knownWithoutStory: false, ct).ConfigureAwait(false);
             await _active.FlushAsync(ct).ConfigureAwait(false);
+            _active.ReleaseMembers(HeldMembersLimit);
         }
         catch
         {
@@ -83,6 +95,7 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
             // bench's store ~400 MB (a synthetic story of 146,000 articles) that the rest of an ingest or the
             // worker's life would carry. They are let go; the next assignment reads the stories around its own time.
             if (assigned >= BatchSize) _active.Invalidate();
+            else _active.ReleaseMembers(HeldMembersLimit);
         }
         catch
         {
@@ -170,6 +183,14 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
         }
 
         var decision = clusterer.Decide(article, candidates);
+        if (Incremental && decision is { JoinStoryId: { } joins, Merge.Count: 0 } && previousStory is null && replacesArticleId is null
+            && _active.Released(joins) is { Released: { } shape } released && article.Time >= shape.Newest[^1].Time && article.Vector.Length > 0
+            && shape.FirstVectorLength == article.Vector.Length && shape.Count >= 2 && shape.Count - shape.Newest.Count >= clusterer.Options.TitleCandidates
+            && released.Title is not null && released.SumBefore is not null)
+        {
+            AppendReleased(released, shape, article);
+            return;
+        }
         if (Incremental && decision is { JoinStoryId: { } join, Merge.Count: 0 } && previousStory is null && replacesArticleId is null
             && await _active.HeldAsync(join, ct).ConfigureAwait(false) is { Members: [var first, .., var newest] } held
             && article.Time >= newest.Time && article.Vector.Length > 0 && first.Vector.Length == article.Vector.Length)

@@ -15,9 +15,10 @@ public sealed class IndexPruner(RetentionService retention, IArticleIndex index)
     public async Task<PruneReport> PruneAsync(DateTimeOffset cutoff, CancellationToken ct = default)
     {
         var report = await retention.PruneAsync(cutoff, ct).ConfigureAwait(false);
-        // only where a snapshot exists: a store too small to have one loads from its rows anyway
+        // only where a snapshot exists: a store too small to have one loads from its rows anyway; and once: a prune of
+        // more than SnapshotAfterChanges chunks is saved by the sync that applies it
         if (report.Articles > 0 && index is SqliteArticleIndex embedded && File.Exists(embedded.SnapshotPath))
-            await embedded.SaveSnapshotAsync(ct).ConfigureAwait(false);
+            await embedded.SaveSnapshotIfChangedAsync(ct).ConfigureAwait(false);
         return report;
     }
 }

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using NewsBot.Core.Ingestion;
+using NewsBot.Core.Operations;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Text;
 
@@ -57,5 +58,20 @@ public sealed class FeedPollingJob(IFeedStore feeds, IFeedPoller poller, Ingesti
         }
         if (added > 0) signal?.Raise(); // follow updates go out right after the poll that brought the news
         logger.LogInformation("Polled {Feeds} feeds: {Added} new or updated articles, {Failed} failures", list.Count, added, failed);
+        if (added > 0) ReleaseIngestionMemory();
+    }
+
+    /// <summary>
+    /// What a poll's ingestion left behind (page text, tokens, the rows and vectors it wrote, the index's grown arrays)
+    /// is garbage the runtime keeps committed: it sizes its heap against the machine's memory (24 GB here), not against
+    /// the worker's 1.5 GB target, so between two snapshot rewrites (the only other compacting collections) a worker
+    /// at 1M chunks grew by 10-20 MB a minute of ingest and stayed there (BENCHMARKS.md, "The worker at 1M"). One
+    /// compacting, decommitting collection after a poll that added something gives it back, and the C heap's free
+    /// pages (the threads' arenas the model and SQLite allocate in) go too; at most once per poll interval.
+    /// </summary>
+    static void ReleaseIngestionMemory()
+    {
+        ManagedHeap.CompactAndDecommit();
+        NewsBot.Sqlite.CHeap.Trim();
     }
 }

@@ -16,7 +16,8 @@ namespace NewsBot.UnitTests.Storage;
 
 /// <summary>
 /// Retention against a real SQLite file: pruned articles leave search and the registry but resolve as tombstones, the
-/// file gives the space back, the window and the tombstones hold at ingestion, and the daily job prunes by the policy.
+/// file gives the space back, the window and the tombstones hold at ingestion, and the daily job prunes by the policy;
+/// a prune writes the snapshot once, and a feed poll gives back what its ingestion left (the worker's memory).
 /// </summary>
 public sealed class RetentionTests : IDisposable
 {
@@ -34,10 +35,10 @@ public sealed class RetentionTests : IDisposable
 
     sealed record Store(SqliteDatabase Db, SqliteArticleIndex Index, SqliteArticleStore Articles, SqliteRetentionStore Retention, IngestionPipeline Pipeline);
 
-    Store Open(RetentionPolicy? policy = null)
+    Store Open(RetentionPolicy? policy = null, ListLogger? log = null)
     {
         var db = new SqliteDatabase(_dir.Path);
-        var index = new SqliteArticleIndex(db);
+        var index = new SqliteArticleIndex(db, logger: log);
         _indexes.Add(index);
         var retention = new SqliteRetentionStore(db);
         var articles = new SqliteArticleStore(db);
@@ -132,6 +133,73 @@ public sealed class RetentionTests : IDisposable
         Assert.Equal(40, results.Count(r => r.Status == IngestStatus.Expired));
         Assert.Equal(5, results.Count(r => r.Status == IngestStatus.Unchanged));
         Assert.Equal(5, (await again.Articles.GetCountsAsync()).Articles);
+    }
+
+    [Fact]
+    public async Task A_prune_of_more_chunks_than_a_rewrite_waits_for_writes_the_snapshot_once()
+    {
+        // the worker's case at 1M: its daily prune removes ~3,000 chunks, more than the 2,000 changes after which a sync
+        // rewrites the snapshot by itself; the pruner's own save came right after and wrote it all again
+        var log = new ListLogger();
+        var s = Open(log: log);
+        s.Index.SnapshotAfterChanges = 20;
+        for (int n = 0; n < 40; n++) AddArticle(n, daysAgo: 200);
+        for (int n = 40; n < 45; n++) AddArticle(n, daysAgo: 2);
+        await Ingest(s, Enumerable.Range(0, 45).Select(n => $"a{n}"));
+        await s.Index.SaveSnapshotAsync();
+        int Written() => log.Messages.Count(m => m.StartsWith("Index snapshot written", StringComparison.Ordinal));
+        int before = Written();
+
+        var report = await new IndexPruner(Service(s), s.Index).PruneAsync(Now.AddDays(-30));
+
+        Assert.Equal(40, report.Articles);
+        Assert.Equal(before + 1, Written());
+        // what was written once holds the prune: a fresh process starts from it without the pruned chunks
+        SqliteConnection.ClearAllPools();
+        var again = Open(log: log);
+        Assert.Empty(await Find(again, "kw7"));
+        Assert.NotEmpty(await Find(again, "kw41"));
+        Assert.Contains(log.Messages, m => m.StartsWith("Index snapshot loaded", StringComparison.Ordinal));
+        // and a save asked for when nothing changed still writes (the bench times that rewrite)
+        await again.Index.SaveSnapshotAsync();
+        Assert.Equal(before + 2, Written());
+    }
+
+    [Fact]
+    public async Task A_feed_poll_that_adds_articles_ends_with_a_compacting_full_collection()
+    {
+        // the worker's other job: what a poll's ingestion leaves is given back after it (BENCHMARKS.md "The worker at 1M")
+        var s = Open();
+        var feeds = new SqliteFeedStore(s.Db);
+        await feeds.AddFeedAsync(new FeedRecord { Url = "https://news.test/feed.xml", AddedAt = Now, AddedBy = "test", Trusted = true });
+        var poller = new ListPoller();
+        var job = new FeedPollingJob(feeds, poller, s.Pipeline, new IngestionOptions(), new FixedTime(Now), NullLogger<FeedPollingJob>.Instance);
+        for (int n = 0; n < 5; n++) AddArticle(n, daysAgo: 2);
+        poller.Next.AddRange(_source.Items.Values.SelectMany(i => i));
+        long before = GC.GetGCMemoryInfo(GCKind.FullBlocking).Index;
+
+        await job.RunAsync(CancellationToken.None);
+
+        Assert.Equal(5, (await s.Articles.GetCountsAsync()).Articles);
+        var last = GC.GetGCMemoryInfo(GCKind.FullBlocking);
+        Assert.True(last.Index > before, "no full blocking collection after the poll");
+        Assert.True(last.Compacted);
+    }
+
+    /// <summary>A feed whose next poll yields the items queued for it.</summary>
+    sealed class ListPoller : IFeedPoller
+    {
+        public List<SourceItem> Next { get; } = [];
+
+        public Task<FeedProbe> ProbeAsync(string url, bool trusted, CancellationToken ct = default) => Task.FromResult(new FeedProbe(true, "Test feed", null));
+
+        public async IAsyncEnumerable<SourceItem> PollAsync(FeedRecord feed, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct = default)
+        {
+            await Task.Yield();
+            var items = Next.ToList();
+            Next.Clear();
+            foreach (var i in items) yield return i;
+        }
     }
 
     [Fact]

@@ -123,15 +123,4 @@ public sealed class StreamedIndexBuildTests : IDisposable
         await streamed.SaveSnapshotAsync();
         Assert.Equal(streamedBytes, await File.ReadAllBytesAsync(streamed.SnapshotPath));
     }
-
-    sealed class ListLogger : Microsoft.Extensions.Logging.ILogger<SqliteArticleIndex>
-    {
-        public List<string> Messages { get; } = [];
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
-        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            lock (Messages) Messages.Add(formatter(state, exception));
-        }
-    }
 }

@@ -43,7 +43,17 @@ public class StoryCatchUpTests : IDisposable
     async Task<int> SeedAsync(int reform, int marathon, int singles, int minutesApart, int bridged = 0)
     {
         var assigner = NewAssigner(_stories, incremental: true);
+        var saved = await SaveArticlesAsync(_articles, reform, marathon, singles, minutesApart, bridged);
+        foreach (var (article, vector) in saved) await assigner.AssignAsync(article, vector);
+        return saved.Count;
+    }
+
+    /// <summary>The articles of <see cref="SeedAsync"/>, saved without a story, in the order it assigns them.</summary>
+    static async Task<List<(ArticleRecord Article, float[] Vector)>> SaveArticlesAsync(SqliteArticleStore articles, int reform, int marathon, int singles, int minutesApart, int bridged)
+    {
         var saved = new List<(ArticleRecord Article, float[] Vector)>();
+        async Task<(ArticleRecord, float[])> Save(string id, string title, string outlet, DateTimeOffset published, string body, float[] vector)
+            => await SaveAsync(articles, id, title, outlet, published, body, vector);
         for (int i = 0; i < reform; i++)
             saved.Add(await Save($"r{i * 7919 % 100_003:D6}", $"Keller pension reform, part {i}", $"Outlet {i % 7}", Day0.AddMinutes(i / 2 * minutesApart),
                 $"Chancellor Anna Keller told Parliament on day {i % 4} that the retirement age rises to 67.", Noisy(0, i)));
@@ -66,8 +76,7 @@ public class StoryCatchUpTests : IDisposable
             for (int i = 0; i < bridged; i++)
                 saved.Add(await Save($"z{i * 7 % 53:D3}", "harbour budget debate goes on", "Outlet z", Day0.AddMinutes(60 + (bridged + i) * 40), "the council argued over the harbour budget again.", Noisy(2, 500 + i)));
         }
-        foreach (var (article, vector) in saved) await assigner.AssignAsync(article, vector);
-        return saved.Count;
+        return saved;
     }
 
     static float[] Between(float toward4, int i)
@@ -89,22 +98,22 @@ public class StoryCatchUpTests : IDisposable
         return v;
     }
 
-    async Task<(ArticleRecord, float[])> Save(string id, string title, string outlet, DateTimeOffset published, string body, float[] vector)
+    static async Task<(ArticleRecord, float[])> SaveAsync(SqliteArticleStore articles, string id, string title, string outlet, DateTimeOffset published, string body, float[] vector)
     {
         var a = new ArticleRecord
         {
             Article = new ArticleRef { Id = id, Url = "https://news.test/" + id, Title = title, Outlet = outlet, Published = published },
             SourceKey = "https://news.test/" + id, IngestedAt = published, ContentHash = Hashing.ContentHash(body + id), Kind = SourceKind.Page, ChunkCount = 1, Body = body,
         };
-        await _articles.SaveArticleAsync(a);
+        await articles.SaveArticleAsync(a);
         return (a, vector);
     }
 
     /// <summary>Every story record as stored (id, headline, span, counts, the sum's bytes, name and number counts) and every membership.</summary>
-    async Task<List<string>> StoredAsync()
+    async Task<List<string>> StoredAsync(SqliteDatabase? db = null)
     {
         var rows = new List<string>();
-        await using var conn = await _db.OpenAsync();
+        await using var conn = await (db ?? _db).OpenAsync();
         await using (var cmd = conn.Command("SELECT id, title, first_ms, last_ms, articles, outlets, hex(vector_sum), entities, numbers FROM stories ORDER BY id"))
         await using (var r = await cmd.ExecuteReaderAsync())
             while (await r.ReadAsync())
@@ -180,6 +189,39 @@ public class StoryCatchUpTests : IDisposable
         // the story is built here and stays held as the range moves on: its members are never read back
         Assert.Equal(0, counting.MembersRead);
         Assert.Equal(2, counting.UnassignedListings); // one listing of 700 keys, and the empty one that ends the catch-up
+    }
+
+    [Fact]
+    public async Task A_running_assigner_holds_at_most_its_limit_of_members_and_assigns_bit_for_bit_as_one_that_holds_them_all()
+    {
+        // one assignment at a time, as the worker assigns, into two equal stores: one assigner keeps every member it
+        // read (what a worker did for hours: every member of every active story), one at most 64
+        using var otherDir = new TempDirectory();
+        var otherDb = new SqliteDatabase(otherDir.Path);
+        var otherStories = new SqliteStoryStore(otherDb, TimeProvider.System);
+        var counting = new CountingRepository(_stories);
+        var limited = new StoryAssigner(counting, new StoryClusterer(new StoryOptions()), new Embedder(_gen, HashingEmbeddingGenerator.Profile(16)),
+            new Chunker(HeuristicTokenCounter.Instance), NullLogger<StoryAssigner>.Instance) { HeldMembersLimit = 64 };
+        var unlimited = new StoryAssigner(otherStories, new StoryClusterer(new StoryOptions()), new Embedder(_gen, HashingEmbeddingGenerator.Profile(16)),
+            new Chunker(HeuristicTokenCounter.Instance), NullLogger<StoryAssigner>.Instance) { HeldMembersLimit = int.MaxValue };
+        // the long story (300 articles, two of each time) over 12 days, a second story, singles, two stories and their merge
+        var saved = await SaveArticlesAsync(_articles, reform: 300, marathon: 40, singles: 30, minutesApart: 120, bridged: 12);
+        var savedOther = await SaveArticlesAsync(new SqliteArticleStore(otherDb), reform: 300, marathon: 40, singles: 30, minutesApart: 120, bridged: 12);
+        int mostHeld = 0;
+        for (int i = 0; i < saved.Count; i++)
+        {
+            await limited.AssignAsync(saved[i].Article, saved[i].Vector);
+            Assert.InRange(limited.HeldMembers, 0, 64);
+            await unlimited.AssignAsync(savedOther[i].Article, savedOther[i].Vector);
+            mostHeld = Math.Max(mostHeld, unlimited.HeldMembers);
+        }
+
+        Assert.Equal(await StoredAsync(otherDb), await StoredAsync());
+        Assert.Equal(300, (await _stories.GetStoryOfArticleAsync("r000000"))!.Articles.Count);
+        Assert.Equal(12 * 3 + 1, (await _stories.GetStoryOfArticleAsync("xbridge"))!.Articles.Count);
+        Assert.True(mostHeld >= 300, $"the unlimited assigner held {mostHeld} members");
+        // the long story's articles joined it without its members being read again each time (300 × 150 for two a time)
+        Assert.InRange(counting.MembersRead, 0, 3_000);
     }
 
     /// <summary>The real store, counting what the assigner asks of it and hands it.</summary>
