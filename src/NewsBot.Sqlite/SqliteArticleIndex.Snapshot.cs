@@ -176,7 +176,7 @@ public sealed partial class SqliteArticleIndex
             // continue from the file just written, mapped: what was heap (a rebuild, chunks added since the last
             // snapshot, delta postings) becomes page cache, so a long-running worker's heap does not grow with the corpus
             MoveOntoSnapshot(path);
-            _log.LogDebug("Index snapshot written to {Path} in {Ms} ms", path, sw.ElapsedMilliseconds);
+            _log.LogDebug("Index snapshot written to {Path} in {Ms} ms; managed heap {HeapMb} MB after the move", path, sw.ElapsedMilliseconds, GC.GetGCMemoryInfo().HeapSizeBytes >> 20);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
         {
@@ -187,6 +187,15 @@ public sealed partial class SqliteArticleIndex
 
     /// <summary>Serves searches from the snapshot file just written, mapped, and lets go of what served them before.</summary>
     void MoveOntoSnapshot(string path)
+    {
+        SwapOntoSnapshot(path);
+        // after the swap's frame is gone: its local held the replaced index, live to the method's end in unoptimised code
+        ReleaseHeap();
+        AfterSnapshotMove?.Invoke();
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    void SwapOntoSnapshot(string path)
     {
         var (mapped, _) = InMemoryHybridIndex.Open(path);
         _lock.EnterWriteLock();
@@ -199,8 +208,10 @@ public sealed partial class SqliteArticleIndex
             _lock.ExitWriteLock();
         }
         mapped?.Dispose();
-        ReleaseHeap();
     }
+
+    /// <summary>Tests: runs on the rewriting thread once the index has moved onto a new snapshot and the heap was collected.</summary>
+    internal Action? AfterSnapshotMove { get; set; }
 
     /// <summary>
     /// After the index moved onto a newly written snapshot (a build from the rows, a rewrite, every 2,000 changes in the

@@ -269,124 +269,138 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
         await _syncLock.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            generation = await ReadGenerationAsync(conn, ct).ConfigureAwait(false);
-            if (generation == _syncedGeneration) return;
-            var sw = System.Diagnostics.Stopwatch.StartNew();
-            if (_memory is null && !_snapshotTried)
-            {
-                _snapshotTried = true;
-                await TryLoadSnapshotAsync(conn, ct).ConfigureAwait(false);
-            }
-            bool full = _memory is null;
-            if (!full)
-            {
-                // deletions since last sync
-                var deleted = new List<long>();
-                await using (var cmd = conn.Command("SELECT seq, chunk_rowid FROM chunk_deletions WHERE seq > $s ORDER BY seq").With("$s", _lastDeletionSeq))
-                await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
-                {
-                    while (await r.ReadAsync(ct).ConfigureAwait(false))
-                    {
-                        _lastDeletionSeq = r.GetInt64(0);
-                        deleted.Add(r.GetInt64(1));
-                    }
-                }
-                _changesSinceSnapshot += deleted.Count;
-                if (deleted.Count > 0)
-                {
-                    _lock.EnterWriteLock();
-                    try
-                    {
-                        foreach (var rowId in deleted) _memory!.Remove(rowId);
-                        // rebuild when tomb-stones pile up
-                        if (_memory!.DeletedCount > RebuildMinimumDeleted && _memory.DeletedCount > _memory.SlotCount / RebuildDeletedFraction) full = true;
-                    }
-                    finally
-                    {
-                        _lock.ExitWriteLock();
-                    }
-                }
-            }
-            if (full)
-            {
-                await using (var cmd = conn.Command("SELECT COALESCE(MAX(seq), 0) FROM chunk_deletions"))
-                    _lastDeletionSeq = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
-                _maxRowId = 0;
-            }
-            var (_, dim) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
-            var target = full ? null : _memory;
-            if (full && dim is { } d0)
-            {
-                // a fresh load: size the arrays once and build the compact postings in one pass
-                var (rows, postings) = await CountRowsAsync(conn, ct).ConfigureAwait(false);
-                if (await TryLoadStreamedAsync(conn, d0, rows, generation, ct).ConfigureAwait(false)) { Volatile.Write(ref _syncedGeneration, generation); return; }
-                target = new InMemoryHybridIndex(d0);
-                target.BeginBulk((int)rows, postings);
-            }
-            int loaded = 0;
-            await using (var cmd = conn.Command(RowsSql).With("$after", _maxRowId))
+            // the load in a method of its own: its frame (the loaded index it added to, in locals and, in unoptimised
+            // code, in temporaries live to the method's end) is gone before a rewrite replaces that index, so that the
+            // rewrite's collection can take the replaced one (BENCHMARKS.md, "The worker at 1M": at 1M chunks it stayed
+            // beside the new one until the next collection)
+            if (await LoadChangesAsync(conn, ct).ConfigureAwait(false) is { } loaded
+                && SnapshotAfterChanges >= 0 && (_changesSinceSnapshot > SnapshotAfterChanges || _rewriteSnapshot) && _memory is not null)
+                await WriteSnapshotAsync(conn, loaded, ct).ConfigureAwait(false);
+        }
+        finally
+        {
+            _syncLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Loads what other writers committed since the last sync (the caller holds <c>_syncLock</c>): the generation loaded, or
+    /// null when nothing changed or a full load was written to a snapshot and mapped as it went.
+    /// </summary>
+    async Task<long?> LoadChangesAsync(SqliteConnection conn, CancellationToken ct)
+    {
+        var generation = await ReadGenerationAsync(conn, ct).ConfigureAwait(false);
+        if (generation == _syncedGeneration) return null;
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        if (_memory is null && !_snapshotTried)
+        {
+            _snapshotTried = true;
+            await TryLoadSnapshotAsync(conn, ct).ConfigureAwait(false);
+        }
+        bool full = _memory is null;
+        if (!full)
+        {
+            // deletions since last sync
+            var deleted = new List<long>();
+            await using (var cmd = conn.Command("SELECT seq, chunk_rowid FROM chunk_deletions WHERE seq > $s ORDER BY seq").With("$s", _lastDeletionSeq))
             await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
             {
-                // rows are read into reused buffers: no per-row vector allocations (100k rows load in about a second)
-                var denseBuffer = new byte[8192];
-                var sparseBuffer = new byte[65536];
-                bool locked = false;
-                try
+                while (await r.ReadAsync(ct).ConfigureAwait(false))
                 {
-                    int sinceLock = 0;
-                    // synchronous reads (SQLite's are anyway): the write lock is thread-affine and must not span an await
-                    while (r.Read())
-                    {
-                        if ((loaded & 4095) == 0) ct.ThrowIfCancellationRequested();
-                        int denseLength = (int)r.GetBytes(2, 0, null, 0, 0);
-                        if (denseLength > denseBuffer.Length) denseBuffer = new byte[denseLength];
-                        r.GetBytes(2, 0, denseBuffer, 0, denseLength);
-                        int sparseLength = (int)r.GetBytes(3, 0, null, 0, 0);
-                        if (sparseLength > sparseBuffer.Length) sparseBuffer = new byte[sparseLength];
-                        r.GetBytes(3, 0, sparseBuffer, 0, sparseLength);
-                        var dense = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(denseBuffer.AsSpan(0, denseLength));
-                        VectorCodec.SparseSpans(sparseBuffer.AsSpan(0, sparseLength), out var ids, out var weights);
-                        target ??= new InMemoryHybridIndex(dim ?? dense.Length);
-                        if (dense.Length != target.Dimensions) continue;
-                        if (!full && !locked) { _lock.EnterWriteLock(); locked = true; }
-                        long rowId = r.GetInt64(0);
-                        target.Add(rowId, r.GetString(1), r.GetStringOrNull(4), r.IsDBNull(5) ? null : r.GetInt64(5), dense, ids, weights);
-                        _maxRowId = Math.Max(_maxRowId, rowId);
-                        loaded++;
-                        // let searches in between when catching up on many rows
-                        if (locked && ++sinceLock >= 1024) { _lock.ExitWriteLock(); locked = false; sinceLock = 0; }
-                    }
-                }
-                finally
-                {
-                    if (locked) _lock.ExitWriteLock();
+                    _lastDeletionSeq = r.GetInt64(0);
+                    deleted.Add(r.GetInt64(1));
                 }
             }
-            target?.EndBulk();
-            _changesSinceSnapshot += loaded;
-            if (full)
+            _changesSinceSnapshot += deleted.Count;
+            if (deleted.Count > 0)
             {
                 _lock.EnterWriteLock();
                 try
                 {
-                    (var old, _memory) = (_memory, target ?? (dim is { } d ? new InMemoryHybridIndex(d) : null));
-                    if (!ReferenceEquals(old, _memory)) old?.Dispose();
+                    foreach (var rowId in deleted) _memory!.Remove(rowId);
+                    // rebuild when tomb-stones pile up
+                    if (_memory!.DeletedCount > RebuildMinimumDeleted && _memory.DeletedCount > _memory.SlotCount / RebuildDeletedFraction) full = true;
                 }
                 finally
                 {
                     _lock.ExitWriteLock();
                 }
             }
-            Volatile.Write(ref _syncedGeneration, generation);
-            if (loaded > 0 || full)
-                _log.LogDebug("Embedded index synced: {Loaded} chunks loaded ({Mode}) in {Ms} ms", loaded, full ? "full" : "incremental", sw.ElapsedMilliseconds);
-            if (SnapshotAfterChanges >= 0 && (_changesSinceSnapshot > SnapshotAfterChanges || _rewriteSnapshot) && _memory is not null)
-                await WriteSnapshotAsync(conn, generation, ct).ConfigureAwait(false);
         }
-        finally
+        if (full)
         {
-            _syncLock.Release();
+            await using (var cmd = conn.Command("SELECT COALESCE(MAX(seq), 0) FROM chunk_deletions"))
+                _lastDeletionSeq = (long)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) ?? 0L);
+            _maxRowId = 0;
         }
+        var (_, dim) = await ReadModelAsync(conn, null, ct).ConfigureAwait(false);
+        var target = full ? null : _memory;
+        if (full && dim is { } d0)
+        {
+            // a fresh load: size the arrays once and build the compact postings in one pass
+            var (rows, postings) = await CountRowsAsync(conn, ct).ConfigureAwait(false);
+            if (await TryLoadStreamedAsync(conn, d0, rows, generation, ct).ConfigureAwait(false)) { Volatile.Write(ref _syncedGeneration, generation); return null; }
+            target = new InMemoryHybridIndex(d0);
+            target.BeginBulk((int)rows, postings);
+        }
+        int loaded = 0;
+        await using (var cmd = conn.Command(RowsSql).With("$after", _maxRowId))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+        {
+            // rows are read into reused buffers: no per-row vector allocations (100k rows load in about a second)
+            var denseBuffer = new byte[8192];
+            var sparseBuffer = new byte[65536];
+            bool locked = false;
+            try
+            {
+                int sinceLock = 0;
+                // synchronous reads (SQLite's are anyway): the write lock is thread-affine and must not span an await
+                while (r.Read())
+                {
+                    if ((loaded & 4095) == 0) ct.ThrowIfCancellationRequested();
+                    int denseLength = (int)r.GetBytes(2, 0, null, 0, 0);
+                    if (denseLength > denseBuffer.Length) denseBuffer = new byte[denseLength];
+                    r.GetBytes(2, 0, denseBuffer, 0, denseLength);
+                    int sparseLength = (int)r.GetBytes(3, 0, null, 0, 0);
+                    if (sparseLength > sparseBuffer.Length) sparseBuffer = new byte[sparseLength];
+                    r.GetBytes(3, 0, sparseBuffer, 0, sparseLength);
+                    var dense = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(denseBuffer.AsSpan(0, denseLength));
+                    VectorCodec.SparseSpans(sparseBuffer.AsSpan(0, sparseLength), out var ids, out var weights);
+                    target ??= new InMemoryHybridIndex(dim ?? dense.Length);
+                    if (dense.Length != target.Dimensions) continue;
+                    if (!full && !locked) { _lock.EnterWriteLock(); locked = true; }
+                    long rowId = r.GetInt64(0);
+                    target.Add(rowId, r.GetString(1), r.GetStringOrNull(4), r.IsDBNull(5) ? null : r.GetInt64(5), dense, ids, weights);
+                    _maxRowId = Math.Max(_maxRowId, rowId);
+                    loaded++;
+                    // let searches in between when catching up on many rows
+                    if (locked && ++sinceLock >= 1024) { _lock.ExitWriteLock(); locked = false; sinceLock = 0; }
+                }
+            }
+            finally
+            {
+                if (locked) _lock.ExitWriteLock();
+            }
+        }
+        target?.EndBulk();
+        _changesSinceSnapshot += loaded;
+        if (full)
+        {
+            _lock.EnterWriteLock();
+            try
+            {
+                (var old, _memory) = (_memory, target ?? (dim is { } d ? new InMemoryHybridIndex(d) : null));
+                if (!ReferenceEquals(old, _memory)) old?.Dispose();
+            }
+            finally
+            {
+                _lock.ExitWriteLock();
+            }
+        }
+        Volatile.Write(ref _syncedGeneration, generation);
+        if (loaded > 0 || full)
+            _log.LogDebug("Embedded index synced: {Loaded} chunks loaded ({Mode}) in {Ms} ms", loaded, full ? "full" : "incremental", sw.ElapsedMilliseconds);
+        return generation;
     }
 
     static async Task<long> ReadGenerationAsync(SqliteConnection conn, CancellationToken ct)
