@@ -358,14 +358,7 @@ public sealed partial class SqliteArticleIndex(SqliteDatabase db, int rrfK = New
                 while (r.Read())
                 {
                     if ((loaded & 4095) == 0) ct.ThrowIfCancellationRequested();
-                    int denseLength = (int)r.GetBytes(2, 0, null, 0, 0);
-                    if (denseLength > denseBuffer.Length) denseBuffer = new byte[denseLength];
-                    r.GetBytes(2, 0, denseBuffer, 0, denseLength);
-                    int sparseLength = (int)r.GetBytes(3, 0, null, 0, 0);
-                    if (sparseLength > sparseBuffer.Length) sparseBuffer = new byte[sparseLength];
-                    r.GetBytes(3, 0, sparseBuffer, 0, sparseLength);
-                    var dense = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(denseBuffer.AsSpan(0, denseLength));
-                    VectorCodec.SparseSpans(sparseBuffer.AsSpan(0, sparseLength), out var ids, out var weights);
+                    var dense = ReadVectors(r, ref denseBuffer, ref sparseBuffer, out var ids, out var weights);
                     target ??= new InMemoryHybridIndex(dim ?? dense.Length);
                     if (dense.Length != target.Dimensions) continue;
                     if (!full && !locked) { _lock.EnterWriteLock(); locked = true; }
