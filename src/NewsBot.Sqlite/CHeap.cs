@@ -25,6 +25,17 @@ public static partial class CHeap
         }
     }
 
+    /// <summary>
+    /// Gives both heaps' garbage back after a heavy step (an index moved onto a new snapshot, a feed poll's ingestion, a
+    /// benchmark's fixture): the managed heap's by one compacting, decommitting collection
+    /// (<see cref="NewsBot.Core.Operations.ManagedHeap.CompactAndDecommit"/>), then the C heap's free pages (<see cref="Trim"/>).
+    /// </summary>
+    public static void CollectAndTrim()
+    {
+        NewsBot.Core.Operations.ManagedHeap.CompactAndDecommit();
+        Trim();
+    }
+
     [LibraryImport("libc", EntryPoint = "malloc_trim", SetLastError = false)]
     private static partial int MallocTrim(nuint pad);
 }

@@ -1,4 +1,3 @@
-using NewsBot.Core.Operations;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
@@ -222,11 +221,7 @@ public sealed partial class SqliteArticleIndex
     /// are rare and already take seconds, so the pause does not show. The C heap's free pages (the SQLite reads of a build
     /// from rows, the writer's buffers) go back too (<see cref="CHeap.Trim"/>).
     /// </summary>
-    static void ReleaseHeap()
-    {
-        ManagedHeap.CompactAndDecommit();
-        CHeap.Trim();
-    }
+    static void ReleaseHeap() => CHeap.CollectAndTrim();
 
     /// <summary>
     /// What the loaded search structures hold after <see cref="SyncAsync"/>: live chunks with a vector, and live chunks

@@ -1,4 +1,3 @@
-using NewsBot.Core.Operations;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -106,8 +105,7 @@ public sealed class StoryBenchmark(IServiceProvider sp, CliOutput output, Proces
                 states.Clear();
                 // the import is the fixture, not what is measured (a serving process never loads a year of stories at
                 // once): what it left behind is collected before the next batch adds to it
-                ManagedHeap.CompactAndDecommit();
-                CHeap.Trim();
+                CHeap.CollectAndTrim();
                 output.Progress($"stories: loaded {made}/{articles} articles…");
             }
         }

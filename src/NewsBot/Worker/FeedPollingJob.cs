@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using NewsBot.Core.Ingestion;
-using NewsBot.Core.Operations;
 using NewsBot.Core.Ports;
 using NewsBot.Core.Text;
 
@@ -69,9 +68,5 @@ public sealed class FeedPollingJob(IFeedStore feeds, IFeedPoller poller, Ingesti
     /// compacting, decommitting collection after a poll that added something gives it back, and the C heap's free
     /// pages (the threads' arenas the model and SQLite allocate in) go too; at most once per poll interval.
     /// </summary>
-    static void ReleaseIngestionMemory()
-    {
-        ManagedHeap.CompactAndDecommit();
-        NewsBot.Sqlite.CHeap.Trim();
-    }
+    static void ReleaseIngestionMemory() => NewsBot.Sqlite.CHeap.CollectAndTrim();
 }
