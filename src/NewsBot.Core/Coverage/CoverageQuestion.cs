@@ -35,13 +35,29 @@ public sealed record CoverageQuestion(CoverageKind Kind, string Topic, IReadOnly
 public static partial class CoverageQuestions
 {
     const string OutletNoun = @"(?:news\s+|media\s+)?(?:outlets?|sites?|websites?|web\s+sites?|papers?|newspapers?|sources?|media|publications?|press|agenc(?:y|ies)|news\s?(?:organi[sz]ations?|services?)|broadcasters?|channels?|networks?|titles?|journalists?|reporters?)";
-    const string ReportVerb = @"(?:report(?:ed|s|ing)?|cover(?:ed|s|ing)?|carr(?:ied|y|ies|ying)|ran|run(?:s|ning)?|publish(?:ed|es|ing)?|(?:wrote|write|writes|writing|written)\s+(?:about|on|up)|pick(?:ed|s)?\s+up|mention(?:ed|s)?|br(?:oke|eak|eaks)|post(?:ed|s)?|air(?:ed|s)?)";
+    const string ReportVerb = "(?:" + StrongVerb + "|" + WeakVerb + ")";
+    /// <summary>Verbs that say "reported" whatever their object: "who reported the fire?" asks about the coverage.</summary>
+    const string StrongVerb = @"(?:report(?:ed|s|ing)?|publish(?:ed|es|ing)?|(?:wrote|write|writes|writing|written)\s+(?:about|on|up))";
+    /// <summary>
+    /// Verbs that mean "reported" only with the news as their object: "who ran the story?" asks about the coverage, "who ran
+    /// the marathon?", "who broke the record?", "who covered the cost?" and "who is running for mayor?" do not.
+    /// </summary>
+    const string WeakVerb = @"(?:cover(?:ed|s|ing)?|carr(?:ied|y|ies|ying)|ran|run(?:s|ning)?|pick(?:ed|s)?\s+up|mention(?:ed|s)?|br(?:oke|eak|eaks)|post(?:ed|s)?|air(?:ed|s)?)";
+    /// <summary>The news as an object: "it", "this", "the story", "that report", "the news about the fire".</summary>
+    const string StoryObject = @"(?:it|this|that|them|(?:the|this|that|their|a)\s+(?:story|stories|news|scoop|report|reports|item|piece|article|headline)(?:\s+(?:about|on|of)\s+(?:(?>[\p{L}\p{N}'’\-]+)\s+){0,6}?(?>[\p{L}\p{N}'’\-]+))?)";
+    /// <summary>
+    /// Where a question's own "who" stands: at its start, after punctuation or a joining word ("and who had it first?"), or
+    /// after a verb of asking ("tell me who reported it") — not a relative clause ("the walker who broke his back").
+    /// </summary>
+    const string WhoAtStart = @"(?<=^\W*|[^\p{L}\p{N}\s'’]\s*|\b(?:and|so|but|then|also|now|ok|okay|know|me|us|wonder|wondering|ask|asking)\s+)who";
     const string Aux = @"(?:(?:has|have|had|did|do|does|is|are|was|were)\s+)?(?:(?:also|already|all|actually|even)\s+)?";
     const string Gap = @"(?:(?>[\p{L}\p{N}'’\-,]+)\s+){0,6}?";
     const string Negation = @"(?:doesn['’]?t|does\s+not|didn['’]?t|did\s+not|don['’]?t|do\s+not|won['’]?t|hasn['’]?t|has\s+not|haven['’]?t|have\s+not)";
     /// <summary>Who has the accounts: "they", "the outlets", "their reports", "the two papers'".</summary>
     const string Subject = @"(?:they|the(?:ir)?\s+(?:(?>\w+)\s+)?(?:" + OutletNoun + @"|accounts?|reports?|versions?|articles?|stories|coverage)['’]?)";
     const string Others = @"(?:the\s+)?(?:others?|other\s+\w+|rest|nobody|no\s?one|no-one|anyone|anybody)(?:\s+else)?";
+    const string WhoOrWhichOne = @"(?:" + WhoAtStart + @"|\bwhich\s+one)";
+    const string FirstTail = @"\b(?:first|earliest|before\s+(?:anyone|everyone|the\s+others?))\b";
 
     /// <summary>The coverage question, or null for any other question.</summary>
     public static CoverageQuestion? Parse(string question)
@@ -156,19 +172,23 @@ public static partial class CoverageQuestions
     [GeneratedRegex(@"\bwhen\s+(?:was|were)\s+" + Gap + @"(?:first|initially)\s+(?:been\s+)?" + ReportVerb + @"\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
     private static partial Regex WhenFirstReported();
 
-    [GeneratedRegex(@"\b(?:who|which\s+(?:one|" + OutletNoun + @"))\s+(?:(?>\w+)\s+)?(?:first\s+)?(?:" + ReportVerb + @"|had|got|have|has)\b.*?\b(?:first|earliest|before\s+(?:anyone|everyone|the\s+others?))\b|\b(?:who|which\s+(?:one|" + OutletNoun + @"))\s+(?:first|initially)\s+" + ReportVerb + @"\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
+    [GeneratedRegex(@"\bwhich\s+" + OutletNoun + @"\s+(?:(?>\w+)\s+)?(?:first\s+)?(?:" + ReportVerb + @"|had|got|have|has)\b.*?" + FirstTail + @"|\bwhich\s+" + OutletNoun + @"\s+(?:first|initially)\s+" + ReportVerb + @"\b"
+        + @"|" + WhoOrWhichOne + @"\s+(?:(?>\w+)\s+)?(?:first\s+)?" + StrongVerb + @"\b.*?" + FirstTail
+        + @"|" + WhoOrWhichOne + @"\s+(?:(?>\w+)\s+)?(?:first\s+)?(?:" + WeakVerb + @"|had|got|have|has)\s+" + StoryObject + @"\s+(?:(?>\w+)\s+){0,2}?" + FirstTail
+        + @"|" + WhoOrWhichOne + @"\s+(?:first|initially)\s+(?:" + StrongVerb + @"\b|" + WeakVerb + @"\s+" + StoryObject + @"\b)", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
     private static partial Regex WhoFirst();
 
-    [GeneratedRegex(@"\b(?:who|which\s+(?:one|" + OutletNoun + @"))\s+(?:was|were|is|came)\s+(?:the\s+)?(?:first|earliest)\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
+    [GeneratedRegex(@"\bwhich\s+" + OutletNoun + @"\s+(?:was|were|is|came)\s+(?:the\s+)?(?:first|earliest)\b"
+        + @"|" + WhoOrWhichOne + @"\s+(?:was|were|is|came)\s+(?:the\s+)?(?:first|earliest)(?:\s+one)?(?:\s*[?.!]*\s*$|\s+to\s+(?:" + StrongVerb + @"\b|" + WeakVerb + @"\s+" + StoryObject + @"\b)|\s+(?:with|on)\s+" + StoryObject + @"\b)", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
     private static partial Regex WhoWasFirst();
 
-    [GeneratedRegex(@"\b(?:who|which\s+(?:one|" + OutletNoun + @"))\s+broke\s+(?:the|this|that|it)\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
+    [GeneratedRegex(@"\bwhich\s+" + OutletNoun + @"\s+broke\s+(?:the|this|that|it)\b|" + WhoOrWhichOne + @"\s+broke\s+" + StoryObject + @"\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
     private static partial Regex WhoBroke();
 
     [GeneratedRegex(@"\b(?:which|what|how\s+many)\s+(?:other\s+)?" + OutletNoun + @"\s+" + Aux + ReportVerb + @"\b|\b(?:which|what)\s+(?:other\s+)?" + OutletNoun + @"\s+(?:have|had|has)\s+(?:the|this|that|it)\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
     private static partial Regex WhichOutletsReported();
 
-    [GeneratedRegex(@"\bwho\s+(?:else\s+)?" + Aux + ReportVerb + @"\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
+    [GeneratedRegex(WhoAtStart + @"\s+else\s+" + Aux + ReportVerb + @"\b|" + WhoAtStart + @"\s+" + Aux + @"(?:" + StrongVerb + @"\b|" + WeakVerb + @"\s+" + StoryObject + @"\b)", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]
     private static partial Regex WhoReported();
 
     [GeneratedRegex(@"\b(?:first|earliest|initially)\b", RegexOptions.IgnoreCase, matchTimeoutMilliseconds: 250)]

@@ -28,6 +28,17 @@ public class CoverageQuestionTests
     [InlineData("Are there differences between the accounts of the fire?", CoverageKind.Differences)]
     [InlineData("Do the outlets agree on the number of injured?", CoverageKind.Differences)]
     [InlineData("Compare the coverage of the rail strike", CoverageKind.Differences)]
+    // the verbs that also mean other things, with the news as their object
+    [InlineData("Who ran the story first?", CoverageKind.First)]
+    [InlineData("Who broke the news about the merger?", CoverageKind.First)]
+    [InlineData("Who was first?", CoverageKind.First)]
+    [InlineData("Who was the first to report the bridge collapse?", CoverageKind.First)]
+    [InlineData("Who was first with the story?", CoverageKind.First)]
+    [InlineData("Which site was the first to cover it?", CoverageKind.First)]
+    [InlineData("Who carried it?", CoverageKind.Outlets)]
+    [InlineData("Who else is running the story?", CoverageKind.Outlets)]
+    [InlineData("Who picked up the report about the dam?", CoverageKind.Outlets)]
+    [InlineData("Can you tell me who reported the dam failure?", CoverageKind.Outlets)]
     public void Coverage_phrasings_are_recognised(string question, CoverageKind kind)
     {
         var q = CoverageQuestions.Parse(question);
@@ -44,6 +55,22 @@ public class CoverageQuestionTests
     [InlineData("What is the first thing the new minister did?")]
     [InlineData("How does the new tax differ from the old one?")]
     [InlineData("and how much will it cost?")]
+    // "who" with a verb that can mean "reported" (ran, broke, carried, covered, posted, running) about something else
+    [InlineData("Who ran the Berlin marathon in record time?")]
+    [InlineData("Who broke the national indoor record?")]
+    [InlineData("Who carried the flag at the opening ceremony?")]
+    [InlineData("Who covered the cost of the repairs?")]
+    [InlineData("Who posted the fastest lap in qualifying?")]
+    [InlineData("Who is running for mayor of Tarnow?")]
+    [InlineData("Who runs the firm now?")]
+    // "who was the first …" about a person, not an outlet
+    [InlineData("Who was the first woman to lead the party?")]
+    [InlineData("Who was the first player sent off in the final?")]
+    [InlineData("Who got the first goal of the match?")]
+    [InlineData("Who had the first number one single of the year?")]
+    // a relative "who" inside an ordinary question
+    [InlineData("Where has the winger who broke his leg in March been training?")]
+    [InlineData("Which minister resigned after the clerk who reported the leak was fired?")]
     public void Other_questions_are_not_coverage_questions(string question)
         => Assert.Null(CoverageQuestions.Parse(question));
 
