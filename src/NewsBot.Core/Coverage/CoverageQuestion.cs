@@ -43,8 +43,11 @@ public static partial class CoverageQuestions
     /// the marathon?", "who broke the record?", "who covered the cost?" and "who is running for mayor?" do not.
     /// </summary>
     const string WeakVerb = @"(?:cover(?:ed|s|ing)?|carr(?:ied|y|ies|ying)|ran|run(?:s|ning)?|pick(?:ed|s)?\s+up|mention(?:ed|s)?|br(?:oke|eak|eaks)|post(?:ed|s)?|air(?:ed|s)?)";
-    /// <summary>The news as an object: "it", "this", "the story", "that report", "the news about the fire".</summary>
-    const string StoryObject = @"(?:it|this|that|them|(?:the|this|that|their|a)\s+(?:story|stories|news|scoop|report|reports|item|piece|article|headline)(?:\s+(?:about|on|of)\s+(?:(?>[\p{L}\p{N}'’\-]+)\s+){0,6}?(?>[\p{L}\p{N}'’\-]+))?)";
+    /// <summary>
+    /// The news as an object: "it", "this", "the story", "that report", "the news about the fire"; a bare pronoun only where
+    /// the question ends or "first" follows ("who broke that record?" is about the record).
+    /// </summary>
+    const string StoryObject = @"(?:(?:it|this|that|them)(?=\s*(?:[?.!,;:]|$)|\s+(?:first|earliest|initially|before|too|also|as\s+well|at\s+all|yet)\b)|(?:the|this|that|their|a)\s+(?:story|stories|news|scoop|report|reports|item|piece|article|headline)(?:\s+(?:about|on|of)\s+(?:(?>[\p{L}\p{N}'’\-]+)\s+){0,6}?(?>[\p{L}\p{N}'’\-]+))?)";
     /// <summary>
     /// Where a question's own "who" stands: at its start, after punctuation or a joining word ("and who had it first?"), or
     /// after a verb of asking ("tell me who reported it") — not a relative clause ("the walker who broke his back").

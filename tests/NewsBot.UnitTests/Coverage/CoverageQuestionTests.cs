@@ -63,6 +63,8 @@ public class CoverageQuestionTests
     [InlineData("Who posted the fastest lap in qualifying?")]
     [InlineData("Who is running for mayor of Tarnow?")]
     [InlineData("Who runs the firm now?")]
+    [InlineData("Who broke that record first?")]
+    [InlineData("Who ran that company before the merger?")]
     // "who was the first …" about a person, not an outlet
     [InlineData("Who was the first woman to lead the party?")]
     [InlineData("Who was the first player sent off in the final?")]
