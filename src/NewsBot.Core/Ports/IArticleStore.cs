@@ -31,6 +31,9 @@ public interface IArticleStore
 
     Task<StoreCounts> GetCountsAsync(CancellationToken ct = default);
 
+    /// <summary>Whether the store holds any article: all the quickstart needs to know, without counting a large store.</summary>
+    async Task<bool> HasArticlesAsync(CancellationToken ct = default) => (await GetCountsAsync(ct).ConfigureAwait(false)).Articles > 0;
+
     Task<IReadOnlyList<OutletStats>> GetOutletsAsync(CancellationToken ct = default);
 
     /// <summary>Articles in insertion order, after <paramref name="afterId"/> (for reindexing in pages).</summary>

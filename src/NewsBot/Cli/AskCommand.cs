@@ -149,7 +149,7 @@ public static class AskCommand
     public static async Task EnsureSamplesAsync(IServiceProvider sp, CliOutput output, CancellationToken ct)
     {
         var store = sp.GetRequiredService<IArticleStore>();
-        if ((await store.GetCountsAsync(ct)).Articles > 0) return;
+        if (await store.HasArticlesAsync(ct)) return;
         var options = sp.GetRequiredService<IngestionOptions>();
         if (string.IsNullOrWhiteSpace(options.SampleDirectory)) return;
         var dir = Path.GetFullPath(options.SampleDirectory, sp.GetRequiredService<CliContext>().WorkingDirectory);
