@@ -23,6 +23,12 @@ public sealed partial class ExtractiveAnswerer
     /// <summary>The share of the question's key terms besides names (the relation asked and its objects) a sentence must cover, with its context.</summary>
     public const double MinKeyTermShare = 0.15;
 
+    /// <summary>The share of key terms a sentence must cover when the question names no relation (its verb is "give", "take", "be"…, or it has none).</summary>
+    public const double MinKeyTermShareWithoutRelation = 0.3;
+
+    /// <summary>The share of key terms from which a sentence without a form of the relation asked is taken to reword it (unless it anticipates it).</summary>
+    public const double RewordedRelationShare = 0.5;
+
     /// <summary>The share of key terms a best-scoring sentence that fails only on wording (<see cref="AnswerJudgement.OnlyWording"/>) must still cover.</summary>
     public const double MinWordingShare = 0.1;
 
@@ -45,6 +51,10 @@ public sealed partial class ExtractiveAnswerer
     /// <param name="published">The article's date: a year asked about is also covered by an article of that year (its "this year", or no year at all), or of the next year when the context says "last year".</param>
     public static AnswerJudgement Judge(string question, string sentence, string headline, string? previous = null, string? articleText = null, string? carried = null, string? asked = null, DateTimeOffset? published = null)
     {
+        // "Another storm hit Eastvale this week. What was its name?": the statements around the question are its
+        // background; what the answer must cover is what the question sentence asks (the years of all of it still count, below)
+        var whole = question;
+        question = QuestionSentences(question);
         var context = sentence + " " + headline + " " + (previous ?? "");
         var contextWords = WordTokenizer.Words(context).Select(m => Possessive().Replace(m.Value, "")).Where(w => w.Length > 0).ToList();
         var articleWords = articleText is null ? contextWords
@@ -54,17 +64,19 @@ public sealed partial class ExtractiveAnswerer
         // the names: the article the sentence comes from must mention each (the sentence itself often says "the firm")
         var names = NameGroups(carried is null ? question : question + " " + carried);
         foreach (var name in names)
-            if (!articleWords.Any(c => IsNameVariant(name[^1], c))) missing.Add(string.Join(" ", name));
+            if (!articleWords.Any(c => IsNameVariant(name[^1], c)) && !(name.Count == 1 && CoversAcronym(name[0], articleWords))) missing.Add(string.Join(" ", name));
         int missingNames = missing.Count;
         // amounts and figures the question gives (years are checked against the whole article and its date, before)
         foreach (Match m in QuestionNumber().Matches(question))
             if (!context.Contains(m.Value, StringComparison.OrdinalIgnoreCase)) missing.Add(m.Value);
         // the year asked: a sentence about the same story in another year does not answer it
-        foreach (var year in Years(question + " " + asked))
+        foreach (var year in Years(whole + " " + asked))
             if (!context.Contains(year, StringComparison.Ordinal) && !DatedIn(year, published, context)) missing.Add(year);
 
         var nameTerms = Names(question).Select(n => PorterStemmer.Stem(LexicalAnalyzer.FoldDiacritics(n.ToLowerInvariant()))).ToHashSet();
-        var keyTerms = LexicalAnalyzer.QueryTerms(question).Where(t => !nameTerms.Contains(t) && !t.Any(char.IsDigit)).Distinct().ToList();
+        // the word that names the kind of answer ("which year", "what was the name of") is what the sentence answers with, not a term it repeats
+        var answerWord = AnswerTypeNoun().Matches(question).Select(m => PorterStemmer.Stem(m.Groups["w"].Value.ToLowerInvariant())).ToHashSet();
+        var keyTerms = LexicalAnalyzer.QueryTerms(question).Where(t => !nameTerms.Contains(t) && !t.Any(char.IsDigit) && !answerWord.Contains(t)).Distinct().ToList();
         var have = LexicalAnalyzer.DocumentTerms(context).ToHashSet();
         var uncovered = keyTerms.Where(t => !have.Contains(t) && !have.Any(h => SharedStem(h, t))).ToHashSet();
         // a key term reworded: a word of the question whose stem is uncovered, related in WordNet to a word of the context
@@ -84,11 +96,44 @@ public sealed partial class ExtractiveAnswerer
         // the relation asked, stated as done ("won"), not anticipated ("will meet in the final", "could face")
         // for an amount or a place the relation is often reworded ("up by 40%" for "grew", "similar to X's" for "modelled
         // on"): there only an anticipated one ("could face") rules a sentence out
+        // elsewhere a sentence that covers at least half of the question's other key terms is about the same event, and
+        // where it has no form of the relation it rewords it ("came second" for "finished second", "was discussed" for
+        // "talked about") — when it says what was done: not with a marker of the future or of a possibility anywhere in it
+        // ("will meet in the final" does not reword "won the final"), unless the question asks about the future too
         bool relation = StatesRelation(question, sentence + " " + headline, out var anticipated)
-            || (kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Place or QuestionKind.Country && !anticipated);
-        bool answers = missing.Count == 0 && share >= MinKeyTermShare && expected && relation;
+            || (kind is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Place or QuestionKind.Country && !anticipated)
+            || (share >= RewordedRelationShare && !anticipated && (FutureMarker().IsMatch(question) || !FutureMarker().IsMatch(sentence)));
+        // a question whose verb says nothing of its own ("what sentence did the court give") is constrained by its nouns alone
+        double need = Relations(question).Count == 0 ? MinKeyTermShareWithoutRelation : MinKeyTermShare;
+        bool answers = missing.Count == 0 && share >= need && expected && relation;
         bool onlyWording = !answers && expected && relation && missing.Count == missingNames && missingNames <= 1 && (missingNames == 0 || names.Count > 1) && share >= MinWordingShare;
         return new AnswerJudgement(answers, missing, expected, share, ExpectedWords(kind), relation, onlyWording, missingNames, names.Count);
+    }
+
+    /// <summary>
+    /// Whether the words spell out an acronym the question gives ("AI", "TV", "EU"): words whose initials it is
+    /// ("artificial intelligence"), or a word WordNet gives for it ("television").
+    /// </summary>
+    static bool CoversAcronym(string name, List<string> words)
+    {
+        if (name.Length is < 2 or > 5 || !name.All(char.IsUpper)) return false;
+        for (int i = 0; i + name.Length <= words.Count; i++)
+        {
+            int j = 0;
+            // each word of the expansion a content word, so that "at Iowa" does not spell "AI"
+            while (j < name.Length && words[i + j].Length >= 3 && char.ToUpperInvariant(words[i + j][0]) == name[j] && !StopWords.IsQueryNoise(words[i + j].ToLowerInvariant())) j++;
+            if (j == name.Length) return true;
+        }
+        return words.Any(w => w.Length > name.Length && Lexicon.Related(name, w));
+    }
+
+    /// <summary>The sentences of a question that ask (end in a question mark); the whole of it when none or all do.</summary>
+    internal static string QuestionSentences(string question)
+    {
+        var sentences = SentenceSplitter.Split(question.Trim());
+        if (sentences.Count < 2) return question;
+        var asking = sentences.Where(x => x.TrimEnd().EndsWith('?')).ToList();
+        return asking.Count == 0 || asking.Count == sentences.Count ? question : string.Join(" ", asking);
     }
 
     /// <summary>
@@ -154,6 +199,8 @@ public sealed partial class ExtractiveAnswerer
     internal static bool IsVariant(string a, string b)
     {
         if (string.Equals(a, b, StringComparison.OrdinalIgnoreCase)) return true;
+        // an abbreviation with or without its full stops ("U.S" / "US", "U.K." / "UK")
+        if ((a.Contains('.') || b.Contains('.')) && string.Equals(a.Replace(".", ""), b.Replace(".", ""), StringComparison.OrdinalIgnoreCase)) return true;
         var (x, y) = (LexicalAnalyzer.FoldDiacritics(a.ToLowerInvariant()), LexicalAnalyzer.FoldDiacritics(b.ToLowerInvariant()));
         int shorter = Math.Min(x.Length, y.Length);
         if (shorter < 4) return false;
@@ -185,6 +232,9 @@ public sealed partial class ExtractiveAnswerer
     /// <summary>A place told by a preposition ("on the market square", "at a depot"), for places without a proper name.</summary>
     [GeneratedRegex(@"\b(in|at|on|near|outside|inside|from) (the|a|an) \w+", RegexOptions.IgnoreCase)]
     private static partial Regex Locative();
+
+    [GeneratedRegex(@"\b(?:which|what)\s+(?:(?:was|is|were|are)\s+the\s+)?(?<w>year|date|day|month|time|name|number|amount)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex AnswerTypeNoun();
 
     [GeneratedRegex(@"\b\d{1,3}\s?[-–]\s?\d{1,3}\b")]
     private static partial Regex ScoreLike();

@@ -143,7 +143,9 @@ public sealed partial class ExtractiveAnswerer
             // the thing counted, or the relation's own noun ("how many fans have booked" → "12,000 bookings")
             var relations = Relations(question);
             bool Counts(string w) => w.Equals("people", StringComparison.OrdinalIgnoreCase) || phrase.Any(p => IsVariant(p, w) || SharedStem(PorterStemmer.Stem(p), PorterStemmer.Stem(w.ToLowerInvariant())))
-                || relations.Any(r => IsRelationWord(w, r));
+                || relations.Any(r => IsRelationWord(w, r))
+                // the thing counted in other words ("homes" / "households", "queries" / "enquiries"); a unit of time is not another's synonym
+                || (w.Length >= 3 && phrase.Any(p => !StopWords.IsQueryNoise(p) && !TimeUnits.Contains(p) && !TimeUnits.Contains(w.ToLowerInvariant()) && Lexicon.Related(p, w)));
             for (int i = 0; i < words.Count; i++)
             {
                 if (!IsAmount(words[i], questionWords)) continue;
@@ -200,12 +202,17 @@ public sealed partial class ExtractiveAnswerer
     static readonly Dictionary<string, string> IrregularBase = IrregularFamilies.SelectMany(f => f.Split(' ').Select(w => (w, Base: f.Split(' ')[0])))
         .GroupBy(p => p.w).ToDictionary(g => g.Key, g => g.First().Base, StringComparer.Ordinal);
 
+    static readonly HashSet<string> TimeUnits = new(StringComparer.Ordinal)
+    {
+        "second", "seconds", "minute", "minutes", "hour", "hours", "day", "days", "week", "weeks", "month", "months", "year", "years", "decade", "decades",
+    };
+
     static readonly HashSet<string> IrregularPlurals = new(StringComparer.Ordinal) { "people", "men", "women", "children", "staff", "police", "cattle", "sheep", "fish", "mice", "geese", "teeth", "feet" };
 
     /// <summary>Common words ending in -ed that are not verbs ("need", "speed", "hundred").</summary>
     static readonly HashSet<string> NotVerbsInEd = new(StringComparer.Ordinal) { "hundred", "indeed", "speed", "breed", "greed", "steed", "creed", "seed", "need", "feed", "bed", "red", "shed", "sacred", "naked", "wicked" };
 
-    [GeneratedRegex(@"\b(will|would|could|might|may|shall|should|'ll|expect(s|ed)? to|set to|due to|likely to|plan(s|ned|ning)? to|hop(e|es|ed|ing) to|aim(s|ed|ing)? to|bid(ding)? to|seek(s|ing)? to|want(s|ed)? to|if|whether|intend(s|ed)? to|going to|ready to|poised to|prepared to|considering|in talks)\b", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\b(will|would|could|might|may|shall|should|'ll|expect(s|ed)? to|set to|due to|likely to|plan(s|ned|ning)? to|hop(e|es|ed|ing) to|aim(s|ed|ing)? to|bid(ding)? to|seek(s|ing)? to|want(s|ed)? to|if|whether|intend(s|ed)? to|going to|ready to|poised to|prepared to|considering|in talks|faces?|facing|look(s|ed|ing)? forward to|(wants?|wanted|urges?|urged|asks?|asked|calls? on|called on)( \w+){1,3} to)\b", RegexOptions.IgnoreCase)]
     private static partial Regex FutureMarker();
 
     [GeneratedRegex(@"(?<!\d)(19|20)\d\d(?!\d)")]

@@ -183,6 +183,88 @@ public class AnswerabilityPartsTests
     }
 
     [Fact]
+    public void A_sentence_covering_most_of_the_question_may_reword_its_relation_but_not_anticipate_it()
+    {
+        const string q = "Which band finished second in the Northland radio poll of the year?";
+        // "came second" for "finished second": no form of the relation, but the poll, the year and "second" are all there
+        var came = ExtractiveAnswerer.Judge(q, "The Eastvale Hounds came second in the Northland radio poll of the year.", "Radio poll");
+        Assert.True(came.Answers, came.ToString());
+        // the same words under a marker of the future do not say what happened
+        var will = ExtractiveAnswerer.Judge(q, "The Eastvale Hounds are expected to come second in the Northland radio poll of the year.", "Radio poll");
+        Assert.False(will.Answers, will.ToString());
+        // a sentence sharing little with the question must still state the relation
+        var little = ExtractiveAnswerer.Judge(q, "The Eastvale Hounds played to 20,000 fans in June.", "Radio poll");
+        Assert.False(little.Answers, little.ToString());
+    }
+
+    [Fact]
+    public void The_word_naming_the_kind_of_answer_is_not_a_term_the_sentence_must_repeat()
+    {
+        // "which year": the sentence answers with a year, it need not say "year"
+        var founded = ExtractiveAnswerer.Judge("In which year was the Eastvale Trust founded?", "The Eastvale Trust was founded in 1974 to protect the moors.", "Trust history");
+        Assert.Equal(1.0, founded.TermShare);
+        var name = ExtractiveAnswerer.Judge("What was the name of the Rivertown ferry that sank?", "The Rivertown ferry Morning Star sank in calm water.", "Ferry lost");
+        Assert.Equal(1.0, name.TermShare);
+    }
+
+    [Fact]
+    public void A_question_whose_verb_says_nothing_is_held_to_more_of_its_nouns()
+    {
+        // "what was the result": no relation to check, so the nouns must carry the match
+        const string q = "What was the result of the Eastvale referendum on the new bridge toll?";
+        var aside = ExtractiveAnswerer.Judge(q, "Campaigners in Eastvale handed out 5,000 leaflets about the bridge.", "Bridge vote");
+        Assert.False(aside.Answers, aside.ToString());
+        Assert.InRange(aside.TermShare, ExtractiveAnswerer.MinKeyTermShare, ExtractiveAnswerer.MinKeyTermShareWithoutRelation - 0.01);
+        var result = ExtractiveAnswerer.Judge(q, "The Eastvale referendum on the new bridge toll resulted in a 60% vote against it.", "Bridge vote");
+        Assert.True(result.Answers, result.ToString());
+    }
+
+    [Fact]
+    public void A_count_may_name_the_thing_counted_in_other_words_but_not_another_unit_of_time()
+    {
+        var households = ExtractiveAnswerer.Judge("How many homes in Eastvale have fast broadband?", "Some 7,400 households in Eastvale have fast broadband.", "Broadband");
+        Assert.True(households.HasExpected, households.ToString());
+        var days = ExtractiveAnswerer.Judge("How many years did Tom Reed spend in Eastvale prison?", "Tom Reed spent two days in Eastvale prison before his release.", "Reed freed");
+        Assert.False(days.HasExpected, days.ToString());
+    }
+
+    [Theory]
+    [InlineData("Tom Reed faces being sentenced to up to 20 years in prison.")]
+    [InlineData("Prosecutors have asked the judge to sentence Tom Reed to 20 years in prison.")]
+    [InlineData("Tom Reed's lawyers look forward to seeing him sentenced to no more than two years.")]
+    public void Facing_asking_for_or_looking_forward_to_a_relation_does_not_state_it(string sentence)
+    {
+        var j = ExtractiveAnswerer.Judge("How many years in prison was Tom Reed sentenced to?", sentence, "Reed trial");
+        Assert.False(j.Answers, j.ToString());
+        Assert.False(j.StatesRelation, j.ToString());
+    }
+
+    [Fact]
+    public void Statements_around_the_question_are_background_not_names_the_answer_must_cover()
+    {
+        // the quiz style: a statement, then the question; the storm's name is asked, Eastvale is where it hit
+        var storm = ExtractiveAnswerer.Judge("A storm flooded Eastvale this week. What was the storm's name?", "Storm Odile brought floods to the coast this week.", "Storm Odile");
+        Assert.DoesNotContain("Eastvale", storm.Missing);
+        Assert.True(storm.Answers, storm.ToString());
+        // a name in the question sentence itself is still required
+        var mayor = ExtractiveAnswerer.Judge("A storm flooded Eastvale this week. What did Rivertown's mayor say about it?", "The mayor said the town would rebuild.", "Storm Odile");
+        Assert.Contains("Rivertown", mayor.Missing);
+        // one sentence: the whole question, as before
+        Assert.Equal("Who won? Who lost?", ExtractiveAnswerer.QuestionSentences("Who won? Who lost?"));
+    }
+
+    [Theory]
+    [InlineData("Which Eastvale firm built the AI chess program?", "Eastvale firm Brightmind built the artificial intelligence chess program.", true)]
+    [InlineData("Which Eastvale channel showed the TV debate?", "Eastvale's local channel showed the television debate on Monday.", true)]
+    [InlineData("Who won the U.S. Open women's title?", "Maria Olsen won the US Open women's title on Saturday.", true)]
+    [InlineData("Which Eastvale firm built the AI chess program?", "Brightmind, based at Iowa, built the chess program for Eastvale.", false)]
+    public void An_abbreviation_is_covered_by_its_spelling_out_or_without_its_full_stops(string question, string sentence, bool covered)
+    {
+        var j = ExtractiveAnswerer.Judge(question, sentence, "Local news");
+        Assert.Equal(covered, j.Missing.Count == 0);
+    }
+
+    [Fact]
     public void A_count_may_be_given_by_the_relation_s_own_noun()
     {
         const string q = "How many customers have ordered Acme's new phone?";
