@@ -53,9 +53,10 @@ public sealed class AnsweringOptions
 
     /// <summary>
     /// Extractive answers quote only sentences that answer the question (<see cref="ExtractiveAnswerer.Judge"/>) and
-    /// refuse otherwise. Off by default (BENCHMARKS.md §1.3.1, fourth pass): on the new BBC questions it refuses 57 % of
-    /// near misses instead of 29 % and answers in 44 words instead of 59, but answers fewer answerable questions
-    /// correctly (75 % instead of 81 %; 61 % instead of 67 % on the test half), and on the public QA set far fewer.
+    /// refuse otherwise. Off by default (BENCHMARKS.md §1.3.1, twelfth pass): on the new BBC questions it refuses 52 % of
+    /// near misses instead of 29 % and answers in 46 words instead of 59, but answers fewer answerable questions
+    /// correctly (75 % instead of 83 %; 63 % instead of 69 % on the test half), and on the public QA set far fewer (50 %
+    /// instead of 62 %).
     /// </summary>
     public bool JudgeAnswerability { get; set; }
 
