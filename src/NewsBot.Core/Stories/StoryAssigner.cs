@@ -28,8 +28,8 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
 
     /// <summary>
     /// How many members' features (a 1.5 KB vector, names, headline each) the assigner keeps between assignments; the
-    /// largest stories' go first (<see cref="ActiveStories.ReleaseMembers"/>). Not during a catch-up, which lets all
-    /// go when it ends. ~4,000 members are ~10 MB; a story of tens of thousands of members (the synthetic 1M store's)
+    /// largest stories' go first (<see cref="ActiveStories.ReleaseMembers"/>), after each assignment and after each page
+    /// of a catch-up. ~4,000 members are ~10 MB; a story of tens of thousands of members (the synthetic 1M store's)
     /// is read again when an assignment needs its members, which one newer than all of them does not.
     /// </summary>
     internal int HeldMembersLimit { get; init; } = 4096;
@@ -89,6 +89,11 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
                     }
                     // the page's assignments in one transaction
                     await _active.FlushAsync(ct).ConfigureAwait(false);
+                    // and the members it holds bounded as after any assignment: the catch-up goes oldest first, so the
+                    // next page's articles are newer than every member and join a story by its summed state alone (a
+                    // worker catching up a 1M store's 200,385 articles held every member it touched: 2.3 GB, BENCHMARKS.md
+                    // "The worker's own catch-up")
+                    _active.ReleaseMembers(HeldMembersLimit);
                 }
             }
             // A catch-up of a large store leaves the stories of its last days held, members and vectors: on the 1M

@@ -12,6 +12,7 @@ namespace NewsBot.Worker;
 public sealed class FeedPollingJob(IFeedStore feeds, IFeedPoller poller, IngestionPipeline pipeline, IngestionOptions options, TimeProvider time, ILogger<FeedPollingJob> logger, IngestionSignal? signal = null) : IScheduledJob
 {
     bool _registered;
+    bool _polled;
 
     public string Name => "feed-polling";
 
@@ -57,7 +58,10 @@ public sealed class FeedPollingJob(IFeedStore feeds, IFeedPoller poller, Ingesti
         }
         if (added > 0) signal?.Raise(); // follow updates go out right after the poll that brought the news
         logger.LogInformation("Polled {Feeds} feeds: {Added} new or updated articles, {Failed} failures", list.Count, added, failed);
-        if (added > 0) ReleaseIngestionMemory();
+        // the first poll also readied the index and caught the stories up (a store from a release before stories, or
+        // articles a crash left without one): what that left goes back too, whether or not the poll added anything
+        if (added > 0 || !_polled) ReleaseIngestionMemory();
+        _polled = true;
     }
 
     /// <summary>

@@ -224,10 +224,44 @@ public class StoryCatchUpTests : IDisposable
         Assert.InRange(counting.MembersRead, 0, 3_000);
     }
 
+    [Fact]
+    public async Task A_catch_up_holds_at_most_its_limit_of_members_between_pages_and_assigns_bit_for_bit_as_one_that_holds_them_all()
+    {
+        // two equal stores of articles without a story (an upgrade from before stories): one caught up by an assigner
+        // that may hold 64 members, one by an assigner that holds every member it reads (what a catch-up did: a
+        // worker catching up a 1M store held 2.3 GB)
+        using var otherDir = new TempDirectory();
+        var otherDb = new SqliteDatabase(otherDir.Path);
+        var otherStories = new SqliteStoryStore(otherDb, TimeProvider.System);
+        StoryAssigner? limited = null;
+        var heldAtEachPage = new List<int>();
+        var counting = new CountingRepository(_stories) { OnPage = () => heldAtEachPage.Add(limited!.HeldMembers) };
+        limited = new StoryAssigner(counting, new StoryClusterer(new StoryOptions()), new Embedder(_gen, HashingEmbeddingGenerator.Profile(16)),
+            new Chunker(HeuristicTokenCounter.Instance), NullLogger<StoryAssigner>.Instance) { HeldMembersLimit = 64 };
+        var unlimited = new StoryAssigner(otherStories, new StoryClusterer(new StoryOptions()), new Embedder(_gen, HashingEmbeddingGenerator.Profile(16)),
+            new Chunker(HeuristicTokenCounter.Instance), NullLogger<StoryAssigner>.Instance) { HeldMembersLimit = int.MaxValue };
+        // the long story (600 articles, two of each time) over 12 days, a second story, singles, two stories and their merge
+        var saved = await SaveArticlesAsync(_articles, reform: 600, marathon: 40, singles: 30, minutesApart: 60, bridged: 12);
+        await SaveArticlesAsync(new SqliteArticleStore(otherDb), reform: 600, marathon: 40, singles: 30, minutesApart: 60, bridged: 12);
+
+        Assert.Equal(saved.Count, await limited.AssignPendingAsync());
+        Assert.Equal(saved.Count, await unlimited.AssignPendingAsync());
+
+        Assert.Equal(await StoredAsync(otherDb), await StoredAsync());
+        Assert.Equal(600, (await _stories.GetStoryOfArticleAsync("r000000"))!.Articles.Count);
+        // 718 articles: three pages of 256; before the second and the third, at most 64 members held
+        Assert.Equal(3, heldAtEachPage.Count);
+        Assert.All(heldAtEachPage, held => Assert.InRange(held, 0, 64));
+        // the long story's articles joined it by its summed state, without its members being read again for each
+        Assert.InRange(counting.MembersRead, 0, 3_000);
+    }
+
     /// <summary>The real store, counting what the assigner asks of it and hands it.</summary>
     sealed class CountingRepository(IStoryRepository inner) : IStoryRepository
     {
         public int JoinedNamed, Saves, MembersRead, UnassignedListings;
+        /// <summary>Called as each page of a catch-up is read.</summary>
+        public Action? OnPage { get; init; }
 
         public Task<string?> GetVectorModelAsync(CancellationToken ct = default) => inner.GetVectorModelAsync(ct);
         public Task SetVectorModelAsync(string model, CancellationToken ct = default) => inner.SetVectorModelAsync(model, ct);
@@ -256,7 +290,11 @@ public class StoryCatchUpTests : IDisposable
             return inner.ListUnassignedAsync(ct);
         }
 
-        public Task<IReadOnlyList<UnassignedArticle>> ReadUnassignedAsync(string model, IReadOnlyList<long> keys, CancellationToken ct = default) => inner.ReadUnassignedAsync(model, keys, ct);
+        public Task<IReadOnlyList<UnassignedArticle>> ReadUnassignedAsync(string model, IReadOnlyList<long> keys, CancellationToken ct = default)
+        {
+            OnPage?.Invoke();
+            return inner.ReadUnassignedAsync(model, keys, ct);
+        }
         public Task ResetAsync(bool dropVectors, CancellationToken ct = default) => inner.ResetAsync(dropVectors, ct);
     }
 }
