@@ -99,9 +99,10 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
                     _active.ReleaseMembers(HeldMembersLimit);
                     // a long catch-up's garbage (pages read, members read again for a merge) otherwise piles up between the
                     // runtime's own full collections, which it spaces by the machine's memory: in a worker beside a 1M index
-                    // that took it to 1,478 MiB; a compacting collection every 16 pages (4,096 articles) kept it at 1,354
-                    // MiB for ~2 s more over 200,385 articles (BENCHMARKS.md, "The worker's own catch-up")
-                    if (++pages % CollectEveryPages == 0) NewsBot.Core.Operations.ManagedHeap.CompactAndDecommit();
+                    // that took it to 1,478 MiB; a compacting collection every 16 pages (4,096 articles) kept it at 1,362
+                    // MiB, the catch-up of 200,385 articles taking 96 s instead of 88 (BENCHMARKS.md, "The worker's own
+                    // catch-up"). Not the decommitting one of ManagedHeap: the next pages would only commit it again.
+                    if (++pages % CollectEveryPages == 0) GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
                 }
             }
             // A catch-up of a large store leaves the stories of its last days held, members and vectors: on the 1M
