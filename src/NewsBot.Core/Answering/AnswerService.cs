@@ -234,9 +234,13 @@ public sealed partial class AnswerService(
         }
         // the answer may sit in a passage of a well-ranked article that ranked below the cut (a detail deep in a long column)
         if (options.ReadWholeArticles > 0) hits = await WithRestOfTopArticlesAsync(searchText, queryVector, hits, options.ReadWholeArticles, ct).ConfigureAwait(false);
-        var bodies = options.JudgeAnswerability || options.SentenceModel || options.SentenceRanker || options.AnswerabilityModel || extractive.WantsArticleBodies ? await ArticleBodiesAsync(hits, ct).ConfigureAwait(false) : null;
-        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct, options.JudgeAnswerability, QueryParser.WithoutOutletFilters(standalone), bodies, options.SentenceModel, options.SentenceRanker,
-            options.CutQuotes ? options.CutQuoteWords : 0, options.AnswerabilityModel).ConfigureAwait(false);
+        // the answerability judgement for every question (JudgeAnswerability), or by default for those asking for an amount, a
+        // score, a date or a person: there the usual choice of sentences stands when one of them answers, and the judgement
+        // otherwise quotes the best sentence that does, or refuses
+        bool judge = options.JudgeAnswerability || (options.JudgeTypedQuestions && ExtractiveAnswerer.AsksTypedAnswer(c.Focus ?? searchText));
+        var bodies = judge || options.SentenceModel || options.SentenceRanker || options.AnswerabilityModel || extractive.WantsArticleBodies ? await ArticleBodiesAsync(hits, ct).ConfigureAwait(false) : null;
+        var answer = await extractive.AnswerAsync(searchText, queryVector, hits, options.MaxSentences, c.Focus, c.PreviousAnswer, ct, judge, QueryParser.WithoutOutletFilters(standalone), bodies, options.SentenceModel, options.SentenceRanker,
+            options.CutQuotes ? options.CutQuoteWords : 0, options.AnswerabilityModel, keepAnsweringDefault: !options.JudgeAnswerability).ConfigureAwait(false);
         // no sentence answers the question (ExtractiveAnswerer.Judge): refuse, listing the closest headlines; when the
         // best source covers every name the question gives, say what it covers and what it lacks, citing it
         if (answer is { Shortfall: var (gap, source) }) return ShortfallRefusal(question, standalone, hits, lang, gap, source) with { Note = note, SentenceScore = answer.BestScore };

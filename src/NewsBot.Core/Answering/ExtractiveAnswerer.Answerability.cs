@@ -111,6 +111,15 @@ public sealed partial class ExtractiveAnswerer
     }
 
     /// <summary>
+    /// Whether the question asks for an answer of a kind a sentence either holds or lacks, which the judgement checks by
+    /// itself: an amount or a count ("how much", "how many"), a score, a date ("when") or a person ("who"). For a place,
+    /// a body or an open question ("what did … say") the judgement rests on the question's wording alone, which a
+    /// paraphrase defeats (BENCHMARKS.md §1.3.1, thirteenth pass).
+    /// </summary>
+    public static bool AsksTypedAnswer(string question)
+        => Classify(QuestionSentences(question)) is QuestionKind.Quantity or QuestionKind.Score or QuestionKind.Time or QuestionKind.Person;
+
+    /// <summary>
     /// Whether the words spell out an acronym the question gives ("AI", "TV", "EU"): words whose initials it is
     /// ("artificial intelligence"), or a word WordNet gives for it ("television").
     /// </summary>

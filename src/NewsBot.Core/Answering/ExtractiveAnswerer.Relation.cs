@@ -21,10 +21,17 @@ public sealed partial class ExtractiveAnswerer
         {
             var w = words[i].Value.ToLowerInvariant();
             if (i > 0 && char.IsUpper(words[i].Value[0])) continue; // a name
+            // "did / does / will … SUBJECT VERB": the verb after the subject ("how many trains did the strike cancel"); checked
+            // before the light verbs, among which "did" and "does" are
+            if (DoSupport.Contains(w))
+            {
+                if (DoSupportVerb(words, i + 1) is { } verb && !LightVerbs.Contains(verb))
+                    relations.Add(IrregularForms.TryGetValue(verb, out var verbForms) ? verbForms : [verb, PorterStemmer.Stem(verb)]);
+                continue;
+            }
             if (LightVerbs.Contains(w)) continue; // "take", "get", "make": the relation lies in their object
             if (IrregularForms.TryGetValue(w, out var forms)) relations.Add(forms);
             else if (w.Length >= 5 && w.EndsWith("ed", StringComparison.Ordinal) && !NotVerbsInEd.Contains(w)) relations.Add([w, PorterStemmer.Stem(w)]);
-            else if (DoSupport.Contains(w) && DoSupportVerb(words, i + 1) is { } verb && !LightVerbs.Contains(verb)) relations.Add([verb, PorterStemmer.Stem(verb)]);
         }
         return relations;
     }
@@ -150,6 +157,10 @@ public sealed partial class ExtractiveAnswerer
             {
                 if (!IsAmount(words[i], questionWords)) continue;
                 if (words.Skip(i + 1).Take(3).Any(Counts)) return true;
+                // the relation just before the number counts what it acts on ("cancelling about 1,400 services" for "how many trains
+                // were cancelled"), unless the number or the question measures time: "spent two days" does not answer "how many years"
+                bool time = phrase.Any(TimeUnits.Contains) || (i + 1 < words.Count && TimeUnits.Contains(words[i + 1].ToLowerInvariant()));
+                if (!time && words.Skip(Math.Max(0, i - 3)).Take(Math.Min(i, 3)).Any(w => relations.Any(r => IsRelationWord(w, r)))) return true;
             }
             return false;
         }

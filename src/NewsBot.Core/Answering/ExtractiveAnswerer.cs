@@ -37,8 +37,9 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder, SentenceEmbedd
     /// <param name="useRanker">Choose by the learned ranker, refuse by its answerability model, and quote cut sentences (<see cref="SentenceRanker"/>); it takes precedence over <paramref name="useModel"/>.</param>
     /// <param name="cutQuoteWords">Above 0: the default path's sentences are quoted cut to their clauses (<see cref="Cut"/>), within this many words together (<see cref="WithinQuoteWords"/>).</param>
     /// <param name="refuseByAnswerability">The default path also refuses when the ranker's answerability model judges the question unanswered (<see cref="RefusedByAnswerability"/>).</param>
+    /// <param name="keepAnsweringDefault">With <paramref name="judge"/>: the unjudged choice of sentences stands when one of them answers; the judgement then decides only where none does (quote the best that answers, or refuse).</param>
     /// <param name="articleBodies">The whole text of the hits' articles by id, where the store has them: the judgement looks for the question's names in the whole article (a story names "Rivertown Rovers" once and says "Rovers" after), not only in its retrieved passages.</param>
-    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null, IReadOnlyDictionary<string, string>? articleBodies = null, bool useModel = false, bool useRanker = false, int cutQuoteWords = 0, bool refuseByAnswerability = false)
+    public async Task<ExtractiveAnswer?> AnswerAsync(string question, float[] queryVector, IReadOnlyList<SearchHit> hits, int maxSentences, string? focus = null, string? alreadySaid = null, CancellationToken ct = default, bool judge = true, string? asked = null, IReadOnlyDictionary<string, string>? articleBodies = null, bool useModel = false, bool useRanker = false, int cutQuoteWords = 0, bool refuseByAnswerability = false, bool keepAnsweringDefault = false)
     {
         var said = alreadySaid is null ? "" : TextNormalizer.Canonical(alreadySaid);
         var candidates = new List<(string Text, SearchHit Hit, int Rank, int Order)>();
@@ -191,22 +192,39 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder, SentenceEmbedd
         // the best-scoring sentence is also quoted when it fails only on wording (a name given by a description or a
         // nickname, a reworded term) while it holds the answer asked for and states the relation
         bool Answers(int i) => !judge || JudgeAt(i).Answers || (i == scored[0].Index && JudgeAt(i).OnlyWording);
-        var answering = learned ? scored[0] : scored.FirstOrDefault(s => Answers(s.Index));
-        if (!learned && !Answers(answering.Index))
-            return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
-        if (!learned) best = answering.Score;
-        int totalWords = 0;
-        foreach (var (i, score) in learned ? new List<(int Index, double Score)>() : scored)
+        List<int> Choose(double first)
         {
-            if (chosen.Count >= maxSentences) break;
-            if (!Answers(i)) continue;
-            if (chosen.Count > 0 && score < best * FollowingSentenceShare) break;
-            var words = candidates[i].Text.Split(' ').Length;
-            // a judged answer quotes what answers, not its neighbours: a further sentence only within a short answer's length
-            if (chosen.Count > 0 && totalWords + words > (judge ? JudgedAnswerWords : MaxAnswerWords)) continue;
-            if (chosen.Any(j => Jaccard(sentenceTerms[i], sentenceTerms[j]) > RepeatJaccard)) continue;
-            chosen.Add(i);
-            totalWords += words;
+            var picked = new List<int>();
+            int totalWords = 0;
+            foreach (var (i, score) in scored)
+            {
+                if (picked.Count >= maxSentences) break;
+                if (!Answers(i)) continue;
+                if (picked.Count > 0 && score < first * FollowingSentenceShare) break;
+                var words = candidates[i].Text.Split(' ').Length;
+                // a judged answer quotes what answers, not its neighbours: a further sentence only within a short answer's length
+                if (picked.Count > 0 && totalWords + words > (judge ? JudgedAnswerWords : MaxAnswerWords)) continue;
+                if (picked.Any(j => Jaccard(sentenceTerms[i], sentenceTerms[j]) > RepeatJaccard)) continue;
+                picked.Add(i);
+                totalWords += words;
+            }
+            return picked;
+        }
+        if (!learned && judge && keepAnsweringDefault)
+        {
+            // the unjudged choice stands when one of its sentences answers (the judgement then only decides refusals)
+            judge = false;
+            var plain = Choose(best);
+            judge = true;
+            if (plain.Any(Answers)) { chosen = plain; judge = false; }
+        }
+        if (!learned && chosen.Count == 0)
+        {
+            var answering = scored.FirstOrDefault(s => Answers(s.Index));
+            if (!Answers(answering.Index))
+                return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
+            best = answering.Score;
+            chosen = Choose(best);
         }
 
         // a sentence that opens with "He", "It", "They"… gets the sentence before it, so the quote says who

@@ -13,6 +13,21 @@ namespace NewsBot.UnitTests.Answering;
 public class AnswerabilityTests
 {
     [Theory]
+    // by default the judgement answers for the questions whose answer it can check by its kind (Answering:JudgeTypedQuestions)
+    [InlineData("How much did Acme pay for Widgetco?", true)]
+    [InlineData("How many homes were flooded in Eastvale?", true)]
+    [InlineData("What was the score when Rivertown beat Eastvale?", true)]
+    [InlineData("When will Acme open its Leeds plant?", true)]
+    [InlineData("Who will coach Rivertown next season?", true)]
+    [InlineData("A storm hit Eastvale this week. Who named it?", true)] // the question sentence decides, not the background
+    [InlineData("What did the Rivertown coach say about the defeat?", false)]
+    [InlineData("Which company bought Widgetco?", false)]
+    [InlineData("In which city will the Northland summit be held?", false)]
+    [InlineData("Why did Acme close its Leeds plant?", false)]
+    public void Questions_that_ask_for_an_amount_a_score_a_date_or_a_person_are_the_typed_ones(string question, bool typed)
+        => Assert.Equal(typed, ExtractiveAnswerer.AsksTypedAnswer(question));
+
+    [Theory]
     // who → a person or body
     [InlineData("Who will coach Rivertown next season?", "Rivertown coach named", "Rivertown have named Maria Olsen as coach for next season.", "Rivertown said the coach for next season would be named soon.")]
     // how much → an amount
@@ -226,6 +241,25 @@ public class AnswerabilityPartsTests
         Assert.True(households.HasExpected, households.ToString());
         var days = ExtractiveAnswerer.Judge("How many years did Tom Reed spend in Eastvale prison?", "Tom Reed spent two days in Eastvale prison before his release.", "Reed freed");
         Assert.False(days.HasExpected, days.ToString());
+    }
+
+    [Theory]
+    [InlineData("How many flights did the Northland pilots' strike cancel?", "cancel")]
+    [InlineData("What did the Eastvale jury decide?", "decide")]
+    [InlineData("How much does Acme charge for delivery?", "charge")]
+    public void The_verb_after_did_or_does_and_the_subject_is_the_relation_asked(string question, string verb)
+        => Assert.Contains(ExtractiveAnswerer.Relations(question), r => r.Contains(verb));
+
+    [Fact]
+    public void A_count_right_after_the_relation_asked_counts_what_it_acts_on()
+    {
+        const string q = "How many flights were cancelled during the Northland pilots' strike?";
+        // "services", not "flights": the number is what the strike cancelled
+        var governed = ExtractiveAnswerer.Judge(q, "Pilots at Northland Air walked out on Monday, cancelling about 300 services, the airline said.", "Northland pilots strike");
+        Assert.True(governed.Answers, governed.ToString());
+        // the same number, not what was cancelled
+        var other = ExtractiveAnswerer.Judge(q, "Pilots at Northland Air walked out on Monday; about 300 services run each day, the airline said.", "Northland pilots strike");
+        Assert.False(other.HasExpected, other.ToString());
     }
 
     [Theory]
