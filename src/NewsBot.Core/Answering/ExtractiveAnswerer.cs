@@ -191,40 +191,42 @@ public sealed partial class ExtractiveAnswerer(Embedder embedder, SentenceEmbedd
 
         // the best-scoring sentence is also quoted when it fails only on wording (a name given by a description or a
         // nickname, a reworded term) while it holds the answer asked for and states the relation
-        bool Answers(int i) => !judge || JudgeAt(i).Answers || (i == scored[0].Index && JudgeAt(i).OnlyWording);
-        List<int> Choose(double first)
+        bool Answers(int i) => JudgeAt(i).Answers || (i == scored[0].Index && JudgeAt(i).OnlyWording);
+        // the best sentences in score order, only those that answer when judged
+        List<int> Choose(double first, bool judged)
         {
             var picked = new List<int>();
             int totalWords = 0;
             foreach (var (i, score) in scored)
             {
                 if (picked.Count >= maxSentences) break;
-                if (!Answers(i)) continue;
+                if (judged && !Answers(i)) continue;
                 if (picked.Count > 0 && score < first * FollowingSentenceShare) break;
                 var words = candidates[i].Text.Split(' ').Length;
                 // a judged answer quotes what answers, not its neighbours: a further sentence only within a short answer's length
-                if (picked.Count > 0 && totalWords + words > (judge ? JudgedAnswerWords : MaxAnswerWords)) continue;
+                if (picked.Count > 0 && totalWords + words > (judged ? JudgedAnswerWords : MaxAnswerWords)) continue;
                 if (picked.Any(j => Jaccard(sentenceTerms[i], sentenceTerms[j]) > RepeatJaccard)) continue;
                 picked.Add(i);
                 totalWords += words;
             }
             return picked;
         }
-        if (!learned && judge && keepAnsweringDefault)
+        if (!learned)
         {
-            // the unjudged choice stands when one of its sentences answers (the judgement then only decides refusals)
-            judge = false;
-            var plain = Choose(best);
-            judge = true;
-            if (plain.Any(Answers)) { chosen = plain; judge = false; }
-        }
-        if (!learned && chosen.Count == 0)
-        {
-            var answering = scored.FirstOrDefault(s => Answers(s.Index));
-            if (!Answers(answering.Index))
-                return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
-            best = answering.Score;
-            chosen = Choose(best);
+            // the unjudged choice, which also stands under the judgement when one of its sentences answers (keepAnsweringDefault)
+            if (!judge || keepAnsweringDefault)
+            {
+                var plain = Choose(best, judged: false);
+                if (!judge || plain.Any(Answers)) chosen = plain;
+            }
+            if (chosen.Count == 0)
+            {
+                var answering = scored.FirstOrDefault(s => Answers(s.Index));
+                if (!Answers(answering.Index))
+                    return new ExtractiveAnswer("", [], [], best, Shortfall: (JudgeAt(scored[0].Index), candidates[scored[0].Index].Hit));
+                best = answering.Score;
+                chosen = Choose(best, judged: true);
+            }
         }
 
         // a sentence that opens with "He", "It", "They"… gets the sentence before it, so the quote says who
