@@ -10,7 +10,7 @@ namespace NewsBot.Sqlite;
 /// </summary>
 public sealed class SqliteDatabase
 {
-    public const int SchemaVersion = 4; // the last of SqliteMigrations.All
+    public const int SchemaVersion = 5; // the last of SqliteMigrations.All
     public const string FileName = "newsbot.db";
 
     readonly string _connectionString;

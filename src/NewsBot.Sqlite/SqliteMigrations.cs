@@ -19,6 +19,7 @@ internal static class SqliteMigrations
         new(2, "stories", V2),
         new(3, "daily digests and follows", SqliteDigestStore.Schema + SqliteFollowStore.Schema),
         new(4, "article tombstones (retention)", SqliteRetentionStore.Schema),
+        new(5, "story members by time", V5),
     ];
 
     public static int Latest => All[^1].Version;
@@ -94,6 +95,16 @@ internal static class SqliteMigrations
             title TEXT NOT NULL,
             outlet TEXT);
         CREATE INDEX IF NOT EXISTS ix_story_articles_story ON story_articles(story_id);
+        """;
+
+    /// <summary>
+    /// A story's members by time (v5): an article that joins a large story earlier than its newest member reads the
+    /// members from its place on (<see cref="SqliteStoryStore.GetMembersFromAsync"/>), and all members come in the
+    /// assigner's order without a sort. The index replaces the one on story_id alone, whose lookups it also serves.
+    /// </summary>
+    internal const string V5 = """
+        CREATE INDEX IF NOT EXISTS ix_story_articles_story_time ON story_articles(story_id, time_ms, article_id);
+        DROP INDEX IF EXISTS ix_story_articles_story;
         """;
 
     /// <summary>The schema of the first release (v1), unchanged.</summary>

@@ -175,6 +175,20 @@ public sealed partial class SqliteStoryStore(SqliteDatabase db, TimeProvider tim
         return list;
     }
 
+    public async Task<IReadOnlyList<ArticleFeatures>> GetMembersFromAsync(string storyId, DateTimeOffset time, string articleId, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        // a range of ix_story_articles_story_time (v5): what it reads grows with the members from that place on, not the story
+        await using var cmd = conn.Command($"""
+            SELECT {FeatureColumns} FROM story_articles sa
+            WHERE sa.story_id = $s AND (sa.time_ms, sa.article_id) >= ($t, $id) ORDER BY sa.time_ms, sa.article_id
+            """).With("$s", storyId).With("$t", time.ToUnixTimeMilliseconds()).With("$id", articleId);
+        var list = new List<ArticleFeatures>();
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(ReadFeatures(r, 0));
+        return list;
+    }
+
     public async Task<string> SaveAsync(IReadOnlyList<StoryUpdate> updates, CancellationToken ct = default)
     {
         var now = time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -39,14 +39,21 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
 
     /// <summary>
     /// What is kept of a held story's members when they are let go: their count, the members of the newest time (in
-    /// order; an article of that time goes in among them) and the first member's vector length.
+    /// order; an article of that time goes in among them), the first member's vector length, and the kept sums of the
+    /// first 256, 512… members with the member each stops before (an earlier article reads the members from the last
+    /// such place before its own on, not all of them: StoryAssigner's InsertReleasedAsync).
     /// </summary>
-    public sealed class ReleasedShape(int count, List<ArticleFeatures> newest, int firstVectorLength)
+    public sealed class ReleasedShape(int count, List<ArticleFeatures> newest, int firstVectorLength, List<Checkpoint> checkpoints)
     {
         public int Count { get; set; } = count;
         public List<ArticleFeatures> Newest { get; } = newest;
         public int FirstVectorLength { get; } = firstVectorLength;
+        /// <summary>Checkpoints[i]: the sum of the first (i + 1) × 256 members, and that many members' successor.</summary>
+        public List<Checkpoint> Checkpoints { get; } = checkpoints;
     }
+
+    /// <summary>The sum of a story's members before the one of <paramref name="Time"/> and <paramref name="ArticleId"/>, which is member number <paramref name="Before"/>.</summary>
+    public readonly record struct Checkpoint(int Before, float[] Sum, DateTimeOffset Time, string ArticleId);
 
     readonly Dictionary<string, Entry> _stories = new(StringComparer.Ordinal);
     /// <summary>Story of each article of a story whose members are in memory.</summary>
@@ -163,6 +170,16 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
         return e;
     }
 
+    /// <summary>
+    /// A story's stored members from the one of <paramref name="time"/> and <paramref name="articleId"/> on, in order,
+    /// staged writes included (they are written first when one went into a story without its members held).
+    /// </summary>
+    public async Task<List<ArticleFeatures>> MembersFromAsync(string storyId, DateTimeOffset time, string articleId, CancellationToken ct)
+    {
+        if (_stagedIntoReleased) await FlushAsync(ct).ConfigureAwait(false);
+        return StoryAssigner.Ordered(await repository.GetMembersFromAsync(storyId, time, articleId, ct).ConfigureAwait(false));
+    }
+
     /// <summary>A held story whose members were let go with its summed state kept (null otherwise); nothing is read.</summary>
     public Entry? Released(string storyId)
         => !_stagedDeleted.Contains(storyId) && _stories.TryGetValue(storyId, out var e) && e is { Members: null, Released: not null } ? e : null;
@@ -192,9 +209,15 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
                 // what Append would compute from the members when the next article comes: the same values, now
                 int tieStart = members.Count;
                 while (tieStart > 0 && members[tieStart - 1].Time == members[^1].Time) tieStart--;
-                e.SumBefore ??= StoryAssigner.PrefixSum(e, tieStart, e.Profile.Sum.Length);
+                // (taken even when the sum before is known: it keeps the prefix sums it passes, which stay below)
+                var before = StoryAssigner.PrefixSum(e, tieStart, e.Profile.Sum.Length);
+                e.SumBefore ??= before;
                 e.Outlets ??= new HashSet<string>(members.Select(m => m.Outlet).OfType<string>(), StringComparer.OrdinalIgnoreCase);
-                e.Released = new ReleasedShape(members.Count, members.GetRange(tieStart, members.Count - tieStart), members[0].Vector.Length);
+                // the prefix sums just taken stay, named by the member each stops before (~1.5 KB per 256 members)
+                var kept = new List<Checkpoint>();
+                for (int i = 1; i < e.Checkpoints!.Count; i++)
+                    kept.Add(new Checkpoint(i * StoryAssigner.CheckpointEvery, e.Checkpoints[i], members[i * StoryAssigner.CheckpointEvery].Time, members[i * StoryAssigner.CheckpointEvery].ArticleId));
+                e.Released = new ReleasedShape(members.Count, members.GetRange(tieStart, members.Count - tieStart), members[0].Vector.Length, kept);
             }
             e.Checkpoints = null; // recomputed from the members, the same, when a prefix sum is needed again
             e.Members = null;

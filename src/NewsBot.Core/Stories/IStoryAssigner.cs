@@ -60,6 +60,12 @@ public interface IStoryRepository
     /// <summary>The stored features of a story's articles.</summary>
     Task<IReadOnlyList<ArticleFeatures>> GetMembersAsync(string storyId, CancellationToken ct = default);
 
+    /// <summary>
+    /// The stored features of a story's articles from the one of <paramref name="time"/> and <paramref name="articleId"/>
+    /// on, in the assigner's order (time, then id).
+    /// </summary>
+    Task<IReadOnlyList<ArticleFeatures>> GetMembersFromAsync(string storyId, DateTimeOffset time, string articleId, CancellationToken ct = default);
+
     /// <summary>Writes assignments, in order, in one transaction. Returns the stories version it leaves (see <see cref="GetStoriesVersionAsync"/>).</summary>
     Task<string> SaveAsync(IReadOnlyList<StoryUpdate> updates, CancellationToken ct = default);
 

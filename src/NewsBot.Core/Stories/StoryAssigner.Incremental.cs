@@ -12,7 +12,7 @@ namespace NewsBot.Core.Stories;
 /// </summary>
 public sealed partial class StoryAssigner
 {
-    const int CheckpointEvery = 256;
+    internal const int CheckpointEvery = 256;
 
     /// <summary>
     /// The article joins a held story no earlier than its newest member: the story's profile, headline and outlet
@@ -89,6 +89,55 @@ public sealed partial class StoryAssigner
         var outlets = held.Outlets!;
         if (article.Outlet is { } outlet) outlets.Add(outlet);
         _active.StageExtended(held, new StoryUpdate { Article = article, Upserts = [new StoryState(profile, held.Title!, outlets.Count, [article.ArticleId])] });
+    }
+
+    /// <summary>
+    /// An article that joins a story whose members were let go, earlier than its newest member (a feed's late item; a
+    /// poll lists its newest entries first), past the headline election's candidates: the sum is the kept sum of the
+    /// members before the last checkpoint before the article plus the vectors from there on, the article among them,
+    /// so only those members are read, and the story comes out bit for bit what <see cref="State"/> computes from all
+    /// of them. Reading all of a 34,000-member story for each such article took a two-hour worker at 1M over its memory
+    /// target for a poll whose 13 older items joined large stories (BENCHMARKS.md "Two hours at the final code").
+    /// False when it cannot (a small story, an article among the first members, a store other than the one held): the
+    /// caller reads all the members then.
+    /// </summary>
+    async Task<bool> InsertReleasedAsync(ActiveStories.Entry held, ActiveStories.ReleasedShape shape, ArticleFeatures article, CancellationToken ct)
+    {
+        var checkpoints = shape.Checkpoints;
+        int c = checkpoints.Count - 1;
+        while (c >= 0 && Compare(checkpoints[c].Time, checkpoints[c].ArticleId, article) >= 0) c--;
+        if (c < 0 || checkpoints[c].Before < clusterer.Options.TitleCandidates) return false;
+        var from = checkpoints[c];
+        var tail = await _active.MembersFromAsync(held.Profile.Id, from.Time, from.ArticleId, ct).ConfigureAwait(false);
+        // the store holds what was let go: as many members from that one on, ending with the newest time's
+        int newest = shape.Newest.Count;
+        if (tail.Count != shape.Count - from.Before || tail.Count <= newest || tail[0].ArticleId != from.ArticleId
+            || tail[^newest].ArticleId != shape.Newest[0].ArticleId || tail[^1].ArticleId != shape.Newest[^1].ArticleId) return false;
+        int q = 1;
+        while (q < tail.Count && Compare(tail[q], article) < 0) q++;
+        tail.Insert(q, article);
+
+        // the sums past the article's place, and the one before the newest time, are taken again in the same order
+        int tieStart = shape.Count + 1 - newest;
+        var kept = checkpoints.GetRange(0, c + 1);
+        var sum = (float[])from.Sum.Clone();
+        float[]? sumBefore = null;
+        for (int j = 0; j < tail.Count; j++)
+        {
+            int at = from.Before + j;
+            if (j > 0 && at % CheckpointEvery == 0) kept.Add(new ActiveStories.Checkpoint(at, (float[])sum.Clone(), tail[j].Time, tail[j].ArticleId));
+            if (at == tieStart) sumBefore = (float[])sum.Clone();
+            AddVectors(sum, tail, j, 1);
+        }
+        held.Profile.Add([article], from.Sum, tail);
+        checkpoints.Clear();
+        checkpoints.AddRange(kept);
+        shape.Count++;
+        held.SumBefore = sumBefore;
+        var outlets = held.Outlets!;
+        if (article.Outlet is { } outlet) outlets.Add(outlet);
+        _active.StageExtended(held, new StoryUpdate { Article = article, Upserts = [new StoryState(held.Profile, held.Title!, outlets.Count, [article.ArticleId])] });
+        return true;
     }
 
     /// <summary>The stories an article bridges, the one it joins first, when all are held with vectors like its own; otherwise null.</summary>
@@ -186,6 +235,9 @@ public sealed partial class StoryAssigner
     {
         if (held.Checkpoints is { } c && c.Count > at / CheckpointEvery + 1) c.RemoveRange(at / CheckpointEvery + 1, c.Count - at / CheckpointEvery - 1);
     }
+
+    static int Compare(DateTimeOffset time, string articleId, ArticleFeatures b)
+        => time != b.Time ? time.CompareTo(b.Time) : string.CompareOrdinal(articleId, b.ArticleId);
 
     /// <summary>The order of a story's members: time, then id.</summary>
     static int Compare(ArticleFeatures a, ArticleFeatures b)

@@ -205,6 +205,11 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
             AppendReleased(released, shape, article);
             return;
         }
+        if (Incremental && decision is { JoinStoryId: { } early, Merge.Count: 0 } && previousStory is null && replacesArticleId is null
+            && _active.Released(early) is { Released: { } earlier, Title: not null, Outlets: not null } releasedEarlier
+            && article.Time < earlier.Newest[^1].Time && article.Vector.Length > 0 && earlier.FirstVectorLength == article.Vector.Length
+            && await InsertReleasedAsync(releasedEarlier, earlier, article, ct).ConfigureAwait(false))
+            return;
         if (Incremental && decision is { JoinStoryId: { } join, Merge.Count: 0 } && previousStory is null && replacesArticleId is null
             && await _active.HeldAsync(join, ct).ConfigureAwait(false) is { Members: [var first, .., var newest] } held
             && article.Time >= newest.Time && article.Vector.Length > 0 && first.Vector.Length == article.Vector.Length)

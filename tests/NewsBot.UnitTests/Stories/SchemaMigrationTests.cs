@@ -79,10 +79,11 @@ public class SchemaMigrationTests : IDisposable
         Assert.StartsWith("stories", await db.GetMetaAsync("migration:2"));
         Assert.StartsWith("daily digests and follows", await db.GetMetaAsync("migration:3"));
         Assert.StartsWith("article tombstones", await db.GetMetaAsync("migration:4"));
+        Assert.StartsWith("story members by time", await db.GetMetaAsync("migration:5"));
         await using (var conn = await db.OpenAsync())
         {
             Assert.Equal((long)SqliteDatabase.SchemaVersion, await SqliteMigrations.VersionAsync(conn, null, default));
-            Assert.Equal(4, SqliteDatabase.SchemaVersion);
+            Assert.Equal(5, SqliteDatabase.SchemaVersion);
             Assert.Equal(SqliteDatabase.SchemaVersion, SqliteMigrations.Latest);
         }
         Assert.Equal("v1-instance", await db.GetMetaAsync("instance_id"));
@@ -133,16 +134,22 @@ public class SchemaMigrationTests : IDisposable
     }
 
     [Fact]
-    public async Task A_v3_data_directory_upgrades_to_v4_with_nothing_lost_and_its_pruned_articles_still_resolve()
+    public async Task A_v3_data_directory_upgrades_to_the_current_schema_with_nothing_lost_and_its_pruned_articles_still_resolve()
     {
         CreateV1(new HashingEmbeddingGenerator());
         UpgradeToV3WithData();
         var db = new SqliteDatabase(_dir.Path);
 
         await using (var conn = await db.OpenAsync())
-            Assert.Equal(4L, await SqliteMigrations.VersionAsync(conn, null, default));
+        {
+            Assert.Equal(5L, await SqliteMigrations.VersionAsync(conn, null, default));
+            // v5: the story members' index by time replaced the one by story alone
+            await using var indexes = conn.Command("SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'story_articles' AND sql IS NOT NULL ORDER BY name)");
+            Assert.Equal("ix_story_articles_story_time", await indexes.ExecuteScalarAsync());
+        }
         Assert.Null(await db.GetMetaAsync("migration:2")); // v2 and v3 were not applied again
         Assert.StartsWith("article tombstones", await db.GetMetaAsync("migration:4"));
+        Assert.StartsWith("story members by time", await db.GetMetaAsync("migration:5"));
         Assert.Equal("v1-instance", await db.GetMetaAsync("instance_id"));
         var articles = new SqliteArticleStore(db);
         Assert.Equal(3, (await articles.GetCountsAsync()).Articles);
@@ -152,6 +159,11 @@ public class SchemaMigrationTests : IDisposable
         Assert.Equal("s1", Assert.Single(await follows.ListAsync(42)).StoryId);
         var stories = new SqliteStoryStore(db, TimeProvider.System);
         Assert.Equal(["u1", "u2"], (await stories.GetStoryAsync("s1"))!.Articles.Select(a => a.Id));
+        var at = new DateTimeOffset(2026, 6, 2, 9, 0, 0, TimeSpan.Zero);
+        Assert.Equal(at, (await stories.GetMembersAsync("s1"))[0].Time); // (the time the v3 rows were written with)
+        Assert.Equal(["u2"], (await stories.GetMembersFromAsync("s1", at, "u2")).Select(m => m.ArticleId));
+        Assert.Equal(["u1", "u2"], (await stories.GetMembersFromAsync("s1", at, "u0")).Select(m => m.ArticleId));
+        Assert.Empty(await stories.GetMembersFromAsync("s1", at.AddMilliseconds(1), "u0"));
 
         // prune everything (dated 2026-06-02): the story, the follow's history and the saved answer's citation resolve
         using var index = new SqliteArticleIndex(db);

@@ -225,6 +225,65 @@ public class StoryCatchUpTests : IDisposable
     }
 
     [Fact]
+    public async Task Late_articles_join_a_large_story_whose_members_were_let_go_reading_only_the_members_from_their_place_on_bit_for_bit()
+    {
+        // a worker's poll lists the newest entries first: articles older than a large story's newest member join it.
+        // One assigner lets the members go after each assignment (at most 64 held), one holds them all and computes
+        // the story from all its members for each late article; both stores must end up the same, bit for bit
+        using var otherDir = new TempDirectory();
+        var otherDb = new SqliteDatabase(otherDir.Path);
+        var otherStories = new SqliteStoryStore(otherDb, TimeProvider.System);
+        var otherArticles = new SqliteArticleStore(otherDb);
+        var counting = new CountingRepository(_stories);
+        var limited = new StoryAssigner(counting, new StoryClusterer(new StoryOptions()), new Embedder(_gen, HashingEmbeddingGenerator.Profile(16)),
+            new Chunker(HeuristicTokenCounter.Instance), NullLogger<StoryAssigner>.Instance) { HeldMembersLimit = 64 };
+        var unlimited = new StoryAssigner(otherStories, new StoryClusterer(new StoryOptions()), new Embedder(_gen, HashingEmbeddingGenerator.Profile(16)),
+            new Chunker(HeuristicTokenCounter.Instance), NullLogger<StoryAssigner>.Instance) { HeldMembersLimit = int.MaxValue, Incremental = false };
+        // the long story: 800 articles, two of each time, ten minutes apart (400 times over 66 hours)
+        var saved = await SaveArticlesAsync(_articles, reform: 800, marathon: 0, singles: 0, minutesApart: 10, bridged: 0);
+        var savedOther = await SaveArticlesAsync(otherArticles, reform: 800, marathon: 0, singles: 0, minutesApart: 10, bridged: 0);
+        for (int i = 0; i < saved.Count; i++)
+        {
+            await limited.AssignAsync(saved[i].Article, saved[i].Vector);
+            await unlimited.AssignAsync(savedOther[i].Article, savedOther[i].Vector);
+        }
+        int readBefore = counting.MembersRead;
+
+        // then, in turns: a late article among the last ~60 members, on both sides of the kept sum of the first 768
+        // (some at a time members already have, so it goes in among them by id), and a new newest one (every other one at the newest time, so that it joins by the sum
+        // before that time, which the late article changed); one late article among the first members (all are read)
+        var late = new List<(string Id, DateTimeOffset Time)>();
+        for (int i = 0; i < 12; i++)
+        {
+            var minutes = 3990 - (i * 37 % 300);
+            late.Add(($"late{i * 7919 % 1000:D3}", Day0.AddMinutes(i % 3 == 0 ? minutes / 10 * 10 : minutes)));
+            late.Add(($"new{i * 37 % 100:D3}", Day0.AddMinutes(4000 + i / 2 * 10))); // two a time: the second goes in among the newest
+        }
+        late.Add(("late-early", Day0.AddMinutes(55)));
+        late.Add(("new-last", Day0.AddMinutes(5000)));
+        int n = 0;
+        foreach (var (id, time) in late)
+        {
+            var title = $"Keller pension reform, update {n}";
+            var body = $"Chancellor Anna Keller told Parliament on day {n % 4} that the retirement age rises to 67.";
+            var (a, v) = await SaveAsync(_articles, id, title, $"Outlet {n % 9}", time, body, Noisy(0, 9000 + n));
+            var (b, w) = await SaveAsync(otherArticles, id, title, $"Outlet {n % 9}", time, body, Noisy(0, 9000 + n));
+            n++;
+            await limited.AssignAsync(a, v);
+            Assert.InRange(limited.HeldMembers, 0, 64);
+            await unlimited.AssignAsync(b, w);
+            // after each one: a later full recomputation (the early article's) would otherwise hide an earlier error
+            Assert.Equal(await StoredAsync(otherDb), await StoredAsync());
+        }
+
+        Assert.Equal(800 + late.Count, (await _stories.GetStoryOfArticleAsync("r000000"))!.Articles.Count);
+        // each of the 12 late articles read the members from the last kept sum before it (at most 512 on: 300 and the
+        // new ones), the early one all of them; reading every member for each late article would be 12 × 812 and more
+        int read = counting.MembersRead - readBefore;
+        Assert.InRange(read, 1, 12 * (300 + 12) + 850);
+    }
+
+    [Fact]
     public async Task A_catch_up_holds_at_most_its_limit_of_members_between_pages_and_assigns_bit_for_bit_as_one_that_holds_them_all()
     {
         // two equal stores of articles without a story (an upgrade from before stories): one caught up by an assigner
@@ -271,6 +330,13 @@ public class StoryCatchUpTests : IDisposable
         public async Task<IReadOnlyList<ArticleFeatures>> GetMembersAsync(string storyId, CancellationToken ct = default)
         {
             var members = await inner.GetMembersAsync(storyId, ct);
+            MembersRead += members.Count;
+            return members;
+        }
+
+        public async Task<IReadOnlyList<ArticleFeatures>> GetMembersFromAsync(string storyId, DateTimeOffset time, string articleId, CancellationToken ct = default)
+        {
+            var members = await inner.GetMembersFromAsync(storyId, time, articleId, ct);
             MembersRead += members.Count;
             return members;
         }
