@@ -175,6 +175,14 @@ public sealed partial class SqliteStoryStore(SqliteDatabase db, TimeProvider tim
         return list;
     }
 
+    public async Task ForEachMemberAsync(string storyId, Action<ArticleFeatures> each, CancellationToken ct = default)
+    {
+        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = conn.Command($"SELECT {FeatureColumns} FROM story_articles sa WHERE sa.story_id = $s ORDER BY sa.time_ms, sa.article_id").With("$s", storyId);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) each(ReadFeatures(r, 0));
+    }
+
     public async Task<IReadOnlyList<ArticleFeatures>> GetMembersFromAsync(string storyId, DateTimeOffset time, string articleId, CancellationToken ct = default)
     {
         await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);

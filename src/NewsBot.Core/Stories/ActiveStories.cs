@@ -171,6 +171,65 @@ internal sealed class ActiveStories(IStoryRepository repository, TimeSpan window
     }
 
     /// <summary>
+    /// Makes a held story that nothing has read yet (its stored profile only) a summed one whose members are let go
+    /// (<see cref="ReleaseMembers"/>'s state) by streaming its members once, in order, keeping only what that state
+    /// keeps: the sums, the first <paramref name="titleCandidates"/> members for its headline, the newest time's
+    /// members, the outlets. The same values as reading all the members and letting them go, without holding tens of
+    /// MB of members at once: a worker at 1M read the two largest stories whole (46,000 members) at their first join
+    /// in one poll and rose ~200 MiB for three seconds (BENCHMARKS.md "The worker at 1M"). Only for stories of at least
+    /// <paramref name="minimum"/> articles; false when nothing was done (the caller reads the members as before).
+    /// </summary>
+    public async Task<bool> StreamReleasedAsync(string storyId, int titleCandidates, int minimum, CancellationToken ct)
+    {
+        if (_stagedDeleted.Contains(storyId) || !_stories.TryGetValue(storyId, out var e)
+            || e is not { Members: null, Released: null } || e.Profile.Count < minimum) return false;
+        if (_stagedIntoReleased) await FlushAsync(ct).ConfigureAwait(false);
+        StoryProfile? profile = null;
+        ArticleFeatures? previous = null;
+        var first = new List<ArticleFeatures>(titleCandidates);
+        var newest = new List<ArticleFeatures>();
+        var checkpoints = new List<Checkpoint>();
+        var outlets = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        float[] before = [];
+        int count = 0;
+        bool ordered = true;
+        await repository.ForEachMemberAsync(storyId, m =>
+        {
+            if (!ordered) return;
+            if (previous is not null && (m.Time < previous.Time || (m.Time == previous.Time && string.CompareOrdinal(m.ArticleId, previous.ArticleId) <= 0)))
+            {
+                ordered = false; // not the assigner's order: the caller reads and sorts them
+                return;
+            }
+            // as StoryProfile.FromMembers sums them; the kept sums are its running sum at those places
+            profile ??= new StoryProfile(storyId, m.Vector.Length);
+            if (before.Length != profile.Sum.Length) before = new float[profile.Sum.Length];
+            if (count > 0 && count % StoryAssigner.CheckpointEvery == 0)
+                checkpoints.Add(new Checkpoint(count, (float[])profile.Sum.Clone(), m.Time, m.ArticleId));
+            if (previous is null || m.Time != previous.Time)
+            {
+                Array.Copy(profile.Sum, before, before.Length); // the sum before this time's members
+                newest = [];
+            }
+            newest.Add(m);
+            if (first.Count < titleCandidates) first.Add(m);
+            if (m.Outlet is { } outlet) outlets.Add(outlet);
+            profile.Add(m);
+            previous = m;
+            count++;
+        }, ct).ConfigureAwait(false);
+        if (!ordered || profile is null || count != e.Profile.Count) return false;
+        e.Profile = profile;
+        e.Summed = true;
+        e.SumBefore = before;
+        e.Checkpoints = null;
+        e.Outlets = outlets;
+        e.Title = StoryClusterer.Representative(first).Title;
+        e.Released = new ReleasedShape(count, newest, first[0].Vector.Length, checkpoints);
+        return true;
+    }
+
+    /// <summary>
     /// A story's stored members from the one of <paramref name="time"/> and <paramref name="articleId"/> on, in order,
     /// staged writes included (they are written first when one went into a story without its members held).
     /// </summary>

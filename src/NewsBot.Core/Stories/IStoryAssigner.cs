@@ -61,6 +61,13 @@ public interface IStoryRepository
     Task<IReadOnlyList<ArticleFeatures>> GetMembersAsync(string storyId, CancellationToken ct = default);
 
     /// <summary>
+    /// Hands a story's stored members to <paramref name="each"/> one at a time, in the order of
+    /// <see cref="GetMembersAsync"/>'s rows (time, then id), without keeping them: a story of tens of thousands of
+    /// members is summed without all of them in memory at once.
+    /// </summary>
+    Task ForEachMemberAsync(string storyId, Action<ArticleFeatures> each, CancellationToken ct = default);
+
+    /// <summary>
     /// The stored features of a story's articles from the one of <paramref name="time"/> and <paramref name="articleId"/>
     /// on, in the assigner's order (time, then id).
     /// </summary>

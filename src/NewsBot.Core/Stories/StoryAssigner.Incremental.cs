@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using NewsBot.Core.Retrieval;
 
 namespace NewsBot.Core.Stories;
@@ -137,6 +138,7 @@ public sealed partial class StoryAssigner
         var outlets = held.Outlets!;
         if (article.Outlet is { } outlet) outlets.Add(outlet);
         _active.StageExtended(held, new StoryUpdate { Article = article, Upserts = [new StoryState(held.Profile, held.Title!, outlets.Count, [article.ArticleId])] });
+        logger.LogDebug("Article {ArticleId} joined story {StoryId} before its newest member: {Read} of {Count} members read", article.ArticleId, held.Profile.Id, tail.Count - 1, shape.Count);
         return true;
     }
 

@@ -37,6 +37,13 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
     /// </summary>
     internal int HeldMembersLimit { get; init; } = 4096;
 
+    /// <summary>
+    /// From how many articles a story that an article joins, and whose members nothing has read yet, is summed from its
+    /// members streamed rather than read whole (<see cref="ActiveStories.StreamReleasedAsync"/>); smaller ones are read
+    /// and held (a merge needs them).
+    /// </summary>
+    internal int StreamMembersFrom { get; init; } = 1024;
+
     /// <summary>How many members' features are held now (tests).</summary>
     internal int HeldMembers => _active.HeldMembers;
 
@@ -197,6 +204,10 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
         }
 
         var decision = clusterer.Decide(article, candidates);
+        // a large story joined for the first time since it was loaded is summed from its members streamed, not held
+        if (Incremental && decision is { JoinStoryId: { } large, Merge.Count: 0 } && previousStory is null && replacesArticleId is null && article.Vector.Length > 0)
+            if (await _active.StreamReleasedAsync(large, clusterer.Options.TitleCandidates, StreamMembersFrom, ct).ConfigureAwait(false))
+                logger.LogDebug("Story {StoryId} summed from its members streamed, none held", large);
         if (Incremental && decision is { JoinStoryId: { } joins, Merge.Count: 0 } && previousStory is null && replacesArticleId is null
             && _active.Released(joins) is { Released: { } shape } released && article.Time >= shape.Newest[^1].Time && article.Vector.Length > 0
             && shape.FirstVectorLength == article.Vector.Length && shape.Count >= 2 && shape.Count - shape.Newest.Count >= clusterer.Options.TitleCandidates
@@ -229,6 +240,8 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
         var joined = new HashSet<string>(StringComparer.Ordinal) { article.ArticleId };
         if (decision.JoinStoryId is not null)
             foreach (var m in await _active.MembersAsync(target, ct).ConfigureAwait(false)) members[m.ArticleId] = m;
+        if (members.Count >= StreamMembersFrom) // what the paths above are for; seen in the worker's debug log
+            logger.LogDebug("Story {StoryId} recomputed from all its {Count} members for article {ArticleId}", target, members.Count, article.ArticleId);
         foreach (var merged in decision.Merge)
             foreach (var m in await _active.MembersAsync(merged, ct).ConfigureAwait(false))
             {
