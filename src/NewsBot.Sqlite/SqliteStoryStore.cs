@@ -167,11 +167,8 @@ public sealed partial class SqliteStoryStore(SqliteDatabase db, TimeProvider tim
 
     public async Task<IReadOnlyList<ArticleFeatures>> GetMembersAsync(string storyId, CancellationToken ct = default)
     {
-        await using var conn = await db.OpenAsync(ct).ConfigureAwait(false);
-        await using var cmd = conn.Command($"SELECT {FeatureColumns} FROM story_articles sa WHERE sa.story_id = $s ORDER BY sa.time_ms, sa.article_id").With("$s", storyId);
         var list = new List<ArticleFeatures>();
-        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(ReadFeatures(r, 0));
+        await ForEachMemberAsync(storyId, list.Add, ct).ConfigureAwait(false);
         return list;
     }
 

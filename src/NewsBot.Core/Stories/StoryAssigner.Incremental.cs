@@ -130,7 +130,7 @@ public sealed partial class StoryAssigner
             if (at == tieStart) sumBefore = (float[])sum.Clone();
             AddVectors(sum, tail, j, 1);
         }
-        held.Profile.Add([article], from.Sum, tail);
+        held.Profile.Add([article], sum, []); // the sum just taken, in the same order: not added up a second time
         checkpoints.Clear();
         checkpoints.AddRange(kept);
         shape.Count++;
@@ -242,6 +242,5 @@ public sealed partial class StoryAssigner
         => time != b.Time ? time.CompareTo(b.Time) : string.CompareOrdinal(articleId, b.ArticleId);
 
     /// <summary>The order of a story's members: time, then id.</summary>
-    static int Compare(ArticleFeatures a, ArticleFeatures b)
-        => a.Time != b.Time ? a.Time.CompareTo(b.Time) : string.CompareOrdinal(a.ArticleId, b.ArticleId);
+    static int Compare(ArticleFeatures a, ArticleFeatures b) => Compare(a.Time, a.ArticleId, b);
 }

@@ -204,26 +204,26 @@ public sealed partial class StoryAssigner(IStoryRepository repository, StoryClus
         }
 
         var decision = clusterer.Decide(article, candidates);
+        // the story a new article joins alone (no merge) by extending it, on the incremental paths below
+        var extends = Incremental && decision is { JoinStoryId: { } joins, Merge.Count: 0 } && previousStory is null && replacesArticleId is null
+            && article.Vector.Length > 0 ? joins : null;
         // a large story joined for the first time since it was loaded is summed from its members streamed, not held
-        if (Incremental && decision is { JoinStoryId: { } large, Merge.Count: 0 } && previousStory is null && replacesArticleId is null && article.Vector.Length > 0)
-            if (await _active.StreamReleasedAsync(large, clusterer.Options.TitleCandidates, StreamMembersFrom, ct).ConfigureAwait(false))
-                logger.LogDebug("Story {StoryId} summed from its members streamed, none held", large);
-        if (Incremental && decision is { JoinStoryId: { } joins, Merge.Count: 0 } && previousStory is null && replacesArticleId is null
-            && _active.Released(joins) is { Released: { } shape } released && article.Time >= shape.Newest[^1].Time && article.Vector.Length > 0
-            && shape.FirstVectorLength == article.Vector.Length && shape.Count >= 2 && shape.Count - shape.Newest.Count >= clusterer.Options.TitleCandidates
-            && released.Title is not null && released.SumBefore is not null)
+        if (extends is not null && await _active.StreamReleasedAsync(extends, clusterer.Options.TitleCandidates, StreamMembersFrom, ct).ConfigureAwait(false))
+            logger.LogDebug("Story {StoryId} summed from its members streamed, none held", extends);
+        if (extends is not null && _active.Released(extends) is { Released: { } shape } released && shape.FirstVectorLength == article.Vector.Length)
         {
-            AppendReleased(released, shape, article);
-            return;
+            if (article.Time >= shape.Newest[^1].Time && shape.Count >= 2 && shape.Count - shape.Newest.Count >= clusterer.Options.TitleCandidates
+                && released.Title is not null && released.SumBefore is not null)
+            {
+                AppendReleased(released, shape, article);
+                return;
+            }
+            if (article.Time < shape.Newest[^1].Time && released is { Title: not null, Outlets: not null }
+                && await InsertReleasedAsync(released, shape, article, ct).ConfigureAwait(false))
+                return;
         }
-        if (Incremental && decision is { JoinStoryId: { } early, Merge.Count: 0 } && previousStory is null && replacesArticleId is null
-            && _active.Released(early) is { Released: { } earlier, Title: not null, Outlets: not null } releasedEarlier
-            && article.Time < earlier.Newest[^1].Time && article.Vector.Length > 0 && earlier.FirstVectorLength == article.Vector.Length
-            && await InsertReleasedAsync(releasedEarlier, earlier, article, ct).ConfigureAwait(false))
-            return;
-        if (Incremental && decision is { JoinStoryId: { } join, Merge.Count: 0 } && previousStory is null && replacesArticleId is null
-            && await _active.HeldAsync(join, ct).ConfigureAwait(false) is { Members: [var first, .., var newest] } held
-            && article.Time >= newest.Time && article.Vector.Length > 0 && first.Vector.Length == article.Vector.Length)
+        if (extends is not null && await _active.HeldAsync(extends, ct).ConfigureAwait(false) is { Members: [var first, .., var newest] } held
+            && article.Time >= newest.Time && first.Vector.Length == article.Vector.Length)
         {
             Append(held, article);
             return;
